@@ -1,0 +1,256 @@
+/**
+ * The composition root of a ring member: it wires routing, membership, storage and
+ * replication together and exposes what the HTTP adapter calls. User operations are
+ * routed to the key's owner (the head), which orders them and hands them to the
+ * replication strategy.
+ */
+import type { PeerClient } from '../common/client.js';
+import { ChordError, KeyNotFound, NotReady } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+import { hashId, hexToId, idToHex } from '../common/ring.js';
+import {
+  fromPeerJson, toPeerJson,
+  type AllAnswer, type DeleteAnswer, type Item, type KeyedItem, type OpAnswer, type OpRequest,
+  type Peer, type PeerJson, type PointersRequest, type RingSettings, type StatusAnswer, type ValueAnswer,
+} from '../common/wire.js';
+import type { NodeItems } from '../common/client.js';
+import type { NodeConfig } from './config.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { Membership } from './membership.js';
+import { MembershipLock } from './membership-lock.js';
+import { strategies, type ReplicationStrategy } from './replication/index.js';
+import { RoutingTable } from './routing.js';
+import { mergeItem, type Store } from './storage/store.js';
+
+export type NodeState = 'joining' | 'ready' | 'departing' | 'departed';
+
+/** Guards against forwarding loops while pointers are inconsistent. */
+const MAX_HOPS = 256;
+/** Errors after which a user request is worth retrying: the ring was changing under it. */
+const RETRYABLE = new Set(['PEER_UNREACHABLE', 'PEER_TIMEOUT', 'RING_CHANGING', 'NOT_READY', 'ROUTING_LOOP']);
+
+export class ChordNode {
+  readonly routing: RoutingTable;
+  readonly lock = new MembershipLock();
+  readonly membership: Membership;
+  state: NodeState = 'joining';
+  settings: RingSettings;
+  lastMaintenanceAt: Date | null = null;
+  private replication: ReplicationStrategy;
+  private readonly heads = new KeyedMutex();
+
+  constructor(
+    readonly config: NodeConfig,
+    readonly self: Peer,
+    readonly store: Store,
+    readonly peers: PeerClient,
+    readonly log: Logger,
+  ) {
+    this.routing = new RoutingTable(self, config.successorListSize);
+    this.settings = { k: config.k, consistency: config.consistency };
+    this.replication = this.createReplication();
+    this.membership = new Membership(this);
+  }
+
+  /** Adopts the ring-wide settings of the ring this node joins. */
+  adoptSettings(settings: RingSettings): void {
+    this.settings = { k: settings.k, consistency: settings.consistency };
+    this.replication.close();
+    this.replication = this.createReplication();
+  }
+
+  // ---- user operations (public API) ----
+
+  put(key: string, value: string): Promise<ValueAnswer> {
+    return this.runUserOp({ op: 'put', key, value, hops: 0 }) as Promise<ValueAnswer>;
+  }
+
+  get(key: string): Promise<ValueAnswer> {
+    return this.runUserOp({ op: 'get', key, hops: 0 }) as Promise<ValueAnswer>;
+  }
+
+  delete(key: string): Promise<DeleteAnswer> {
+    return this.runUserOp({ op: 'delete', key, hops: 0 }) as Promise<DeleteAnswer>;
+  }
+
+  /** Every pair in the ring, grouped by node in ring order (query "*"). */
+  async all(): Promise<AllAnswer> {
+    this.assertReady();
+    const ring = await this.membership.overlay();
+    const nodes = await Promise.all(ring.map((peer) => this.peers.items(peer.address)));
+    return {
+      nodes: nodes.map((n) => ({
+        id: n.id,
+        address: n.address,
+        items: n.items.filter((i) => i.value !== null).map((i) => ({ key: i.key, value: i.value as string, role: i.role })),
+      })),
+    };
+  }
+
+  async overlay(): Promise<{ nodes: PeerJson[] }> {
+    this.assertReady();
+    return { nodes: (await this.membership.overlay()).map(toPeerJson) };
+  }
+
+  async status(): Promise<StatusAnswer> {
+    const entries = (await this.store.entries()).filter((e) => e.value !== null);
+    const primary = entries.filter((e) => this.routing.owns(hashId(e.key))).length;
+    return {
+      id: idToHex(this.self.id),
+      address: this.self.address,
+      ready: this.state === 'ready',
+      predecessor: this.routing.predecessor ? toPeerJson(this.routing.predecessor) : null,
+      successors: this.routing.successors.map(toPeerJson),
+      fingers: this.routing.fingers.flatMap((node, i) =>
+        node ? [{ start: idToHex((this.self.id + (1n << BigInt(i))) % (1n << 160n)), node: toPeerJson(node) }] : []),
+      k: this.settings.k,
+      consistency: this.settings.consistency,
+      keys: { primary, replica: entries.length - primary, total: entries.length },
+      lastMaintenanceAt: this.lastMaintenanceAt?.toISOString() ?? null,
+    };
+  }
+
+  // ---- node-to-node operations ----
+
+  /** Routes one operation: answers it when this node owns the key (or, in eventual mode, holds a copy), else forwards it. */
+  async handleOp(request: OpRequest): Promise<OpAnswer> {
+    if (request.hops > MAX_HOPS) throw new ChordError('ROUTING_LOOP', `request for ${JSON.stringify(request.key)} went around the ring`, 503);
+    const id = hashId(request.key);
+    if (this.state === 'departed') return this.forward(this.routing.successors[0], request);
+    if (request.op === 'get' && this.replication.readsFromAnyCopy) {
+      const local = await this.store.get(request.key);
+      if (local && local.value !== null) return { key: request.key, value: local.value, node: this.self.address, hops: request.hops };
+    }
+    if (!this.routing.owns(id)) return this.forward(this.routing.nextHop(id), request);
+    const release = await this.lock.acquireShared();
+    try {
+      // The ring may have changed while we waited for a membership change to finish.
+      if ((this.state as NodeState) === 'departed' || !this.routing.owns(id)) {
+        release();
+        return await this.handleOp(request);
+      }
+      return await this.executeAsHead(request);
+    } finally {
+      release();
+    }
+  }
+
+  /** Applies a batch passed down the chain, then passes it on; answers once the tail has it. */
+  async applyChain(items: KeyedItem[], rest: string[]): Promise<{ applied: number }> {
+    const applied = await this.applyItems(items);
+    if (rest.length > 0) await this.peers.chain(rest[0], { items, rest: rest.slice(1) });
+    return { applied };
+  }
+
+  /** Merges pairs into the local store, keeping the newer version of each. */
+  async applyItems(items: KeyedItem[]): Promise<number> {
+    let applied = 0;
+    for (const { key, value, version } of items) {
+      if (await mergeItem(this.store, key, { value, version })) applied++;
+    }
+    return applied;
+  }
+
+  /** The local copy of `key`, for a head reading at the tail. */
+  async readLocal(key: string, hops: number): Promise<{ item: Item | null; node: string; hops: number }> {
+    return { item: (await this.store.get(key)) ?? null, node: this.self.address, hops };
+  }
+
+  /** Every pair held here (tombstones included) with its role. */
+  async items(): Promise<NodeItems> {
+    const entries = await this.store.entries();
+    return {
+      id: idToHex(this.self.id),
+      address: this.self.address,
+      items: entries.map((e) => ({ ...e, role: this.routing.owns(hashId(e.key)) ? 'primary' as const : 'replica' as const })),
+    };
+  }
+
+  /** The owner of `idHex`, found by routing (Chord's find_successor). */
+  async findSuccessor(idHex: string, hops: number): Promise<{ node: PeerJson; hops: number }> {
+    const id = hexToId(idHex);
+    if (hops > MAX_HOPS) throw new ChordError('ROUTING_LOOP', 'lookup went around the ring', 503);
+    if (this.routing.owns(id)) return { node: toPeerJson(this.self), hops };
+    const next = this.routing.nextHop(id);
+    return this.peers.findSuccessor(next.address, idHex).then((r) => ({ node: r.node, hops: r.hops + hops + 1 }));
+  }
+
+  setPointers(pointers: PointersRequest): void {
+    if (pointers.predecessor !== undefined) {
+      this.routing.predecessor = pointers.predecessor ? fromPeerJson(pointers.predecessor) : null;
+    }
+    if (pointers.successors) {
+      const [first, ...rest] = pointers.successors.map(fromPeerJson);
+      this.routing.setSuccessors(first, rest);
+    }
+  }
+
+  /** Waits until every accepted write has been passed on (eventual mode), for a clean hand-off or stop. */
+  flushReplication(): Promise<void> {
+    return this.replication.flush();
+  }
+
+  close(): void {
+    this.replication.close();
+  }
+
+  // ---- internals ----
+
+  private createReplication(): ReplicationStrategy {
+    return strategies[this.settings.consistency]({
+      self: this.self,
+      store: this.store,
+      peers: this.peers,
+      chain: () => this.routing.chain(this.settings.k),
+      log: this.log,
+    });
+  }
+
+  private assertReady(): void {
+    if (this.state !== 'ready') throw new NotReady(`node ${this.self.address} is ${this.state}; ask another node`);
+  }
+
+  /** A user operation entering here: retried while the ring changes, up to the retry deadline. */
+  private async runUserOp(request: OpRequest): Promise<OpAnswer> {
+    this.assertReady();
+    const deadline = Date.now() + this.config.retryDeadlineMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.handleOp(request);
+      } catch (err) {
+        const retryable = err instanceof ChordError && RETRYABLE.has(err.code);
+        if (!retryable || Date.now() + 50 > deadline || this.state !== 'ready') throw err;
+        this.log.debug(`retrying ${request.op} ${JSON.stringify(request.key)} after ${(err as ChordError).code}`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
+      }
+    }
+  }
+
+  private forward(next: Peer | undefined, request: OpRequest): Promise<OpAnswer> {
+    if (!next || next.address === this.self.address) {
+      throw new NotReady(`node ${this.self.address} has no route for ${JSON.stringify(request.key)} yet`, 'RING_CHANGING');
+    }
+    return this.peers.op(next.address, { ...request, hops: request.hops + 1 });
+  }
+
+  /** This node owns the key and holds the membership lock shared: order, apply, replicate. */
+  private async executeAsHead(request: OpRequest): Promise<OpAnswer> {
+    const { key, hops } = request;
+    if (request.op === 'get') {
+      const read = await this.replication.readAtHead(key, hops);
+      if (!read.item || read.item.value === null) throw new KeyNotFound(key);
+      return { key, value: read.item.value, node: read.node, hops: read.hops };
+    }
+    // Versions are assigned one write at a time per key, so replicas apply them in one order.
+    const item = await this.heads.run(key, async () => {
+      const current = await this.store.get(key);
+      if (request.op === 'delete' && (!current || current.value === null)) throw new KeyNotFound(key);
+      const next: KeyedItem = { key, value: request.op === 'put' ? request.value : null, version: (current?.version ?? 0) + 1 };
+      await this.store.put(key, next);
+      return next;
+    });
+    await this.replication.replicate(item);
+    if (request.op === 'delete') return { key, deleted: true, node: this.self.address, hops };
+    return { key, value: request.value, node: this.self.address, hops };
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Node configuration: defaults, one validation pass that lists every problem, and a
+ * frozen result. Nothing below the entry points reads process.env or process.argv.
+ */
+import { ConfigError } from '../common/errors.js';
+import { CONSISTENCIES, type Consistency } from '../common/wire.js';
+
+export interface NodeConfig {
+  /** Interface to listen on. */
+  readonly host: string;
+  /** Port to listen on; 0 picks a free one. */
+  readonly port: number;
+  /** host:port other nodes use to reach this one; defaults to host:port actually bound. */
+  readonly advertise?: string;
+  /** A live member to join through; absent for the node that creates the ring. */
+  readonly contact?: string;
+  /** Ring-wide settings; only the creating node's values count, joiners adopt the ring's. */
+  readonly k: number;
+  readonly consistency: Consistency;
+  /** Length of the successor list (at least k + 1, so a node can tell a ring of at most k nodes). */
+  readonly successorListSize: number;
+  /** Deadline of one node-to-node call. */
+  readonly requestTimeoutMs: number;
+  /** How long a membership lock lives if its holder vanishes. */
+  readonly lockLeaseMs: number;
+  /** How long a user request may be retried internally while the ring changes. */
+  readonly retryDeadlineMs: number;
+  /** Cluster secret required on /rpc and /depart, when set. */
+  readonly secret?: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export const DEFAULT_CONFIG: NodeConfig = {
+  host: '127.0.0.1',
+  port: 5000,
+  k: 1,
+  consistency: 'linearizable',
+  successorListSize: 8,
+  requestTimeoutMs: 5000,
+  lockLeaseMs: 15000,
+  retryDeadlineMs: 8000,
+  logLevel: 'info',
+};
+
+const ADDRESS = /^[^\s:/]+:\d{1,5}$/;
+
+/** Merges `partial` over the defaults, validates, and freezes; throws ConfigError listing every problem. */
+export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
+  const merged = { ...DEFAULT_CONFIG, ...stripUndefined(partial) };
+  const config = { ...merged, successorListSize: Math.max(merged.successorListSize, merged.k + 1) };
+  const problems: string[] = [];
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
+    problems.push(`port must be an integer from 0 to 65535 (got ${config.port})`);
+  }
+  if (!config.host) problems.push('host must not be empty');
+  if (!Number.isInteger(config.k) || config.k < 1 || config.k > 64) problems.push(`k must be an integer from 1 to 64 (got ${config.k})`);
+  if (!CONSISTENCIES.includes(config.consistency)) {
+    problems.push(`consistency must be one of ${CONSISTENCIES.join(', ')} (got ${config.consistency})`);
+  }
+  if (config.advertise !== undefined && !ADDRESS.test(config.advertise)) problems.push(`advertise must be HOST:PORT (got ${config.advertise})`);
+  if (config.contact !== undefined && !ADDRESS.test(config.contact)) problems.push(`bootstrap must be HOST:PORT (got ${config.contact})`);
+  if ((config.host === '0.0.0.0' || config.host === '::') && !config.advertise) {
+    problems.push(`listening on ${config.host} needs --advertise HOST:PORT, the address other nodes should use`);
+  }
+  for (const name of ['requestTimeoutMs', 'lockLeaseMs', 'retryDeadlineMs', 'successorListSize'] as const) {
+    if (!Number.isFinite(config[name]) || config[name] <= 0) problems.push(`${name} must be a positive number`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+/** Short timeouts for tests: failures surface in well under a second. */
+export function testConfig(partial: Partial<NodeConfig> = {}): NodeConfig {
+  return resolveConfig({ host: '127.0.0.1', port: 0, requestTimeoutMs: 2000, lockLeaseMs: 5000, retryDeadlineMs: 4000, logLevel: 'warn', ...partial });
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

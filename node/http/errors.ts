@@ -1,0 +1,48 @@
+/**
+ * The one error boundary: whatever a route throws becomes {"error": {"code", "message"}}
+ * with a fitting status. Unknown failures are logged and answered 500 without details.
+ */
+import type Koa from 'koa';
+import { ChordError } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+
+/** Codes for errors raised by Koa's own stack (body parser, router), by status. */
+const HTTP_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  501: 'NOT_IMPLEMENTED',
+};
+
+export function errorBoundary(log: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new ChordError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`, 404);
+      }
+    } catch (err) {
+      const error = toChordError(err);
+      if (error.status >= 500 && error.code === 'INTERNAL') log.error(`${ctx.method} ${ctx.path}: ${(err as Error)?.stack ?? err}`);
+      ctx.status = error.status;
+      ctx.body = error.toJSON();
+    }
+  };
+}
+
+function toChordError(err: unknown): ChordError {
+  if (err instanceof ChordError) return err;
+  const e = err as { status?: number; expose?: boolean; type?: string; message?: string };
+  if (e?.type === 'entity.parse.failed') return new ChordError('BAD_JSON', 'the request body is not valid JSON', 400);
+  if (e?.type === 'entity.too.large') return new ChordError('PAYLOAD_TOO_LARGE', 'the request body is too large', 413);
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return new ChordError('UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported body encoding', 415);
+  }
+  if (typeof e?.status === 'number' && e.status < 500 && e.expose) {
+    return new ChordError(HTTP_CODES[e.status] ?? 'BAD_REQUEST', e.message ?? 'bad request', e.status);
+  }
+  return new ChordError('INTERNAL', 'internal error; see the node log', 500, { cause: err });
+}

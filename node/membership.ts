@@ -1,0 +1,249 @@
+/**
+ * Membership: creating the ring, joining it, departing from it, and the repairs both
+ * need (successor-list refresh, replica reconcile). A join or depart takes the
+ * membership lock on every node whose range or chain it changes — the k-1 predecessors
+ * of the change and the node at it — in ascending id order, so two changes never deadlock;
+ * operations those nodes head wait meanwhile, which keeps linearizable reads exact.
+ */
+import { randomUUID } from 'node:crypto';
+import { ChordError, Conflict, NotReady } from '../common/errors.js';
+import { hashId, inHalfOpen, inOpen } from '../common/ring.js';
+import { fromPeerJson, toPeerJson, type KeyedItem, type Peer, type PeerJson } from '../common/wire.js';
+import type { ChordNode } from './chord-node.js';
+
+/** Pairs per message when a node hands data to another. */
+const TRANSFER_BATCH = 2000;
+
+export class Membership {
+  constructor(private readonly node: ChordNode) {}
+
+  /** Starts a new ring with this node as its only member. */
+  create(): void {
+    this.node.routing.predecessor = null;
+    this.node.routing.setSuccessors(undefined);
+    this.node.state = 'ready';
+  }
+
+  /** Joins the ring through `contact` (any live member); resolves once this node serves its keys. */
+  async join(contact: string): Promise<void> {
+    const { node } = this;
+    const remote = await node.peers.state(contact);
+    node.adoptSettings(remote.settings);
+    const deadline = Date.now() + Math.max(30_000, node.config.lockLeaseMs * 2);
+    for (let attempt = 0; ; attempt++) {
+      const { node: successor } = await node.peers.findSuccessor(contact, toPeerJson(node.self).id);
+      if (successor.address === node.self.address || successor.id === toPeerJson(node.self).id) {
+        throw new Conflict('ALREADY_MEMBER', `${node.self.address} is already a member of the ring at ${contact}`);
+      }
+      try {
+        await node.peers.join(successor.address, toPeerJson(node.self));
+        node.state = 'ready';
+        return;
+      } catch (err) {
+        const retry = err instanceof ChordError && ['RING_CHANGING', 'WRONG_SUCCESSOR'].includes(err.code);
+        if (!retry || Date.now() > deadline) throw err;
+        await sleep(Math.min(100 * 2 ** attempt, 2000) * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  /** Run by the joiner's successor: hands the joiner its keys and splices it in. */
+  async admit(joinerJson: PeerJson): Promise<{ joined: true }> {
+    const { node } = this;
+    const joiner = fromPeerJson(joinerJson);
+    if (node.state !== 'ready') throw new NotReady(`node ${node.self.address} is ${node.state}`, 'RING_CHANGING');
+    if (joiner.address === node.self.address || node.routing.predecessor?.address === joiner.address
+      || node.routing.successors.some((p) => p.address === joiner.address)) {
+      throw new Conflict('ALREADY_MEMBER', `${joiner.address} is already a member of this ring`);
+    }
+    const predecessor = node.routing.predecessor;
+    if (predecessor && !inOpen(joiner.id, predecessor.id, node.self.id)) {
+      throw new Conflict('WRONG_SUCCESSOR', `${node.self.address} is not the successor of ${joiner.address}; look it up again`);
+    }
+    const { k } = node.settings;
+    const before = await this.walkBack(Math.max(k, node.config.successorListSize));
+    await this.withLocks([node.self, ...before.slice(0, k - 1)], async () => {
+      if (node.routing.predecessor?.address !== predecessor?.address) {
+        throw new NotReady('the ring changed during the join; retry', 'RING_CHANGING');
+      }
+      const ringSize = node.routing.knownRingSize();
+      const everything = ringSize !== undefined && ringSize + 1 <= k;
+      const items = (await node.store.entries())
+        .filter((item) => everything || !inHalfOpen(hashId(item.key), joiner.id, node.self.id));
+      await this.send(joiner.address, items);
+
+      const successors = [node.self, ...node.routing.successors];
+      await node.peers.setPointers(joiner.address, {
+        predecessor: toPeerJson(predecessor ?? node.self),
+        successors: successors.map(toPeerJson),
+      });
+      node.routing.predecessor = joiner;
+      if (!predecessor) node.routing.setSuccessors(joiner);
+      // Nearest first: each predecessor rebuilds its list from the one after it.
+      for (const peer of before.slice(0, node.config.successorListSize)) {
+        await this.refreshOn(peer, []);
+      }
+      // In a ring no larger than the list, this node's own list wraps round to the joiner too.
+      if (before.length < node.config.successorListSize && predecessor) await this.refresh([]);
+      await this.reconcileAround([...before.slice(0, k - 1), joiner, node.self, ...node.routing.successors.slice(0, k)]);
+    });
+    node.log.info(`admitted ${joiner.address} as predecessor`);
+    return { joined: true };
+  }
+
+  /** Leaves the ring gracefully: hands every pair on, splices this node out, repairs replicas. */
+  async depart(): Promise<{ departed: string }> {
+    const { node } = this;
+    if (node.state !== 'ready') throw new NotReady(`node ${node.self.address} is ${node.state}`);
+    const successor = node.routing.successors[0];
+    if (!successor) throw new Conflict('LAST_NODE', 'the last node of a ring cannot depart; stop its process instead');
+    node.state = 'departing';
+    try {
+      const { k } = node.settings;
+      const before = await this.walkBack(Math.max(k, node.config.successorListSize));
+      const after = node.routing.successors.slice(0, k);
+      await this.withLocks([node.self, ...before.slice(0, k - 1)], async () => {
+        await node.flushReplication();
+        await this.send(successor.address, await node.store.entries());
+        const predecessor = before[0];
+        const alone = !predecessor || predecessor.address === successor.address;
+        await node.peers.setPointers(successor.address, { predecessor: alone ? null : toPeerJson(predecessor) });
+        for (const peer of before.slice(0, node.config.successorListSize)) {
+          await this.refreshOn(peer, [node.self.address]);
+        }
+        node.state = 'departed';
+        await this.reconcileAround([...before.slice(0, k - 1), ...after]);
+      });
+    } catch (err) {
+      if (node.state === 'departing') node.state = 'ready';
+      throw err;
+    }
+    node.log.info('departed');
+    return { departed: node.self.address };
+  }
+
+  /**
+   * Rebuilds the successor list from the first successor not in `exclude`. As in Chord's
+   * stabilize, a node that joined between us and that successor becomes our successor.
+   */
+  async refresh(exclude: string[]): Promise<PeerJson[]> {
+    const { node } = this;
+    for (let candidate of node.routing.successors.filter((p) => !exclude.includes(p.address))) {
+      try {
+        let remote = await node.peers.state(candidate.address);
+        const between = remote.predecessor ? fromPeerJson(remote.predecessor) : null;
+        if (between && !exclude.includes(between.address) && inOpen(between.id, node.self.id, candidate.id)) {
+          candidate = between;
+          remote = await node.peers.state(candidate.address);
+        }
+        const rest = remote.successors.map(fromPeerJson).filter((p) => !exclude.includes(p.address));
+        node.routing.setSuccessors(candidate, rest);
+        return node.routing.successors.map(toPeerJson);
+      } catch (err) {
+        node.log.warn(`successor ${candidate.address} did not answer: ${(err as Error).message}`);
+      }
+    }
+    node.routing.setSuccessors(undefined);
+    node.routing.predecessor = null;
+    return [];
+  }
+
+  /**
+   * Makes this node hold exactly what it should: drops pairs outside its k ranges and
+   * pushes the pairs it owns to its chain (receivers keep the newer version).
+   */
+  async reconcile(): Promise<{ pushed: number; dropped: number }> {
+    const { node } = this;
+    const { k } = node.settings;
+    const before = await this.walkBack(k);
+    const holdsEverything = before.length < k; // the ring has at most k nodes
+    const entries = await node.store.entries();
+    let dropped = 0;
+    const owned: KeyedItem[] = [];
+    for (const item of entries) {
+      const id = hashId(item.key);
+      if (!holdsEverything && !inHalfOpen(id, before[k - 1].id, node.self.id)) {
+        await node.store.remove(item.key);
+        dropped++;
+      } else if (node.routing.owns(id)) {
+        owned.push(item);
+      }
+    }
+    await Promise.all(node.routing.chain(k).map((peer) => this.send(peer.address, owned)));
+    return { pushed: owned.length, dropped };
+  }
+
+  /** The ring in order, starting at this node, walking successor lists. */
+  async overlay(): Promise<Peer[]> {
+    const { node } = this;
+    const ring: Peer[] = [node.self];
+    const seen = new Set([node.self.address]);
+    let frontier = node.routing.successors;
+    while (frontier.length > 0) {
+      let last: Peer | undefined;
+      for (const peer of frontier) {
+        if (seen.has(peer.address)) return ring;
+        seen.add(peer.address);
+        ring.push(peer);
+        last = peer;
+      }
+      if (!last) break;
+      frontier = (await node.peers.state(last.address)).successors.map(fromPeerJson);
+    }
+    return ring;
+  }
+
+  /** Up to `count` predecessors, nearest first, stopping where the walk comes back to this node. */
+  async walkBack(count: number): Promise<Peer[]> {
+    const { node } = this;
+    const found: Peer[] = [];
+    let current = node.routing.predecessor;
+    while (current && current.address !== node.self.address && found.length < count) {
+      if (found.some((p) => p.address === current!.address)) break;
+      found.push(current);
+      const remote = await node.peers.state(current.address);
+      current = remote.predecessor ? fromPeerJson(remote.predecessor) : null;
+    }
+    return found;
+  }
+
+  private async withLocks(peers: Peer[], section: () => Promise<void>): Promise<void> {
+    const { node } = this;
+    const token = randomUUID();
+    const unique = [...new Map(peers.map((p) => [p.address, p])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const held: Peer[] = [];
+    try {
+      for (const peer of unique) {
+        if (peer.address === node.self.address) await node.lock.acquireExclusive(token, node.config.lockLeaseMs);
+        else await node.peers.lock(peer.address, token, node.config.lockLeaseMs);
+        held.push(peer);
+      }
+      await section();
+    } finally {
+      await Promise.allSettled(held.map((peer) => peer.address === node.self.address
+        ? node.lock.releaseExclusive(token)
+        : node.peers.unlock(peer.address, token)));
+    }
+  }
+
+  private async refreshOn(peer: Peer, exclude: string[]): Promise<void> {
+    if (peer.address === this.node.self.address) await this.refresh(exclude);
+    else await this.node.peers.refresh(peer.address, exclude);
+  }
+
+  private async reconcileAround(peers: Peer[]): Promise<void> {
+    const unique = [...new Map(peers.map((p) => [p.address, p])).values()];
+    await Promise.all(unique.map((peer) => peer.address === this.node.self.address
+      ? this.reconcile()
+      : this.node.peers.reconcile(peer.address)));
+  }
+
+  private async send(address: string, items: KeyedItem[]): Promise<void> {
+    if (address === this.node.self.address) return;
+    for (let i = 0; i < items.length; i += TRANSFER_BATCH) {
+      await this.node.peers.apply(address, { items: items.slice(i, i + TRANSFER_BATCH) });
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
