@@ -9,7 +9,7 @@ import { ChordError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { paths, PUBLIC_BODY_LIMIT, RPC_BODY_LIMIT, SECRET_HEADER, type KeyedItem, type PeerJson } from '../../common/wire.js';
 import type { ChordNode } from '../chord-node.js';
-import { errorBoundary } from './errors.js';
+import { bodyError, errorBoundary } from './errors.js';
 import { field, parseKey, parseOp, parseValue } from './validate.js';
 
 export interface AppOptions {
@@ -27,8 +27,8 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   app.silent = true; // errors are answered by the boundary, not printed by Koa
   app.use(errorBoundary(log));
   app.use(requireSecret(options.secret));
-  const publicBody = bodyParser({ enableTypes: ['json'], jsonLimit: PUBLIC_BODY_LIMIT, strict: true });
-  const rpcBody = bodyParser({ enableTypes: ['json'], jsonLimit: RPC_BODY_LIMIT, strict: true });
+  const publicBody = bodyParser({ enableTypes: ['json'], jsonLimit: PUBLIC_BODY_LIMIT, strict: true, onerror: bodyError });
+  const rpcBody = bodyParser({ enableTypes: ['json'], jsonLimit: RPC_BODY_LIMIT, strict: true, onerror: bodyError });
   app.use((ctx, next) => (ctx.path.startsWith('/rpc/') ? rpcBody : publicBody)(ctx, next));
 
   const router = new Router();
@@ -45,6 +45,9 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
     ctx.body = await node.put(key, parseValue(ctx.request.body));
   });
   router.delete('/kv/:key', async (ctx) => { ctx.body = await node.delete(rawKey(ctx.path)); });
+  // PUT or DELETE on /kv (or /kv/) names no key: say so rather than "method not allowed".
+  router.put(paths.kv, () => { parseKey(''); });
+  router.delete(paths.kv, () => { parseKey(''); });
   router.post(paths.depart, async (ctx) => {
     ctx.body = await node.membership.depart();
     ctx.res.once('finish', options.onDeparted);

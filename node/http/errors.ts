@@ -33,14 +33,22 @@ export function errorBoundary(log: Logger): Koa.Middleware {
   };
 }
 
+/** The body parser's `onerror`: its failures become ChordErrors with stable codes. */
+export function bodyError(err: unknown): never {
+  const e = err as { status?: number; type?: string; message?: string };
+  if (e?.type === 'entity.too.large') throw new ChordError('PAYLOAD_TOO_LARGE', 'the request body is too large', 413);
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    throw new ChordError('UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported body encoding', 415);
+  }
+  if (err instanceof SyntaxError || e?.status === 400) {
+    throw new ChordError('BAD_JSON', 'the request body is not valid JSON (send {"value": "<string>"})', 400);
+  }
+  throw err;
+}
+
 function toChordError(err: unknown): ChordError {
   if (err instanceof ChordError) return err;
-  const e = err as { status?: number; expose?: boolean; type?: string; message?: string };
-  if (e?.type === 'entity.parse.failed') return new ChordError('BAD_JSON', 'the request body is not valid JSON', 400);
-  if (e?.type === 'entity.too.large') return new ChordError('PAYLOAD_TOO_LARGE', 'the request body is too large', 413);
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-    return new ChordError('UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported body encoding', 415);
-  }
+  const e = err as { status?: number; expose?: boolean; message?: string };
   if (typeof e?.status === 'number' && e.status < 500 && e.expose) {
     return new ChordError(HTTP_CODES[e.status] ?? 'BAD_REQUEST', e.message ?? 'bad request', e.status);
   }

@@ -1,0 +1,51 @@
+/** Plain functions behind the single-request commands; yargs handlers only call these. */
+import { createKvClient, type KvClient } from '../../common/client.js';
+import { ChordError } from '../../common/errors.js';
+import { format, printError, printResult, type Printer } from '../output.js';
+
+export interface ClientFlags {
+  node: string;
+  json: boolean;
+  timeout: number;
+  secret?: string;
+}
+
+/** Runs `fn` with a client for `flags.node`; prints its error, if any, and returns the exit code. */
+export async function withClient(flags: ClientFlags, printer: Printer, fn: (kv: KvClient, node: string) => Promise<void>): Promise<number> {
+  const { kv, close } = createKvClient({ timeoutMs: flags.timeout, secret: flags.secret });
+  try {
+    await fn(kv, flags.node);
+    return 0;
+  } catch (err) {
+    return printError(printer, err, flags.node);
+  } finally {
+    close();
+  }
+}
+
+/** A usage error (exit code 2) for a missing or malformed argument. */
+export function usage(message: string): ChordError {
+  return new ChordError('USAGE', message, 400);
+}
+
+export const insert = (flags: ClientFlags, printer: Printer, key: string, value: string) =>
+  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.put(node, key, value), format.inserted));
+
+/** `*` means every pair in the ring, grouped by node. */
+export const query = (flags: ClientFlags, printer: Printer, key: string) =>
+  withClient(flags, printer, async (kv, node) => {
+    if (key === '*') printResult(printer, await kv.all(node), format.all);
+    else printResult(printer, await kv.get(node, key), format.value);
+  });
+
+export const remove = (flags: ClientFlags, printer: Printer, key: string) =>
+  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.delete(node, key), format.deleted));
+
+export const depart = (flags: ClientFlags, printer: Printer) =>
+  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.depart(node), format.departed));
+
+export const overlay = (flags: ClientFlags, printer: Printer) =>
+  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.overlay(node), format.overlay));
+
+export const status = (flags: ClientFlags, printer: Printer) =>
+  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.status(node), format.status));

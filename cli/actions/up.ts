@@ -1,0 +1,58 @@
+/** `chordkv up`: launch a local ring, print where it is, stop it on Ctrl-C or SIGTERM. */
+import { launchRing } from '../../bootstrap/launcher.js';
+import type { Consistency } from '../../common/wire.js';
+import { consolePrinter, printError } from '../output.js';
+
+export interface UpFlags {
+  nodes: number;
+  k: number;
+  consistency: Consistency;
+  host: string;
+  basePort: number;
+  secret?: string;
+  logLevel: string;
+  json: boolean;
+}
+
+export async function runUp(flags: UpFlags): Promise<void> {
+  const printer = consolePrinter(flags.json);
+  if (!Number.isInteger(flags.nodes) || flags.nodes < 1) {
+    process.exitCode = printError(printer, new Error('--nodes must be a whole number of at least 1'));
+    return;
+  }
+  let ring;
+  try {
+    // The executable is the script this process runs: the CLI is an entry point, so it may ask.
+    ring = await launchRing({ ...flags, executable: process.argv[1] });
+  } catch (err) {
+    process.exitCode = printError(printer, err);
+    return;
+  }
+  const [first] = ring.addresses;
+  if (flags.json) {
+    printer.out(JSON.stringify({ nodes: ring.addresses, k: flags.k, consistency: flags.consistency }));
+  } else {
+    printer.out(`chordkv ring up: ${ring.addresses.length} nodes, k=${flags.k}, ${flags.consistency}`);
+    ring.addresses.forEach((address, i) => printer.out(`  ${i === 0 ? 'bootstrap' : `node ${i}    `}  ${address}`));
+    printer.out('');
+    printer.out('try, in another terminal:');
+    printer.out(`  npx chordkv insert "Hey Jude" "The Beatles" --node ${first}`);
+    printer.out(`  npx chordkv query "Hey Jude" --node ${ring.addresses.at(-1)}`);
+    printer.out(`  npx chordkv query '*' --node ${first}`);
+    printer.out(`  npx chordkv overlay --node ${first}`);
+    printer.out(`  npx chordkv depart --node ${ring.addresses.at(-1)}`);
+    printer.out('');
+    printer.out('Ctrl-C stops every node.');
+  }
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await ring.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  await ring.exited;
+  if (!stopping) printer.err('every node has exited; stopping');
+}

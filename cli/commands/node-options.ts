@@ -1,0 +1,23 @@
+/** Flags of the node processes (bootstrap and node), mapped onto the node config. */
+import type { Argv } from 'yargs';
+import type { NodeConfig } from '../../node/config.js';
+
+export function nodeOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to listen on' })
+    .option('port', { type: 'number', default: 5000, describe: 'port to listen on (0: any free port)' })
+    .option('advertise', { type: 'string', describe: 'HOST:PORT other nodes use to reach this one (default host:port)' })
+    .option('secret', { type: 'string', describe: 'cluster secret required on node-to-node calls (env CHORDKV_SECRET)' })
+    .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as const })
+    .option('request-timeout-ms', { type: 'number', describe: 'deadline of one node-to-node call' });
+}
+
+export function nodeFlags(argv: {
+  host: string; port: number; advertise?: string; secret?: string;
+  logLevel: NodeConfig['logLevel']; requestTimeoutMs?: number;
+}): Partial<NodeConfig> {
+  return {
+    host: argv.host, port: argv.port, advertise: argv.advertise, secret: argv.secret,
+    logLevel: argv.logLevel, requestTimeoutMs: argv.requestTimeoutMs,
+  };
+}

@@ -1,0 +1,19 @@
+import type { Argv } from 'yargs';
+import { CONSISTENCIES } from '../../common/wire.js';
+import { runUp } from '../actions/up.js';
+
+export const command = 'up';
+export const describe = 'start a whole local ring (bootstrap + nodes) and stop it on Ctrl-C';
+export const builder = (yargs: Argv) => yargs
+  .option('nodes', { type: 'number', default: 5, describe: 'how many nodes, the bootstrap included' })
+  .option('k', { alias: 'replicas', type: 'number', default: 3, describe: 'replication factor' })
+  .option('consistency', { choices: CONSISTENCIES, default: 'linearizable' as const })
+  .option('host', { type: 'string', default: '127.0.0.1' })
+  .option('base-port', { type: 'number', default: 5000, describe: 'port of the bootstrap; node i gets base-port + i (0: free ports)' })
+  .option('secret', { type: 'string', describe: 'cluster secret for node-to-node calls' })
+  .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'warn' as const })
+  .option('json', { type: 'boolean', default: false, describe: 'print the ring as one JSON line' });
+export const handler = (argv: Awaited<ReturnType<typeof builder>['argv']>) => runUp({
+  nodes: argv.nodes, k: argv.k, consistency: argv.consistency, host: argv.host,
+  basePort: argv.basePort, secret: argv.secret, logLevel: argv.logLevel, json: argv.json,
+});

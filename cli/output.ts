@@ -1,0 +1,79 @@
+/**
+ * Everything the CLI prints, prose or --json, in one place. Results go to stdout,
+ * errors to stderr.
+ */
+import { ChordError } from '../common/errors.js';
+import type { AllAnswer, DeleteAnswer, OverlayAnswer, StatusAnswer, ValueAnswer } from '../common/wire.js';
+
+export interface Printer {
+  json: boolean;
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export function consolePrinter(json: boolean): Printer {
+  return {
+    json,
+    out: (line) => process.stdout.write(line + '\n'),
+    err: (line) => process.stderr.write(line + '\n'),
+  };
+}
+
+const hops = (n: number) => `${n} hop${n === 1 ? '' : 's'}`;
+const q = (s: string) => JSON.stringify(s);
+
+export const format = {
+  inserted: (a: ValueAnswer) => `inserted ${q(a.key)} = ${q(a.value)} at ${a.node} (${hops(a.hops)})`,
+  value: (a: ValueAnswer) => `${q(a.key)} = ${q(a.value)}  (from ${a.node}, ${hops(a.hops)})`,
+  deleted: (a: DeleteAnswer) => `deleted ${q(a.key)} at ${a.node} (${hops(a.hops)})`,
+  departed: (a: { departed: string }) => `${a.departed} departed; its data now lives on the remaining nodes`,
+  overlay: (a: OverlayAnswer) => a.nodes.map((n, i) => `${String(i + 1).padStart(3)}. ${n.address.padEnd(22)} ${n.id}`).join('\n'),
+  all: (a: AllAnswer) => {
+    const total = a.nodes.reduce((sum, n) => sum + n.items.filter((i) => i.role === 'primary').length, 0);
+    const lines = [`${total} pair${total === 1 ? '' : 's'} on ${a.nodes.length} node${a.nodes.length === 1 ? '' : 's'}`];
+    for (const node of a.nodes) {
+      lines.push(`${node.address} (${node.id.slice(0, 8)}…): ${node.items.length} held`);
+      for (const item of [...node.items].sort((x, y) => x.key.localeCompare(y.key))) {
+        lines.push(`  ${q(item.key)} = ${q(item.value)}${item.role === 'replica' ? '  [replica]' : ''}`);
+      }
+    }
+    return lines.join('\n');
+  },
+  status: (s: StatusAnswer) => [
+    `node         ${s.address}  ${s.ready ? 'ready' : 'not ready'}`,
+    `id           ${s.id}`,
+    `ring         k=${s.k}, ${s.consistency}`,
+    `predecessor  ${s.predecessor ? `${s.predecessor.address}  ${s.predecessor.id}` : '(none: alone)'}`,
+    `successors   ${s.successors.length === 0 ? '(none: alone)' : s.successors.map((p) => p.address).join(', ')}`,
+    `fingers      ${s.fingers.length === 0 ? '(none yet)' : ''}`,
+    ...s.fingers.map((f) => `  ${f.start.slice(0, 10)}…  → ${f.node.address}`),
+    `keys         ${s.keys.primary} primary, ${s.keys.replica} replica, ${s.keys.total} total`,
+    `maintenance  ${s.lastMaintenanceAt ?? 'never'}`,
+  ].join('\n'),
+};
+
+/** Prints one result: its JSON form with --json, else the prose `render` gives. */
+export function printResult<T>(printer: Printer, result: T, render: (r: T) => string): void {
+  printer.out(printer.json ? JSON.stringify(result) : render(result));
+}
+
+/** Prints an error as one line (or one JSON document) and returns the exit code for it. */
+export function printError(printer: Printer, err: unknown, node?: string): number {
+  const error = describe(err, node);
+  if (printer.json) printer.err(JSON.stringify({ error }));
+  else printer.err(`error: ${error.message}${error.code === 'KEY_NOT_FOUND' ? '' : ` (${error.code})`}`);
+  return error.code === 'USAGE' ? 2 : 1;
+}
+
+function describe(err: unknown, node?: string): { code: string; message: string } {
+  if (err instanceof ChordError) {
+    if (err.code === 'PEER_UNREACHABLE' && node) {
+      return { code: err.code, message: `cannot reach a chordkv node at ${node}; start a ring with "chordkv up" or pass --node HOST:PORT` };
+    }
+    if (err.code === 'PEER_TIMEOUT' && node) {
+      return { code: err.code, message: `the node at ${node} did not answer in time; try again or raise --timeout` };
+    }
+    return { code: err.code, message: err.message };
+  }
+  return { code: 'ERROR', message: (err as Error)?.message ?? String(err) };
+}
