@@ -25,7 +25,7 @@ export async function main(args: string[]): Promise<void> {
     .command(depart)
     .command(overlay)
     .command(status)
-    .command('help', 'show this help', {}, () => cli.showHelp('log'))
+    .command('help', 'show this help', {}, () => { cli.showHelp('log'); })
     .demandCommand(1, 'name a command; see chordkv --help')
     .recommendCommands()
     .strict()
