@@ -1,0 +1,131 @@
+/**
+ * TestCluster: whole rings in one process, every node a real HTTP server on port 0.
+ * Verbs: start, join, depart, crash, waitFor, placementProblems, teardown.
+ */
+import { createKvClient, type KvClient } from '../../common/client.js';
+import { hashId, replicaSet } from '../../common/ring.js';
+import type { Consistency } from '../../common/wire.js';
+import { testConfig, type NodeConfig } from '../../node/config.js';
+import { startNode, type RunningNode } from '../../node/start.js';
+
+export interface ClusterOptions {
+  k?: number;
+  consistency?: Consistency;
+  config?: Partial<NodeConfig>;
+}
+
+export class TestCluster {
+  readonly nodes: RunningNode[] = [];
+  readonly kv: KvClient;
+  private readonly closeClient: () => void;
+
+  private constructor(private readonly options: ClusterOptions) {
+    const { kv, close } = createKvClient({ timeoutMs: 20_000 });
+    this.kv = kv;
+    this.closeClient = close;
+  }
+
+  /** A ring of `size` nodes: one creates it, the rest join one at a time through it. */
+  static async start(size: number, options: ClusterOptions = {}): Promise<TestCluster> {
+    const cluster = new TestCluster(options);
+    try {
+      cluster.nodes.push(await startNode(testConfig({
+        k: options.k ?? 1, consistency: options.consistency ?? 'linearizable', ...options.config,
+      })));
+      for (let i = 1; i < size; i++) await cluster.join();
+    } catch (err) {
+      await cluster.teardown();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** Starts one more node and joins it through `via` (default: a random member). */
+  async join(via: RunningNode = this.random()): Promise<RunningNode> {
+    const node = await startNode(testConfig({ contact: via.address, ...this.options.config }));
+    this.nodes.push(node);
+    return node;
+  }
+
+  /** Departs `node` through the public API and waits until it is gone. */
+  async depart(node: RunningNode): Promise<void> {
+    await this.kv.depart(node.address);
+    await node.departed;
+    await this.remove(node);
+  }
+
+  /** Stops `node` with no goodbye, as a crash would. */
+  async crash(node: RunningNode): Promise<void> {
+    await this.remove(node);
+  }
+
+  get addresses(): string[] {
+    return this.nodes.map((n) => n.address);
+  }
+
+  random(): RunningNode {
+    return this.nodes[Math.floor(Math.random() * this.nodes.length)];
+  }
+
+  /** Where every key is held, from GET /kv: key → { value, holders: [{ address, role }] }. */
+  async holdings(via = this.random()): Promise<Map<string, { values: Set<string>; holders: { address: string; role: string }[] }>> {
+    const all = await this.kv.all(via.address);
+    const result = new Map<string, { values: Set<string>; holders: { address: string; role: string }[] }>();
+    for (const node of all.nodes) {
+      for (const item of node.items) {
+        const entry = result.get(item.key) ?? { values: new Set(), holders: [] };
+        entry.values.add(item.value);
+        entry.holders.push({ address: node.address, role: item.role });
+        result.set(item.key, entry);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Everything wrong with placement, computed independently from SHA-1 of the addresses:
+   * each expected key must sit on exactly its min(k, N) replica nodes, with the owner
+   * as its one primary and one value everywhere. Empty when all is right.
+   */
+  async placementProblems(expected: Map<string, string>, k: number): Promise<string[]> {
+    const ring = this.nodes.map((n) => ({ id: hashId(n.address), address: n.address }));
+    const held = await this.holdings();
+    const problems: string[] = [];
+    for (const [key, value] of expected) {
+      const want = replicaSet(hashId(key), ring, k).map((n) => n.address);
+      const got = held.get(key);
+      if (!got) {
+        problems.push(`${key}: held nowhere`);
+        continue;
+      }
+      const holders = got.holders.map((h) => h.address).sort();
+      if (holders.join() !== [...want].sort().join()) problems.push(`${key}: held by ${holders} but belongs on ${want}`);
+      const primaries = got.holders.filter((h) => h.role === 'primary').map((h) => h.address);
+      if (primaries.length !== 1 || primaries[0] !== want[0]) problems.push(`${key}: primary ${primaries} but owner is ${want[0]}`);
+      if (got.values.size !== 1 || !got.values.has(value)) problems.push(`${key}: values ${[...got.values]} but expected ${value}`);
+    }
+    for (const key of held.keys()) if (!expected.has(key)) problems.push(`${key}: held but should not exist`);
+    return problems;
+  }
+
+  async teardown(): Promise<void> {
+    await Promise.all(this.nodes.splice(0).map((n) => n.stop()));
+    this.closeClient();
+  }
+
+  private async remove(node: RunningNode): Promise<void> {
+    const index = this.nodes.indexOf(node);
+    if (index >= 0) this.nodes.splice(index, 1);
+    await node.stop();
+  }
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes; returns the last value. */
+export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
