@@ -10,7 +10,9 @@ import type { Logger } from '../../common/log.js';
 import { paths, PUBLIC_BODY_LIMIT, RPC_BODY_LIMIT, SECRET_HEADER, type KeyedItem, type PeerJson } from '../../common/wire.js';
 import type { ChordNode } from '../chord-node.js';
 import { bodyError, errorBoundary } from './errors.js';
-import { field, parseKey, parseOp, parseValue } from './validate.js';
+import {
+  field, isAddressList, isHexId, isItemList, isLeaseMs, isPeerJson, parseKey, parseOp, parsePointers, parseValue,
+} from './validate.js';
 
 export interface AppOptions {
   /** Called after POST /depart has answered: the process (or test) decides what stopping means. */
@@ -18,9 +20,7 @@ export interface AppOptions {
   secret?: string;
 }
 
-const isArray = Array.isArray;
 const isString = (v: unknown) => typeof v === 'string';
-const isPeer = (v: unknown) => typeof v === 'object' && v !== null && isString((v as PeerJson).id) && isString((v as PeerJson).address);
 
 export function createApp(node: ChordNode, log: Logger, options: AppOptions): Koa {
   const app = new Koa();
@@ -58,34 +58,34 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   router.post(rpc.op, async (ctx) => { ctx.body = await node.handleOp(parseOp(ctx.request.body)); });
   router.post(rpc.chain, async (ctx) => {
     const body = ctx.request.body;
-    ctx.body = await node.applyChain(field<KeyedItem[]>(body, 'items', isArray), field<string[]>(body, 'rest', isArray));
+    ctx.body = await node.applyChain(field<KeyedItem[]>(body, 'items', isItemList), field<string[]>(body, 'rest', isAddressList));
   });
   router.post(rpc.read, async (ctx) => {
     const body = ctx.request.body;
     ctx.body = await node.readLocal(field<string>(body, 'key', isString), field<number>(body, 'hops', Number.isInteger));
   });
   router.post(rpc.apply, async (ctx) => {
-    ctx.body = { applied: await node.applyItems(field<KeyedItem[]>(ctx.request.body, 'items', isArray)) };
+    ctx.body = { applied: await node.applyItems(field<KeyedItem[]>(ctx.request.body, 'items', isItemList)) };
   });
   router.get(rpc.items, async (ctx) => { ctx.body = await node.items(); });
   router.post(rpc.findSuccessor, async (ctx) => {
     const body = ctx.request.body;
-    ctx.body = await node.findSuccessor(field<string>(body, 'id', isString), field<number>(body, 'hops', Number.isInteger));
+    ctx.body = await node.findSuccessor(field<string>(body, 'id', isHexId), field<number>(body, 'hops', Number.isInteger));
   });
-  router.post(rpc.join, async (ctx) => { ctx.body = await node.membership.admit(field<PeerJson>(ctx.request.body, 'node', isPeer)); });
+  router.post(rpc.join, async (ctx) => { ctx.body = await node.membership.admit(field<PeerJson>(ctx.request.body, 'node', isPeerJson)); });
   router.post(rpc.lock, async (ctx) => {
     const body = ctx.request.body;
-    await node.lock.acquireExclusive(field<string>(body, 'token', isString), field<number>(body, 'leaseMs', Number.isFinite));
+    await node.lock.acquireExclusive(field<string>(body, 'token', isString), field<number>(body, 'leaseMs', isLeaseMs));
     ctx.body = { locked: true };
   });
   router.post(rpc.unlock, (ctx) => {
     ctx.body = { unlocked: node.lock.releaseExclusive(field<string>(ctx.request.body, 'token', isString)) };
   });
   router.post(rpc.refresh, async (ctx) => {
-    ctx.body = { successors: await node.membership.refresh(field<string[]>(ctx.request.body, 'exclude', isArray)) };
+    ctx.body = { successors: await node.membership.refresh(field<string[]>(ctx.request.body, 'exclude', isAddressList)) };
   });
   router.post(rpc.pointers, (ctx) => {
-    node.setPointers(ctx.request.body as object);
+    node.setPointers(parsePointers(ctx.request.body));
     ctx.body = { ok: true };
   });
   router.post(rpc.reconcile, async (ctx) => { ctx.body = await node.membership.reconcile(); });

@@ -1,6 +1,6 @@
 /** Parsing of what clients send: keys from the raw path, values and bodies. Throws InvalidRequest. */
 import { InvalidRequest } from '../../common/errors.js';
-import { MAX_KEY_BYTES, MAX_VALUE_BYTES, type OpRequest } from '../../common/wire.js';
+import { MAX_KEY_BYTES, MAX_VALUE_BYTES, type OpRequest, type PointersRequest } from '../../common/wire.js';
 
 /** Decodes the key from the raw (still percent-encoded) path segment. */
 export function parseKey(rawSegment: string): string {
@@ -44,4 +44,40 @@ export function field<T>(body: unknown, name: string, check: (v: unknown) => boo
   const value = (body as Record<string, unknown> | undefined)?.[name];
   if (!check(value)) throw new InvalidRequest('INVALID_REQUEST', `field ${name} is missing or malformed`);
   return value as T;
+}
+
+// ---- shapes of node-to-node bodies (a malformed one must be refused, never stored) ----
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A hex identifier as ids travel on the wire. */
+export const isHexId = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{1,40}$/i.test(v);
+
+export const isAddress = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
+
+export const isPeerJson = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && isHexId((v as { id?: unknown }).id) && isAddress((v as { address?: unknown }).address);
+
+export const isAddressList = (v: unknown): boolean => Array.isArray(v) && v.every(isAddress);
+
+/** Stored pairs: a non-empty string key, a string value or null (tombstone), a whole version. */
+export const isItemList = (v: unknown): boolean => Array.isArray(v) && v.every((item) => {
+  if (typeof item !== 'object' || item === null) return false;
+  const { key, value, version } = item as Record<string, unknown>;
+  return typeof key === 'string' && key.length > 0 && (typeof value === 'string' || value === null)
+    && Number.isSafeInteger(version) && (version as number) >= 0;
+});
+
+/** A lease a timer can hold: whole milliseconds, positive, within setTimeout's range. */
+export const isLeaseMs = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0 && (v as number) <= MAX_TIMER_MS;
+
+/** The body of /rpc/pointers: optional predecessor (a peer or null) and optional successor list. */
+export function parsePointers(body: unknown): PointersRequest {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const predecessorOk = b.predecessor === undefined || b.predecessor === null || isPeerJson(b.predecessor);
+  const successorsOk = b.successors === undefined || (Array.isArray(b.successors) && b.successors.every(isPeerJson));
+  if (typeof b !== 'object' || !predecessorOk || !successorsOk) {
+    throw new InvalidRequest('INVALID_REQUEST', 'pointers need predecessor (a peer or null) and successors (a list of peers)');
+  }
+  return b as PointersRequest;
 }
