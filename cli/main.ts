@@ -3,6 +3,8 @@ import yargs from 'yargs';
 import * as bootstrap from './commands/bootstrap.js';
 import * as del from './commands/delete.js';
 import * as depart from './commands/depart.js';
+import * as file from './commands/file.js';
+import * as fileparallel from './commands/fileparallel.js';
 import * as insert from './commands/insert.js';
 import * as node from './commands/node.js';
 import * as overlay from './commands/overlay.js';
@@ -24,6 +26,8 @@ export async function main(args: string[]): Promise<void> {
     .command(del)
     .command(depart)
     .command(overlay)
+    .command(file)
+    .command(fileparallel)
     .command(status)
     .command('help', 'show this help', {}, () => { cli.showHelp('log'); })
     .demandCommand(1, 'name a command; see chordkv --help')

@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+import { fileCommand, fileParallelCommand, runFile, runFileParallel, type RunSummary } from '../../cli/actions/file-runs.js';
+import { parseRequests, type FileType } from '../../cli/file-format.js';
+import type { Printer } from '../../cli/output.js';
+import { TestCluster } from '../helpers/cluster.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
+
+function capture(json = false): Printer & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { json, stdout, stderr, out: (line) => stdout.push(line), err: (line) => stderr.push(line) };
+}
+
+/** Every value a file writes per key, in file order. */
+function writes(name: string, type: FileType): Map<string, string[]> {
+  const result = new Map<string, string[]>();
+  for (const r of parseRequests(readFileSync(fixture(name), 'utf8'), type).requests) {
+    if (r.op === 'insert') result.set(r.key, [...(result.get(r.key) ?? []), r.value]);
+  }
+  return result;
+}
+
+/** A port nothing listens on: bound by us a moment ago, then released. */
+async function deadAddress(): Promise<string> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `127.0.0.1:${port}`;
+}
+
+const counts = (s: RunSummary) => ({ requests: s.requests, errors: s.errors, notFound: s.notFound, malformed: s.malformed });
+
+test('file runs insert, query and mix files in order, printing every answer and a summary', async (t) => {
+  const cluster = await TestCluster.start(4, { k: 2 });
+  t.teardown(() => cluster.teardown());
+  const node = cluster.nodes[0].address;
+
+  const insertOut = capture();
+  const inserted = await runFile({ path: fixture('small/insert.txt'), type: 'insert', node }, insertOut);
+  t.deepEqual(counts(inserted), { requests: 9, errors: 0, notFound: 0, malformed: 2 });
+  t.like(inserted, { mode: 'file', type: 'insert', nodes: 4, workers: 1, inserts: 9, queries: 0 });
+  t.is(insertOut.stdout.length, 10, 'nine answers and the summary');
+  t.regex(insertOut.stdout[0], /^line +1 {2}inserted "Hey Jude" = "The Beatles" at 127\.0\.0\.1:\d+ \(\d+ hops?, [\d.]+ ms\)$/);
+  t.regex(insertOut.stdout.at(-1)!, /9 requests .*\n.*requests\/s\n.*p50 .*p99 .*\n {2}0 errors, 0 keys not found, 2 malformed lines skipped/);
+  t.is(insertOut.stderr.length, 2);
+  t.regex(insertOut.stderr[0], /small\/insert\.txt:6: skipped malformed line: no comma between key and value/);
+  t.regex(insertOut.stderr[1], /small\/insert\.txt:9: skipped malformed line: empty key/);
+  for (const [key, values] of writes('small/insert.txt', 'insert')) {
+    t.is((await cluster.kv.get(cluster.random().address, key)).value, values.at(-1), key);
+  }
+
+  const queried = await runFile({ path: fixture('small/query.txt'), type: 'query', node }, capture());
+  t.deepEqual(counts(queried), { requests: 8, errors: 0, notFound: 1, malformed: 0 });
+
+  const mixOut = capture(true);
+  const mixed = await runFile({ path: fixture('small/requests.txt'), type: 'mix', nodes: cluster.addresses }, mixOut);
+  t.deepEqual(counts(mixed), { requests: 9, errors: 0, notFound: 1, malformed: 3 });
+  t.like(mixed, { inserts: 3, queries: 6 });
+  const lines = mixOut.stdout.map((line) => JSON.parse(line));
+  t.deepEqual(lines.at(-1), mixed, 'the last JSON line is the summary');
+  const answers = lines.slice(0, -1);
+  t.deepEqual(answers.map((a) => a.line), [1, 2, 3, 4, 5, 10, 11, 12, 13]);
+  t.deepEqual(answers.map((a) => (a.ok ? a.value : a.error)), [
+    'The Beatles / Past Masters', 'Wings?', 'Wings?', 'Led Zeppelin', 'a, b, c', 'a, b, c', 'KEY_NOT_FOUND',
+    'Björk / Vespertine', 'Björk / Vespertine',
+  ]);
+  for (const a of answers.filter((a) => a.ok)) {
+    t.true(cluster.addresses.includes(a.node) && cluster.addresses.includes(a.via) && Number.isInteger(a.hops));
+    t.true(typeof a.latencyMs === 'number' && a.latencyMs >= 0);
+  }
+  t.deepEqual(mixOut.stderr.map((line) => JSON.parse(line).malformed.line), [7, 8, 9]);
+});
+
+test('fileparallel runs 500 requests with workers bound to every node and prints only the summary', async (t) => {
+  const cluster = await TestCluster.start(4, { k: 2 });
+  t.teardown(() => cluster.teardown());
+
+  const out = capture(true);
+  const inserted = await runFileParallel({ path: fixture('insert.txt'), type: 'insert', node: cluster.nodes[1].address, concurrency: 2 }, out);
+  t.deepEqual(counts(inserted), { requests: 500, errors: 0, notFound: 0, malformed: 0 });
+  t.like(inserted, { mode: 'fileparallel', nodes: 4, workers: 8 });
+  t.true(inserted.throughput > 0 && inserted.seconds > 0);
+  t.true(inserted.latencyMs.p50 <= inserted.latencyMs.p99 && inserted.latencyMs.p99 <= inserted.latencyMs.max);
+  t.deepEqual(out.stdout.map((line) => JSON.parse(line)), [inserted]);
+  t.deepEqual(out.stderr, []);
+  // Concurrent workers may apply two writes of one key in either order; single writes are exact.
+  for (const [key, values] of writes('insert.txt', 'insert')) {
+    const { value } = await cluster.kv.get(cluster.random().address, key);
+    t.true(values.length === 1 ? value === values[0] : values.includes(value), key);
+  }
+
+  const queried = await runFileParallel({ path: fixture('query.txt'), type: 'query', nodes: cluster.addresses, quiet: true }, out);
+  t.deepEqual(counts(queried), { requests: 500, errors: 0, notFound: 20, malformed: 0 });
+  t.is(out.stdout.length, 1, 'a quiet run prints nothing');
+
+  const mixed = await runFileParallel({ path: fixture('requests.txt'), type: 'mix', nodes: cluster.addresses, concurrency: 3 });
+  t.like(mixed, { requests: 500, errors: 0, inserts: 250, queries: 250, workers: 12 });
+});
+
+test('a node that refuses connections is given up on and the run completes on the others', async (t) => {
+  const cluster = await TestCluster.start(3, { k: 2 });
+  t.teardown(() => cluster.teardown());
+  const dead = await deadAddress();
+  const summary = await runFileParallel({ path: fixture('insert.txt'), type: 'insert', nodes: [...cluster.addresses, dead] });
+  t.like(summary, { requests: 500, errors: 3, errorCodes: { PEER_UNREACHABLE: 3 } });
+
+  const sequential = await runFile({ path: fixture('small/insert.txt'), type: 'insert', nodes: [dead, ...cluster.addresses] });
+  t.is(sequential.requests, 9);
+  t.true(sequential.errors <= 3);
+});
+
+test('a run stops with RING_UNREACHABLE when every node refuses connections', async (t) => {
+  const nodes = [await deadAddress()];
+  await t.throwsAsync(runFile({ path: fixture('small/insert.txt'), type: 'insert', nodes }), { message: /at line \d+: every node/ });
+  await t.throwsAsync(runFileParallel({ path: fixture('insert.txt'), type: 'insert', nodes }), { message: /after 3 of 500 requests/ });
+});
+
+test('exit codes: 1 with one clear line when the run cannot start, 2 for bad usage', async (t) => {
+  const node = await deadAddress();
+  const cases: [string, (printer: Printer) => Promise<number>, number, RegExp][] = [
+    ['missing file', (p) => fileCommand({ path: fixture('nope.txt'), type: 'insert', node }, p), 1, /cannot read the request file .*nope\.txt: no such file/],
+    ['a directory', (p) => fileCommand({ path: fixture('small'), type: 'query', node }, p), 1, /it is a directory/],
+    ['unreachable ring', (p) => fileParallelCommand({ path: fixture('small/query.txt'), type: 'query', node }, p), 1, new RegExp(`cannot reach a chordkv node at ${node}`)],
+    ['bad type', (p) => fileCommand({ path: fixture('small/query.txt'), type: 'delete', node }, p), 2, /--type must be one of insert, query, mix/],
+    ['bad concurrency', (p) => fileParallelCommand({ path: fixture('small/query.txt'), type: 'query', node, concurrency: 0 }, p), 2, /--concurrency must be a whole number/],
+  ];
+  for (const [title, run, code, message] of cases) {
+    const printer = capture();
+    t.is(await run(printer), code, title);
+    t.is(printer.stderr.length, 1, title);
+    t.regex(printer.stderr[0], message, title);
+    t.deepEqual(printer.stdout, [], title);
+  }
+});
