@@ -2,7 +2,7 @@
  * Everything the CLI prints, prose or --json, in one place. Results go to stdout,
  * errors to stderr.
  */
-import { ChordError } from '../common/errors.js';
+import { ChordError, PeerTimeout, PeerUnreachable } from '../common/errors.js';
 import type { AllAnswer, DeleteAnswer, OverlayAnswer, StatusAnswer, ValueAnswer } from '../common/wire.js';
 
 export interface Printer {
@@ -67,10 +67,12 @@ export function printError(printer: Printer, err: unknown, node?: string): numbe
 
 function describe(err: unknown, node?: string): { code: string; message: string } {
   if (err instanceof ChordError) {
-    if (err.code === 'PEER_UNREACHABLE' && node) {
+    // Only our own failure to reach --node means "no node there"; the same code in a node's
+    // answer means that node could not reach one of its peers.
+    if (err instanceof PeerUnreachable && node) {
       return { code: err.code, message: `cannot reach a chordkv node at ${node}; start a ring with "chordkv up" or pass --node HOST:PORT` };
     }
-    if (err.code === 'PEER_TIMEOUT' && node) {
+    if (err instanceof PeerTimeout && node) {
       return { code: err.code, message: `the node at ${node} did not answer in time; try again or raise --timeout` };
     }
     return { code: err.code, message: err.message };

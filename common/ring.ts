@@ -90,3 +90,11 @@ export function replicaSet<T extends { id: bigint }>(id: bigint, nodes: readonly
   const ordered = sortClockwise(nodes, owner.id - 1n);
   return ordered.slice(0, Math.min(k, ordered.length));
 }
+
+/**
+ * The finger table of `self` in a ring of known members: finger i is
+ * successor(self + 2^i) for i in 0..bits-1. Pure; what live maintenance converges to.
+ */
+export function fingerTable<T extends { id: bigint }>(self: bigint, nodes: readonly T[], bits = ID_BITS): T[] {
+  return Array.from({ length: bits }, (_, i) => successorOf(fingerStart(self, i, bits), nodes));
+}

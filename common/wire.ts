@@ -39,6 +39,7 @@ export const paths = {
     pointers: '/rpc/pointers',
     findSuccessor: '/rpc/find-successor',
     reconcile: '/rpc/reconcile',
+    notify: '/rpc/notify',
   },
 } as const;
 

@@ -16,6 +16,7 @@ import {
 import type { NodeItems } from '../common/client.js';
 import type { NodeConfig } from './config.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
 import { MembershipLock } from './membership-lock.js';
 import { strategies, type ReplicationStrategy } from './replication/index.js';
@@ -33,6 +34,7 @@ export class ChordNode {
   readonly routing: RoutingTable;
   readonly lock = new MembershipLock();
   readonly membership: Membership;
+  readonly maintenance: Maintenance;
   state: NodeState = 'joining';
   settings: RingSettings;
   lastMaintenanceAt: Date | null = null;
@@ -50,6 +52,7 @@ export class ChordNode {
     this.settings = { k: config.k, consistency: config.consistency };
     this.replication = this.createReplication();
     this.membership = new Membership(this);
+    this.maintenance = new Maintenance(this);
   }
 
   /** Adopts the ring-wide settings of the ring this node joins. */
@@ -175,6 +178,16 @@ export class ChordNode {
     return this.peers.findSuccessor(next.address, idHex).then((r) => ({ node: r.node, hops: r.hops + hops + 1 }));
   }
 
+  /** Chord's notify from a node that believes it is our predecessor; a new predecessor means a new range to replicate. */
+  notify(candidate: PeerJson): boolean {
+    const changed = this.routing.notify(fromPeerJson(candidate));
+    if (changed) {
+      this.log.info(`predecessor is now ${candidate.address}`);
+      this.maintenance.requestReconfigure();
+    }
+    return changed;
+  }
+
   setPointers(pointers: PointersRequest): void {
     if (pointers.predecessor !== undefined) {
       this.routing.predecessor = pointers.predecessor ? fromPeerJson(pointers.predecessor) : null;
@@ -190,7 +203,8 @@ export class ChordNode {
     return this.replication.flush();
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.maintenance.stop();
     this.replication.close();
   }
 
@@ -226,11 +240,20 @@ export class ChordNode {
     }
   }
 
-  private forward(next: Peer | undefined, request: OpRequest): Promise<OpAnswer> {
+  /** Forwards to `next`; a next hop that is gone is evicted and the request routed again without it. */
+  private async forward(next: Peer | undefined, request: OpRequest): Promise<OpAnswer> {
     if (!next || next.address === this.self.address) {
       throw new NotReady(`node ${this.self.address} has no route for ${JSON.stringify(request.key)} yet`, 'RING_CHANGING');
     }
-    return this.peers.op(next.address, { ...request, hops: request.hops + 1 });
+    try {
+      return await this.peers.op(next.address, { ...request, hops: request.hops + 1 });
+    } catch (err) {
+      if (!(err instanceof ChordError) || err.code !== 'PEER_UNREACHABLE' || !err.message.includes(next.address)) throw err;
+      if (!this.routing.evict(next.address)) throw err;
+      this.log.warn(`${next.address} is unreachable; routing around it`);
+      this.maintenance.kick();
+      return this.handleOp(request);
+    }
   }
 
   /** This node owns the key and holds the membership lock shared: order, apply, replicate. */
@@ -249,7 +272,13 @@ export class ChordNode {
       await this.store.put(key, next);
       return next;
     });
-    await this.replication.replicate(item);
+    try {
+      await this.replication.replicate(item);
+    } catch (err) {
+      // A chain member is gone or slow: stabilize soon so the chain is rebuilt, and let the caller retry.
+      this.maintenance.kick();
+      throw err;
+    }
     if (request.op === 'delete') return { key, deleted: true, node: this.self.address, hops };
     return { key, value: request.value, node: this.self.address, hops };
   }

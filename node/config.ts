@@ -25,6 +25,10 @@ export interface NodeConfig {
   readonly lockLeaseMs: number;
   /** How long a user request may be retried internally while the ring changes. */
   readonly retryDeadlineMs: number;
+  /** Pause between maintenance rounds (stabilize, check predecessor, fix fingers). */
+  readonly maintenanceIntervalMs: number;
+  /** Every this many rounds a node pushes what it owns to its chain even when nothing changed. */
+  readonly antiEntropyRounds: number;
   /** Cluster secret required on /rpc and /depart, when set. */
   readonly secret?: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -39,6 +43,8 @@ export const DEFAULT_CONFIG: NodeConfig = {
   requestTimeoutMs: 5000,
   lockLeaseMs: 15000,
   retryDeadlineMs: 8000,
+  maintenanceIntervalMs: 500,
+  antiEntropyRounds: 20,
   logLevel: 'info',
 };
 
@@ -62,7 +68,7 @@ export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
   if ((config.host === '0.0.0.0' || config.host === '::') && !config.advertise) {
     problems.push(`listening on ${config.host} needs --advertise HOST:PORT, the address other nodes should use`);
   }
-  for (const name of ['requestTimeoutMs', 'lockLeaseMs', 'retryDeadlineMs', 'successorListSize'] as const) {
+  for (const name of ['requestTimeoutMs', 'lockLeaseMs', 'retryDeadlineMs', 'successorListSize', 'maintenanceIntervalMs', 'antiEntropyRounds'] as const) {
     if (!Number.isFinite(config[name]) || config[name] <= 0) problems.push(`${name} must be a positive number`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -71,7 +77,9 @@ export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
 
 /** Short timeouts for tests: failures surface in well under a second. */
 export function testConfig(partial: Partial<NodeConfig> = {}): NodeConfig {
-  return resolveConfig({ host: '127.0.0.1', port: 0, requestTimeoutMs: 2000, lockLeaseMs: 5000, retryDeadlineMs: 4000, logLevel: 'warn', ...partial });
+  return resolveConfig({ host: '127.0.0.1', port: 0, requestTimeoutMs: 2000, lockLeaseMs: 5000, retryDeadlineMs: 6000,
+    maintenanceIntervalMs: 150, antiEntropyRounds: 10, logLevel: 'error', ...partial,
+  });
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -123,29 +123,41 @@ export class Membership {
   }
 
   /**
-   * Rebuilds the successor list from the first successor not in `exclude`. As in Chord's
-   * stabilize, a node that joined between us and that successor becomes our successor.
+   * Rebuilds the successor list from the first live successor not in `exclude`. As in
+   * Chord's stabilize, a node that joined between us and that successor becomes our
+   * successor. Unreachable successors are evicted. With none left, the node is alone
+   * only when `mayBeAlone` (a depart said so); maintenance never concludes that by itself.
    */
-  async refresh(exclude: string[]): Promise<PeerJson[]> {
+  async refresh(exclude: string[], mayBeAlone = true): Promise<PeerJson[]> {
     const { node } = this;
-    for (let candidate of node.routing.successors.filter((p) => !exclude.includes(p.address))) {
+    for (const candidate of node.routing.successors.filter((p) => !exclude.includes(p.address))) {
+      let remote;
       try {
-        let remote = await node.peers.state(candidate.address);
-        const between = remote.predecessor ? fromPeerJson(remote.predecessor) : null;
-        if (between && !exclude.includes(between.address) && inOpen(between.id, node.self.id, candidate.id)) {
-          candidate = between;
-          remote = await node.peers.state(candidate.address);
-        }
-        const rest = remote.successors.map(fromPeerJson).filter((p) => !exclude.includes(p.address));
-        node.routing.setSuccessors(candidate, rest);
-        return node.routing.successors.map(toPeerJson);
+        remote = await node.peers.state(candidate.address);
       } catch (err) {
-        node.log.warn(`successor ${candidate.address} did not answer: ${(err as Error).message}`);
+        node.log.warn(`successor ${candidate.address} did not answer (${(err as ChordError).code ?? err}); skipping it`);
+        if ((err as ChordError).code === 'PEER_UNREACHABLE') node.routing.evict(candidate.address);
+        continue;
       }
+      let successor = candidate;
+      const between = remote.predecessor ? fromPeerJson(remote.predecessor) : null;
+      if (between && !exclude.includes(between.address) && inOpen(between.id, node.self.id, candidate.id)) {
+        try {
+          remote = await node.peers.state(between.address);
+          successor = between;
+        } catch {
+          // the node in between is not answering (yet): keep the successor we reached
+        }
+      }
+      const rest = remote.successors.map(fromPeerJson).filter((p) => !exclude.includes(p.address));
+      node.routing.setSuccessors(successor, rest);
+      return node.routing.successors.map(toPeerJson);
     }
-    node.routing.setSuccessors(undefined);
-    node.routing.predecessor = null;
-    return [];
+    if (mayBeAlone) {
+      node.routing.setSuccessors(undefined);
+      node.routing.predecessor = null;
+    }
+    return node.routing.successors.map(toPeerJson);
   }
 
   /**

@@ -7,6 +7,12 @@ import type { Peer } from '../common/wire.js';
 
 export class RoutingTable {
   predecessor: Peer | null = null;
+  /**
+   * False once the predecessor stopped answering. Its id still bounds what this node
+   * owns — taking over its range is left to `notify` from the node before it, so that
+   * two nodes never both claim a range while the ring heals.
+   */
+  predecessorAlive = true;
   /** The next nodes clockwise, nearest first, never including this node and never wrapping past it. */
   successors: Peer[] = [];
   /** Finger i points at successor(self + 2^i); empty until finger maintenance fills it. */
@@ -21,12 +27,23 @@ export class RoutingTable {
     return inHalfOpen(id, pred.id, this.self.id);
   }
 
-  /** The next node to forward a request for `id` to; only meaningful when `owns(id)` is false. */
+  /**
+   * The next node to forward a request for `id` to; only meaningful when `owns(id)` is false.
+   * When the owner is in the successor list it is reached directly, one hop instead of
+   * stopping at its predecessor first.
+   */
   nextHop(id: bigint): Peer {
-    const successor = this.successors[0];
-    if (!successor) return this.self;
-    if (inHalfOpen(id, this.self.id, successor.id)) return successor;
-    return this.closestPrecedingNode(id);
+    return this.ownerInSuccessors(id) ?? this.closestPrecedingNode(id);
+  }
+
+  /** The owner of `id` when the successor list shows it: the first entry at or after `id`. */
+  ownerInSuccessors(id: bigint): Peer | undefined {
+    let previous = this.self;
+    for (const successor of this.successors) {
+      if (inHalfOpen(id, previous.id, successor.id)) return successor;
+      previous = successor;
+    }
+    return undefined;
   }
 
   /** Of every node this one knows, the one that most closely precedes `id` (the paper's closest_preceding_node). */
@@ -52,6 +69,41 @@ export class RoutingTable {
   /** The ring's size when the successor list shows all of it (the list is not full), else undefined. */
   knownRingSize(): number | undefined {
     return this.successors.length < this.successorListSize ? this.successors.length + 1 : undefined;
+  }
+
+  /**
+   * Chord's notify: `candidate` thinks it is our predecessor. Accepted when we have none,
+   * ours has failed, or `candidate` sits between it and us. Returns whether it changed.
+   */
+  notify(candidate: Peer): boolean {
+    const pred = this.predecessor;
+    if (candidate.address === this.self.address || candidate.address === pred?.address) {
+      if (candidate.address === pred?.address) this.predecessorAlive = true;
+      return false;
+    }
+    if (pred && this.predecessorAlive && !inOpen(candidate.id, pred.id, this.self.id)) return false;
+    this.predecessor = candidate;
+    this.predecessorAlive = true;
+    return true;
+  }
+
+  /** Forgets a node that stopped answering, wherever it appears; returns whether it was known. */
+  evict(address: string): boolean {
+    let known = false;
+    if (this.successors.some((p) => p.address === address)) {
+      this.successors = this.successors.filter((p) => p.address !== address);
+      known = true;
+    }
+    this.fingers = this.fingers.map((f) => {
+      if (f?.address !== address) return f;
+      known = true;
+      return undefined;
+    });
+    if (this.predecessor?.address === address) {
+      this.predecessorAlive = false;
+      known = true;
+    }
+    return known;
   }
 
   /** Replaces the successor list with `[first, ...rest]`, cut where it would wrap back to this node. */

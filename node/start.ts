@@ -55,7 +55,7 @@ export async function startNode(config: NodeConfig, components: NodeComponents =
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    node.close();
+    await node.close();
     server.close();
     for (const socket of sockets) socket.destroy();
     closeClient();
@@ -70,6 +70,7 @@ export async function startNode(config: NodeConfig, components: NodeComponents =
     await stop();
     throw err;
   }
+  node.maintenance.start();
   log.info(`serving as ${address} (k=${node.settings.k}, ${node.settings.consistency})`);
   return { node, address, departed, stop };
 }

@@ -88,6 +88,9 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
     node.setPointers(parsePointers(ctx.request.body));
     ctx.body = { ok: true };
   });
+  router.post(rpc.notify, (ctx) => {
+    ctx.body = { changed: node.notify(field<PeerJson>(ctx.request.body, 'node', isPeerJson)) };
+  });
   router.post(rpc.reconcile, async (ctx) => { ctx.body = await node.membership.reconcile(); });
 
   app.use(router.routes());

@@ -1,0 +1,147 @@
+/**
+ * JSON over HTTP between processes: the only module that opens HTTP connections.
+ * Two interchangeable transports sit behind one interface: got (the chosen client
+ * library) and a lean one on node:http's own client, which is what nodes use on the
+ * hot path (see docs/architecture.md for the measurement behind that choice).
+ * Both keep connections alive, never retry on their own, and enforce a deadline.
+ */
+import http from 'node:http';
+import got, { type Got, RequestError } from 'got';
+import { ChordError, PeerTimeout, PeerUnreachable } from './errors.js';
+import { SECRET_HEADER, type ErrorBody } from './wire.js';
+
+export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+export interface HttpOptions {
+  /** Deadline for one whole request, in milliseconds. */
+  timeoutMs: number;
+  /** Cluster secret sent on every call, when the ring has one. */
+  secret?: string;
+  /** Upper bound on sockets per peer (keep-alive pools them). */
+  maxSockets?: number;
+  /** Which transport to use; `http` unless said otherwise. */
+  transport?: 'http' | 'got';
+}
+
+export interface Transport {
+  /** Calls `method path` on `address` (host:port); resolves the parsed JSON body of a 2xx, else throws ChordError. */
+  call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number): Promise<T>;
+  /** Closes pooled sockets so that a process (or a test) can exit promptly. */
+  close(): void;
+}
+
+export function createTransport(options: HttpOptions): Transport {
+  return options.transport === 'got' ? new GotTransport(options) : new NodeHttpTransport(options);
+}
+
+function keepAliveAgent(options: HttpOptions): http.Agent {
+  return new http.Agent({ keepAlive: true, noDelay: true, maxSockets: options.maxSockets ?? 256, scheduling: 'lifo' });
+}
+
+/** Turns a status and parsed body into the answer or the ChordError the peer reported. */
+function settle<T>(address: string, status: number, payload: unknown): T {
+  if (status >= 200 && status < 300) return payload as T;
+  const error = (payload as ErrorBody | undefined)?.error;
+  if (error && typeof error.code === 'string') throw new ChordError(error.code, error.message, status);
+  throw new ChordError('BAD_RESPONSE', `node ${address} answered ${status} without an error body`, 502);
+}
+
+const notJson = (address: string, cause: unknown) =>
+  new ChordError('BAD_RESPONSE', `node ${address} answered something that is not JSON`, 502, { cause });
+
+export class NodeHttpTransport implements Transport {
+  private readonly agent: http.Agent;
+  private readonly headers: Record<string, string>;
+
+  constructor(private readonly options: HttpOptions) {
+    this.agent = keepAliveAgent(options);
+    this.headers = { accept: 'application/json', ...(options.secret ? { [SECRET_HEADER]: options.secret } : {}) };
+  }
+
+  call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+    const separator = address.lastIndexOf(':');
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = payload === undefined ? this.headers
+      : { ...this.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
+    return new Promise<T>((resolve, reject) => {
+      const request = http.request({
+        host: address.slice(0, separator), port: Number(address.slice(separator + 1)), path, method, headers, agent: this.agent,
+      }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (err) => reject(new PeerUnreachable(address, err)));
+        response.on('end', () => {
+          clearTimeout(timer);
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch (err) {
+            reject(notJson(address, err));
+            return;
+          }
+          try {
+            resolve(settle<T>(address, response.statusCode ?? 500, parsed));
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
+      const timer = setTimeout(() => {
+        request.destroy();
+        reject(new PeerTimeout(address));
+      }, timeoutMs ?? this.options.timeoutMs);
+      request.on('error', (err) => {
+        clearTimeout(timer);
+        reject(new PeerUnreachable(address, err));
+      });
+      request.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export class GotTransport implements Transport {
+  private readonly got: Got;
+  private readonly agent: http.Agent;
+
+  constructor(options: HttpOptions) {
+    this.agent = keepAliveAgent(options);
+    this.got = got.extend({
+      agent: { http: this.agent },
+      retry: { limit: 0 }, // retries are decided by ring logic, which knows what is idempotent
+      timeout: { request: options.timeoutMs },
+      throwHttpErrors: false,
+      responseType: 'json',
+      headers: options.secret ? { [SECRET_HEADER]: options.secret } : {},
+    });
+  }
+
+  async call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+    let response;
+    try {
+      response = await this.got(`http://${address}${path}`, {
+        method,
+        json: body,
+        ...(timeoutMs ? { timeout: { request: timeoutMs } } : {}),
+      });
+    } catch (err) {
+      throw mapGotError(address, err);
+    }
+    return settle<T>(address, response.statusCode, response.body);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function mapGotError(address: string, err: unknown): ChordError {
+  if (err instanceof RequestError) {
+    if (err.code === 'ETIMEDOUT') return new PeerTimeout(address, err);
+    if (err.code === 'ERR_BODY_PARSE_FAILURE') return notJson(address, err);
+  }
+  return new PeerUnreachable(address, err);
+}
