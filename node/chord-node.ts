@@ -226,14 +226,16 @@ export class ChordNode {
 
   /** A user operation entering here: retried while the ring changes, up to the retry deadline. */
   private async runUserOp(request: OpRequest): Promise<OpAnswer> {
-    this.assertReady();
+    // A departing node still routes: until it is spliced out it may head keys, and after
+    // that it hands requests to its old successor until its process exits.
+    if (this.state === 'joining') this.assertReady();
     const deadline = Date.now() + this.config.retryDeadlineMs;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.handleOp(request);
       } catch (err) {
         const retryable = err instanceof ChordError && RETRYABLE.has(err.code);
-        if (!retryable || Date.now() + 50 > deadline || this.state !== 'ready') throw err;
+        if (!retryable || Date.now() + 50 > deadline) throw err;
         this.log.debug(`retrying ${request.op} ${JSON.stringify(request.key)} after ${(err as ChordError).code}`);
         await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
       }

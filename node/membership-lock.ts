@@ -5,6 +5,8 @@
  * Writers are preferred, so a steady stream of operations cannot starve a join.
  * An exclusive hold is a lease: if its holder vanishes, it lapses.
  */
+import { NotReady } from '../common/errors.js';
+
 export class MembershipLock {
   private readers = 0;
   private holder: { token: string; timer: NodeJS.Timeout } | null = null;
@@ -15,9 +17,11 @@ export class MembershipLock {
   /** Waits until no membership change holds or awaits the lock; returns the release function. */
   async acquireShared(): Promise<() => void> {
     if (this.holder || this.writers.length > 0) {
+      // releaseExclusive counts us in before waking us, so no writer slips in between
       await new Promise<void>((resolve) => this.readerQueue.push(resolve));
+    } else {
+      this.readers++;
     }
-    this.readers++;
     let released = false;
     return () => {
       if (released) return;
@@ -39,7 +43,12 @@ export class MembershipLock {
     } else {
       this.holder = { token, timer: this.leaseTimer(token, leaseMs) };
     }
-    while (this.readers > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+    while (this.readers > 0 && this.holder?.token === token) {
+      await new Promise<void>((resolve) => this.drained.push(resolve));
+    }
+    if (this.holder?.token !== token) {
+      throw new NotReady('a membership lock lapsed before operations drained; retry', 'RING_CHANGING');
+    }
   }
 
   /** Releases an exclusive hold; false when `token` does not hold it (lapsed or never held). */
@@ -52,8 +61,12 @@ export class MembershipLock {
       this.holder = { token: next.token, timer: this.leaseTimer(next.token, next.leaseMs) };
       next.resolve();
     } else {
-      this.readerQueue.splice(0).forEach((wake) => wake());
+      const woken = this.readerQueue.splice(0);
+      this.readers += woken.length;
+      woken.forEach((wake) => wake());
     }
+    // A writer still waiting for readers under this token must notice it lost the lock.
+    this.drained.splice(0).forEach((wake) => wake());
     return true;
   }
 

@@ -49,6 +49,8 @@ export class TestCluster {
 
   /** Departs `node` through the public API and waits until it is gone. */
   async depart(node: RunningNode): Promise<void> {
+    const index = this.nodes.indexOf(node);
+    if (index >= 0) this.nodes.splice(index, 1); // no new requests are sent to it from here on
     await this.kv.depart(node.address);
     await node.departed;
     await this.remove(node);
