@@ -1,0 +1,134 @@
+/**
+ * RoutingTable decisions by table, on the Chord paper's m=6 ring
+ * (nodes 1, 8, 14, 21, 32, 38, 42, 48, 51, 56), seen from node 8.
+ */
+import test from 'ava';
+import { inHalfOpen, successorOf } from '../../common/ring.js';
+import type { Peer } from '../../common/wire.js';
+import { RoutingTable } from '../../node/routing.js';
+
+const peer = (id: number): Peer => ({ id: BigInt(id), address: `10.0.0.${id}:5000` });
+const names = (peers: readonly Peer[]) => peers.map((p) => Number(p.id));
+
+/** Node 8 with the paper's finger table (14, 14, 14, 21, 32, 42) and successors 14, 21, 32. */
+function node8(): RoutingTable {
+  const table = new RoutingTable(peer(8), 3);
+  table.predecessor = peer(1);
+  table.setSuccessors(peer(14), [peer(21), peer(32)]);
+  table.fingers = [14, 14, 14, 21, 32, 42].map(peer);
+  return table;
+}
+
+test('a node with no predecessor owns every id', (t) => {
+  const table = new RoutingTable(peer(8), 3);
+  for (const id of [0, 1, 8, 9, 63]) t.true(table.owns(BigInt(id)), `id ${id}`);
+});
+
+test('a node whose predecessor is itself owns every id', (t) => {
+  const table = new RoutingTable(peer(8), 3);
+  table.predecessor = { ...peer(8) };
+  t.true(table.owns(40n));
+});
+
+test('owns covers exactly (predecessor, self]', (t) => {
+  const table = node8();
+  const table2: [id: number, owned: boolean][] = [[1, false], [2, true], [5, true], [8, true], [9, false], [0, false], [63, false]];
+  for (const [id, owned] of table2) t.is(table.owns(BigInt(id)), owned, `id ${id}`);
+});
+
+test('owns wraps past zero for the node just after it', (t) => {
+  const table = new RoutingTable(peer(1), 3);
+  table.predecessor = peer(56);
+  const table2: [id: number, owned: boolean][] = [[57, true], [63, true], [0, true], [1, true], [56, false], [2, false], [30, false]];
+  for (const [id, owned] of table2) t.is(table.owns(BigInt(id)), owned, `id ${id}`);
+});
+
+// Ids whose owner lies beyond the successor list: the hop is the closest preceding node known.
+const hops: [id: number, next: number][] = [
+  [9, 14], [10, 14], [14, 14], // the successor owns it
+  [33, 32], [40, 32], [42, 32],
+  [43, 42], [54, 42], [60, 42], [0, 42], [3, 42], // wrap-around: 42 is the farthest node still before the id
+];
+for (const [id, next] of hops) {
+  test(`node 8 forwards a lookup for ${id} to node ${next}`, (t) => {
+    t.is(Number(node8().nextHop(BigInt(id)).id), next);
+  });
+}
+
+test('node 8 never forwards a lookup past the owner of the id, and always moves forward', (t) => {
+  const table = node8();
+  const ring = [1, 8, 14, 21, 32, 38, 42, 48, 51, 56].map(peer);
+  for (let id = 0; id < 64; id++) {
+    if (table.owns(BigInt(id))) continue;
+    const next = table.nextHop(BigInt(id));
+    const owner = successorOf(BigInt(id), ring);
+    t.not(next.address, table.self.address, `no hop for ${id}`);
+    t.true(inHalfOpen(next.id, table.self.id, owner.id), `the hop for ${id} went to ${next.id}, past its owner ${owner.id}`);
+  }
+});
+
+test('nextHop falls back to the node itself when it knows no successor', (t) => {
+  const table = new RoutingTable(peer(8), 3);
+  t.is(table.nextHop(30n), table.self);
+});
+
+test('closestPrecedingNode considers successors as well as fingers', (t) => {
+  const table = new RoutingTable(peer(8), 4);
+  table.setSuccessors(peer(14), [peer(21), peer(32), peer(38)]);
+  table.fingers = [14, 14, 14, 21, undefined, undefined].map((id) => (id === undefined ? undefined : peer(id)));
+  t.is(Number(table.closestPrecedingNode(40n).id), 38);
+  t.is(Number(table.closestPrecedingNode(38n).id), 32, 'the id itself does not precede itself');
+});
+
+test('closestPrecedingNode returns the successor when nothing known precedes the id', (t) => {
+  const table = node8();
+  t.is(Number(table.closestPrecedingNode(12n).id), 14);
+  const alone = new RoutingTable(peer(8), 3);
+  t.is(alone.closestPrecedingNode(12n), alone.self);
+});
+
+test('setSuccessors keeps the list up to its size', (t) => {
+  const table = new RoutingTable(peer(8), 3);
+  table.setSuccessors(peer(14), [peer(21), peer(32), peer(38), peer(42)]);
+  t.deepEqual(names(table.successors), [14, 21, 32]);
+});
+
+test('setSuccessors cuts the list where it wraps back to the node itself', (t) => {
+  const table = new RoutingTable(peer(8), 5);
+  table.setSuccessors(peer(14), [peer(21), { ...peer(8) }, peer(14), peer(21)]);
+  t.deepEqual(names(table.successors), [14, 21]);
+});
+
+test('setSuccessors cuts the list at the first repeated node', (t) => {
+  const table = new RoutingTable(peer(8), 5);
+  table.setSuccessors(peer(14), [peer(21), peer(14), peer(32)]);
+  t.deepEqual(names(table.successors), [14, 21]);
+});
+
+test('setSuccessors with no first node, or with the node itself first, empties the list', (t) => {
+  const table = node8();
+  table.setSuccessors(undefined, [peer(21)]);
+  t.deepEqual(table.successors, []);
+  table.setSuccessors(peer(14));
+  t.deepEqual(names(table.successors), [14]);
+  table.setSuccessors(peer(8), [peer(14)]);
+  t.deepEqual(table.successors, []);
+});
+
+test('chain holds the k-1 nodes after this one, fewer in a smaller ring', (t) => {
+  const table = node8();
+  t.deepEqual(names(table.chain(1)), []);
+  t.deepEqual(names(table.chain(2)), [14]);
+  t.deepEqual(names(table.chain(3)), [14, 21]);
+  t.deepEqual(names(table.chain(7)), [14, 21, 32]);
+  t.deepEqual(table.chain(0), []);
+});
+
+test('knownRingSize is known only while the successor list is not full', (t) => {
+  const table = new RoutingTable(peer(8), 3);
+  t.is(table.knownRingSize(), 1);
+  table.setSuccessors(peer(14), [peer(21)]);
+  t.is(table.knownRingSize(), 3);
+  table.setSuccessors(peer(14), [peer(21), peer(32)]);
+  t.is(table.knownRingSize(), undefined);
+});
