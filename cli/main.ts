@@ -1,5 +1,5 @@
 /** The chordkv command line: one yargs command module per command. */
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import * as bootstrap from './commands/bootstrap.js';
 import * as del from './commands/delete.js';
 import * as depart from './commands/depart.js';
@@ -12,26 +12,24 @@ import * as query from './commands/query.js';
 import * as status from './commands/status.js';
 import * as up from './commands/up.js';
 
+// Each module is typed by its own builder; yargs only needs the common shape.
+const COMMANDS = [bootstrap, node, up, insert, query, del, depart, overlay, file, fileparallel, status] as unknown as CommandModule[];
+const NAMES = [...COMMANDS.map((c) => String(c.command).split(' ')[0]), 'help'];
+
 /** Parses `args` (without node and script) and runs the command. */
 export async function main(args: string[]): Promise<void> {
-  const cli = yargs(args);
+  const first = args[0];
+  if (first !== undefined && !first.startsWith('-') && !NAMES.includes(first)) {
+    const close = NAMES.find((name) => name.slice(0, 3) === first.slice(0, 3));
+    process.stderr.write(`error: unknown command "${first}"${close ? `; did you mean "${close}"?` : ''}\n`
+      + `commands: ${NAMES.join(', ')} (chordkv --help)\n`);
+    process.exit(2);
+  }
+  const cli = yargs(args).scriptName('chordkv').env('CHORDKV');
+  for (const command of COMMANDS) cli.command(command);
   await cli
-    .scriptName('chordkv')
-    .env('CHORDKV')
-    .command(bootstrap)
-    .command(node)
-    .command(up)
-    .command(insert)
-    .command(query)
-    .command(del)
-    .command(depart)
-    .command(overlay)
-    .command(file)
-    .command(fileparallel)
-    .command(status)
     .command('help', 'show this help', {}, () => { cli.showHelp('log'); })
     .demandCommand(1, 'name a command; see chordkv --help')
-    .recommendCommands()
     .strict()
     .help()
     .alias('h', 'help')
