@@ -104,6 +104,8 @@ export interface StatusAnswer {
   id: string;
   address: string;
   ready: boolean;
+  /** Takes part in routing (false for a node still waiting to be spliced in). */
+  member: boolean;
   predecessor: PeerJson | null;
   successors: PeerJson[];
   fingers: { start: string; node: PeerJson }[];

@@ -15,9 +15,9 @@ import {
 } from '../common/wire.js';
 import type { NodeItems } from '../common/client.js';
 import type { NodeConfig } from './config.js';
-import { KeyedMutex } from './keyed-mutex.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
+import { ReplicaSync } from './replicas.js';
 import { MembershipLock } from './membership-lock.js';
 import { strategies, type ReplicationStrategy } from './replication/index.js';
 import { RoutingTable } from './routing.js';
@@ -35,11 +35,13 @@ export class ChordNode {
   readonly lock = new MembershipLock();
   readonly membership: Membership;
   readonly maintenance: Maintenance;
+  readonly replicas: ReplicaSync;
   state: NodeState = 'joining';
   settings: RingSettings;
   lastMaintenanceAt: Date | null = null;
+  /** Set once a successor has spliced this joining node into the ring. */
+  private spliced = false;
   private replication: ReplicationStrategy;
-  private readonly heads = new KeyedMutex();
 
   constructor(
     readonly config: NodeConfig,
@@ -53,6 +55,7 @@ export class ChordNode {
     this.replication = this.createReplication();
     this.membership = new Membership(this);
     this.maintenance = new Maintenance(this);
+    this.replicas = new ReplicaSync(this);
   }
 
   /** Adopts the ring-wide settings of the ring this node joins. */
@@ -102,6 +105,7 @@ export class ChordNode {
       id: idToHex(this.self.id),
       address: this.self.address,
       ready: this.state === 'ready',
+      member: this.isMember,
       predecessor: this.routing.predecessor ? toPeerJson(this.routing.predecessor) : null,
       successors: this.routing.successors.map(toPeerJson),
       fingers: this.routing.fingers.flatMap((node, i) =>
@@ -117,6 +121,7 @@ export class ChordNode {
 
   /** Routes one operation: answers it when this node owns the key (or, in eventual mode, holds a copy), else forwards it. */
   async handleOp(request: OpRequest): Promise<OpAnswer> {
+    this.assertMember();
     if (request.hops > MAX_HOPS) throw new ChordError('ROUTING_LOOP', `request for ${JSON.stringify(request.key)} went around the ring`, 503);
     const id = hashId(request.key);
     if (this.state === 'departed') return this.forward(this.routing.successors[0], request);
@@ -171,6 +176,7 @@ export class ChordNode {
 
   /** The owner of `idHex`, found by routing (Chord's find_successor). */
   async findSuccessor(idHex: string, hops: number): Promise<{ node: PeerJson; hops: number }> {
+    this.assertMember();
     const id = hexToId(idHex);
     if (hops > MAX_HOPS) throw new ChordError('ROUTING_LOOP', 'lookup went around the ring', 503);
     if (this.routing.owns(id)) return { node: toPeerJson(this.self), hops };
@@ -189,6 +195,7 @@ export class ChordNode {
   }
 
   setPointers(pointers: PointersRequest): void {
+    this.spliced = true;
     if (pointers.predecessor !== undefined) {
       this.routing.predecessor = pointers.predecessor ? fromPeerJson(pointers.predecessor) : null;
     }
@@ -218,6 +225,19 @@ export class ChordNode {
       chain: () => this.routing.chain(this.settings.k),
       log: this.log,
     });
+  }
+
+  /**
+   * Whether this node takes part in routing. A joining node does once its successor has
+   * spliced it in; before that (a node restarted on an address the ring still lists, say)
+   * it must not answer for keys, and says so, so that peers route around it.
+   */
+  get isMember(): boolean {
+    return this.state !== 'joining' || this.spliced;
+  }
+
+  private assertMember(): void {
+    if (!this.isMember) throw new ChordError('NOT_A_MEMBER', `node ${this.self.address} is not (yet) a member of the ring`, 503);
   }
 
   private assertReady(): void {
@@ -250,7 +270,7 @@ export class ChordNode {
     try {
       return await this.peers.op(next.address, { ...request, hops: request.hops + 1 });
     } catch (err) {
-      if (!(err instanceof ChordError) || err.code !== 'PEER_UNREACHABLE' || !err.message.includes(next.address)) throw err;
+      if (!isGone(err, next.address)) throw err;
       if (!this.routing.evict(next.address)) throw err;
       this.log.warn(`${next.address} is unreachable; routing around it`);
       this.maintenance.kick();
@@ -266,13 +286,12 @@ export class ChordNode {
       if (!read.item || read.item.value === null) throw new KeyNotFound(key);
       return { key, value: read.item.value, node: read.node, hops: read.hops };
     }
-    // Versions are assigned one write at a time per key, so replicas apply them in one order.
-    const item = await this.heads.run(key, async () => {
-      const current = await this.store.get(key);
+    // The store's atomic update orders writes to one key: replicas apply versions in that order.
+    let item!: KeyedItem;
+    await this.store.update(key, (current) => {
       if (request.op === 'delete' && (!current || current.value === null)) throw new KeyNotFound(key);
-      const next: KeyedItem = { key, value: request.op === 'put' ? request.value : null, version: (current?.version ?? 0) + 1 };
-      await this.store.put(key, next);
-      return next;
+      item = { key, value: request.op === 'put' ? request.value : null, version: (current?.version ?? 0) + 1 };
+      return item;
     });
     try {
       await this.replication.replicate(item);
@@ -284,4 +303,11 @@ export class ChordNode {
     if (request.op === 'delete') return { key, deleted: true, node: this.self.address, hops };
     return { key, value: request.value, node: this.self.address, hops };
   }
+}
+
+/** True when `err` says that `address` itself is gone (unreachable, or no longer a member). */
+export function isGone(err: unknown, address: string): boolean {
+  if (!(err instanceof ChordError)) return false;
+  if (err.code === 'NOT_A_MEMBER') return err.message.includes(address);
+  return err.code === 'PEER_UNREACHABLE' && err.message.includes(address);
 }

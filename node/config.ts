@@ -19,6 +19,8 @@ export interface NodeConfig {
   readonly consistency: Consistency;
   /** Length of the successor list (at least k + 1, so a node can tell a ring of at most k nodes). */
   readonly successorListSize: number;
+  /** How long a joining node keeps trying a contact that does not answer yet. */
+  readonly joinWaitMs: number;
   /** Deadline of one node-to-node call. */
   readonly requestTimeoutMs: number;
   /** How long a membership lock lives if its holder vanishes. */
@@ -29,6 +31,15 @@ export interface NodeConfig {
   readonly maintenanceIntervalMs: number;
   /** Every this many rounds a node pushes what it owns to its chain even when nothing changed. */
   readonly antiEntropyRounds: number;
+  /**
+   * Where the node keeps its data. Absent: data/<host>-<port> for a node on a fixed port;
+   * a node on an ephemeral port (0) cannot come back as the same node, so it keeps memory.
+   */
+  readonly dataDir?: string;
+  /** Keep data in memory only, even with a fixed port. */
+  readonly memory: boolean;
+  /** fsync every write (survives an OS crash, not just a process crash; much slower). */
+  readonly fsync: boolean;
   /** Cluster secret required on /rpc and /depart, when set. */
   readonly secret?: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -41,9 +52,12 @@ export const DEFAULT_CONFIG: NodeConfig = {
   consistency: 'linearizable',
   successorListSize: 8,
   requestTimeoutMs: 5000,
+  joinWaitMs: 10000,
   lockLeaseMs: 15000,
   retryDeadlineMs: 8000,
   maintenanceIntervalMs: 500,
+  memory: false,
+  fsync: false,
   antiEntropyRounds: 20,
   logLevel: 'info',
 };
@@ -71,6 +85,7 @@ export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
   for (const name of ['requestTimeoutMs', 'lockLeaseMs', 'retryDeadlineMs', 'successorListSize', 'maintenanceIntervalMs', 'antiEntropyRounds'] as const) {
     if (!Number.isFinite(config[name]) || config[name] <= 0) problems.push(`${name} must be a positive number`);
   }
+  if (config.memory && config.dataDir) problems.push('--memory and --data-dir exclude each other');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
@@ -78,7 +93,7 @@ export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
 /** Short timeouts for tests: failures surface in well under a second. */
 export function testConfig(partial: Partial<NodeConfig> = {}): NodeConfig {
   return resolveConfig({ host: '127.0.0.1', port: 0, requestTimeoutMs: 2000, lockLeaseMs: 5000, retryDeadlineMs: 6000,
-    maintenanceIntervalMs: 150, antiEntropyRounds: 10, logLevel: 'error', ...partial,
+    maintenanceIntervalMs: 150, antiEntropyRounds: 10, logLevel: 'error', memory: true, joinWaitMs: 0, ...partial,
   });
 }
 

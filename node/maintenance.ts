@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChordError } from '../common/errors.js';
 import { fingerStart, idToHex, inHalfOpen } from '../common/ring.js';
 import { fromPeerJson, toPeerJson, type Peer } from '../common/wire.js';
-import type { ChordNode } from './chord-node.js';
+import { isGone, type ChordNode } from './chord-node.js';
 
 /** Lookups spent on fingers per round: the table converges in a few rounds without a burst of traffic. */
 const FINGER_LOOKUPS_PER_ROUND = 4;
@@ -73,13 +73,16 @@ export class Maintenance {
       const chainBefore = this.chainSignature();
       await this.checkPredecessor();
       await this.stabilize();
-      if (this.chainSignature() !== chainBefore) this.reconfigureWanted = true;
+      if (this.chainSignature() !== chainBefore) {
+        this.reconfigureWanted = true;
+        await this.rememberPeers();
+      }
       await this.fixFingers();
       if (this.reconfigureWanted) {
         this.reconfigureWanted = false;
         await this.reconfigure();
       } else if (this.round % node.config.antiEntropyRounds === 0) {
-        await node.membership.reconcile();
+        await node.replicas.reconcile();
       }
     } catch (err) {
       node.log.warn(`maintenance round ${this.round}: ${(err as ChordError).code ?? ''} ${(err as Error).message}`);
@@ -93,9 +96,9 @@ export class Maintenance {
     const pred = node.routing.predecessor;
     if (!pred || !node.routing.predecessorAlive || pred.address === node.self.address) return;
     try {
-      await node.peers.state(pred.address);
+      await node.membership.liveState(pred.address);
     } catch (err) {
-      if ((err as ChordError).code !== 'PEER_UNREACHABLE') return;
+      if (!isGone(err, pred.address)) return;
       node.log.warn(`predecessor ${pred.address} is unreachable`);
       node.routing.predecessorAlive = false;
     }
@@ -141,10 +144,17 @@ export class Maintenance {
     const token = randomUUID();
     await node.lock.acquireExclusive(token, node.config.lockLeaseMs);
     try {
-      await node.membership.reconcile();
+      await node.replicas.reconcile();
     } finally {
       node.lock.releaseExclusive(token);
     }
+  }
+
+  /** Keeps the neighbours on disk, so that a restarted node can rejoin through them. */
+  async rememberPeers(): Promise<void> {
+    const { routing } = this.node;
+    const peers = [...routing.successors, ...(routing.predecessor ? [routing.predecessor] : [])];
+    await this.node.store.writePeers(peers.map((p) => p.address));
   }
 
   private chainSignature(): string {

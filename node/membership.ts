@@ -8,8 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { ChordError, Conflict, NotReady } from '../common/errors.js';
 import { hashId, inHalfOpen, inOpen } from '../common/ring.js';
-import { fromPeerJson, toPeerJson, type KeyedItem, type Peer, type PeerJson } from '../common/wire.js';
-import type { ChordNode } from './chord-node.js';
+import {
+  fromPeerJson, toPeerJson, type KeyedItem, type Peer, type PeerJson, type RingSettings, type StatusAnswer,
+} from '../common/wire.js';
+import { isGone, type ChordNode } from './chord-node.js';
 
 /** Pairs per message when a node hands data to another. */
 const TRANSFER_BATCH = 2000;
@@ -133,17 +135,17 @@ export class Membership {
     for (const candidate of node.routing.successors.filter((p) => !exclude.includes(p.address))) {
       let remote;
       try {
-        remote = await node.peers.state(candidate.address);
+        remote = await this.liveState(candidate.address);
       } catch (err) {
         node.log.warn(`successor ${candidate.address} did not answer (${(err as ChordError).code ?? err}); skipping it`);
-        if ((err as ChordError).code === 'PEER_UNREACHABLE') node.routing.evict(candidate.address);
+        if (isGone(err, candidate.address)) node.routing.evict(candidate.address);
         continue;
       }
       let successor = candidate;
       const between = remote.predecessor ? fromPeerJson(remote.predecessor) : null;
       if (between && !exclude.includes(between.address) && inOpen(between.id, node.self.id, candidate.id)) {
         try {
-          remote = await node.peers.state(between.address);
+          remote = await this.liveState(between.address);
           successor = between;
         } catch {
           // the node in between is not answering (yet): keep the successor we reached
@@ -158,31 +160,6 @@ export class Membership {
       node.routing.predecessor = null;
     }
     return node.routing.successors.map(toPeerJson);
-  }
-
-  /**
-   * Makes this node hold exactly what it should: drops pairs outside its k ranges and
-   * pushes the pairs it owns to its chain (receivers keep the newer version).
-   */
-  async reconcile(): Promise<{ pushed: number; dropped: number }> {
-    const { node } = this;
-    const { k } = node.settings;
-    const before = await this.walkBack(k);
-    const holdsEverything = before.length < k; // the ring has at most k nodes
-    const entries = await node.store.entries();
-    let dropped = 0;
-    const owned: KeyedItem[] = [];
-    for (const item of entries) {
-      const id = hashId(item.key);
-      if (!holdsEverything && !inHalfOpen(id, before[k - 1].id, node.self.id)) {
-        await node.store.remove(item.key);
-        dropped++;
-      } else if (node.routing.owns(id)) {
-        owned.push(item);
-      }
-    }
-    await Promise.all(node.routing.chain(k).map((peer) => this.send(peer.address, owned)));
-    return { pushed: owned.length, dropped };
   }
 
   /** The ring in order, starting at this node, walking successor lists. */
@@ -200,7 +177,7 @@ export class Membership {
         last = peer;
       }
       if (!last) break;
-      frontier = (await node.peers.state(last.address)).successors.map(fromPeerJson);
+      frontier = (await this.liveState(last.address)).successors.map(fromPeerJson);
     }
     return ring;
   }
@@ -213,10 +190,17 @@ export class Membership {
     while (current && current.address !== node.self.address && found.length < count) {
       if (found.some((p) => p.address === current!.address)) break;
       found.push(current);
-      const remote = await node.peers.state(current.address);
+      const remote = await this.liveState(current.address);
       current = remote.predecessor ? fromPeerJson(remote.predecessor) : null;
     }
     return found;
+  }
+
+  /** A peer's state, refusing one that is not a member (a restarted node still waiting to join counts as gone). */
+  async liveState(address: string): Promise<StatusAnswer & { settings: RingSettings }> {
+    const remote = await this.node.peers.state(address);
+    if (!remote.member) throw new ChordError('NOT_A_MEMBER', `node ${address} is not a member of the ring`, 503);
+    return remote;
   }
 
   private async withLocks(peers: Peer[], section: () => Promise<void>): Promise<void> {
@@ -246,11 +230,12 @@ export class Membership {
   private async reconcileAround(peers: Peer[]): Promise<void> {
     const unique = [...new Map(peers.map((p) => [p.address, p])).values()];
     await Promise.all(unique.map((peer) => peer.address === this.node.self.address
-      ? this.reconcile()
+      ? this.node.replicas.reconcile()
       : this.node.peers.reconcile(peer.address)));
   }
 
-  private async send(address: string, items: KeyedItem[]): Promise<void> {
+  /** Pushes `items` to `address` in batches; the receiver keeps the newer version of each. */
+  async send(address: string, items: KeyedItem[]): Promise<void> {
     if (address === this.node.self.address) return;
     for (let i = 0; i < items.length; i += TRANSFER_BATCH) {
       await this.node.peers.apply(address, { items: items.slice(i, i + TRANSFER_BATCH) });

@@ -3,13 +3,15 @@
  * create or join the ring, serve. Used by the executable and by in-process tests alike.
  */
 import http from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { createPeerClient } from '../common/client.js';
 import { createLogger } from '../common/log.js';
 import { hashId } from '../common/ring.js';
 import type { NodeConfig } from './config.js';
-import { ChordNode } from './chord-node.js';
+import { ChordNode, isGone } from './chord-node.js';
 import { createApp } from './http/app.js';
+import { LevelStore } from './storage/level-store.js';
 import { MemoryStore } from './storage/memory-store.js';
 import type { Store } from './storage/store.js';
 
@@ -46,7 +48,14 @@ export async function startNode(config: NodeConfig, components: NodeComponents =
   const address = config.advertise ?? `${config.host}:${bound.port}`;
   const log = createLogger(address, config.logLevel);
   const { peers, close: closeClient } = createPeerClient({ timeoutMs: config.requestTimeoutMs, secret: config.secret });
-  const store = components.store ?? new MemoryStore();
+  let store: Store;
+  try {
+    store = components.store ?? await openStore(config, address, bound.port);
+  } catch (err) {
+    server.close();
+    closeClient();
+    throw err;
+  }
   const node = new ChordNode(config, { id: hashId(address), address }, store, peers, log);
 
   let markDeparted!: () => void;
@@ -64,8 +73,8 @@ export async function startNode(config: NodeConfig, components: NodeComponents =
   server.on('request', createApp(node, log, { onDeparted: () => markDeparted(), secret: config.secret }).callback());
 
   try {
-    if (config.contact) await node.membership.join(config.contact);
-    else node.membership.create();
+    await enterRing(node, config, await store.readPeers());
+    await node.maintenance.rememberPeers();
   } catch (err) {
     await stop();
     throw err;
@@ -73,4 +82,39 @@ export async function startNode(config: NodeConfig, components: NodeComponents =
   node.maintenance.start();
   log.info(`serving as ${address} (k=${node.settings.k}, ${node.settings.consistency})`);
   return { node, address, departed, stop };
+}
+
+/** The store the config asks for: memory, or LevelDB in the data dir (see NodeConfig.dataDir). */
+async function openStore(config: NodeConfig, address: string, port: number): Promise<Store> {
+  const dir = config.dataDir ?? (config.memory || config.port === 0 ? undefined : join('data', `${config.host}-${port}`));
+  if (!dir) return new MemoryStore();
+  return LevelStore.open(dir, address, { sync: config.fsync });
+}
+
+/**
+ * Joins through the contact, or else through the members this node knew before a restart;
+ * creates a ring only when it has no contact and none of its old peers answers.
+ */
+async function enterRing(node: ChordNode, config: NodeConfig, knownPeers: string[]): Promise<void> {
+  const contacts = [...new Set([...(config.contact ? [config.contact] : []), ...knownPeers])]
+    .filter((address) => address !== node.self.address);
+  let lastError: unknown;
+  // A contact started a moment later than this node (a whole ring restarted at once) gets a few seconds.
+  const deadline = Date.now() + (config.contact ? config.joinWaitMs : 0);
+  do {
+    for (const contact of contacts) {
+      try {
+        await node.membership.join(contact);
+        if (contact !== config.contact) node.log.info(`rejoined the ring through ${contact}, a peer from before the restart`);
+        return;
+      } catch (err) {
+        if (!isGone(err, contact)) throw err;
+        lastError = err;
+      }
+    }
+    if (Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+  } while (Date.now() < deadline);
+  if (config.contact) throw lastError;
+  if (knownPeers.length > 0) node.log.info('none of the peers from before the restart answers: starting a new ring with this node\'s data');
+  node.membership.create();
 }

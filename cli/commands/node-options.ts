@@ -8,16 +8,20 @@ export function nodeOptions<T>(yargs: Argv<T>) {
     .option('port', { type: 'number', default: 5000, describe: 'port to listen on (0: any free port)' })
     .option('advertise', { type: 'string', describe: 'HOST:PORT other nodes use to reach this one (default host:port)' })
     .option('secret', { type: 'string', describe: 'cluster secret required on node-to-node calls (env CHORDKV_SECRET)' })
+    .option('data-dir', { type: 'string', describe: 'where the node keeps its data (default data/HOST-PORT; memory on port 0)' })
+    .option('memory', { type: 'boolean', default: false, describe: 'keep data in memory only' })
+    .option('fsync', { type: 'boolean', default: false, describe: 'fsync every write: survives an OS crash, much slower' })
     .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as const })
     .option('request-timeout-ms', { type: 'number', describe: 'deadline of one node-to-node call' });
 }
 
 export function nodeFlags(argv: {
   host: string; port: number; advertise?: string; secret?: string;
-  logLevel: NodeConfig['logLevel']; requestTimeoutMs?: number;
+  logLevel: NodeConfig['logLevel']; requestTimeoutMs?: number; dataDir?: string; memory: boolean; fsync: boolean;
 }): Partial<NodeConfig> {
   return {
     host: argv.host, port: argv.port, advertise: argv.advertise, secret: argv.secret,
     logLevel: argv.logLevel, requestTimeoutMs: argv.requestTimeoutMs,
+    dataDir: argv.dataDir, memory: argv.memory, fsync: argv.fsync,
   };
 }

@@ -91,7 +91,7 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   router.post(rpc.notify, (ctx) => {
     ctx.body = { changed: node.notify(field<PeerJson>(ctx.request.body, 'node', isPeerJson)) };
   });
-  router.post(rpc.reconcile, async (ctx) => { ctx.body = await node.membership.reconcile(); });
+  router.post(rpc.reconcile, async (ctx) => { ctx.body = await node.replicas.reconcile(); });
 
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));

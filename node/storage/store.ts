@@ -6,12 +6,19 @@ import type { Item, KeyedItem } from '../../common/wire.js';
 
 export interface Store {
   get(key: string): Promise<Item | undefined>;
-  /** Writes `item` unconditionally. */
-  put(key: string, item: Item): Promise<void>;
+  /**
+   * Atomically replaces the item of `key` with what `change` returns for the current one
+   * (undefined: leave it). Read-modify-write is one step per key, so two concurrent
+   * updates never lose each other. Errors thrown by `change` propagate and change nothing.
+   */
+  update(key: string, change: (current: Item | undefined) => Item | undefined): Promise<boolean>;
   /** Removes every trace of `key` (used when a node stops holding it, not for user deletes). */
   remove(key: string): Promise<void>;
   /** Every key with its item, tombstones included. */
   entries(): Promise<KeyedItem[]>;
+  /** Addresses of ring members last seen, for rejoining after a restart. */
+  readPeers(): Promise<string[]>;
+  writePeers(addresses: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,8 +30,6 @@ export function isNewer(incoming: Item, current: Item | undefined): boolean {
 }
 
 /** Applies `item` only when it is newer than what `store` holds; returns whether it did. */
-export async function mergeItem(store: Store, key: string, item: Item): Promise<boolean> {
-  if (!isNewer(item, await store.get(key))) return false;
-  await store.put(key, item);
-  return true;
+export function mergeItem(store: Store, key: string, item: Item): Promise<boolean> {
+  return store.update(key, (current) => (isNewer(item, current) ? { value: item.value, version: item.version } : undefined));
 }
