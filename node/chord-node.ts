@@ -39,6 +39,12 @@ export class ChordNode {
   state: NodeState = 'joining';
   settings: RingSettings;
   lastMaintenanceAt: Date | null = null;
+  /**
+   * The chain writes and reads use. It follows the successor list only under this node's
+   * exclusive lock, after the new members received every pair (ReplicaSync.reconcile):
+   * a node added to the chain never serves a read before it holds all acknowledged writes.
+   */
+  activeChain: Peer[] = [];
   /** Set once a successor has spliced this joining node into the ring. */
   private spliced = false;
   private replication: ReplicationStrategy;
@@ -222,7 +228,7 @@ export class ChordNode {
       self: this.self,
       store: this.store,
       peers: this.peers,
-      chain: () => this.routing.chain(this.settings.k),
+      chain: () => this.activeChain,
       log: this.log,
     });
   }

@@ -8,6 +8,7 @@ import type { ChordError } from '../common/errors.js';
 import { fingerStart, idToHex, inHalfOpen } from '../common/ring.js';
 import { fromPeerJson, toPeerJson, type Peer } from '../common/wire.js';
 import { isGone, type ChordNode } from './chord-node.js';
+import { sameChain } from './replicas.js';
 
 /** Lookups spent on fingers per round: the table converges in a few rounds without a burst of traffic. */
 const FINGER_LOOKUPS_PER_ROUND = 4;
@@ -78,6 +79,7 @@ export class Maintenance {
         await this.rememberPeers();
       }
       await this.fixFingers();
+      if (!sameChain(node.activeChain, node.routing.chain(node.settings.k))) this.reconfigureWanted = true;
       if (this.reconfigureWanted) {
         this.reconfigureWanted = false;
         await this.reconfigure();

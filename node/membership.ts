@@ -64,7 +64,8 @@ export class Membership {
     }
     const { k } = node.settings;
     const before = await this.walkBack(Math.max(k, node.config.successorListSize));
-    await this.withLocks([node.self, ...before.slice(0, k - 1)], async () => {
+    // The joiner is locked too: its chain is set during the reconcile below, which switches chains only under a lock.
+    await this.withLocks([node.self, joiner, ...before.slice(0, k - 1)], async () => {
       if (node.routing.predecessor?.address !== predecessor?.address) {
         throw new NotReady('the ring changed during the join; retry', 'RING_CHANGING');
       }
@@ -104,7 +105,7 @@ export class Membership {
       const { k } = node.settings;
       const before = await this.walkBack(Math.max(k, node.config.successorListSize));
       const after = node.routing.successors.slice(0, k);
-      await this.withLocks([node.self, ...before.slice(0, k - 1)], async () => {
+      await this.withLocks([node.self, successor, ...before.slice(0, k - 1)], async () => {
         await node.flushReplication();
         await this.send(successor.address, await node.store.entries());
         const predecessor = before[0];

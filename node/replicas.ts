@@ -7,14 +7,21 @@
  */
 import type { ChordError } from '../common/errors.js';
 import { hashId, idToHex, inHalfOpen } from '../common/ring.js';
-import { fromPeerJson, type KeyedItem } from '../common/wire.js';
+import { fromPeerJson, type KeyedItem, type Peer } from '../common/wire.js';
 import type { ChordNode } from './chord-node.js';
 
 export class ReplicaSync {
   constructor(private readonly node: ChordNode) {}
 
+  /**
+   * Pushes, hands on, drops. When this node's lock is held exclusively (by a membership
+   * change or by maintenance) nothing it heads is in flight, so the chain it replicates
+   * along may switch to the current successors; otherwise a changed chain is left for
+   * maintenance to switch under the lock.
+   */
   async reconcile(): Promise<{ pushed: number; dropped: number }> {
     const { node } = this;
+    const mayReconfigure = node.lock.heldBy !== null;
     const { k } = node.settings;
     const before = await node.membership.walkBack(k);
     const holdsEverything = before.length < k; // the ring has at most k nodes
@@ -25,7 +32,10 @@ export class ReplicaSync {
       if (!holdsEverything && !inHalfOpen(id, before[k - 1].id, node.self.id)) foreign.push(item);
       else if (node.routing.owns(id)) owned.push(item);
     }
-    await Promise.all(node.routing.chain(k).map((peer) => node.membership.send(peer.address, owned)));
+    const chain = node.routing.chain(k);
+    await Promise.all(chain.map((peer) => node.membership.send(peer.address, owned)));
+    if (mayReconfigure) node.activeChain = chain;
+    else if (!sameChain(chain, node.activeChain)) node.maintenance.requestReconfigure();
     const dropped = foreign.length > 0 ? await this.handOn(foreign) : 0;
     return { pushed: owned.length, dropped };
   }
@@ -62,4 +72,8 @@ export class ReplicaSync {
     }
     return dropped;
   }
+}
+
+export function sameChain(a: readonly Peer[], b: readonly Peer[]): boolean {
+  return a.length === b.length && a.every((peer, i) => peer.address === b[i].address);
 }
