@@ -4,6 +4,7 @@
  * routed to the key's owner (the head), which orders them and hands them to the
  * replication strategy.
  */
+import { randomUUID } from 'node:crypto';
 import type { PeerClient } from '../common/client.js';
 import { ChordError, KeyNotFound, NotReady } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
@@ -190,14 +191,24 @@ export class ChordNode {
     return this.peers.findSuccessor(next.address, idHex).then((r) => ({ node: r.node, hops: r.hops + hops + 1 }));
   }
 
-  /** Chord's notify from a node that believes it is our predecessor; a new predecessor means a new range to replicate. */
-  notify(candidate: PeerJson): boolean {
-    const changed = this.routing.notify(fromPeerJson(candidate));
-    if (changed) {
+  /**
+   * Chord's notify from a node that believes it is our predecessor. Taking it changes the
+   * range this node heads, so it happens under the exclusive lock and the grown range is
+   * pushed to the chain before any operation on it runs (the chain's tail must hold it).
+   */
+  async notify(candidateJson: PeerJson): Promise<boolean> {
+    const candidate = fromPeerJson(candidateJson);
+    if (!this.routing.wouldAccept(candidate)) return false;
+    const token = randomUUID();
+    await this.lock.acquireExclusive(token, this.config.lockLeaseMs);
+    try {
+      if (!this.routing.notify(candidate)) return false;
       this.log.info(`predecessor is now ${candidate.address}`);
-      this.maintenance.requestReconfigure();
+      await this.replicas.reconcile();
+      return true;
+    } finally {
+      this.lock.releaseExclusive(token);
     }
-    return changed;
   }
 
   setPointers(pointers: PointersRequest): void {

@@ -76,15 +76,18 @@ export class RoutingTable {
    * ours has failed, or `candidate` sits between it and us. Returns whether it changed.
    */
   notify(candidate: Peer): boolean {
-    const pred = this.predecessor;
-    if (candidate.address === this.self.address || candidate.address === pred?.address) {
-      if (candidate.address === pred?.address) this.predecessorAlive = true;
-      return false;
-    }
-    if (pred && this.predecessorAlive && !inOpen(candidate.id, pred.id, this.self.id)) return false;
+    if (candidate.address === this.predecessor?.address) this.predecessorAlive = true;
+    if (!this.wouldAccept(candidate)) return false;
     this.predecessor = candidate;
     this.predecessorAlive = true;
     return true;
+  }
+
+  /** Whether `notify(candidate)` would change the predecessor. */
+  wouldAccept(candidate: Peer): boolean {
+    const pred = this.predecessor;
+    if (candidate.address === this.self.address || candidate.address === pred?.address) return false;
+    return !pred || !this.predecessorAlive || inOpen(candidate.id, pred.id, this.self.id);
   }
 
   /** Forgets a node that stopped answering, wherever it appears; returns whether it was known. */

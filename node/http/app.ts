@@ -88,8 +88,8 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
     node.setPointers(parsePointers(ctx.request.body));
     ctx.body = { ok: true };
   });
-  router.post(rpc.notify, (ctx) => {
-    ctx.body = { changed: node.notify(field<PeerJson>(ctx.request.body, 'node', isPeerJson)) };
+  router.post(rpc.notify, async (ctx) => {
+    ctx.body = { changed: await node.notify(field<PeerJson>(ctx.request.body, 'node', isPeerJson)) };
   });
   router.post(rpc.reconcile, async (ctx) => { ctx.body = await node.replicas.reconcile(); });
 

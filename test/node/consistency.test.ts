@@ -108,3 +108,57 @@ test('eventual: every replica agrees within 5 s after the writes stop', async (t
   }, 5000);
   t.deepEqual(problems, []);
 });
+
+test('linearizable: while nodes crash, a read is either current or a clear 503, never older than an acknowledged write', async (t) => {
+  const cluster = await TestCluster.start(6, { k: 3, consistency: 'linearizable' });
+  t.teardown(() => cluster.teardown());
+  const keys = Array.from({ length: 8 }, (_, i) => `crash counter ${i}`);
+  const acknowledged = new Map(keys.map((key) => [key, 0]));
+  const violations: string[] = [];
+  const failures = new Map<string, number>();
+  let writing = true;
+  let reads = 0;
+  const note = (err: unknown) => {
+    const code = (err as { code?: string }).code ?? 'UNKNOWN';
+    failures.set(code, (failures.get(code) ?? 0) + 1);
+  };
+  const writer = (async () => {
+    for (let n = 1; n <= 60; n++) {
+      for (const key of keys) {
+        try {
+          await cluster.kv.put(cluster.random().address, key, String(n));
+          acknowledged.set(key, n);
+        } catch (err) {
+          note(err);
+        }
+      }
+    }
+    writing = false;
+  })();
+  const readers = Array.from({ length: 3 }, async () => {
+    while (writing) {
+      const key = keys[Math.floor(Math.random() * keys.length)];
+      const floor = acknowledged.get(key)!;
+      try {
+        const seen = Number((await cluster.kv.get(cluster.random().address, key)).value);
+        reads++;
+        if (seen < floor) violations.push(`${key}: read ${seen} after ${floor} was acknowledged`);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'KEY_NOT_FOUND' || floor > 0) note(err);
+      }
+    }
+  });
+  const crashes = (async () => {
+    await waitFor(() => acknowledged.get(keys[0])! >= 10);
+    await cluster.crash(cluster.nodes[3]);
+    await waitFor(() => acknowledged.get(keys[0])! >= 30, 20_000);
+    await cluster.crash(cluster.nodes[1]);
+  })();
+  await Promise.all([writer, ...readers, crashes]);
+  t.log(`reads: ${reads}; failed requests by code: ${JSON.stringify(Object.fromEntries(failures))}`);
+  t.deepEqual(violations, []);
+  for (const code of failures.keys()) t.true(['PEER_UNREACHABLE', 'PEER_TIMEOUT', 'RING_CHANGING', 'NOT_A_MEMBER'].includes(code), code);
+  for (const key of keys) {
+    t.is(Number((await cluster.kv.get(cluster.random().address, key)).value), acknowledged.get(key));
+  }
+});
