@@ -96,6 +96,10 @@ export class KvClient {
   health(node: string): Promise<{ ok: boolean }> {
     return this.http.call(node, 'GET', paths.health);
   }
+  /** What one node holds, tombstones and roles included; a node-to-node route, so it needs the secret when the ring has one. */
+  dump(node: string): Promise<NodeItems> {
+    return this.http.call(node, 'GET', paths.rpc.items);
+  }
 }
 
 /** Builds the peer client of a node. */
