@@ -116,10 +116,15 @@ export interface StatusAnswer {
 }
 
 /** A routed user operation (/rpc/op). `hops` counts node-to-node forwards so far. */
-export type OpRequest =
-  | { op: 'put'; key: string; value: string; hops: number }
-  | { op: 'get'; key: string; hops: number }
-  | { op: 'delete'; key: string; hops: number };
+export type OpRequest = (
+  | { op: 'put'; key: string; value: string }
+  | { op: 'get'; key: string }
+  | { op: 'delete'; key: string }
+) & {
+  hops: number;
+  /** Set when the sender found the receiver in its successor list as the key's owner. */
+  final?: boolean;
+};
 
 export type OpAnswer = ValueAnswer | DeleteAnswer;
 

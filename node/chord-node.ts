@@ -27,7 +27,7 @@ import { mergeItem, type Store } from './storage/store.js';
 export type NodeState = 'joining' | 'ready' | 'departing' | 'departed';
 
 /** Guards against forwarding loops while pointers are inconsistent. */
-const MAX_HOPS = 256;
+const MAX_HOPS = 32;
 /** Errors after which a user request is worth retrying: the ring was changing under it. */
 const RETRYABLE = new Set(['PEER_UNREACHABLE', 'PEER_TIMEOUT', 'RING_CHANGING', 'NOT_READY', 'ROUTING_LOOP']);
 
@@ -136,7 +136,14 @@ export class ChordNode {
       const local = await this.store.get(request.key);
       if (local && local.value !== null) return { key: request.key, value: local.value, node: this.self.address, hops: request.hops };
     }
-    if (!this.routing.owns(id)) return this.forward(this.routing.nextHop(id), request);
+    if (!this.routing.owns(id)) {
+      // The sender saw us as the owner, but our predecessor died and nobody has taken its
+      // place yet: sending the request back would bounce it between us until it expires.
+      if (request.final && !this.routing.predecessorAlive) {
+        throw new NotReady(`node ${this.self.address} is taking over a failed node's keys; retry`, 'RING_CHANGING');
+      }
+      return this.forward(this.routing.nextHop(id), request);
+    }
     const release = await this.lock.acquireShared();
     try {
       // The ring may have changed while we waited for a membership change to finish.
@@ -187,7 +194,10 @@ export class ChordNode {
     const id = hexToId(idHex);
     if (hops > MAX_HOPS) throw new ChordError('ROUTING_LOOP', 'lookup went around the ring', 503);
     if (this.routing.owns(id)) return { node: toPeerJson(this.self), hops };
-    const next = this.routing.nextHop(id);
+    // As in the paper, the node before the owner names it; the owner is not asked.
+    const owner = this.routing.ownerInSuccessors(id);
+    if (owner) return { node: toPeerJson(owner), hops };
+    const next = this.routing.closestPrecedingNode(id);
     return this.peers.findSuccessor(next.address, idHex).then((r) => ({ node: r.node, hops: r.hops + hops + 1 }));
   }
 
@@ -285,7 +295,8 @@ export class ChordNode {
       throw new NotReady(`node ${this.self.address} has no route for ${JSON.stringify(request.key)} yet`, 'RING_CHANGING');
     }
     try {
-      return await this.peers.op(next.address, { ...request, hops: request.hops + 1 });
+      const final = this.routing.ownerInSuccessors(hashId(request.key))?.address === next.address;
+      return await this.peers.op(next.address, { ...request, hops: request.hops + 1, final });
     } catch (err) {
       if (!isGone(err, next.address)) throw err;
       if (!this.routing.evict(next.address)) throw err;

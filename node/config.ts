@@ -92,7 +92,7 @@ export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
 
 /** Short timeouts for tests: failures surface in well under a second. */
 export function testConfig(partial: Partial<NodeConfig> = {}): NodeConfig {
-  return resolveConfig({ host: '127.0.0.1', port: 0, requestTimeoutMs: 2000, lockLeaseMs: 5000, retryDeadlineMs: 6000,
+  return resolveConfig({ host: '127.0.0.1', port: 0, requestTimeoutMs: 5000, lockLeaseMs: 10000, retryDeadlineMs: 10000,
     maintenanceIntervalMs: 150, antiEntropyRounds: 10, logLevel: 'error', memory: true, joinWaitMs: 0, ...partial,
   });
 }

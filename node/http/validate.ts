@@ -34,8 +34,9 @@ export function parseOp(body: unknown): OpRequest {
   const b = (body ?? {}) as Record<string, unknown>;
   if (typeof b.key !== 'string' || b.key.length === 0) throw new InvalidRequest('INVALID_KEY', 'op needs a non-empty string key');
   const hops = typeof b.hops === 'number' && Number.isInteger(b.hops) && b.hops >= 0 ? b.hops : 0;
-  if (b.op === 'put') return { op: 'put', key: b.key, value: parseValue(b), hops };
-  if (b.op === 'get' || b.op === 'delete') return { op: b.op, key: b.key, hops };
+  const final = b.final === true;
+  if (b.op === 'put') return { op: 'put', key: b.key, value: parseValue(b), hops, final };
+  if (b.op === 'get' || b.op === 'delete') return { op: b.op, key: b.key, hops, final };
   throw new InvalidRequest('INVALID_OP', 'op must be put, get or delete');
 }
 
