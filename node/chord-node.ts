@@ -105,8 +105,12 @@ export class ChordNode {
     return { nodes: (await this.membership.overlay()).map(toPeerJson) };
   }
 
-  async status(): Promise<StatusAnswer> {
-    const entries = (await this.store.entries()).filter((e) => e.value !== null);
+  /**
+   * This node's view. Key counts scan the whole store, so peers (stabilize, walks) ask
+   * without them (`withKeys` false) and get zeros there.
+   */
+  async status(withKeys = true): Promise<StatusAnswer> {
+    const entries = withKeys ? (await this.store.entries()).filter((e) => e.value !== null) : [];
     const primary = entries.filter((e) => this.routing.owns(hashId(e.key))).length;
     return {
       id: idToHex(this.self.id),

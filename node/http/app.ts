@@ -54,7 +54,7 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   });
 
   const rpc = paths.rpc;
-  router.get(rpc.state, async (ctx) => { ctx.body = { ...(await node.status()), settings: node.settings }; });
+  router.get(rpc.state, async (ctx) => { ctx.body = { ...(await node.status(false)), settings: node.settings }; });
   router.post(rpc.op, async (ctx) => { ctx.body = await node.handleOp(parseOp(ctx.request.body)); });
   router.post(rpc.chain, async (ctx) => {
     const body = ctx.request.body;
