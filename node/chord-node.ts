@@ -135,7 +135,7 @@ export class ChordNode {
     this.assertMember();
     if (request.hops > MAX_HOPS) throw new ChordError('ROUTING_LOOP', `request for ${JSON.stringify(request.key)} went around the ring`, 503);
     const id = hashId(request.key);
-    if (this.state === 'departed') return this.forward(this.routing.successors[0], request);
+    if (this.state === 'departed') return this.forward(this.routing.successors[0], request, id);
     if (request.op === 'get' && this.replication.readsFromAnyCopy) {
       const local = await this.store.get(request.key);
       if (local && local.value !== null) return { key: request.key, value: local.value, node: this.self.address, hops: request.hops };
@@ -146,7 +146,7 @@ export class ChordNode {
       if (request.final && !this.routing.predecessorAlive) {
         throw new NotReady(`node ${this.self.address} is taking over a failed node's keys; retry`, 'RING_CHANGING');
       }
-      return this.forward(this.routing.nextHop(id), request);
+      return this.forward(this.routing.nextHop(id), request, id);
     }
     const release = await this.lock.acquireShared();
     try {
@@ -294,12 +294,12 @@ export class ChordNode {
   }
 
   /** Forwards to `next`; a next hop that is gone is evicted and the request routed again without it. */
-  private async forward(next: Peer | undefined, request: OpRequest): Promise<OpAnswer> {
+  private async forward(next: Peer | undefined, request: OpRequest, id: bigint): Promise<OpAnswer> {
     if (!next || next.address === this.self.address) {
       throw new NotReady(`node ${this.self.address} has no route for ${JSON.stringify(request.key)} yet`, 'RING_CHANGING');
     }
     try {
-      const final = this.routing.ownerInSuccessors(hashId(request.key))?.address === next.address;
+      const final = this.routing.ownerInSuccessors(id)?.address === next.address;
       return await this.peers.op(next.address, { ...request, hops: request.hops + 1, final });
     } catch (err) {
       if (!isGone(err, next.address)) throw err;
