@@ -1,0 +1,218 @@
+/**
+ * One compliance suite for every Store, so that the in-memory store the tests lean on
+ * and the LevelDB store real nodes run on cannot drift apart. LevelStore also gets
+ * what only a disk store has: reopening, ownership of the dir, locking.
+ */
+import test, { type ExecutionContext } from 'ava';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChordError } from '../../common/errors.js';
+import type { Item } from '../../common/wire.js';
+import { LevelStore } from '../../node/storage/level-store.js';
+import { MemoryStore } from '../../node/storage/memory-store.js';
+import type { Store } from '../../node/storage/store.js';
+
+const ADDRESS = '127.0.0.1:7001';
+
+/** A fresh temp dir, removed when the test ends (after the stores opened in it are closed). */
+async function tempDir(t: ExecutionContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'chordkv-store-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Opens a LevelStore and closes it at teardown; teardowns run in reverse, so before the dir is removed. */
+async function openLevel(t: ExecutionContext, dir: string, address = ADDRESS): Promise<LevelStore> {
+  const store = await LevelStore.open(dir, address, { sync: false });
+  t.teardown(() => store.close().catch(() => undefined));
+  return store;
+}
+
+type Factory = (t: ExecutionContext) => Promise<Store>;
+
+const put = (store: Store, key: string, item: Item) => store.update(key, () => item);
+const byKey = <T extends { key: string }>(list: T[]) => [...list].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+function complianceSuite(name: string, create: Factory): void {
+  test(`${name}: get of a missing key is undefined`, async (t) => {
+    const store = await create(t);
+    t.is(await store.get('nothing here'), undefined);
+  });
+
+  test(`${name}: update creates, then replaces, and reports whether it wrote`, async (t) => {
+    const store = await create(t);
+    const seen: (Item | undefined)[] = [];
+    t.true(await store.update('song', (current) => { seen.push(current); return { value: 'one', version: 1 }; }));
+    t.deepEqual(await store.get('song'), { value: 'one', version: 1 });
+    t.true(await store.update('song', (current) => { seen.push(current); return { value: 'two', version: 2 }; }));
+    t.deepEqual(await store.get('song'), { value: 'two', version: 2 });
+    t.deepEqual(seen, [undefined, { value: 'one', version: 1 }]);
+  });
+
+  test(`${name}: a change returning undefined leaves the key alone (present or absent)`, async (t) => {
+    const store = await create(t);
+    await put(store, 'kept', { value: 'v', version: 3 });
+    t.false(await store.update('kept', () => undefined));
+    t.false(await store.update('absent', () => undefined));
+    t.deepEqual(await store.get('kept'), { value: 'v', version: 3 });
+    t.is(await store.get('absent'), undefined);
+    t.deepEqual((await store.entries()).map((e) => e.key), ['kept']);
+  });
+
+  test(`${name}: a change that throws propagates and changes nothing, and the key stays usable`, async (t) => {
+    const store = await create(t);
+    await put(store, 'k', { value: 'before', version: 1 });
+    await t.throwsAsync(store.update('k', () => { throw new Error('refused'); }), { message: 'refused' });
+    await t.throwsAsync(store.update('fresh', () => { throw new Error('refused too'); }), { message: 'refused too' });
+    t.deepEqual(await store.get('k'), { value: 'before', version: 1 });
+    t.is(await store.get('fresh'), undefined);
+    t.true(await store.update('k', (current) => ({ value: 'after', version: current!.version + 1 })));
+    t.deepEqual(await store.get('k'), { value: 'after', version: 2 });
+  });
+
+  test(`${name}: 100 concurrent read-modify-write updates of one key all count`, async (t) => {
+    const store = await create(t);
+    const increment = (current: Item | undefined): Item => ({
+      value: String(Number(current?.value ?? '0') + 1), version: (current?.version ?? 0) + 1,
+    });
+    // Another key updated alongside must neither block nor be disturbed.
+    const results = await Promise.all([
+      ...Array.from({ length: 100 }, () => store.update('counter', increment)),
+      ...Array.from({ length: 20 }, () => store.update('other', increment)),
+    ]);
+    t.true(results.every(Boolean));
+    t.deepEqual(await store.get('counter'), { value: '100', version: 100 });
+    t.deepEqual(await store.get('other'), { value: '20', version: 20 });
+  });
+
+  test(`${name}: concurrent updates where some throw lose none of the others`, async (t) => {
+    const store = await create(t);
+    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => store.update('mixed', (current) => {
+      if (i % 3 === 0) throw new Error(`no ${i}`);
+      return { value: `${i}`, version: (current?.version ?? 0) + 1 };
+    })));
+    t.is(results.filter((r) => r.status === 'rejected').length, 10);
+    t.is((await store.get('mixed'))?.version, 20);
+  });
+
+  test(`${name}: a tombstone (value null) is kept, read back, and listed by entries`, async (t) => {
+    const store = await create(t);
+    await put(store, 'gone', { value: 'alive', version: 1 });
+    await put(store, 'gone', { value: null, version: 2 });
+    await put(store, 'never alive', { value: null, version: 7 });
+    t.deepEqual(await store.get('gone'), { value: null, version: 2 });
+    t.deepEqual(byKey(await store.entries()), [
+      { key: 'gone', value: null, version: 2 },
+      { key: 'never alive', value: null, version: 7 },
+    ]);
+  });
+
+  test(`${name}: remove erases a key (tombstone or not) and tolerates a missing one`, async (t) => {
+    const store = await create(t);
+    await put(store, 'a', { value: 'x', version: 1 });
+    await put(store, 'b', { value: null, version: 4 });
+    await put(store, 'c', { value: 'y', version: 2 });
+    await store.remove('a');
+    await store.remove('b');
+    await store.remove('not there');
+    t.is(await store.get('a'), undefined);
+    t.is(await store.get('b'), undefined);
+    t.deepEqual(await store.entries(), [{ key: 'c', value: 'y', version: 2 }]);
+    t.true(await store.update('a', (current) => (current ? undefined : { value: 'again', version: 1 })), 'remove left a trace');
+  });
+
+  test(`${name}: entries lists every key exactly as stored, odd characters included`, async (t) => {
+    const store = await create(t);
+    const keys = ['plain', 'with space', 'ünïcødé ✓', '!items!looks like a prefix', 'a/b?c=d&e', '*', '🎵'.repeat(200), 'x'.repeat(1024)];
+    const big = 'v'.repeat(1024 * 1024);
+    for (const [i, key] of keys.entries()) await put(store, key, { value: i === 0 ? big : `v${i}`, version: i + 1 });
+    const listed = byKey(await store.entries());
+    t.deepEqual(listed.map((e) => e.key), byKey(keys.map((key) => ({ key }))).map((e) => e.key));
+    for (const [i, key] of keys.entries()) {
+      t.deepEqual(await store.get(key), { value: i === 0 ? big : `v${i}`, version: i + 1 }, key.slice(0, 20));
+    }
+  });
+
+  test(`${name}: readPeers is empty at first and returns what writePeers stored, last write winning`, async (t) => {
+    const store = await create(t);
+    t.deepEqual(await store.readPeers(), []);
+    await store.writePeers(['127.0.0.1:7002', '127.0.0.1:7003']);
+    t.deepEqual(await store.readPeers(), ['127.0.0.1:7002', '127.0.0.1:7003']);
+    const later = ['127.0.0.1:7004'];
+    await store.writePeers(later);
+    later.push('mutated after the call');
+    t.deepEqual(await store.readPeers(), ['127.0.0.1:7004']);
+    await store.writePeers([]);
+    t.deepEqual(await store.readPeers(), []);
+    t.deepEqual(await store.entries(), [], 'peers must not show up as pairs');
+  });
+}
+
+complianceSuite('MemoryStore', async () => new MemoryStore());
+complianceSuite('LevelStore', async (t) => openLevel(t, await tempDir(t)));
+
+// ---- what only a store on disk must do ----
+
+const codeOf = (err: unknown) => (err as ChordError).code;
+
+test('LevelStore: pairs, tombstones and peers survive close and reopen', async (t) => {
+  const dir = await tempDir(t);
+  const first = await LevelStore.open(dir, ADDRESS, { sync: true });
+  await put(first, 'kept', { value: 'value', version: 5 });
+  await put(first, 'deleted', { value: null, version: 9 });
+  await put(first, 'removed', { value: 'x', version: 1 });
+  await first.remove('removed');
+  await first.writePeers(['127.0.0.1:7002']);
+  await first.close();
+
+  const second = await openLevel(t, dir);
+  t.deepEqual(byKey(await second.entries()), [
+    { key: 'deleted', value: null, version: 9 },
+    { key: 'kept', value: 'value', version: 5 },
+  ]);
+  t.deepEqual(await second.readPeers(), ['127.0.0.1:7002']);
+});
+
+test('LevelStore: reopening with another address fails with DATA_DIR_MISMATCH and leaves the dir usable', async (t) => {
+  const dir = await tempDir(t);
+  const first = await LevelStore.open(dir, ADDRESS, { sync: false });
+  await put(first, 'k', { value: 'v', version: 1 });
+  await first.close();
+  const err = await t.throwsAsync(LevelStore.open(dir, '127.0.0.1:7999', { sync: false }));
+  t.is(codeOf(err), 'DATA_DIR_MISMATCH');
+  t.true(err!.message.includes(ADDRESS) && err!.message.includes('127.0.0.1:7999'), err!.message);
+  // The failed open must not have claimed the dir or kept it locked.
+  const again = await openLevel(t, dir);
+  t.deepEqual(await again.get('k'), { value: 'v', version: 1 });
+});
+
+test('LevelStore: a second open of a dir that is open fails with DATA_DIR_LOCKED', async (t) => {
+  const dir = await tempDir(t);
+  const first = await openLevel(t, dir);
+  await put(first, 'k', { value: 'v', version: 1 });
+  const err = await t.throwsAsync(LevelStore.open(dir, ADDRESS, { sync: false }));
+  t.is(codeOf(err), 'DATA_DIR_LOCKED');
+  t.true(err!.message.includes(dir), err!.message);
+  t.deepEqual(await first.get('k'), { value: 'v', version: 1 }, 'the failed open disturbed the open store');
+});
+
+test('LevelStore: a dir that cannot be created fails with DATA_DIR_UNUSABLE', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, 'a-regular-file');
+  await writeFile(file, 'not a directory');
+  for (const location of [join(file, 'data'), file]) {
+    const err = await t.throwsAsync(LevelStore.open(location, ADDRESS, { sync: false }));
+    t.is(codeOf(err), 'DATA_DIR_UNUSABLE', location);
+    t.true(err!.message.includes(location), err!.message);
+  }
+});
+
+test('LevelStore: with sync on, writes are readable after reopen like without it', async (t) => {
+  const dir = await tempDir(t);
+  const first = await LevelStore.open(dir, ADDRESS, { sync: true });
+  await Promise.all(Array.from({ length: 20 }, (_, i) => put(first, `k${i}`, { value: `v${i}`, version: 1 })));
+  await first.close();
+  const second = await openLevel(t, dir);
+  t.is((await second.entries()).length, 20);
+});
