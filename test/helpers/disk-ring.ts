@@ -1,0 +1,155 @@
+/**
+ * Rings of real node processes that keep their data on disk, for crash-and-restart tests.
+ * A restarted node must come back as the same node, so every member gets a fixed port
+ * (picked free just before) and its own data dir, and is restarted with the very same
+ * command line it was first started with.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKvClient, type KvClient } from '../../common/client.js';
+import { hashId, replicaSet } from '../../common/ring.js';
+import { waitFor } from './cluster.js';
+import { ChordkvProcess, closedPort, startNodeProcess } from './processes.js';
+
+/** `count` distinct ports that were free a moment ago (the kernel may hand one out twice in a row). */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await closedPort());
+  return [...ports];
+}
+
+/** A temp dir, and a function that removes it. */
+export async function scratchDir(prefix: string): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `chordkv-${prefix}-`));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface Member {
+  readonly address: string;
+  readonly dataDir: string;
+  /** The exact arguments it was started with; a restart reuses them. */
+  readonly args: string[];
+  process?: ChordkvProcess;
+}
+
+export class DiskRing {
+  /** Every process ever started, restarted incarnations included, so that teardown reaches them all. */
+  readonly started: ChordkvProcess[] = [];
+  readonly kv: KvClient;
+  private readonly closeClient: () => void;
+
+  private constructor(readonly root: string, private readonly removeRoot: () => Promise<void>, readonly members: Member[], readonly k: number) {
+    const { kv, close } = createKvClient({ timeoutMs: 20_000 });
+    this.kv = kv;
+    this.closeClient = close;
+  }
+
+  /** Describes a bootstrap node and `nodes` more, each on its own port and data dir; starts nothing. */
+  static async plan(nodes: number, k: number): Promise<DiskRing> {
+    const { dir, remove } = await scratchDir('ring');
+    const ports = await freePorts(nodes + 1);
+    const bootstrap = `127.0.0.1:${ports[0]}`;
+    const members = ports.map((port, i) => {
+      const dataDir = join(dir, `node-${i}`);
+      const args = i === 0
+        ? ['bootstrap', '--port', String(port), '-k', String(k), '--data-dir', dataDir]
+        : ['node', '--port', String(port), '--bootstrap', bootstrap, '--data-dir', dataDir];
+      return { address: `127.0.0.1:${port}`, dataDir, args };
+    });
+    return new DiskRing(dir, remove, members, k);
+  }
+
+  /** The bootstrap node first, then every other member one at a time, as a user would. */
+  async startAll(): Promise<void> {
+    for (const member of this.members) await this.start(member);
+  }
+
+  /** Starts (or restarts) `member` with its original command and waits for its readiness line. */
+  async start(member: Member): Promise<void> {
+    const { process, address } = await startNodeProcess(member.args, this.started);
+    if (address !== member.address) throw new Error(`${member.args.join(' ')} came up as ${address}`);
+    member.process = process;
+  }
+
+  /** SIGKILL: no goodbye, no flush beyond what the store already wrote. */
+  async crash(member: Member): Promise<void> {
+    const proc = member.process;
+    if (!proc) return;
+    member.process = undefined;
+    if (proc.running) proc.child.kill('SIGKILL');
+    await proc.exited;
+  }
+
+  async crashAll(): Promise<void> {
+    for (const member of this.members) member.process?.child.kill('SIGKILL');
+    await Promise.all(this.members.map((m) => this.crash(m)));
+  }
+
+  get live(): Member[] {
+    return this.members.filter((m) => m.process?.running);
+  }
+
+  /**
+   * Waits until no live member names `gone` as its predecessor or a successor: the ring has
+   * noticed the crash. Returns the members that still do, if the deadline passed.
+   */
+  async waitUntilForgotten(gone: Member, timeoutMs = 20_000): Promise<string[]> {
+    let holdouts: string[] = [];
+    await waitFor(async () => {
+      const views = await Promise.all(this.live.map((m) => this.kv.status(m.address).catch(() => undefined)));
+      holdouts = this.live.map((m) => m.address).filter((address, i) => {
+        const view = views[i];
+        return !view || view.predecessor?.address === gone.address || view.successors.some((s) => s.address === gone.address);
+      });
+      return holdouts.length === 0;
+    }, timeoutMs, 100);
+    return holdouts;
+  }
+
+  /**
+   * Everything wrong with the ring as GET /kv shows it, against the placement computed here
+   * from SHA-1 of the live addresses: each expected key on exactly its min(k, N) replica
+   * nodes, the owner its one primary, the expected value everywhere, and no other key.
+   */
+  async placementProblems(expected: Map<string, string>): Promise<string[]> {
+    const ring = this.live.map((m) => ({ id: hashId(m.address), address: m.address }));
+    const all = await this.kv.all(ring[0].address);
+    const held = new Map<string, { address: string; value: string; role: string }[]>();
+    for (const node of all.nodes) {
+      for (const item of node.items) held.set(item.key, [...(held.get(item.key) ?? []), { address: node.address, ...item }]);
+    }
+    const problems: string[] = [];
+    const seen = all.nodes.map((n) => n.address).sort();
+    if (seen.join() !== ring.map((n) => n.address).sort().join()) problems.push(`GET /kv lists ${seen}`);
+    for (const [key, value] of expected) {
+      const want = replicaSet(hashId(key), ring, this.k).map((n) => n.address);
+      const got = held.get(key) ?? [];
+      const holders = got.map((h) => h.address).sort();
+      if (holders.join() !== [...want].sort().join()) problems.push(`${key}: held by [${holders}] but belongs on [${want}]`);
+      const primaries = got.filter((h) => h.role === 'primary').map((h) => h.address);
+      if (primaries.join() !== want[0]) problems.push(`${key}: primary [${primaries}] but owner is ${want[0]}`);
+      const wrong = got.filter((h) => h.value !== value);
+      if (wrong.length > 0) problems.push(`${key}: ${wrong.map((h) => `${h.address} has ${JSON.stringify(h.value)}`)}; expected ${JSON.stringify(value)}`);
+    }
+    for (const key of held.keys()) if (!expected.has(key)) problems.push(`${key}: held but should not exist`);
+    return problems;
+  }
+
+  /** Polls placementProblems until it is empty or the deadline passes; returns the last problems. */
+  async settledPlacement(expected: Map<string, string>, timeoutMs = 30_000): Promise<string[]> {
+    let problems = ['not checked yet'];
+    await waitFor(async () => {
+      problems = await this.placementProblems(expected).catch((err: Error) => [`GET /kv failed: ${err.message}`]);
+      return problems.length === 0;
+    }, timeoutMs, 250);
+    return problems;
+  }
+
+  /** Kills every process this ring ever started and removes its data. */
+  async teardown(): Promise<void> {
+    await Promise.all(this.started.map((p) => p.kill('SIGKILL', 2000)));
+    this.closeClient();
+    await this.removeRoot();
+  }
+}
