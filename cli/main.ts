@@ -3,6 +3,7 @@ import yargs, { type CommandModule } from 'yargs';
 import * as bootstrap from './commands/bootstrap.js';
 import * as del from './commands/delete.js';
 import * as depart from './commands/depart.js';
+import * as dump from './commands/dump.js';
 import * as file from './commands/file.js';
 import * as fileparallel from './commands/fileparallel.js';
 import * as insert from './commands/insert.js';
@@ -13,7 +14,7 @@ import * as status from './commands/status.js';
 import * as up from './commands/up.js';
 
 // Each module is typed by its own builder; yargs only needs the common shape.
-const COMMANDS = [bootstrap, node, up, insert, query, del, depart, overlay, file, fileparallel, status] as unknown as CommandModule[];
+const COMMANDS = [bootstrap, node, up, insert, query, del, depart, overlay, file, fileparallel, status, dump] as unknown as CommandModule[];
 const NAMES = [...COMMANDS.map((c) => String(c.command).split(' ')[0]), 'help'];
 
 /** Parses `args` (without node and script) and runs the command. */
