@@ -9,10 +9,13 @@ import { join } from 'node:path';
 import { createKvClient, type KvClient } from '../../common/client.js';
 import { ChordError } from '../../common/errors.js';
 import { testConfig, type NodeConfig } from '../../node/config.js';
+import { LevelStore } from '../../node/storage/level-store.js';
 import { startNode, type RunningNode } from '../../node/start.js';
 import { waitFor } from '../helpers/cluster.js';
 import { DiskRing, freePorts, scratchDir, type Member } from '../helpers/disk-ring.js';
-import { ensureBuilt, runChordkv, startNodeProcess, type ChordkvProcess, type CommandResult } from '../helpers/processes.js';
+import {
+  acceptsConnections, ChordkvProcess, ensureBuilt, runChordkv, startNodeProcess, type CommandResult,
+} from '../helpers/processes.js';
 
 const K = 2;
 
@@ -116,6 +119,41 @@ test('a key deleted before the whole ring crashed stays deleted after it restart
   t.deepEqual(await unreadable(ring, expected, deleted), [], 'once placement settled');
 });
 
+test.failing('KNOWN BUG: the bootstrap node killed and restarted rejoins its ring instead of starting a new one', async (t) => {
+  // Its peers on disk are written only when a maintenance round changes its chain; the joins
+  // that built the ring changed it through RPCs (admit, refresh), so it remembers none.
+  const ring = await ringOf(t, 3);
+  const expected = await fill(ring, 'bootstrap restart', 20);
+  const bootstrap = ring.members[0];
+  await ring.crash(bootstrap);
+  t.deepEqual(await ring.waitUntilForgotten(bootstrap), []);
+  await ring.start(bootstrap);
+  const everyone = ring.members.map((m) => m.address).sort().join();
+  const seen = await waitFor(async () => {
+    const overlay = (await ring.kv.overlay(bootstrap.address)).nodes.map((n) => n.address).sort().join();
+    return overlay === everyone ? overlay : undefined;
+  }, 10_000, 200);
+  t.is(seen, everyone, 'the restarted bootstrap node is a ring of its own');
+  t.deepEqual(await ring.settledPlacement(expected), []);
+});
+
+test.failing('KNOWN BUG: a restarted bootstrap node keeps its -k when a peer it remembers is still waiting to join', async (t) => {
+  // enterRing tries remembered peers first; Membership.join adopts a contact's settings before
+  // learning it is no member, and the ring the bootstrap then creates keeps them.
+  const { dir, remove } = await scratchDir('adopt');
+  const started: ChordkvProcess[] = [];
+  t.teardown(async () => { await Promise.all(started.map((p) => p.kill('SIGKILL'))); await remove(); });
+  const [bootPort, nodePort] = await freePorts(2);
+  const seeded = await LevelStore.open(join(dir, 'boot'), `127.0.0.1:${bootPort}`, { sync: false });
+  await seeded.writePeers([`127.0.0.1:${nodePort}`]);
+  await seeded.close();
+  const waiting = new ChordkvProcess(['node', '--port', String(nodePort), '--bootstrap', `127.0.0.1:${bootPort}`, '--data-dir', join(dir, 'node')]);
+  started.push(waiting);
+  t.true(await waitFor(() => acceptsConnections(nodePort), 10_000, 50), 'the joining node never listened');
+  const boot = await startNodeProcess(['bootstrap', '--port', String(bootPort), '-k', '3', '--data-dir', join(dir, 'boot')], started);
+  t.regex(boot.process.stdout, / k=3 /);
+});
+
 // ---- a data dir that cannot be used: exit 1, one clear line, nothing served ----
 
 const lines = (text: string) => text.trim().split('\n').filter((line) => line.length > 0);
@@ -197,6 +235,12 @@ async function keyOwnedBy(kv: KvClient, via: string, owner: string, value: strin
   throw new Error(`no key owned by ${owner}`);
 }
 
+/** Waits until none of `nodes` names `gone` as its predecessor or a successor; false if that never happens. */
+async function forgotten(kv: KvClient, nodes: RunningNode[], gone: string): Promise<boolean> {
+  return Boolean(await waitFor(async () => (await Promise.all(nodes.map((n) => kv.status(n.address))))
+    .every((v) => v.predecessor?.address !== gone && !v.successors.some((s) => s.address === gone)), 15_000, 100));
+}
+
 test.failing('KNOWN BUG: a node restarted before the ring noticed its crash rejoins (it exits NOT_A_MEMBER / ALREADY_MEMBER)', async (t) => {
   // Maintenance slowed to a crawl stands for a restart that beats the ring's next stabilize round.
   const { nodes, kv, restart } = await diskNodes(t, 4, { k: 2, maintenanceIntervalMs: 3_600_000 });
@@ -219,6 +263,8 @@ test.failing('KNOWN BUG: a write acknowledged while every holder of its key was 
   const { nodes, kv, restart } = await diskNodes(t, 3, { k: 1 });
   const key = await keyOwnedBy(kv, nodes[0].address, nodes[1].address, 'old');
   await nodes[1].stop();
+  // Restart only once the ring has noticed, so that the rejoin race above stays out of it.
+  t.true(await forgotten(kv, [nodes[0], nodes[2]], nodes[1].address), 'the ring never noticed the crash');
   const taken = await waitFor(async () => kv.put(nodes[0].address, key, 'new').catch(() => undefined), 15_000, 100);
   t.truthy(taken, 'the ring never took the write over');
   await restart(1);
