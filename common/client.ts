@@ -63,6 +63,10 @@ export class PeerClient {
   notify(address: string, node: PeerJson): Promise<{ changed: boolean }> {
     return this.http.call(address, 'POST', paths.rpc.notify, { node });
   }
+  /** Asks a node to run a maintenance round now. */
+  kick(address: string): Promise<{ ok: true }> {
+    return this.http.call(address, 'POST', paths.rpc.kick, {});
+  }
   reconcile(address: string): Promise<{ pushed: number; dropped: number }> {
     return this.http.call(address, 'POST', paths.rpc.reconcile, {});
   }

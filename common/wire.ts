@@ -40,6 +40,7 @@ export const paths = {
     findSuccessor: '/rpc/find-successor',
     reconcile: '/rpc/reconcile',
     notify: '/rpc/notify',
+    kick: '/rpc/kick',
   },
 } as const;
 

@@ -202,7 +202,15 @@ export class ChordNode {
     const owner = this.routing.ownerInSuccessors(id);
     if (owner) return { node: toPeerJson(owner), hops };
     const next = this.routing.closestPrecedingNode(id);
-    return this.peers.findSuccessor(next.address, idHex).then((r) => ({ node: r.node, hops: r.hops + hops + 1 }));
+    if (next.address === this.self.address) throw new NotReady(`node ${this.self.address} has no route yet`, 'RING_CHANGING');
+    try {
+      const found = await this.peers.findSuccessor(next.address, idHex);
+      return { node: found.node, hops: found.hops + hops + 1 };
+    } catch (err) {
+      if (!isGone(err, next.address) || !this.routing.evict(next.address)) throw err;
+      this.maintenance.kick();
+      return this.findSuccessor(idHex, hops);
+    }
   }
 
   /**
@@ -212,6 +220,14 @@ export class ChordNode {
    */
   async notify(candidateJson: PeerJson): Promise<boolean> {
     const candidate = fromPeerJson(candidateJson);
+    const pred = this.routing.predecessor;
+    if (!this.routing.wouldAccept(candidate) && pred && candidate.address !== pred.address && this.routing.predecessorAlive) {
+      // Someone behind our predecessor says it comes right before us: our predecessor may
+      // have died since our last check. Look now rather than a round later.
+      await this.membership.liveState(pred.address).catch((err) => {
+        if (isGone(err, pred.address)) this.routing.predecessorAlive = false;
+      });
+    }
     if (!this.routing.wouldAccept(candidate)) return false;
     const token = randomUUID();
     await this.lock.acquireExclusive(token, this.config.lockLeaseMs);
@@ -322,7 +338,7 @@ export class ChordNode {
     let item!: KeyedItem;
     await this.store.update(key, (current) => {
       if (request.op === 'delete' && (!current || current.value === null)) throw new KeyNotFound(key);
-      item = { key, value: request.op === 'put' ? request.value : null, version: (current?.version ?? 0) + 1 };
+      item = { key, value: request.op === 'put' ? request.value : null, version: nextVersion(current?.version) };
       return item;
     });
     try {
@@ -342,4 +358,15 @@ export function isGone(err: unknown, address: string): boolean {
   if (!(err instanceof ChordError)) return false;
   if (err.code === 'NOT_A_MEMBER') return err.message.includes(address);
   return err.code === 'PEER_UNREACHABLE' && err.message.includes(address);
+}
+
+/**
+ * The version of the next write to a key: above the current one, and never below the
+ * wall clock in microseconds. The clock floor matters when every holder of a key was down:
+ * a new owner starts without the key, and its fresh write must still beat the stale copies
+ * those holders bring back when they restart (across machines this assumes clocks agree
+ * to within the time between such writes).
+ */
+export function nextVersion(current = 0, nowMs = Date.now()): number {
+  return Math.max(current + 1, nowMs * 1000);
 }

@@ -21,6 +21,7 @@ export class Maintenance {
   private round = 0;
   private fingerCursor = 0;
   private reconfigureWanted = false;
+  private rememberedPeers: string | null = null;
 
   constructor(private readonly node: ChordNode) {}
 
@@ -74,10 +75,8 @@ export class Maintenance {
       const chainBefore = this.chainSignature();
       await this.checkPredecessor();
       await this.stabilize();
-      if (this.chainSignature() !== chainBefore) {
-        this.reconfigureWanted = true;
-        await this.rememberPeers();
-      }
+      if (this.chainSignature() !== chainBefore) this.reconfigureWanted = true;
+      await this.rememberPeers();
       await this.fixFingers();
       if (!sameChain(node.activeChain, node.routing.chain(node.settings.k))) this.reconfigureWanted = true;
       if (this.reconfigureWanted) {
@@ -112,7 +111,16 @@ export class Maintenance {
     if (node.routing.successors.length === 0) return;
     await node.membership.refresh([], false);
     const successor = node.routing.successors[0];
-    if (!successor) return;
+    if (!successor) {
+      // Every successor refused connections and was evicted: the others are gone (a two-node
+      // ring whose other node crashed, say). Alone, this node owns every key again.
+      if (!node.routing.predecessorAlive || !node.routing.predecessor) {
+        node.log.warn('every other node is gone; continuing alone');
+        node.routing.predecessor = null;
+        node.routing.predecessorAlive = true;
+      }
+      return;
+    }
     try {
       await node.peers.notify(successor.address, toPeerJson(node.self));
     } catch (err) {
@@ -152,11 +160,14 @@ export class Maintenance {
     }
   }
 
-  /** Keeps the neighbours on disk, so that a restarted node can rejoin through them. */
+  /** Keeps the neighbours on disk, so that a restarted node can rejoin through them (written only when they change). */
   async rememberPeers(): Promise<void> {
     const { routing } = this.node;
-    const peers = [...routing.successors, ...(routing.predecessor ? [routing.predecessor] : [])];
-    await this.node.store.writePeers(peers.map((p) => p.address));
+    const peers = [...routing.successors, ...(routing.predecessor ? [routing.predecessor] : [])].map((p) => p.address);
+    const signature = peers.join(' ');
+    if (signature === this.rememberedPeers) return;
+    await this.node.store.writePeers(peers);
+    this.rememberedPeers = signature;
   }
 
   private chainSignature(): string {

@@ -27,17 +27,22 @@ export class Membership {
   }
 
   /** Joins the ring through `contact` (any live member); resolves once this node serves its keys. */
-  async join(contact: string): Promise<void> {
+  async join(contact: string, knownPeers: string[] = []): Promise<void> {
     const { node } = this;
-    const remote = await node.peers.state(contact);
+    // A contact that is itself still joining has no ring settings to give yet.
+    const remote = await this.liveState(contact);
     node.adoptSettings(remote.settings);
     const deadline = Date.now() + Math.max(30_000, node.config.lockLeaseMs * 2);
     for (let attempt = 0; ; attempt++) {
       const { node: successor } = await node.peers.findSuccessor(contact, toPeerJson(node.self).id);
-      if (successor.address === node.self.address || successor.id === toPeerJson(node.self).id) {
-        throw new Conflict('ALREADY_MEMBER', `${node.self.address} is already a member of the ring at ${contact}`);
-      }
       try {
+        if (successor.address === node.self.address) {
+          // The ring still lists this address: this node crashed and restarted before the
+          // ring noticed. It answers member: false; its old neighbours find that out at their
+          // next maintenance round, which we ask them to run now.
+          await Promise.allSettled([contact, ...knownPeers].map((address) => node.peers.kick(address)));
+          throw new NotReady(`the ring still lists ${node.self.address} from before a restart`, 'RING_CHANGING');
+        }
         await node.peers.join(successor.address, toPeerJson(node.self));
         node.state = 'ready';
         return;
@@ -54,11 +59,19 @@ export class Membership {
     const { node } = this;
     const joiner = fromPeerJson(joinerJson);
     if (node.state !== 'ready') throw new NotReady(`node ${node.self.address} is ${node.state}`, 'RING_CHANGING');
-    if (joiner.address === node.self.address || node.routing.predecessor?.address === joiner.address
-      || node.routing.successors.some((p) => p.address === joiner.address)) {
-      throw new Conflict('ALREADY_MEMBER', `${joiner.address} is already a member of this ring`);
+    if (joiner.address === node.self.address) throw new Conflict('ALREADY_MEMBER', `${joiner.address} is this node`);
+    if (node.routing.predecessor?.address === joiner.address || node.routing.successors.some((p) => p.address === joiner.address)) {
+      const remote = await node.peers.state(joiner.address).catch(() => undefined);
+      if (remote?.member) throw new Conflict('ALREADY_MEMBER', `${joiner.address} is already a member of this ring`);
+      // It restarted and lost its place: forget the old one and admit it afresh (if our
+      // predecessor was that old place, the check below asks it to retry after healing).
+      node.routing.evict(joiner.address);
+      node.maintenance.kick();
     }
     const predecessor = node.routing.predecessor;
+    if (predecessor && !node.routing.predecessorAlive) {
+      throw new NotReady(`${node.self.address} is taking over a failed predecessor's keys; retry`, 'RING_CHANGING');
+    }
     if (predecessor && !inOpen(joiner.id, predecessor.id, node.self.id)) {
       throw new Conflict('WRONG_SUCCESSOR', `${node.self.address} is not the successor of ${joiner.address}; look it up again`);
     }

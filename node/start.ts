@@ -104,7 +104,7 @@ async function enterRing(node: ChordNode, config: NodeConfig, knownPeers: string
   do {
     for (const contact of contacts) {
       try {
-        await node.membership.join(contact);
+        await node.membership.join(contact, knownPeers);
         if (contact !== config.contact) node.log.info(`rejoined the ring through ${contact}, a peer from before the restart`);
         return;
       } catch (err) {

@@ -91,6 +91,10 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   router.post(rpc.notify, async (ctx) => {
     ctx.body = { changed: await node.notify(field<PeerJson>(ctx.request.body, 'node', isPeerJson)) };
   });
+  router.post(rpc.kick, (ctx) => {
+    node.maintenance.kick();
+    ctx.body = { ok: true };
+  });
   router.post(rpc.reconcile, async (ctx) => { ctx.body = await node.replicas.reconcile(); });
 
   app.use(router.routes());
