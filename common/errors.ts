@@ -71,3 +71,10 @@ export function asChordError(err: unknown): ChordError {
   const message = err instanceof Error ? err.message : String(err);
   return new ChordError('INTERNAL', message, 500, { cause: err });
 }
+
+/** True when `err` says that `address` itself is gone (unreachable, or no longer a member). */
+export function isGone(err: unknown, address: string): boolean {
+  if (!(err instanceof ChordError)) return false;
+  if (err.code === 'NOT_A_MEMBER') return err.message.includes(address);
+  return err.code === 'PEER_UNREACHABLE' && err.message.includes(address);
+}

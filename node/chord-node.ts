@@ -6,15 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PeerClient } from '../common/client.js';
-import { ChordError, KeyNotFound, NotReady } from '../common/errors.js';
+import { ChordError, isGone, KeyNotFound, NotReady } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { hashId, hexToId, idToHex } from '../common/ring.js';
+import { hashId, hexToId } from '../common/ring.js';
 import {
   fromPeerJson, toPeerJson,
-  type AllAnswer, type DeleteAnswer, type Item, type KeyedItem, type OpAnswer, type OpRequest,
-  type Peer, type PeerJson, type PointersRequest, type RingSettings, type StatusAnswer, type ValueAnswer,
+  type DeleteAnswer, type Item, type KeyedItem, type OpAnswer, type OpRequest,
+  type Peer, type PeerJson, type PointersRequest, type RingSettings, type ValueAnswer,
 } from '../common/wire.js';
-import type { NodeItems } from '../common/client.js';
 import type { NodeConfig } from './config.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
@@ -22,7 +21,7 @@ import { ReplicaSync } from './replicas.js';
 import { MembershipLock } from './membership-lock.js';
 import { strategies, type ReplicationStrategy } from './replication/index.js';
 import { RoutingTable } from './routing.js';
-import { mergeItem, type Store } from './storage/store.js';
+import { mergeItem, nextVersion, type Store } from './storage/store.js';
 
 export type NodeState = 'joining' | 'ready' | 'departing' | 'departed';
 
@@ -86,48 +85,6 @@ export class ChordNode {
     return this.runUserOp({ op: 'delete', key, hops: 0 }) as Promise<DeleteAnswer>;
   }
 
-  /** Every pair in the ring, grouped by node in ring order (query "*"). */
-  async all(): Promise<AllAnswer> {
-    this.assertReady();
-    const ring = await this.membership.overlay();
-    const nodes = await Promise.all(ring.map((peer) => this.peers.items(peer.address)));
-    return {
-      nodes: nodes.map((n) => ({
-        id: n.id,
-        address: n.address,
-        items: n.items.filter((i) => i.value !== null).map((i) => ({ key: i.key, value: i.value as string, role: i.role })),
-      })),
-    };
-  }
-
-  async overlay(): Promise<{ nodes: PeerJson[] }> {
-    this.assertReady();
-    return { nodes: (await this.membership.overlay()).map(toPeerJson) };
-  }
-
-  /**
-   * This node's view. Key counts scan the whole store, so peers (stabilize, walks) ask
-   * without them (`withKeys` false) and get zeros there.
-   */
-  async status(withKeys = true): Promise<StatusAnswer> {
-    const entries = withKeys ? (await this.store.entries()).filter((e) => e.value !== null) : [];
-    const primary = entries.filter((e) => this.routing.owns(hashId(e.key))).length;
-    return {
-      id: idToHex(this.self.id),
-      address: this.self.address,
-      ready: this.state === 'ready',
-      member: this.isMember,
-      predecessor: this.routing.predecessor ? toPeerJson(this.routing.predecessor) : null,
-      successors: this.routing.successors.map(toPeerJson),
-      fingers: this.routing.fingers.flatMap((node, i) =>
-        node ? [{ start: idToHex((this.self.id + (1n << BigInt(i))) % (1n << 160n)), node: toPeerJson(node) }] : []),
-      k: this.settings.k,
-      consistency: this.settings.consistency,
-      keys: { primary, replica: entries.length - primary, total: entries.length },
-      lastMaintenanceAt: this.lastMaintenanceAt?.toISOString() ?? null,
-    };
-  }
-
   // ---- node-to-node operations ----
 
   /** Routes one operation: answers it when this node owns the key (or, in eventual mode, holds a copy), else forwards it. */
@@ -180,16 +137,6 @@ export class ChordNode {
   /** The local copy of `key`, for a head reading at the tail. */
   async readLocal(key: string, hops: number): Promise<{ item: Item | null; node: string; hops: number }> {
     return { item: (await this.store.get(key)) ?? null, node: this.self.address, hops };
-  }
-
-  /** Every pair held here (tombstones included) with its role. */
-  async items(): Promise<NodeItems> {
-    const entries = await this.store.entries();
-    return {
-      id: idToHex(this.self.id),
-      address: this.self.address,
-      items: entries.map((e) => ({ ...e, role: this.routing.owns(hashId(e.key)) ? 'primary' as const : 'replica' as const })),
-    };
   }
 
   /** The owner of `idHex`, found by routing (Chord's find_successor). */
@@ -287,7 +234,7 @@ export class ChordNode {
     if (!this.isMember) throw new ChordError('NOT_A_MEMBER', `node ${this.self.address} is not (yet) a member of the ring`, 503);
   }
 
-  private assertReady(): void {
+  assertReady(): void {
     if (this.state !== 'ready') throw new NotReady(`node ${this.self.address} is ${this.state}; ask another node`);
   }
 
@@ -351,22 +298,4 @@ export class ChordNode {
     if (request.op === 'delete') return { key, deleted: true, node: this.self.address, hops };
     return { key, value: request.value, node: this.self.address, hops };
   }
-}
-
-/** True when `err` says that `address` itself is gone (unreachable, or no longer a member). */
-export function isGone(err: unknown, address: string): boolean {
-  if (!(err instanceof ChordError)) return false;
-  if (err.code === 'NOT_A_MEMBER') return err.message.includes(address);
-  return err.code === 'PEER_UNREACHABLE' && err.message.includes(address);
-}
-
-/**
- * The version of the next write to a key: above the current one, and never below the
- * wall clock in microseconds. The clock floor matters when every holder of a key was down:
- * a new owner starts without the key, and its fresh write must still beat the stale copies
- * those holders bring back when they restart (across machines this assumes clocks agree
- * to within the time between such writes).
- */
-export function nextVersion(current = 0, nowMs = Date.now()): number {
-  return Math.max(current + 1, nowMs * 1000);
 }

@@ -4,10 +4,10 @@
  * node's chain or range changed, and every few rounds anyway (anti-entropy).
  */
 import { randomUUID } from 'node:crypto';
-import type { ChordError } from '../common/errors.js';
+import { isGone, type ChordError } from '../common/errors.js';
 import { fingerStart, idToHex, inHalfOpen } from '../common/ring.js';
 import { fromPeerJson, toPeerJson, type Peer } from '../common/wire.js';
-import { isGone, type ChordNode } from './chord-node.js';
+import type { ChordNode } from './chord-node.js';
 import { sameChain } from './replicas.js';
 
 /** Lookups spent on fingers per round: the table converges in a few rounds without a burst of traffic. */

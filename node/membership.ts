@@ -6,12 +6,12 @@
  * operations those nodes head wait meanwhile, which keeps linearizable reads exact.
  */
 import { randomUUID } from 'node:crypto';
-import { ChordError, Conflict, NotReady } from '../common/errors.js';
+import { ChordError, Conflict, isGone, NotReady } from '../common/errors.js';
 import { hashId, inHalfOpen, inOpen } from '../common/ring.js';
 import {
   fromPeerJson, toPeerJson, type KeyedItem, type Peer, type PeerJson, type RingSettings, type StatusAnswer,
 } from '../common/wire.js';
-import { isGone, type ChordNode } from './chord-node.js';
+import type { ChordNode } from './chord-node.js';
 
 /** Pairs per message when a node hands data to another. */
 const TRANSFER_BATCH = 2000;

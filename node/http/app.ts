@@ -9,6 +9,7 @@ import { ChordError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { paths, PUBLIC_BODY_LIMIT, RPC_BODY_LIMIT, SECRET_HEADER, type KeyedItem, type PeerJson } from '../../common/wire.js';
 import type { ChordNode } from '../chord-node.js';
+import { itemsOf, overlayOf, ringContents, statusOf } from '../views.js';
 import { bodyError, errorBoundary } from './errors.js';
 import {
   field, isAddressList, isHexId, isItemList, isLeaseMs, isPeerJson, parseKey, parseOp, parsePointers, parseValue,
@@ -36,9 +37,9 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
     if (node.state !== 'ready') throw new ChordError('NOT_READY', `node is ${node.state}`, 503);
     ctx.body = { ok: true };
   });
-  router.get(paths.status, async (ctx) => { ctx.body = await node.status(); });
-  router.get(paths.overlay, async (ctx) => { ctx.body = await node.overlay(); });
-  router.get(paths.kv, async (ctx) => { ctx.body = await node.all(); });
+  router.get(paths.status, async (ctx) => { ctx.body = await statusOf(node); });
+  router.get(paths.overlay, async (ctx) => { ctx.body = await overlayOf(node); });
+  router.get(paths.kv, async (ctx) => { ctx.body = await ringContents(node); });
   router.get('/kv/:key', async (ctx) => { ctx.body = await node.get(rawKey(ctx.path)); });
   router.put('/kv/:key', async (ctx) => {
     const key = rawKey(ctx.path);
@@ -54,7 +55,7 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   });
 
   const rpc = paths.rpc;
-  router.get(rpc.state, async (ctx) => { ctx.body = { ...(await node.status(false)), settings: node.settings }; });
+  router.get(rpc.state, async (ctx) => { ctx.body = { ...(await statusOf(node, false)), settings: node.settings }; });
   router.post(rpc.op, async (ctx) => { ctx.body = await node.handleOp(parseOp(ctx.request.body)); });
   router.post(rpc.chain, async (ctx) => {
     const body = ctx.request.body;
@@ -67,7 +68,7 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   router.post(rpc.apply, async (ctx) => {
     ctx.body = { applied: await node.applyItems(field<KeyedItem[]>(ctx.request.body, 'items', isItemList)) };
   });
-  router.get(rpc.items, async (ctx) => { ctx.body = await node.items(); });
+  router.get(rpc.items, async (ctx) => { ctx.body = await itemsOf(node); });
   router.post(rpc.findSuccessor, async (ctx) => {
     const body = ctx.request.body;
     ctx.body = await node.findSuccessor(field<string>(body, 'id', isHexId), field<number>(body, 'hops', Number.isInteger));

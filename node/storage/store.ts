@@ -33,3 +33,14 @@ export function isNewer(incoming: Item, current: Item | undefined): boolean {
 export function mergeItem(store: Store, key: string, item: Item): Promise<boolean> {
   return store.update(key, (current) => (isNewer(item, current) ? { value: item.value, version: item.version } : undefined));
 }
+
+/**
+ * The version of the next write to a key: above the current one, and never below the
+ * wall clock in microseconds. The clock floor matters when every holder of a key was down:
+ * a new owner starts without the key, and its fresh write must still beat the stale copies
+ * those holders bring back when they restart (across machines this assumes clocks agree
+ * to within the time between such writes).
+ */
+export function nextVersion(current = 0, nowMs = Date.now()): number {
+  return Math.max(current + 1, nowMs * 1000);
+}
