@@ -14,7 +14,7 @@ import { startNode, type RunningNode } from '../../node/start.js';
 import { waitFor } from '../helpers/cluster.js';
 import { DiskRing, freePorts, scratchDir, type Member } from '../helpers/disk-ring.js';
 import {
-  acceptsConnections, ChordkvProcess, ensureBuilt, runChordkv, startNodeProcess, type CommandResult,
+  acceptsConnections, ChordkvProcess, closedPort, ensureBuilt, runChordkv, startNodeProcess, type CommandResult,
 } from '../helpers/processes.js';
 
 const K = 2;
@@ -70,7 +70,7 @@ test('a node killed with SIGKILL and restarted with the same command serves its 
   t.true(victimKeys.length >= 4, `the victim holds only ${victimKeys.length} keys`);
 
   await ring.crash(victim);
-  // Restarting before the ring has noticed the crash hits the rejoin race (see the known-bug test below).
+  // The writes below must land on the nodes that took the victim's ranges over.
   t.deepEqual(await ring.waitUntilForgotten(victim), [], 'the ring never noticed the crash');
   // While it is down its copies go stale: overwrite some, delete some, add others.
   const [overwritten, deleted] = [victimKeys.slice(0, 2), victimKeys.slice(2, 4)];
@@ -90,6 +90,17 @@ test('a node killed with SIGKILL and restarted with the same command serves its 
   t.deepEqual(await unreadable(ring, expected, deleted), [], 'once placement settled');
   const status = await ring.kv.status(victim.address);
   t.true(status.keys.primary > 0, 'the restarted node owns nothing');
+});
+
+test('nodes killed with SIGKILL and restarted at once, before the ring noticed, rejoin and serve their keys', async (t) => {
+  const ring = await ringOf(t, 3);
+  const expected = await fill(ring, 'quick restart', 30);
+  for (const member of [...ring.members.slice(1), ...ring.members.slice(1)]) {
+    await ring.crash(member);
+    await ring.start(member);
+  }
+  t.deepEqual(await ring.settledPlacement(expected), []);
+  t.deepEqual(await unreadable(ring, expected), []);
 });
 
 test('a whole ring killed with SIGKILL at once and started again serves every acknowledged key', async (t) => {
@@ -119,9 +130,8 @@ test('a key deleted before the whole ring crashed stays deleted after it restart
   t.deepEqual(await unreadable(ring, expected, deleted), [], 'once placement settled');
 });
 
-test.failing('KNOWN BUG: the bootstrap node killed and restarted rejoins its ring instead of starting a new one', async (t) => {
-  // Its peers on disk are written only when a maintenance round changes its chain; the joins
-  // that built the ring changed it through RPCs (admit, refresh), so it remembers none.
+test('the bootstrap node killed and restarted rejoins its ring instead of starting a new one', async (t) => {
+  // It has no --bootstrap to join through: only the peers it remembered lead it back.
   const ring = await ringOf(t, 3);
   const expected = await fill(ring, 'bootstrap restart', 20);
   const bootstrap = ring.members[0];
@@ -137,9 +147,8 @@ test.failing('KNOWN BUG: the bootstrap node killed and restarted rejoins its rin
   t.deepEqual(await ring.settledPlacement(expected), []);
 });
 
-test.failing('KNOWN BUG: a restarted bootstrap node keeps its -k when a peer it remembers is still waiting to join', async (t) => {
-  // enterRing tries remembered peers first; Membership.join adopts a contact's settings before
-  // learning it is no member, and the ring the bootstrap then creates keeps them.
+test('a restarted bootstrap node keeps its -k when a peer it remembers is still waiting to join', async (t) => {
+  // It tries that peer first; a peer that is no member yet has no ring settings to give.
   const { dir, remove } = await scratchDir('adopt');
   const started: ChordkvProcess[] = [];
   t.teardown(async () => { await Promise.all(started.map((p) => p.kill('SIGKILL'))); await remove(); });
@@ -208,20 +217,23 @@ test('a data dir that cannot be created (under a regular file) is refused, for b
   for (const args of commands) refusedWith(t, await runChordkv(args, 20_000), 'DATA_DIR_UNUSABLE', [dataDir]);
 });
 
-// ---- known bugs, reproduced in-process where a timing must be forced ----
-// Each is marked `failing`: AVA reports it the day it starts passing, so drop `.failing` then.
+// ---- in-process, where the ring must be this small or the timing this exact ----
 
 /** In-process nodes with data dirs on fixed ports; `restart(i)` starts node i again with the same config. */
 async function diskNodes(t: ExecutionContext, count: number, overrides: Partial<NodeConfig>) {
   const { dir, remove } = await scratchDir('inproc');
-  const ports = await freePorts(count);
+  const ports: number[] = [];
   const nodes: RunningNode[] = [];
   const { kv, close } = createKvClient({ timeoutMs: 20_000 });
   t.teardown(async () => { await Promise.all(nodes.map((n) => n.stop())); close(); await remove(); });
   const config = (i: number) => testConfig({
     port: ports[i], memory: false, dataDir: join(dir, `node-${i}`), contact: i > 0 ? `127.0.0.1:${ports[0]}` : undefined, ...overrides,
   });
-  for (let i = 0; i < count; i++) nodes.push(await startNode(config(i)));
+  // Each port is picked right before its node first binds it, leaving others little time to take it.
+  for (let i = 0; i < count; i++) {
+    ports.push(await closedPort());
+    nodes.push(await startNode(config(i)));
+  }
   const restart = async (i: number) => { nodes[i] = await startNode(config(i)); };
   return { nodes, kv, restart };
 }
@@ -241,34 +253,26 @@ async function forgotten(kv: KvClient, nodes: RunningNode[], gone: string): Prom
     .every((v) => v.predecessor?.address !== gone && !v.successors.some((s) => s.address === gone)), 15_000, 100));
 }
 
-test.failing('KNOWN BUG: a node restarted before the ring noticed its crash rejoins (it exits NOT_A_MEMBER / ALREADY_MEMBER)', async (t) => {
-  // Maintenance slowed to a crawl stands for a restart that beats the ring's next stabilize round.
-  const { nodes, kv, restart } = await diskNodes(t, 4, { k: 2, maintenanceIntervalMs: 3_600_000 });
-  const key = await keyOwnedBy(kv, nodes[0].address, nodes[2].address, 'kept');
-  await nodes[2].stop();
-  await restart(2);
-  t.is((await kv.get(nodes[2].address, key)).value, 'kept');
-});
-
-test.failing('KNOWN BUG: a crashed node of a two-node ring can restart and rejoin (the survivor loops on itself)', async (t) => {
+test('a crashed node of a two-node ring restarts and rejoins the survivor', async (t) => {
   const { nodes, kv, restart } = await diskNodes(t, 2, { k: 2 });
   const key = await keyOwnedBy(kv, nodes[0].address, nodes[1].address, 'kept');
   await nodes[1].stop();
-  await waitFor(async () => (await kv.status(nodes[0].address)).successors.length === 0, 10_000, 50);
+  t.true(await waitFor(async () => (await kv.status(nodes[0].address)).successors.length === 0, 10_000, 50));
+  t.is((await kv.get(nodes[0].address, key)).value, 'kept', 'the survivor does not serve the key alone');
   await restart(1);
   t.is((await kv.get(nodes[0].address, key)).value, 'kept');
 });
 
-test.failing('KNOWN BUG: a write acknowledged while every holder of its key was down survives their restart', async (t) => {
+test('a write acknowledged while every holder of its key was down survives their restart', async (t) => {
   const { nodes, kv, restart } = await diskNodes(t, 3, { k: 1 });
   const key = await keyOwnedBy(kv, nodes[0].address, nodes[1].address, 'old');
   await nodes[1].stop();
-  // Restart only once the ring has noticed, so that the rejoin race above stays out of it.
+  // The write must be taken by another node, which has no copy of the key to version it from.
   t.true(await forgotten(kv, [nodes[0], nodes[2]], nodes[1].address), 'the ring never noticed the crash');
   const taken = await waitFor(async () => kv.put(nodes[0].address, key, 'new').catch(() => undefined), 15_000, 100);
   t.truthy(taken, 'the ring never took the write over');
   await restart(1);
-  // The stale copy (same version as the acknowledged write) wins and never goes away.
+  // The restarted node brings its stale copy back; the acknowledged write must win.
   let value: string | undefined;
   await waitFor(async () => (value = (await kv.get(nodes[2].address, key)).value) === 'new', 10_000, 100);
   t.is(value, 'new');

@@ -1,8 +1,8 @@
 /**
  * Rings of real node processes that keep their data on disk, for crash-and-restart tests.
  * A restarted node must come back as the same node, so every member gets a fixed port
- * (picked free just before) and its own data dir, and is restarted with the very same
- * command line it was first started with.
+ * (picked free just before its first start) and its own data dir, and is restarted with
+ * the very same command line it was first started with.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,12 +26,17 @@ export async function scratchDir(prefix: string): Promise<{ dir: string; remove:
 }
 
 export interface Member {
-  readonly address: string;
+  readonly role: 'bootstrap' | 'node';
   readonly dataDir: string;
-  /** The exact arguments it was started with; a restart reuses them. */
-  readonly args: string[];
+  /** Empty until its first start. */
+  address: string;
+  /** The exact arguments of its first start; every restart reuses them. */
+  args: string[];
   process?: ChordkvProcess;
 }
+
+/** Tries before giving up on finding a port nobody else took in the meantime. */
+const PORT_TRIES = 5;
 
 export class DiskRing {
   /** Every process ever started, restarted incarnations included, so that teardown reaches them all. */
@@ -45,18 +50,12 @@ export class DiskRing {
     this.closeClient = close;
   }
 
-  /** Describes a bootstrap node and `nodes` more, each on its own port and data dir; starts nothing. */
+  /** Describes a bootstrap node and `nodes` more, each with its own data dir; starts nothing. */
   static async plan(nodes: number, k: number): Promise<DiskRing> {
     const { dir, remove } = await scratchDir('ring');
-    const ports = await freePorts(nodes + 1);
-    const bootstrap = `127.0.0.1:${ports[0]}`;
-    const members = ports.map((port, i) => {
-      const dataDir = join(dir, `node-${i}`);
-      const args = i === 0
-        ? ['bootstrap', '--port', String(port), '-k', String(k), '--data-dir', dataDir]
-        : ['node', '--port', String(port), '--bootstrap', bootstrap, '--data-dir', dataDir];
-      return { address: `127.0.0.1:${port}`, dataDir, args };
-    });
+    const members: Member[] = Array.from({ length: nodes + 1 }, (_, i) => ({
+      role: i === 0 ? 'bootstrap' : 'node', dataDir: join(dir, `node-${i}`), address: '', args: [],
+    }));
     return new DiskRing(dir, remove, members, k);
   }
 
@@ -65,11 +64,30 @@ export class DiskRing {
     for (const member of this.members) await this.start(member);
   }
 
-  /** Starts (or restarts) `member` with its original command and waits for its readiness line. */
+  /**
+   * Starts `member` and waits for its readiness line: again with its original command when it
+   * ran before, else on a port picked just now (and another one, should someone take it first).
+   */
   async start(member: Member): Promise<void> {
-    const { process, address } = await startNodeProcess(member.args, this.started);
-    if (address !== member.address) throw new Error(`${member.args.join(' ')} came up as ${address}`);
-    member.process = process;
+    if (member.args.length > 0) {
+      const { process, address } = await startNodeProcess(member.args, this.started);
+      member.process = process;
+      if (address !== member.address) throw new Error(`${member.args.join(' ')} came back as ${address}, not ${member.address}`);
+      return;
+    }
+    for (let attempt = 1; ; attempt++) {
+      const port = String(await closedPort());
+      const args = member.role === 'bootstrap'
+        ? ['bootstrap', '--port', port, '-k', String(this.k), '--data-dir', member.dataDir]
+        : ['node', '--port', port, '--bootstrap', this.members[0].address, '--data-dir', member.dataDir];
+      try {
+        const { process, address } = await startNodeProcess(args, this.started);
+        Object.assign(member, { args, address, process });
+        return;
+      } catch (err) {
+        if (attempt === PORT_TRIES || !/already in use/.test((err as Error).message)) throw err;
+      }
+    }
   }
 
   /** SIGKILL: no goodbye, no flush beyond what the store already wrote. */
