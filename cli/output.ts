@@ -45,12 +45,23 @@ export const format = {
     `ring         k=${s.k}, ${s.consistency}`,
     `predecessor  ${s.predecessor ? `${s.predecessor.address}  ${s.predecessor.id}` : '(none: alone)'}`,
     `successors   ${s.successors.length === 0 ? '(none: alone)' : s.successors.map((p) => p.address).join(', ')}`,
-    `fingers      ${s.fingers.length === 0 ? '(none yet)' : ''}`,
-    ...s.fingers.map((f) => `  ${f.start.slice(0, 10)}…  → ${f.node.address}`),
+    `fingers      ${s.fingers.length === 0 ? '(none yet)' : `${new Set(s.fingers.map((f) => f.node.address)).size} distinct nodes`}`,
+    ...fingerRuns(s.fingers).map((run) => `  ${run.indexes.padEnd(9)} from ${run.start.slice(0, 12)}…  → ${run.address}`),
     `keys         ${s.keys.primary} primary, ${s.keys.replica} replica, ${s.keys.total} total`,
     `maintenance  ${s.lastMaintenanceAt ?? 'never'}`,
   ].join('\n'),
 };
+
+/** Consecutive fingers that point at the same node, as one line each (most of 160 fingers repeat). */
+function fingerRuns(fingers: StatusAnswer['fingers']): { indexes: string; start: string; address: string }[] {
+  const runs: { first: number; last: number; start: string; address: string }[] = [];
+  for (const f of fingers) {
+    const run = runs.at(-1);
+    if (run && run.address === f.node.address && run.last === f.index - 1) run.last = f.index;
+    else runs.push({ first: f.index, last: f.index, start: f.start, address: f.node.address });
+  }
+  return runs.map((r) => ({ indexes: r.first === r.last ? `${r.first}` : `${r.first}-${r.last}`, start: r.start, address: r.address }));
+}
 
 /** Prints one result: its JSON form with --json, else the prose `render` gives. */
 export function printResult<T>(printer: Printer, result: T, render: (r: T) => string): void {

@@ -109,7 +109,8 @@ export interface StatusAnswer {
   member: boolean;
   predecessor: PeerJson | null;
   successors: PeerJson[];
-  fingers: { start: string; node: PeerJson }[];
+  /** Known fingers: finger `index` points at successor(id + 2^index), which starts at `start`. */
+  fingers: { index: number; start: string; node: PeerJson }[];
   k: number;
   consistency: Consistency;
   keys: { primary: number; replica: number; total: number };

@@ -22,7 +22,7 @@ export async function statusOf(node: ChordNode, withKeys = true): Promise<Status
     member: node.isMember,
     predecessor: routing.predecessor ? toPeerJson(routing.predecessor) : null,
     successors: routing.successors.map(toPeerJson),
-    fingers: routing.fingers.flatMap((peer, i) => (peer ? [{ start: idToHex(fingerStart(node.self.id, i)), node: toPeerJson(peer) }] : [])),
+    fingers: routing.fingers.flatMap((peer, index) => (peer ? [{ index, start: idToHex(fingerStart(node.self.id, index)), node: toPeerJson(peer) }] : [])),
     k: node.settings.k,
     consistency: node.settings.consistency,
     keys: { primary, replica: entries.length - primary, total: entries.length },
