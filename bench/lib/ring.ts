@@ -1,0 +1,28 @@
+/** Local rings for benchmarks: real node processes from the compiled executable, on free ports. */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchRing } from '../../bootstrap/launcher.js';
+import type { Consistency } from '../../common/wire.js';
+import { trackStarting } from './cleanup.js';
+
+/** The repository root, so that runs work from any working directory. */
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+export const fixture = (name: string) => join(REPO, 'fixtures', name);
+
+export interface BenchRing {
+  addresses: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh ring of `nodes` processes. Log level warn: info logs on stderr would cost the nodes
+ * CPU that the measurement is meant to give to requests.
+ */
+export async function startRing(k: number, consistency: Consistency, nodes = 10): Promise<BenchRing> {
+  const ring = await trackStarting(launchRing({
+    executable: join(REPO, 'bin', 'chordkv.js'),
+    nodes, k, consistency, host: '127.0.0.1', basePort: 0, logLevel: 'warn',
+  }));
+  return { addresses: ring.addresses, stop: ring.stop };
+}
