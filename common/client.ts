@@ -44,8 +44,9 @@ export class PeerClient {
   join(address: string, joiner: PeerJson): Promise<{ joined: true }> {
     return this.http.call(address, 'POST', paths.rpc.join, { node: joiner }, 60_000);
   }
-  findSuccessor(address: string, id: string): Promise<{ node: PeerJson; hops: number }> {
-    return this.http.call(address, 'POST', paths.rpc.findSuccessor, { id, hops: 0 });
+  /** Chord's find_successor, recursive: `hops` forwards so far (the receiver refuses to go on past a limit). */
+  findSuccessor(address: string, id: string, hops = 0): Promise<{ node: PeerJson; hops: number }> {
+    return this.http.call(address, 'POST', paths.rpc.findSuccessor, { id, hops });
   }
   lock(address: string, token: string, leaseMs: number): Promise<{ locked: true }> {
     return this.http.call(address, 'POST', paths.rpc.lock, { token, leaseMs }, leaseMs);

@@ -151,8 +151,7 @@ export class ChordNode {
     const next = this.routing.closestPrecedingNode(id);
     if (next.address === this.self.address) throw new NotReady(`node ${this.self.address} has no route yet`, 'RING_CHANGING');
     try {
-      const found = await this.peers.findSuccessor(next.address, idHex);
-      return { node: found.node, hops: found.hops + hops + 1 };
+      return await this.peers.findSuccessor(next.address, idHex, hops + 1);
     } catch (err) {
       if (!isGone(err, next.address) || !this.routing.evict(next.address)) throw err;
       this.maintenance.kick();

@@ -31,7 +31,13 @@ export interface RunningNode {
 
 /** Starts a node; resolves once it has created or joined the ring and serves every route. */
 export async function startNode(config: NodeConfig, components: NodeComponents = {}): Promise<RunningNode> {
-  const server = http.createServer();
+  // Until the node is wired, every request (a peer probing an address it remembers) gets a
+  // prompt 503 rather than no answer at all.
+  let handle: http.RequestListener = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 'NOT_READY', message: 'the node is starting' } }));
+  };
+  const server = http.createServer((req, res) => handle(req, res));
   server.keepAliveTimeout = 30_000;
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
@@ -71,7 +77,7 @@ export async function startNode(config: NodeConfig, components: NodeComponents =
     closeClient();
     await store.close();
   };
-  server.on('request', createApp(node, log, { onDeparted: () => markDeparted(), secret: config.secret }).callback());
+  handle = createApp(node, log, { onDeparted: () => markDeparted(), secret: config.secret }).callback();
 
   try {
     await enterRing(node, config, await store.readPeers());
@@ -109,7 +115,9 @@ async function enterRing(node: ChordNode, config: NodeConfig, knownPeers: string
         if (contact !== config.contact) node.log.info(`rejoined the ring through ${contact}, a peer from before the restart`);
         return;
       } catch (err) {
-        if (!isGone(err, contact)) throw err;
+        // A contact that is gone, starting, or too slow to answer: try the next one.
+        const code = (err as { code?: string }).code;
+        if (!isGone(err, contact) && code !== 'PEER_TIMEOUT' && code !== 'NOT_READY') throw err;
         lastError = err;
       }
     }
