@@ -61,7 +61,7 @@ async function busiest(kv: KvClient, members: Member[]): Promise<Member> {
   return members[counts.indexOf(Math.max(...counts))];
 }
 
-test('a node killed with SIGKILL and restarted with the same command serves its keys again, placed right', async (t) => {
+test.serial('a node killed with SIGKILL and restarted with the same command serves its keys again, placed right', async (t) => {
   const ring = await ringOf(t, 3);
   const expected = await fill(ring, 'restart', 40);
   const victim = await busiest(ring.kv, ring.members.slice(1));
@@ -92,7 +92,7 @@ test('a node killed with SIGKILL and restarted with the same command serves its 
   t.true(status.keys.primary > 0, 'the restarted node owns nothing');
 });
 
-test('nodes killed with SIGKILL and restarted at once, before the ring noticed, rejoin and serve their keys', async (t) => {
+test.serial('nodes killed with SIGKILL and restarted at once, before the ring noticed, rejoin and serve their keys', async (t) => {
   const ring = await ringOf(t, 3);
   const expected = await fill(ring, 'quick restart', 30);
   for (const member of [...ring.members.slice(1), ...ring.members.slice(1)]) {
@@ -103,7 +103,7 @@ test('nodes killed with SIGKILL and restarted at once, before the ring noticed, 
   t.deepEqual(await unreadable(ring, expected), []);
 });
 
-test('a whole ring killed with SIGKILL at once and started again serves every acknowledged key', async (t) => {
+test.serial('a whole ring killed with SIGKILL at once and started again serves every acknowledged key', async (t) => {
   const ring = await ringOf(t, 3);
   const expected = await fill(ring, 'whole ring', 60);
   await ring.crashAll();
@@ -114,7 +114,7 @@ test('a whole ring killed with SIGKILL at once and started again serves every ac
   t.deepEqual(await unreadable(ring, expected), [], 'once placement settled');
 });
 
-test('a key deleted before the whole ring crashed stays deleted after it restarts', async (t) => {
+test.serial('a key deleted before the whole ring crashed stays deleted after it restarts', async (t) => {
   const ring = await ringOf(t, 3);
   const expected = await fill(ring, 'doomed', 30);
   const deleted = [...expected.keys()].filter((_, i) => i % 3 === 0);
@@ -130,7 +130,7 @@ test('a key deleted before the whole ring crashed stays deleted after it restart
   t.deepEqual(await unreadable(ring, expected, deleted), [], 'once placement settled');
 });
 
-test('the bootstrap node killed and restarted rejoins its ring instead of starting a new one', async (t) => {
+test.serial('the bootstrap node killed and restarted rejoins its ring instead of starting a new one', async (t) => {
   // It has no --bootstrap to join through: only the peers it remembered lead it back.
   const ring = await ringOf(t, 3);
   const expected = await fill(ring, 'bootstrap restart', 20);
@@ -147,7 +147,7 @@ test('the bootstrap node killed and restarted rejoins its ring instead of starti
   t.deepEqual(await ring.settledPlacement(expected), []);
 });
 
-test('a restarted bootstrap node keeps its -k when a peer it remembers is still waiting to join', async (t) => {
+test.serial('a restarted bootstrap node keeps its -k when a peer it remembers is still waiting to join', async (t) => {
   // It tries that peer first; a peer that is no member yet has no ring settings to give.
   const { dir, remove } = await scratchDir('adopt');
   const started: ChordkvProcess[] = [];
@@ -176,7 +176,7 @@ function refusedWith(t: ExecutionContext, result: CommandResult, code: string, m
   t.false(/^\s+at .+[:(]/m.test(result.stderr), 'stack trace');
 }
 
-test('a data dir that belongs to another node address is refused', async (t) => {
+test.serial('a data dir that belongs to another node address is refused', async (t) => {
   const { dir, remove } = await scratchDir('mismatch');
   const started: ChordkvProcess[] = [];
   t.teardown(async () => { await Promise.all(started.map((p) => p.kill('SIGKILL'))); await remove(); });
@@ -188,7 +188,7 @@ test('a data dir that belongs to another node address is refused', async (t) => 
   refusedWith(t, result, 'DATA_DIR_MISMATCH', [dataDir, `127.0.0.1:${first}`, `127.0.0.1:${second}`]);
 });
 
-test('a second process on a data dir in use is refused while the first keeps serving', async (t) => {
+test.serial('a second process on a data dir in use is refused while the first keeps serving', async (t) => {
   const { dir, remove } = await scratchDir('locked');
   const started: ChordkvProcess[] = [];
   t.teardown(async () => { await Promise.all(started.map((p) => p.kill('SIGKILL'))); await remove(); });
@@ -202,7 +202,7 @@ test('a second process on a data dir in use is refused while the first keeps ser
   t.is(insert.code, 0, insert.stderr);
 });
 
-test('a data dir that cannot be created (under a regular file) is refused, for bootstrap and node alike', async (t) => {
+test.serial('a data dir that cannot be created (under a regular file) is refused, for bootstrap and node alike', async (t) => {
   const { dir, remove } = await scratchDir('unusable');
   t.teardown(remove);
   const file = join(dir, 'plain-file');
@@ -253,7 +253,7 @@ async function forgotten(kv: KvClient, nodes: RunningNode[], gone: string): Prom
     .every((v) => v.predecessor?.address !== gone && !v.successors.some((s) => s.address === gone)), 15_000, 100));
 }
 
-test('a crashed node of a two-node ring restarts and rejoins the survivor', async (t) => {
+test.serial('a crashed node of a two-node ring restarts and rejoins the survivor', async (t) => {
   const { nodes, kv, restart } = await diskNodes(t, 2, { k: 2 });
   const key = await keyOwnedBy(kv, nodes[0].address, nodes[1].address, 'kept');
   await nodes[1].stop();
@@ -263,7 +263,7 @@ test('a crashed node of a two-node ring restarts and rejoins the survivor', asyn
   t.is((await kv.get(nodes[0].address, key)).value, 'kept');
 });
 
-test('a write acknowledged while every holder of its key was down survives their restart', async (t) => {
+test.serial('a write acknowledged while every holder of its key was down survives their restart', async (t) => {
   const { nodes, kv, restart } = await diskNodes(t, 3, { k: 1 });
   const key = await keyOwnedBy(kv, nodes[0].address, nodes[1].address, 'old');
   await nodes[1].stop();
