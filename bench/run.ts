@@ -7,8 +7,13 @@
  * is the round with the median throughput, with the lowest and highest beside it, because a
  * shared machine's load comes in bursts that a single run can land in.
  *
+ * A third ring (linearizable) keeps its data in LevelDB, to compare the disk store with memory.
+ *
  * Options: --quick (or BENCH_QUICK=1) for a short smoke run; --rounds N (default 3, quick 1).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Consistency } from '../common/wire.js';
 import { runMain } from './lib/cleanup.js';
 import { startForwardChain } from './lib/forward-chain.js';
@@ -52,18 +57,21 @@ async function warmUp(nodes: string[], files: Files): Promise<void> {
   await parallel('warm-up', { nodes, path: files.warmQuery, type: 'query' }, CONCURRENCY);
 }
 
-async function measureRing(consistency: Consistency, files: Files): Promise<Row[]> {
-  const ring = await startRing(K, consistency, NODES);
+/** One ring's inserts and queries; with `onDisk`, every node keeps its data in LevelDB (else in memory). */
+async function measureRing(consistency: Consistency, files: Files, onDisk = false): Promise<Row[]> {
+  const dataRoot = onDisk ? await mkdtemp(join(tmpdir(), 'chordkv-bench-')) : undefined;
+  const ring = await startRing(K, consistency, NODES, dataRoot);
   try {
     await warmUp(ring.addresses, files);
     const spec = (path: string, type: RunSpec['type']): RunSpec => ({ nodes: ring.addresses, path, type });
-    const setup = `ring ${NODES} nodes, k=${K}, ${consistency}`;
+    const setup = `ring ${NODES} nodes, k=${K}, ${consistency}${onDisk ? ', LevelDB store' : ''}`;
     return [
       await parallel(`${setup}: insert`, spec(files.insert, 'insert'), CONCURRENCY),
       await parallel(`${setup}: query`, spec(files.query, 'query'), CONCURRENCY),
     ];
   } finally {
     await ring.stop();
+    if (dataRoot) await rm(dataRoot, { recursive: true, force: true });
   }
 }
 
@@ -99,6 +107,8 @@ async function main(): Promise<void> {
       console.error(`  round ${round}/${ROUNDS}: ring, ${mode}…`);
       keep(await measureRing(mode, files));
     }
+    console.error(`  round ${round}/${ROUNDS}: ring, linearizable, LevelDB store…`);
+    keep(await measureRing('linearizable', files, true));
     console.error(`  round ${round}/${ROUNDS}: reference chain…`);
     keep(await measureReference(files));
   }

@@ -3,6 +3,7 @@
  * join it one at a time). Every child it started is stopped when it is told to stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Consistency } from '../common/wire.js';
 import { READY_PATTERN } from '../node/main.js';
@@ -18,6 +19,8 @@ export interface LaunchOptions {
   basePort: number;
   logLevel: string;
   secret?: string;
+  /** When set, node i keeps its data on disk in `<dataRoot>/node-<i>` (else nodes on port 0 keep memory). */
+  dataRoot?: string;
   /** How long one node may take to report ready. */
   readyTimeoutMs?: number;
 }
@@ -44,6 +47,7 @@ export async function launchRing(options: LaunchOptions): Promise<LocalRing> {
         : ['node', '--bootstrap', addresses[0]];
       args.push('--host', options.host, '--port', String(port), '--log-level', options.logLevel);
       if (options.secret) args.push('--secret', options.secret);
+      if (options.dataRoot) args.push('--data-dir', join(options.dataRoot, `node-${i}`));
       const child = spawn(process.execPath, [options.executable, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
       children.push(child);
       addresses.push(await waitReady(child, options.readyTimeoutMs ?? 30_000));
