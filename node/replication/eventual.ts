@@ -29,8 +29,14 @@ export class EventualReplication implements ReplicationStrategy {
     return { item: await this.ctx.store.get(key), node: this.ctx.self.address, hops };
   }
 
-  async flush(): Promise<void> {
-    while (this.queued.size > 0 || this.sending || this.timer) {
+  /**
+   * Waits for queued keys to be passed on, but not forever: with a chain member gone the
+   * sender retries until maintenance replaces it, and a depart must not hang on that
+   * (it pushes everything it holds to its successor anyway, and reconcile repairs chains).
+   */
+  async flush(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((this.queued.size > 0 || this.sending || this.timer) && Date.now() < deadline) {
       await (this.sending ?? new Promise((resolve) => setTimeout(resolve, 10)));
     }
   }
