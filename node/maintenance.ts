@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { isGone, type ChordError } from '../common/errors.js';
 import { fingerStart, idToHex, inHalfOpen } from '../common/ring.js';
-import { fromPeerJson, toPeerJson, type Peer } from '../common/wire.js';
+import { fromPeerJson, toPeerJson } from '../common/wire.js';
 import type { ChordNode } from './chord-node.js';
 import { sameChain } from './replicas.js';
 
@@ -72,12 +72,11 @@ export class Maintenance {
     if (node.state !== 'ready') return;
     this.round++;
     try {
-      const chainBefore = this.chainSignature();
       await this.checkPredecessor();
       await this.stabilize();
-      if (this.chainSignature() !== chainBefore) this.reconfigureWanted = true;
       await this.rememberPeers();
       await this.fixFingers();
+      // The chain operations use lags the successor list until a reconfigure catches it up.
       if (!sameChain(node.activeChain, node.routing.chain(node.settings.k))) this.reconfigureWanted = true;
       if (this.reconfigureWanted) {
         this.reconfigureWanted = false;
@@ -168,11 +167,5 @@ export class Maintenance {
     if (signature === this.rememberedPeers) return;
     await this.node.store.writePeers(peers);
     this.rememberedPeers = signature;
-  }
-
-  private chainSignature(): string {
-    const { node } = this;
-    const chain: Peer[] = node.routing.chain(node.settings.k);
-    return `${node.routing.predecessor?.address}|${chain.map((p) => p.address).join(',')}`;
   }
 }

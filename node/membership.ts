@@ -95,10 +95,7 @@ export class Membership {
       });
       node.routing.predecessor = joiner;
       if (!predecessor) node.routing.setSuccessors(joiner);
-      // Nearest first: each predecessor rebuilds its list from the one after it.
-      for (const peer of before.slice(0, node.config.successorListSize)) {
-        await this.refreshOn(peer, []);
-      }
+      await this.refreshBehind(before, []);
       // In a ring no larger than the list, this node's own list wraps round to the joiner too.
       if (before.length < node.config.successorListSize && predecessor) await this.refresh([]);
       await this.reconcileAround([...before.slice(0, k - 1), joiner, node.self, ...node.routing.successors.slice(0, k)]);
@@ -124,9 +121,7 @@ export class Membership {
         const predecessor = before[0];
         const alone = !predecessor || predecessor.address === successor.address;
         await node.peers.setPointers(successor.address, { predecessor: alone ? null : toPeerJson(predecessor) });
-        for (const peer of before.slice(0, node.config.successorListSize)) {
-          await this.refreshOn(peer, [node.self.address]);
-        }
+        await this.refreshBehind(before, [node.self.address]);
         node.state = 'departed';
         await this.reconcileAround([...before.slice(0, k - 1), ...after]);
       });
@@ -220,7 +215,7 @@ export class Membership {
   private async withLocks(peers: Peer[], section: () => Promise<void>): Promise<void> {
     const { node } = this;
     const token = randomUUID();
-    const unique = [...new Map(peers.map((p) => [p.address, p])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const unique = uniqueByAddress(peers).sort((a, b) => (a.id < b.id ? -1 : 1));
     const held: Peer[] = [];
     try {
       for (const peer of unique) {
@@ -236,13 +231,16 @@ export class Membership {
     }
   }
 
-  private async refreshOn(peer: Peer, exclude: string[]): Promise<void> {
-    if (peer.address === this.node.self.address) await this.refresh(exclude);
-    else await this.node.peers.refresh(peer.address, exclude);
+  /** Rebuilds the successor lists of the nodes whose lists can reach the change, nearest first (each copies the one after it). */
+  private async refreshBehind(before: Peer[], exclude: string[]): Promise<void> {
+    for (const peer of before.slice(0, this.node.config.successorListSize)) {
+      if (peer.address === this.node.self.address) await this.refresh(exclude);
+      else await this.node.peers.refresh(peer.address, exclude);
+    }
   }
 
   private async reconcileAround(peers: Peer[]): Promise<void> {
-    const unique = [...new Map(peers.map((p) => [p.address, p])).values()];
+    const unique = uniqueByAddress(peers);
     await Promise.all(unique.map((peer) => peer.address === this.node.self.address
       ? this.node.replicas.reconcile()
       : this.node.peers.reconcile(peer.address)));
@@ -257,4 +255,5 @@ export class Membership {
   }
 }
 
+const uniqueByAddress = (peers: Peer[]) => [...new Map(peers.map((p) => [p.address, p])).values()];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
