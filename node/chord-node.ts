@@ -20,6 +20,7 @@ import { Membership } from './membership.js';
 import { ReplicaSync } from './replicas.js';
 import { MembershipLock } from './membership-lock.js';
 import { strategies, type ReplicationStrategy } from './replication/index.js';
+import { retryWhileRingChanges } from './retry.js';
 import { RoutingTable } from './routing.js';
 import { mergeItem, nextVersion, type Store } from './storage/store.js';
 
@@ -27,8 +28,6 @@ export type NodeState = 'joining' | 'ready' | 'departing' | 'departed';
 
 /** Guards against forwarding loops while pointers are inconsistent. */
 const MAX_HOPS = 32;
-/** Errors after which a user request is worth retrying: the ring was changing under it. */
-const RETRYABLE = new Set(['PEER_UNREACHABLE', 'PEER_TIMEOUT', 'RING_CHANGING', 'NOT_READY', 'ROUTING_LOOP']);
 
 export class ChordNode {
   readonly routing: RoutingTable;
@@ -242,17 +241,7 @@ export class ChordNode {
     // A departing node still routes: until it is spliced out it may head keys, and after
     // that it hands requests to its old successor until its process exits.
     if (this.state === 'joining') this.assertReady();
-    const deadline = Date.now() + this.config.retryDeadlineMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.handleOp(request);
-      } catch (err) {
-        const retryable = err instanceof ChordError && RETRYABLE.has(err.code);
-        if (!retryable || Date.now() + 50 > deadline) throw err;
-        this.log.debug(`retrying ${request.op} ${JSON.stringify(request.key)} after ${(err as ChordError).code}`);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
-      }
-    }
+    return retryWhileRingChanges(this.config.retryDeadlineMs, () => this.handleOp(request));
   }
 
   /** Forwards to `next`; a next hop that is gone is evicted and the request routed again without it. */

@@ -6,6 +6,7 @@ import type { NodeItems } from '../common/client.js';
 import { fingerStart, hashId, idToHex } from '../common/ring.js';
 import { toPeerJson, type AllAnswer, type OverlayAnswer, type StatusAnswer } from '../common/wire.js';
 import type { ChordNode } from './chord-node.js';
+import { retryWhileRingChanges } from './retry.js';
 
 /**
  * The node's own view. Key counts scan the whole store, so peers (stabilize, walks) ask
@@ -43,14 +44,18 @@ export async function itemsOf(node: ChordNode): Promise<NodeItems> {
 /** The ring in order, starting at this node. */
 export async function overlayOf(node: ChordNode): Promise<OverlayAnswer> {
   node.assertReady();
-  return { nodes: (await node.membership.overlay()).map(toPeerJson) };
+  const ring = await retryWhileRingChanges(node.config.retryDeadlineMs, () => node.membership.overlay());
+  return { nodes: ring.map(toPeerJson) };
 }
 
 /** Every pair in the ring, grouped by node in ring order (query "*"); tombstones left out. */
 export async function ringContents(node: ChordNode): Promise<AllAnswer> {
   node.assertReady();
-  const ring = await node.membership.overlay();
-  const nodes = await Promise.all(ring.map((peer) => node.peers.items(peer.address)));
+  // A walk that meets a node which just left (a successor list not yet refreshed) is walked again.
+  const nodes = await retryWhileRingChanges(node.config.retryDeadlineMs, async () => {
+    const ring = await node.membership.overlay();
+    return Promise.all(ring.map((peer) => node.peers.items(peer.address)));
+  });
   return {
     nodes: nodes.map((n) => ({
       id: n.id,
