@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LevelStore } from '../node/storage/level-store.js';
-import { nextVersion } from '../node/storage/store.js';
+import { counterVersions } from '../node/versions/counter.js';
 
 const pairs = Number(process.argv[2] ?? 100_000);
 const dir = await mkdtemp(join(tmpdir(), 'chordkv-size-'));
@@ -20,7 +20,7 @@ try {
     const key = `song ${i}`;
     const value = `artist ${i % 977}, album ${i % 131}`;
     rawBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
-    batch.push(store.update(key, () => ({ value, version: nextVersion() })));
+    batch.push(store.update(key, () => ({ value, version: counterVersions.next(undefined) })));
     if (batch.length === 1000) await Promise.all(batch.splice(0));
   }
   await Promise.all(batch);

@@ -3,7 +3,7 @@
  * from output.ts, which formats answers of the public API; a dump shows internals
  * (versions, tombstones) that no public answer carries.
  */
-import type { NodeItems } from '../common/client.js';
+import type { NodeItems } from '../common/wire.js';
 
 export interface DumpView {
   /** Print values and keys whole, however long. */

@@ -1,67 +1,156 @@
 /**
  * One error tree for the whole system. Every error that can reach a client is a
- * ChordError with a stable SCREAMING_SNAKE `code` and an HTTP `status`; the original
- * failure, when there is one, rides along as `cause`.
+ * ChordError with a stable SCREAMING_SNAKE `code`; the catalogue below gives each code its
+ * HTTP status and says whether a caller may retry it. The original failure, when there is
+ * one, rides along as `cause`; an error about a particular peer names it in `peer`.
  */
+
+/**
+ * How a caller may react to an error:
+ * - `ring`: the ring was changing under the request; the same request soon will likely succeed;
+ * - `elsewhere`: this node or peer cannot serve (gone, slow, not a member yet); another one, or a later try, can;
+ * - `never`: retrying cannot help (bad input, a conflict, a missing key, a local failure).
+ */
+export type Retry = 'ring' | 'elsewhere' | 'never';
+
+const entry = (status: number, retry: Retry = 'never') => ({ status, retry });
+
+/** Every code the system raises, with its HTTP status and retry class. */
+export const ERROR_CATALOGUE = {
+  // the request itself
+  BAD_REQUEST: entry(400),
+  BAD_JSON: entry(400),
+  INVALID_KEY: entry(400),
+  KEY_TOO_LONG: entry(400),
+  INVALID_VALUE: entry(400),
+  VALUE_TOO_LARGE: entry(413),
+  PAYLOAD_TOO_LARGE: entry(413),
+  UNSUPPORTED_MEDIA_TYPE: entry(415),
+  INVALID_OP: entry(400),
+  INVALID_REQUEST: entry(400),
+  NOT_FOUND: entry(404),
+  METHOD_NOT_ALLOWED: entry(405),
+  NOT_IMPLEMENTED: entry(501),
+  UNAUTHORIZED: entry(401),
+  KEY_NOT_FOUND: entry(404),
+  // the ring's state
+  NOT_READY: entry(503, 'elsewhere'),
+  NOT_A_MEMBER: entry(503, 'elsewhere'),
+  RING_CHANGING: entry(503, 'ring'),
+  ROUTING_LOOP: entry(503, 'ring'),
+  WRONG_SUCCESSOR: entry(409, 'ring'),
+  ALREADY_MEMBER: entry(409),
+  LAST_NODE: entry(409),
+  // other nodes
+  PEER_UNREACHABLE: entry(503, 'elsewhere'),
+  PEER_TIMEOUT: entry(504, 'elsewhere'),
+  BAD_RESPONSE: entry(502),
+  // this process
+  BAD_CONFIG: entry(400),
+  DATA_DIR_UNUSABLE: entry(500),
+  DATA_DIR_LOCKED: entry(500),
+  DATA_DIR_MISMATCH: entry(500),
+  DATA_DIR_MISSING: entry(404),
+  INTERNAL: entry(500),
+  // the command line
+  USAGE: entry(400),
+  NO_NODES: entry(400),
+  FILE_UNREADABLE: entry(400),
+  RING_UNREACHABLE: entry(503),
+} as const satisfies Record<string, { status: number; retry: Retry }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface ErrorOptions {
+  cause?: unknown;
+  /** The peer the error is about (unreachable, too slow, not a member). */
+  peer?: string;
+  /** Overrides the catalogue's status (an error relayed from another node keeps the status it came with). */
+  status?: number;
+}
+
 export class ChordError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 500,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  readonly status: number;
+  readonly peer?: string;
+
+  constructor(readonly code: string, message: string, options: ErrorOptions = {}) {
+    super(message, { cause: options.cause });
     this.name = new.target.name;
+    this.status = options.status ?? ERROR_CATALOGUE[code as ErrorCode]?.status ?? 500;
+    if (options.peer !== undefined) this.peer = options.peer;
   }
 
-  toJSON(): { error: { code: string; message: string } } {
-    return { error: { code: this.code, message: this.message } };
+  /** Whether and how the caller may retry (unknown codes: never). */
+  get retry(): Retry {
+    return ERROR_CATALOGUE[this.code as ErrorCode]?.retry ?? 'never';
   }
+
+  toJSON(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.peer ? { peer: this.peer } : {}) } };
+  }
+
+  /** The error another node answered with, as this side sees it. */
+  static fromBody(body: ErrorBody, status: number): ChordError {
+    const { code, message, peer } = body.error;
+    return new ChordError(code, String(message), { status, peer: typeof peer === 'string' ? peer : undefined });
+  }
+}
+
+/** An error as it travels in a response body. */
+export interface ErrorBody {
+  error: { code: string; message: string; peer?: string };
 }
 
 /** The request is malformed: bad JSON, a missing or wrong-typed field, a bad key. */
 export class InvalidRequest extends ChordError {
-  constructor(code: string, message: string, status = 400) {
-    super(code, message, status);
+  constructor(code: ErrorCode, message: string) {
+    super(code, message);
   }
 }
 
 export class KeyNotFound extends ChordError {
   constructor(key: string) {
-    super('KEY_NOT_FOUND', `no value is stored under the key ${JSON.stringify(key)}`, 404);
+    super('KEY_NOT_FOUND', `no value is stored under the key ${JSON.stringify(key)}`);
   }
 }
 
 /** The node cannot serve yet (still joining, departing, or its ring is changing). */
 export class NotReady extends ChordError {
-  constructor(message: string, code = 'NOT_READY') {
-    super(code, message, 503);
+  constructor(message: string, code: 'NOT_READY' | 'RING_CHANGING' = 'NOT_READY') {
+    super(code, message);
   }
 }
 
 /** A membership request that conflicts with the ring as it is (joining twice, last node departing). */
 export class Conflict extends ChordError {
-  constructor(code: string, message: string) {
-    super(code, message, 409);
+  constructor(code: 'ALREADY_MEMBER' | 'WRONG_SUCCESSOR' | 'LAST_NODE', message: string) {
+    super(code, message);
   }
 }
 
 export class PeerUnreachable extends ChordError {
   constructor(address: string, cause?: unknown) {
-    super('PEER_UNREACHABLE', `node ${address} is unreachable`, 503, { cause });
+    super('PEER_UNREACHABLE', `node ${address} is unreachable`, { cause, peer: address });
   }
 }
 
 export class PeerTimeout extends ChordError {
   constructor(address: string, cause?: unknown) {
-    super('PEER_TIMEOUT', `node ${address} did not answer in time`, 504, { cause });
+    super('PEER_TIMEOUT', `node ${address} did not answer in time`, { cause, peer: address });
+  }
+}
+
+/** A node that does not (yet) take part in routing: a restarted node still waiting to be admitted. */
+export class NotAMember extends ChordError {
+  constructor(address: string, detail = 'is not a member of the ring') {
+    super('NOT_A_MEMBER', `node ${address} ${detail}`, { peer: address });
   }
 }
 
 /** Bad configuration; raised once, at an entry point, listing every problem. */
 export class ConfigError extends ChordError {
   constructor(readonly problems: string[]) {
-    super('BAD_CONFIG', problems.join('; '), 400);
+    super('BAD_CONFIG', problems.join('; '));
   }
 }
 
@@ -69,12 +158,15 @@ export class ConfigError extends ChordError {
 export function asChordError(err: unknown): ChordError {
   if (err instanceof ChordError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new ChordError('INTERNAL', message, 500, { cause: err });
+  return new ChordError('INTERNAL', message, { cause: err });
+}
+
+/** The retry class of any thrown value (`never` for what is not a ChordError). */
+export function retryOf(err: unknown): Retry {
+  return err instanceof ChordError ? err.retry : 'never';
 }
 
 /** True when `err` says that `address` itself is gone (unreachable, or no longer a member). */
 export function isGone(err: unknown, address: string): boolean {
-  if (!(err instanceof ChordError)) return false;
-  if (err.code === 'NOT_A_MEMBER') return err.message.includes(address);
-  return err.code === 'PEER_UNREACHABLE' && err.message.includes(address);
+  return err instanceof ChordError && err.peer === address && (err.code === 'PEER_UNREACHABLE' || err.code === 'NOT_A_MEMBER');
 }

@@ -7,8 +7,8 @@
  */
 import http from 'node:http';
 import got, { type Got, RequestError } from 'got';
-import { ChordError, PeerTimeout, PeerUnreachable } from './errors.js';
-import { SECRET_HEADER, type ErrorBody } from './wire.js';
+import { ChordError, PeerTimeout, PeerUnreachable, type ErrorBody } from './errors.js';
+import { SECRET_HEADER } from './wire.js';
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -42,12 +42,12 @@ function keepAliveAgent(options: HttpOptions): http.Agent {
 function settle<T>(address: string, status: number, payload: unknown): T {
   if (status >= 200 && status < 300) return payload as T;
   const error = (payload as ErrorBody | undefined)?.error;
-  if (error && typeof error.code === 'string') throw new ChordError(error.code, error.message, status);
-  throw new ChordError('BAD_RESPONSE', `node ${address} answered ${status} without an error body`, 502);
+  if (error && typeof error.code === 'string') throw ChordError.fromBody(payload as ErrorBody, status);
+  throw new ChordError('BAD_RESPONSE', `node ${address} answered ${status} without an error body`, { peer: address });
 }
 
 const notJson = (address: string, cause: unknown) =>
-  new ChordError('BAD_RESPONSE', `node ${address} answered something that is not JSON`, 502, { cause });
+  new ChordError('BAD_RESPONSE', `node ${address} answered something that is not JSON`, { cause, peer: address });
 
 export class NodeHttpTransport implements Transport {
   private readonly agent: http.Agent;

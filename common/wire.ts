@@ -1,11 +1,25 @@
 /**
- * The wire contract: every HTTP path and every message body, public and node-to-node.
- * Ids travel as lowercase hex; `toPeer`/`fromPeer` convert at the edge.
+ * The public wire contract: every path and message body of the HTTP API, and the shapes
+ * node-to-node calls share with it (members, items, ring settings). The node-to-node
+ * calls themselves are declared in node/rpc/. Ids travel as lowercase hex;
+ * `toMemberJson`/`fromMemberJson` convert at the edge.
  */
 import { hexToId, idToHex } from './ring.js';
 
-export type Consistency = 'linearizable' | 'eventual';
+/**
+ * Ring-wide settings fixed by the bootstrap node and adopted by every joiner: one variant
+ * per consistency mode, so that a mode with settings of its own adds a variant here and
+ * nothing that only needs the number of copies (routing, membership) changes.
+ */
+export type RingSettings =
+  | { readonly mode: 'linearizable'; readonly k: number }
+  | { readonly mode: 'eventual'; readonly k: number };
+
+export type Consistency = RingSettings['mode'];
 export const CONSISTENCIES: readonly Consistency[] = ['linearizable', 'eventual'];
+
+/** How many nodes hold each pair (the owner included) under `settings`. */
+export const replicaCount = (settings: RingSettings): number => settings.k;
 
 /** Limits of the public API (DESIGN §3). */
 export const MAX_KEY_BYTES = 1024;
@@ -14,6 +28,9 @@ export const MAX_VALUE_BYTES = 1024 * 1024;
 export const PUBLIC_BODY_LIMIT = '3mb';
 /** Node-to-node bodies carry batches of pairs. */
 export const RPC_BODY_LIMIT = '64mb';
+
+/** Every node-to-node call lives under this prefix (node/rpc/ declares them). */
+export const RPC_PREFIX = '/rpc/';
 
 /** Header that carries the cluster secret on node-to-node calls. */
 export const SECRET_HEADER = 'x-chordkv-secret';
@@ -25,54 +42,42 @@ export const paths = {
   depart: '/depart',
   status: '/status',
   health: '/health',
-  rpc: {
-    state: '/rpc/state',
-    op: '/rpc/op',
-    chain: '/rpc/chain',
-    read: '/rpc/read',
-    apply: '/rpc/apply',
-    items: '/rpc/items',
-    join: '/rpc/join',
-    lock: '/rpc/lock',
-    unlock: '/rpc/unlock',
-    refresh: '/rpc/refresh',
-    pointers: '/rpc/pointers',
-    findSuccessor: '/rpc/find-successor',
-    reconcile: '/rpc/reconcile',
-    notify: '/rpc/notify',
-    kick: '/rpc/kick',
-  },
 } as const;
 
-/** A ring member as code sees it. */
-export interface Peer {
+/**
+ * A ring member as code sees it: a ring id and the address of the process behind it.
+ * Members are told apart by id (see `sameMember`); several ids may one day share an address.
+ */
+export interface Member {
   readonly id: bigint;
   readonly address: string;
 }
 
 /** A ring member on the wire. */
-export interface PeerJson {
+export interface MemberJson {
   id: string;
   address: string;
 }
 
-export const toPeerJson = (peer: Peer): PeerJson => ({ id: idToHex(peer.id), address: peer.address });
-export const fromPeerJson = (json: PeerJson): Peer => ({ id: hexToId(json.id), address: json.address });
+export const toMemberJson = (member: Member): MemberJson => ({ id: idToHex(member.id), address: member.address });
+export const fromMemberJson = (json: MemberJson): Member => ({ id: hexToId(json.id), address: json.address });
+export const sameMember = (a: Member | null | undefined, b: Member | null | undefined): boolean =>
+  !!a && !!b && a.id === b.id;
+
+/**
+ * A version as stored and sent. Only the version policy (node/versions/) compares or
+ * creates versions; everything else passes them along unread.
+ */
+export type Version = number;
 
 /** One stored version of a key. `value: null` is a tombstone: the key was deleted at `version`. */
 export interface Item {
   value: string | null;
-  version: number;
+  version: Version;
 }
 
 export interface KeyedItem extends Item {
   key: string;
-}
-
-/** Ring-wide settings fixed by the bootstrap node and adopted by every joiner. */
-export interface RingSettings {
-  k: number;
-  consistency: Consistency;
 }
 
 /** Answer of PUT/GET on /kv/:key. */
@@ -96,8 +101,15 @@ export interface AllAnswer {
   nodes: { id: string; address: string; items: { key: string; value: string; role: Role }[] }[];
 }
 
+/** Everything one node holds, tombstones included, with each pair's role there (`chordkv dump`). */
+export interface NodeItems {
+  id: string;
+  address: string;
+  items: (KeyedItem & { role: Role })[];
+}
+
 export interface OverlayAnswer {
-  nodes: PeerJson[];
+  nodes: MemberJson[];
 }
 
 /** A node's own view, served by GET /status and used by peers through /rpc/state. */
@@ -107,47 +119,16 @@ export interface StatusAnswer {
   ready: boolean;
   /** Takes part in routing (false for a node still waiting to be spliced in). */
   member: boolean;
-  predecessor: PeerJson | null;
-  successors: PeerJson[];
+  predecessor: MemberJson | null;
+  successors: MemberJson[];
   /** Known fingers: finger `index` points at successor(id + 2^index), which starts at `start`. */
-  fingers: { index: number; start: string; node: PeerJson }[];
+  fingers: { index: number; start: string; node: MemberJson }[];
   k: number;
   consistency: Consistency;
   keys: { primary: number; replica: number; total: number };
   lastMaintenanceAt: string | null;
 }
 
-/** A routed user operation (/rpc/op). `hops` counts node-to-node forwards so far. */
-export type OpRequest = (
-  | { op: 'put'; key: string; value: string }
-  | { op: 'get'; key: string }
-  | { op: 'delete'; key: string }
-) & {
-  hops: number;
-  /** Set when the sender found the receiver in its successor list as the key's owner. */
-  final?: boolean;
-};
-
 export type OpAnswer = ValueAnswer | DeleteAnswer;
 
-/** One write passed down a replication chain (/rpc/chain). */
-export interface ChainRequest {
-  items: KeyedItem[];
-  /** Addresses still to visit after the receiver, in chain order. */
-  rest: string[];
-}
-
-/** Pairs pushed to a node that must hold them; it keeps whichever version is newer (/rpc/apply). */
-export interface ApplyRequest {
-  items: KeyedItem[];
-}
-
-/** Pointers a membership change sets on a node (/rpc/pointers); `predecessor: null` means alone. */
-export interface PointersRequest {
-  predecessor?: PeerJson | null;
-  successors?: PeerJson[];
-}
-
-export interface ErrorBody {
-  error: { code: string; message: string };
-}
+export type { ErrorBody } from './errors.js';

@@ -10,7 +10,7 @@ import { startNode, type RunningNode } from './start.js';
 /** The readiness line a launcher waits for: `ready <address> id=<hex> k=<k> consistency=<mode>`. */
 export function readinessLine(running: RunningNode): string {
   const { node } = running;
-  return `ready ${running.address} id=${idToHex(node.self.id)} k=${node.settings.k} consistency=${node.settings.consistency}`;
+  return `ready ${running.address} id=${idToHex(node.self.id)} k=${node.settings.k} consistency=${node.settings.mode}`;
 }
 
 export const READY_PATTERN = /^ready (\S+) id=([0-9a-f]+)/;

@@ -1,18 +1,45 @@
 /**
  * Periodic maintenance on one scheduler, never overlapping: check the predecessor,
- * stabilize (and notify), fix a few fingers, and reconcile replicas — at once when the
- * node's chain or range changed, and every few rounds anyway (anti-entropy).
+ * stabilize (and notify), remember the neighbours, fix a few fingers, and reconcile
+ * replicas — at once when the node's chain or range changed, and every few rounds anyway
+ * (anti-entropy). The receiving side of Chord's notify lives here too.
  */
 import { randomUUID } from 'node:crypto';
 import { isGone, type ChordError } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
 import { fingerStart, idToHex, inHalfOpen } from '../common/ring.js';
-import { fromPeerJson, toPeerJson } from '../common/wire.js';
-import type { ChordNode } from './chord-node.js';
-import { sameChain } from './replicas.js';
+import { fromMemberJson, toMemberJson, type MemberJson } from '../common/wire.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { Neighbours } from './membership/neighbours.js';
+import type { MembershipLock } from './membership-lock.js';
+import { notify } from './rpc/maintenance.js';
+import type { FindSuccessorAnswer } from './rpc/routing.js';
+import type { RpcClient } from './rpc/spec.js';
+import type { RoutingTable } from './routing.js';
+import type { PeerBook } from './storage/peer-book.js';
 
 /** Lookups spent on fingers per round: the table converges in a few rounds without a burst of traffic. */
 const FINGER_LOOKUPS_PER_ROUND = 4;
 const FINGER_COUNT = 160;
+
+export interface MaintenanceComponents {
+  readonly routing: RoutingTable;
+  readonly lifecycle: Lifecycle;
+  readonly rpc: RpcClient;
+  readonly lock: MembershipLock;
+  readonly neighbours: Neighbours;
+  readonly peerBook: PeerBook;
+  readonly log: Logger;
+  findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
+  /** Replica placement (see ReplicaSync). */
+  readonly replicas: { reconcile(): Promise<unknown>; chainIsCurrent(): boolean };
+}
+
+export interface MaintenanceInit {
+  readonly maintenanceIntervalMs: number;
+  readonly antiEntropyRounds: number;
+  readonly lockLeaseMs: number;
+}
 
 export class Maintenance {
   private timer: NodeJS.Timeout | null = null;
@@ -22,12 +49,18 @@ export class Maintenance {
   private fingerCursor = 0;
   private reconfigureWanted = false;
   private rememberedPeers: string | null = null;
+  private lastRoundAt: Date | null = null;
 
-  constructor(private readonly node: ChordNode) {}
+  constructor(private readonly components: MaintenanceComponents, private readonly init: MaintenanceInit) {}
+
+  /** When the last round ended. */
+  get lastMaintenanceAt(): Date | null {
+    return this.lastRoundAt;
+  }
 
   start(): void {
     this.stopped = false;
-    this.schedule(this.node.config.maintenanceIntervalMs);
+    this.schedule(this.init.maintenanceIntervalMs);
   }
 
   async stop(): Promise<void> {
@@ -52,8 +85,47 @@ export class Maintenance {
   /** One full round now; tests use it to drive maintenance without waiting. */
   async runRound(): Promise<void> {
     while (this.running) await this.running;
-    this.running = this.round_().finally(() => { this.running = null; });
+    this.running = this.runOnce().finally(() => { this.running = null; });
     await this.running;
+  }
+
+  /**
+   * Chord's notify from a node that believes it is our predecessor. Taking it changes the
+   * range this node heads, so it happens under the exclusive lock and the grown range is
+   * pushed to the chain before any operation on it runs (the chain's tail must hold it).
+   */
+  async notified(candidateJson: MemberJson): Promise<boolean> {
+    const { routing, lock, neighbours, log, replicas } = this.components;
+    const candidate = fromMemberJson(candidateJson);
+    const pred = routing.predecessor;
+    if (!routing.wouldAccept(candidate) && pred && candidate.id !== pred.id && routing.predecessorAlive) {
+      // Someone behind our predecessor says it comes right before us: our predecessor may
+      // have died since our last check. Look now rather than a round later.
+      await neighbours.liveState(pred.address).catch((err) => {
+        if (isGone(err, pred.address)) routing.markPredecessorFailed();
+      });
+    }
+    if (!routing.wouldAccept(candidate)) return false;
+    const token = randomUUID();
+    await lock.acquireExclusive(token, this.init.lockLeaseMs);
+    try {
+      if (!routing.notify(candidate)) return false;
+      log.info(`predecessor is now ${candidate.address}`);
+      await replicas.reconcile();
+      return true;
+    } finally {
+      lock.releaseExclusive(token);
+    }
+  }
+
+  /** Keeps the neighbours in the peer book, so that a restarted node can rejoin through them (written only when they change). */
+  async rememberPeers(): Promise<void> {
+    const { routing, peerBook } = this.components;
+    const peers = [...routing.successors, ...(routing.predecessor ? [routing.predecessor] : [])].map((p) => p.address);
+    const signature = peers.join(' ');
+    if (signature === this.rememberedPeers) return;
+    await peerBook.write(peers);
+    this.rememberedPeers = signature;
   }
 
   private schedule(delayMs: number): void {
@@ -61,15 +133,15 @@ export class Maintenance {
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.runRound().finally(() => {
-        if (!this.stopped) this.schedule(this.node.config.maintenanceIntervalMs);
+        if (!this.stopped) this.schedule(this.init.maintenanceIntervalMs);
       });
     }, delayMs);
     this.timer.unref();
   }
 
-  private async round_(): Promise<void> {
-    const { node } = this;
-    if (node.state !== 'ready') return;
+  private async runOnce(): Promise<void> {
+    const { lifecycle, replicas, log } = this.components;
+    if (lifecycle.state !== 'ready') return;
     this.round++;
     try {
       await this.checkPredecessor();
@@ -77,95 +149,83 @@ export class Maintenance {
       await this.rememberPeers();
       await this.fixFingers();
       // The chain operations use lags the successor list until a reconfigure catches it up.
-      if (!sameChain(node.activeChain, node.routing.chain(node.settings.k))) this.reconfigureWanted = true;
+      if (!replicas.chainIsCurrent()) this.reconfigureWanted = true;
       if (this.reconfigureWanted) {
         this.reconfigureWanted = false;
         await this.reconfigure();
-      } else if (this.round % node.config.antiEntropyRounds === 0) {
-        await node.replicas.reconcile();
+      } else if (this.round % this.init.antiEntropyRounds === 0) {
+        await replicas.reconcile();
       }
     } catch (err) {
-      node.log.warn(`maintenance round ${this.round}: ${(err as ChordError).code ?? ''} ${(err as Error).message}`);
+      log.warn(`maintenance round ${this.round}: ${(err as ChordError).code ?? ''} ${(err as Error).message}`);
     }
-    node.lastMaintenanceAt = new Date();
+    this.lastRoundAt = new Date();
   }
 
   /** The paper's check_predecessor: a silent predecessor is marked failed, not forgotten (see RoutingTable). */
   private async checkPredecessor(): Promise<void> {
-    const { node } = this;
-    const pred = node.routing.predecessor;
-    if (!pred || !node.routing.predecessorAlive || pred.address === node.self.address) return;
+    const { routing, neighbours, log } = this.components;
+    const pred = routing.predecessor;
+    if (!pred || !routing.predecessorAlive || routing.isSelf(pred)) return;
     try {
-      await node.membership.liveState(pred.address);
+      await neighbours.liveState(pred.address);
     } catch (err) {
       if (!isGone(err, pred.address)) return;
-      node.log.warn(`predecessor ${pred.address} is unreachable`);
-      node.routing.predecessorAlive = false;
+      log.warn(`predecessor ${pred.address} is unreachable`);
+      routing.markPredecessorFailed();
     }
   }
 
   /** The paper's stabilize + notify, over the successor list. */
   private async stabilize(): Promise<void> {
-    const { node } = this;
-    if (node.routing.successors.length === 0) return;
-    await node.membership.refresh([], false);
-    const successor = node.routing.successors[0];
+    const { routing, neighbours, rpc, log } = this.components;
+    if (routing.successors.length === 0) return;
+    await neighbours.refresh([], false);
+    const successor = routing.successors[0];
     if (!successor) {
       // Every successor refused connections and was evicted: the others are gone (a two-node
       // ring whose other node crashed, say). Alone, this node owns every key again.
-      if (!node.routing.predecessorAlive || !node.routing.predecessor) {
-        node.log.warn('every other node is gone; continuing alone');
-        node.routing.predecessor = null;
-        node.routing.predecessorAlive = true;
+      if (!routing.predecessorAlive || !routing.predecessor) {
+        log.warn('every other node is gone; continuing alone');
+        routing.becomeAlone();
       }
       return;
     }
     try {
-      await node.peers.notify(successor.address, toPeerJson(node.self));
+      await rpc.call(notify, successor.address, { node: toMemberJson(routing.self) });
     } catch (err) {
-      node.log.debug(`notify ${successor.address}: ${(err as Error).message}`);
+      log.debug(`notify ${successor.address}: ${(err as Error).message}`);
     }
   }
 
   /** The paper's fix_fingers, a few lookups per round; a finger whose start precedes the previous finger reuses it. */
   private async fixFingers(): Promise<void> {
-    const { node } = this;
-    const fingers = node.routing.fingers;
+    const { routing } = this.components;
     let lookups = 0;
     for (let visited = 0; visited < FINGER_COUNT && lookups < FINGER_LOOKUPS_PER_ROUND; visited++) {
       const i = this.fingerCursor;
       this.fingerCursor = (this.fingerCursor + 1) % FINGER_COUNT;
-      const start = fingerStart(node.self.id, i);
-      const previous = i > 0 ? fingers[i - 1] : undefined;
-      if (previous && inHalfOpen(start, node.self.id, previous.id)) {
-        fingers[i] = previous;
+      const start = fingerStart(routing.self.id, i);
+      const previous = i > 0 ? routing.fingers[i - 1] : undefined;
+      if (previous && inHalfOpen(start, routing.self.id, previous.id)) {
+        routing.setFinger(i, previous);
         continue;
       }
       lookups++;
-      const found = await node.findSuccessor(idToHex(start), 0);
-      fingers[i] = found.node.address === node.self.address ? undefined : fromPeerJson(found.node);
+      const found = await this.components.findSuccessor(idToHex(start), 0);
+      routing.setFinger(i, fromMemberJson(found.node));
     }
   }
 
   /** Reconcile under this node's own lock, so that a new chain member has every pair before it serves reads. */
   private async reconfigure(): Promise<void> {
-    const { node } = this;
+    const { lock, replicas } = this.components;
     const token = randomUUID();
-    await node.lock.acquireExclusive(token, node.config.lockLeaseMs);
+    await lock.acquireExclusive(token, this.init.lockLeaseMs);
     try {
-      await node.replicas.reconcile();
+      await replicas.reconcile();
     } finally {
-      node.lock.releaseExclusive(token);
+      lock.releaseExclusive(token);
     }
-  }
-
-  /** Keeps the neighbours on disk, so that a restarted node can rejoin through them (written only when they change). */
-  async rememberPeers(): Promise<void> {
-    const { routing } = this.node;
-    const peers = [...routing.successors, ...(routing.predecessor ? [routing.predecessor] : [])].map((p) => p.address);
-    const signature = peers.join(' ');
-    if (signature === this.rememberedPeers) return;
-    await this.node.store.writePeers(peers);
-    this.rememberedPeers = signature;
   }
 }

@@ -1,17 +1,58 @@
 /**
- * Replica reconcile: makes one node hold exactly what the ring says it should. Pairs it
+ * Replica placement: makes one node hold exactly what the ring says it should. Pairs it
  * owns are pushed to its chain; pairs outside its k ranges are handed on to the nodes
  * that now hold them (a restarted node may bring copies the ring has since moved) and
  * only then dropped. Receivers keep whichever version is newer, so this is idempotent
- * and safe beside ordinary writes.
+ * and safe beside ordinary writes. It also keeps the active chain: the one writes and
+ * reads use, which follows the successor list only under this node's exclusive lock.
  */
 import type { ChordError } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
 import { hashId, idToHex, inHalfOpen } from '../common/ring.js';
-import { fromPeerJson, type KeyedItem, type Peer } from '../common/wire.js';
-import type { ChordNode } from './chord-node.js';
+import { fromMemberJson, replicaCount, type KeyedItem, type Member, type RingSettings } from '../common/wire.js';
+import type { Neighbours } from './membership/neighbours.js';
+import type { MembershipLock } from './membership-lock.js';
+import { sendItems } from './replication/transfer.js';
+import type { FindSuccessorAnswer } from './rpc/routing.js';
+import type { RpcClient } from './rpc/spec.js';
+import type { RoutingTable } from './routing.js';
+import type { Store } from './storage/store.js';
+
+export interface ReplicaComponents {
+  readonly routing: RoutingTable;
+  readonly store: Store;
+  readonly rpc: RpcClient;
+  readonly lock: MembershipLock;
+  readonly neighbours: Pick<Neighbours, 'walkBack' | 'liveState'>;
+  readonly log: Logger;
+  findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
+  settings(): RingSettings;
+}
+
+export interface ReplicaCallbacks {
+  /** The chain changed while the lock was not held: switch it under the lock, soon. */
+  requestReconfigure(): void;
+}
 
 export class ReplicaSync {
-  constructor(private readonly node: ChordNode) {}
+  private active: readonly Member[] = [];
+
+  constructor(private readonly components: ReplicaComponents, private readonly callbacks: ReplicaCallbacks) {}
+
+  /**
+   * The chain writes and reads use. It follows the successor list only under this node's
+   * exclusive lock, after the new members received every pair (`reconcile`): a node added
+   * to the chain never serves a read before it holds all acknowledged writes.
+   */
+  get activeChain(): readonly Member[] {
+    return this.active;
+  }
+
+  /** Whether the active chain is the one the successor list calls for. */
+  chainIsCurrent(): boolean {
+    const { routing } = this.components;
+    return sameChain(this.active, routing.chain(replicaCount(this.components.settings())));
+  }
 
   /**
    * Pushes, hands on, drops. When this node's lock is held exclusively (by a membership
@@ -20,22 +61,19 @@ export class ReplicaSync {
    * maintenance to switch under the lock.
    */
   async reconcile(): Promise<{ pushed: number; dropped: number }> {
-    const { node } = this;
-    const mayReconfigure = node.lock.heldBy !== null;
-    const { k } = node.settings;
-    const before = await node.membership.walkBack(k);
-    const holdsEverything = before.length < k; // the ring has at most k nodes
-    const owned: KeyedItem[] = [];
-    const foreign: KeyedItem[] = [];
-    for (const item of await node.store.entries()) {
-      const id = hashId(item.key);
-      if (!holdsEverything && !inHalfOpen(id, before[k - 1].id, node.self.id)) foreign.push(item);
-      else if (node.routing.owns(id)) owned.push(item);
-    }
-    const chain = node.routing.chain(k);
-    await Promise.all(chain.map((peer) => node.membership.send(peer.address, owned)));
-    if (mayReconfigure) node.activeChain = chain;
-    else if (!sameChain(chain, node.activeChain)) node.maintenance.requestReconfigure();
+    const { routing, store, rpc, lock, neighbours } = this.components;
+    const mayReconfigure = lock.heldBy !== null;
+    const k = replicaCount(this.components.settings());
+    const before = await neighbours.walkBack(k);
+    const self = routing.self.id;
+    // What it owns (everything when it has no predecessor), and what lies outside the k
+    // ranges it holds (nothing in a ring of at most k nodes); replica ranges are not read.
+    const owned = await store.scan(routing.predecessor?.id ?? self, self);
+    const foreign = before.length < k ? [] : await store.scan(self, before[k - 1].id);
+    const chain = routing.chain(k);
+    await Promise.all(chain.map((member) => sendItems(rpc, member.address, owned)));
+    if (mayReconfigure) this.active = chain;
+    else if (!sameChain(chain, this.active)) this.callbacks.requestReconfigure();
     const dropped = foreign.length > 0 ? await this.handOn(foreign) : 0;
     return { pushed: owned.length, dropped };
   }
@@ -45,35 +83,42 @@ export class ReplicaSync {
    * them. A group whose holders cannot be reached is kept for the next round.
    */
   private async handOn(items: KeyedItem[]): Promise<number> {
-    const { node } = this;
-    const pending = items.map((item) => ({ item, id: hashId(item.key) })).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const { routing, store, rpc, neighbours, log } = this.components;
+    const k = replicaCount(this.components.settings());
+    // Sorted by id, the pairs of one owner's range are a run at the front of what is left,
+    // plus (for a range that wraps past zero) a run at the back.
+    let pending = items.map((item) => ({ item, id: hashId(item.key) })).sort((a, b) => (a.id < b.id ? -1 : 1));
     let dropped = 0;
     while (pending.length > 0) {
-      const { id } = pending[0];
-      let group = [pending.shift()!];
+      let group = pending.slice(0, 1);
+      let rest = pending.slice(1);
       try {
-        const { node: ownerJson } = await node.findSuccessor(idToHex(id), 0);
-        const owner = fromPeerJson(ownerJson);
-        const state = await node.membership.liveState(owner.address);
-        const from = state.predecessor ? fromPeerJson(state.predecessor).id : owner.id;
-        // Every other pending pair in the same owner's range goes in the same messages.
-        const rest = pending.filter((p) => inHalfOpen(p.id, from, owner.id));
-        group = group.concat(rest);
-        for (const p of rest) pending.splice(pending.indexOf(p), 1);
-        const holders = [owner.address, ...state.successors.slice(0, node.settings.k - 1).map((p) => p.address)]
-          .filter((address) => address !== node.self.address);
+        const owner = fromMemberJson((await this.components.findSuccessor(idToHex(pending[0].id), 0)).node);
+        const state = await neighbours.liveState(owner.address);
+        const from = state.predecessor ? fromMemberJson(state.predecessor).id : owner.id;
+        const inRange = (p: { id: bigint }) => inHalfOpen(p.id, from, owner.id);
+        let front = 1;
+        while (front < pending.length && inRange(pending[front])) front++;
+        let back = pending.length;
+        while (back > front && inRange(pending[back - 1])) back--;
+        group = [...pending.slice(0, front), ...pending.slice(back)];
+        rest = pending.slice(front, back);
+        const holders = [owner.address, ...state.successors.slice(0, k - 1).map((p) => p.address)]
+          .filter((address) => address !== routing.self.address);
         const batch = group.map((g) => g.item);
-        await Promise.all(holders.map((address) => node.membership.send(address, batch)));
-        for (const { item } of group) await node.store.remove(item.key);
+        await Promise.all(holders.map((address) => sendItems(rpc, address, batch)));
+        for (const { item } of group) await store.remove(item.key);
         dropped += group.length;
       } catch (err) {
-        node.log.warn(`could not hand on ${group.length} pairs (${(err as ChordError).code ?? (err as Error).message}); keeping them for now`);
+        log.warn(`could not hand on ${group.length} pairs (${(err as ChordError).code ?? (err as Error).message}); keeping them for now`);
+      } finally {
+        pending = rest;
       }
     }
     return dropped;
   }
 }
 
-export function sameChain(a: readonly Peer[], b: readonly Peer[]): boolean {
-  return a.length === b.length && a.every((peer, i) => peer.address === b[i].address);
+function sameChain(a: readonly Member[], b: readonly Member[]): boolean {
+  return a.length === b.length && a.every((member, i) => member.id === b[i].id);
 }

@@ -1,29 +1,50 @@
 /**
  * A node's routing state (predecessor, successor list, fingers) and the lookup
- * decisions made from it. Pure apart from its own fields: no I/O here.
+ * decisions made from it. Pure apart from its own fields, and the only writer of them:
+ * other parts read the state and change it through these methods. No I/O here.
  */
-import { inHalfOpen, inOpen, distance } from '../common/ring.js';
-import type { Peer } from '../common/wire.js';
+import { distance, inHalfOpen, inOpen } from '../common/ring.js';
+import { sameMember, type Member } from '../common/wire.js';
 
 export class RoutingTable {
-  predecessor: Peer | null = null;
+  private predecessor_: Member | null = null;
+  private predecessorAlive_ = true;
+  private successors_: readonly Member[] = [];
+  private fingers_: (Member | undefined)[] = [];
+
+  constructor(readonly self: Member, readonly successorListSize: number) {}
+
+  get predecessor(): Member | null {
+    return this.predecessor_;
+  }
+
   /**
    * False once the predecessor stopped answering. Its id still bounds what this node
    * owns — taking over its range is left to `notify` from the node before it, so that
    * two nodes never both claim a range while the ring heals.
    */
-  predecessorAlive = true;
-  /** The next nodes clockwise, nearest first, never including this node and never wrapping past it. */
-  successors: Peer[] = [];
-  /** Finger i points at successor(self + 2^i); empty until finger maintenance fills it. */
-  fingers: (Peer | undefined)[] = [];
+  get predecessorAlive(): boolean {
+    return this.predecessorAlive_;
+  }
 
-  constructor(readonly self: Peer, readonly successorListSize: number) {}
+  /** The next nodes clockwise, nearest first, never including this node and never wrapping past it. */
+  get successors(): readonly Member[] {
+    return this.successors_;
+  }
+
+  /** Finger i points at successor(self + 2^i); empty until finger maintenance fills it. */
+  get fingers(): readonly (Member | undefined)[] {
+    return this.fingers_;
+  }
+
+  isSelf(member: Member | null | undefined): boolean {
+    return sameMember(member, this.self);
+  }
 
   /** True when this node is the owner (successor) of `id`. */
   owns(id: bigint): boolean {
-    const pred = this.predecessor;
-    if (!pred || pred.address === this.self.address) return true;
+    const pred = this.predecessor_;
+    if (!pred || this.isSelf(pred)) return true;
     return inHalfOpen(id, pred.id, this.self.id);
   }
 
@@ -32,14 +53,14 @@ export class RoutingTable {
    * When the owner is in the successor list it is reached directly, one hop instead of
    * stopping at its predecessor first.
    */
-  nextHop(id: bigint): Peer {
+  nextHop(id: bigint): Member {
     return this.ownerInSuccessors(id) ?? this.closestPrecedingNode(id);
   }
 
   /** The owner of `id` when the successor list shows it: the first entry at or after `id`. */
-  ownerInSuccessors(id: bigint): Peer | undefined {
+  ownerInSuccessors(id: bigint): Member | undefined {
     let previous = this.self;
-    for (const successor of this.successors) {
+    for (const successor of this.successors_) {
       if (inHalfOpen(id, previous.id, successor.id)) return successor;
       previous = successor;
     }
@@ -47,10 +68,10 @@ export class RoutingTable {
   }
 
   /** Of every node this one knows, the one that most closely precedes `id` (the paper's closest_preceding_node). */
-  closestPrecedingNode(id: bigint): Peer {
-    let best: Peer | undefined;
+  closestPrecedingNode(id: bigint): Member {
+    let best: Member | undefined;
     let bestDistance = -1n;
-    for (const candidate of [...this.fingers, ...this.successors]) {
+    for (const candidate of [...this.fingers_, ...this.successors_]) {
       if (!candidate || !inOpen(candidate.id, this.self.id, id)) continue;
       const d = distance(this.self.id, candidate.id);
       if (d > bestDistance) {
@@ -58,66 +79,85 @@ export class RoutingTable {
         bestDistance = d;
       }
     }
-    return best ?? this.successors[0] ?? this.self;
+    return best ?? this.successors_[0] ?? this.self;
   }
 
   /** The k-1 nodes after this one that hold copies of what it owns (fewer in a smaller ring). */
-  chain(k: number): Peer[] {
-    return this.successors.slice(0, Math.max(0, k - 1));
+  chain(k: number): Member[] {
+    return this.successors_.slice(0, Math.max(0, k - 1));
   }
 
   /** The ring's size when the successor list shows all of it (the list is not full), else undefined. */
   knownRingSize(): number | undefined {
-    return this.successors.length < this.successorListSize ? this.successors.length + 1 : undefined;
+    return this.successors_.length < this.successorListSize ? this.successors_.length + 1 : undefined;
   }
 
   /**
    * Chord's notify: `candidate` thinks it is our predecessor. Accepted when we have none,
    * ours has failed, or `candidate` sits between it and us. Returns whether it changed.
    */
-  notify(candidate: Peer): boolean {
-    if (candidate.address === this.predecessor?.address) this.predecessorAlive = true;
+  notify(candidate: Member): boolean {
+    if (sameMember(candidate, this.predecessor_)) this.predecessorAlive_ = true;
     if (!this.wouldAccept(candidate)) return false;
-    this.predecessor = candidate;
-    this.predecessorAlive = true;
+    this.setPredecessor(candidate);
     return true;
   }
 
   /** Whether `notify(candidate)` would change the predecessor. */
-  wouldAccept(candidate: Peer): boolean {
-    const pred = this.predecessor;
-    if (candidate.address === this.self.address || candidate.address === pred?.address) return false;
-    return !pred || !this.predecessorAlive || inOpen(candidate.id, pred.id, this.self.id);
+  wouldAccept(candidate: Member): boolean {
+    const pred = this.predecessor_;
+    if (this.isSelf(candidate) || sameMember(candidate, pred)) return false;
+    return !pred || !this.predecessorAlive_ || inOpen(candidate.id, pred.id, this.self.id);
   }
 
-  /** Forgets a node that stopped answering, wherever it appears; returns whether it was known. */
+  /** Sets the predecessor outright (a membership change decided it), alive. */
+  setPredecessor(predecessor: Member | null): void {
+    this.predecessor_ = predecessor;
+    this.predecessorAlive_ = true;
+  }
+
+  /** The predecessor stopped answering (see `predecessorAlive`). */
+  markPredecessorFailed(): void {
+    this.predecessorAlive_ = false;
+  }
+
+  /** No other node is left: this one owns every id. */
+  becomeAlone(): void {
+    this.setPredecessor(null);
+    this.successors_ = [];
+  }
+
+  setFinger(index: number, member: Member | undefined): void {
+    this.fingers_[index] = member && !this.isSelf(member) ? member : undefined;
+  }
+
+  /** Forgets a process that stopped answering, wherever it appears; returns whether it was known. */
   evict(address: string): boolean {
     let known = false;
-    if (this.successors.some((p) => p.address === address)) {
-      this.successors = this.successors.filter((p) => p.address !== address);
+    if (this.successors_.some((p) => p.address === address)) {
+      this.successors_ = this.successors_.filter((p) => p.address !== address);
       known = true;
     }
-    this.fingers = this.fingers.map((f) => {
+    this.fingers_ = this.fingers_.map((f) => {
       if (f?.address !== address) return f;
       known = true;
       return undefined;
     });
-    if (this.predecessor?.address === address) {
-      this.predecessorAlive = false;
+    if (this.predecessor_?.address === address) {
+      this.predecessorAlive_ = false;
       known = true;
     }
     return known;
   }
 
   /** Replaces the successor list with `[first, ...rest]`, cut where it would wrap back to this node. */
-  setSuccessors(first: Peer | undefined, rest: readonly Peer[] = []): void {
-    const list: Peer[] = [];
-    for (const peer of first ? [first, ...rest] : []) {
-      if (peer.address === this.self.address) break;
-      if (list.some((p) => p.address === peer.address)) break;
-      list.push(peer);
+  setSuccessors(first: Member | undefined, rest: readonly Member[] = []): void {
+    const list: Member[] = [];
+    for (const member of first ? [first, ...rest] : []) {
+      if (this.isSelf(member) || list.some((p) => sameMember(p, member))) break;
+      list.push(member);
       if (list.length === this.successorListSize) break;
     }
-    this.successors = list;
+    this.successors_ = list;
   }
 }

@@ -5,19 +5,26 @@
 import http from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
-import { createPeerClient } from '../common/client.js';
-import { createLogger } from '../common/log.js';
+import { retryOf } from '../common/errors.js';
+import { createLogger, type Logger } from '../common/log.js';
 import { hashId } from '../common/ring.js';
-import type { NodeConfig } from './config.js';
-import { isGone } from '../common/errors.js';
+import { createTransport } from '../common/transport.js';
 import { ChordNode } from './chord-node.js';
+import type { NodeConfig } from './config.js';
 import { createApp } from './http/app.js';
+import type { MemoryNetwork } from './rpc/memory-network.js';
+import { RpcClient } from './rpc/spec.js';
 import { LevelStore } from './storage/level-store.js';
 import { MemoryStore } from './storage/memory-store.js';
+import { FilePeerBook, MemoryPeerBook, type PeerBook } from './storage/peer-book.js';
 import type { Store } from './storage/store.js';
 
-export interface NodeComponents {
+/** What a caller may hand a node instead of what its config would build. */
+export interface StartComponents {
   store?: Store;
+  peerBook?: PeerBook;
+  /** Node-to-node calls go over this in-memory network instead of HTTP (tests). */
+  network?: MemoryNetwork;
 }
 
 export interface RunningNode {
@@ -30,7 +37,7 @@ export interface RunningNode {
 }
 
 /** Starts a node; resolves once it has created or joined the ring and serves every route. */
-export async function startNode(config: NodeConfig, components: NodeComponents = {}): Promise<RunningNode> {
+export async function startNode(config: NodeConfig, components: StartComponents = {}): Promise<RunningNode> {
   // Until the node is wired, every request (a peer probing an address it remembers) gets a
   // prompt 503 rather than no answer at all.
   let handle: http.RequestListener = (_req, res) => {
@@ -54,16 +61,22 @@ export async function startNode(config: NodeConfig, components: NodeComponents =
   const bound = server.address() as AddressInfo;
   const address = config.advertise ?? `${config.host}:${bound.port}`;
   const log = createLogger(address, config.logLevel);
-  const { peers, close: closeClient } = createPeerClient({ timeoutMs: config.requestTimeoutMs, secret: config.secret });
+  const transportOptions = { timeoutMs: config.requestTimeoutMs, secret: config.secret };
+  const transport = components.network?.transport(address, transportOptions) ?? createTransport(transportOptions);
+  const closeClient = () => transport.close();
   let store: Store;
+  let peerBook: PeerBook;
   try {
-    store = components.store ?? await openStore(config, address, bound.port);
+    const dir = dataDirOf(config, bound.port);
+    store = components.store ?? (dir ? await LevelStore.open(dir, address, { sync: config.fsync }) : new MemoryStore());
+    peerBook = components.peerBook ?? (dir ? new FilePeerBook(dir, config.fsync) : new MemoryPeerBook());
   } catch (err) {
     server.close();
     closeClient();
     throw err;
   }
-  const node = new ChordNode(config, { id: hashId(address), address }, store, peers, log);
+  const node = new ChordNode(config, { self: { id: hashId(address), address }, store, peerBook, rpc: new RpcClient(transport), log });
+  components.network?.attach(address, node.rpcServer, config.secret);
 
   let markDeparted!: () => void;
   const departed = new Promise<void>((resolve) => { markDeparted = resolve; });
@@ -71,6 +84,7 @@ export async function startNode(config: NodeConfig, components: NodeComponents =
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    components.network?.detach(address);
     await node.close();
     server.close();
     for (const socket of sockets) socket.destroy();
@@ -80,29 +94,27 @@ export async function startNode(config: NodeConfig, components: NodeComponents =
   handle = createApp(node, log, { onDeparted: () => markDeparted(), secret: config.secret }).callback();
 
   try {
-    await enterRing(node, config, await store.readPeers());
+    await enterRing(node, log, config, await peerBook.read());
     await node.maintenance.rememberPeers();
   } catch (err) {
     await stop();
     throw err;
   }
   node.maintenance.start();
-  log.info(`serving as ${address} (k=${node.settings.k}, ${node.settings.consistency})`);
+  log.info(`serving as ${address} (k=${node.settings.k}, ${node.settings.mode})`);
   return { node, address, departed, stop };
 }
 
-/** The store the config asks for: memory, or LevelDB in the data dir (see NodeConfig.dataDir). */
-async function openStore(config: NodeConfig, address: string, port: number): Promise<Store> {
-  const dir = config.dataDir ?? (config.memory || config.port === 0 ? undefined : join('data', `${config.host}-${port}`));
-  if (!dir) return new MemoryStore();
-  return LevelStore.open(dir, address, { sync: config.fsync });
+/** The data dir the config asks for (see NodeConfig.dataDir); undefined: keep data in memory. */
+function dataDirOf(config: NodeConfig, port: number): string | undefined {
+  return config.dataDir ?? (config.memory || config.port === 0 ? undefined : join('data', `${config.host}-${port}`));
 }
 
 /**
  * Joins through the contact, or else through the members this node knew before a restart;
  * creates a ring only when it has no contact and none of its old peers answers.
  */
-async function enterRing(node: ChordNode, config: NodeConfig, knownPeers: string[]): Promise<void> {
+async function enterRing(node: ChordNode, log: Logger, config: NodeConfig, knownPeers: string[]): Promise<void> {
   const contacts = [...new Set([...(config.contact ? [config.contact] : []), ...knownPeers])]
     .filter((address) => address !== node.self.address);
   let lastError: unknown;
@@ -112,18 +124,17 @@ async function enterRing(node: ChordNode, config: NodeConfig, knownPeers: string
     for (const contact of contacts) {
       try {
         await node.membership.join(contact, knownPeers);
-        if (contact !== config.contact) node.log.info(`rejoined the ring through ${contact}, a peer from before the restart`);
+        if (contact !== config.contact) log.info(`rejoined the ring through ${contact}, a peer from before the restart`);
         return;
       } catch (err) {
         // A contact that is gone, starting, or too slow to answer: try the next one.
-        const code = (err as { code?: string }).code;
-        if (!isGone(err, contact) && code !== 'PEER_TIMEOUT' && code !== 'NOT_READY') throw err;
+        if (retryOf(err) !== 'elsewhere') throw err;
         lastError = err;
       }
     }
     if (Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
   } while (Date.now() < deadline);
   if (config.contact) throw lastError;
-  if (knownPeers.length > 0) node.log.info('none of the peers from before the restart answers: starting a new ring with this node\'s data');
+  if (knownPeers.length > 0) log.info('none of the peers from before the restart answers: starting a new ring with this node\'s data');
   node.membership.create();
 }

@@ -25,7 +25,7 @@ export async function withClient(flags: ClientFlags, printer: Printer, fn: (kv: 
 
 /** A usage error (exit code 2) for a missing or malformed argument. */
 export function usage(message: string): ChordError {
-  return new ChordError('USAGE', message, 400);
+  return new ChordError('USAGE', message);
 }
 
 export const insert = (flags: ClientFlags, printer: Printer, key: string, value: string) =>

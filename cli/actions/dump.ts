@@ -6,7 +6,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
-import { createKvClient, type NodeItems } from '../../common/client.js';
+import { createTransport } from '../../common/transport.js';
+import type { NodeItems } from '../../common/wire.js';
+import { items } from '../../node/rpc/replication.js';
+import { RpcClient } from '../../node/rpc/spec.js';
+import { FilePeerBook } from '../../node/storage/peer-book.js';
 import { ChordError } from '../../common/errors.js';
 import { distance, hashId, idToHex, inHalfOpen } from '../../common/ring.js';
 import { LevelStore } from '../../node/storage/level-store.js';
@@ -37,25 +41,25 @@ export async function dump(flags: DumpFlags, printer: Printer): Promise<number> 
 }
 
 async function readLive(flags: DumpFlags): Promise<NodeItems> {
-  const { kv, close } = createKvClient({ timeoutMs: flags.timeout, secret: flags.secret });
+  const transport = createTransport({ timeoutMs: flags.timeout, secret: flags.secret });
   try {
-    return await kv.dump(flags.node);
+    return await new RpcClient(transport).call(items, flags.node, undefined);
   } catch (err) {
     if (err instanceof ChordError && err.code === 'UNAUTHORIZED') {
       throw new ChordError('UNAUTHORIZED', `the ring at ${flags.node} has a cluster secret and ${flags.secret ? 'refused the one given' : 'none was given'}; `
-        + 'pass it with --secret (or CHORDKV_SECRET)', 401);
+        + 'pass it with --secret (or CHORDKV_SECRET)');
     }
     throw err;
   } finally {
-    close();
+    transport.close();
   }
 }
 
 /** Lists a data dir through LevelStore, without creating anything or claiming it for another address. */
 async function readDataDir(dir: string): Promise<NodeItems> {
-  if (!existsSync(dir)) throw new ChordError('DATA_DIR_MISSING', `there is no data dir at ${dir}`, 404);
+  if (!existsSync(dir)) throw new ChordError('DATA_DIR_MISSING', `there is no data dir at ${dir}`);
   // Checked before opening: LevelDB leaves LOCK and LOG files even where it then finds no database.
-  if (!existsSync(join(dir, 'CURRENT'))) throw new ChordError('DATA_DIR_UNUSABLE', `${dir} is not a chordkv data dir (no database in it)`, 400);
+  if (!existsSync(join(dir, 'CURRENT'))) throw new ChordError('DATA_DIR_UNUSABLE', `${dir} is not a chordkv data dir (no database in it)`);
   const address = await ownerOf(dir);
   let store: LevelStore;
   try {
@@ -66,7 +70,7 @@ async function readDataDir(dir: string): Promise<NodeItems> {
     throw err;
   }
   try {
-    const [entries, peers] = [await store.entries(), await store.readPeers()];
+    const [entries, peers] = [await store.entries(), await new FilePeerBook(dir).read()];
     const owns = ownershipFrom(address, peers);
     return {
       id: idToHex(hashId(address)),
@@ -79,7 +83,7 @@ async function readDataDir(dir: string): Promise<NodeItems> {
 }
 
 const inUse = (dir: string) => new ChordError('DATA_DIR_LOCKED',
-  `the data dir ${dir} is in use by a running node; dump that node live with --node HOST:PORT instead`, 409);
+  `the data dir ${dir} is in use by a running node; dump that node live with --node HOST:PORT instead`);
 
 /**
  * The address the dir belongs to. LevelStore.open needs it and would record any address it
@@ -93,11 +97,11 @@ async function ownerOf(dir: string): Promise<string> {
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     if (cause?.code === 'LEVEL_LOCKED') throw inUse(dir);
-    throw new ChordError('DATA_DIR_UNUSABLE', `${dir} is not a chordkv data dir (${cause?.message ?? (err as Error).message})`, 400, { cause: err });
+    throw new ChordError('DATA_DIR_UNUSABLE', `${dir} is not a chordkv data dir (${cause?.message ?? (err as Error).message})`, { cause: err });
   }
   try {
     const owner = await db.sublevel<string, unknown>('meta', { valueEncoding: 'json' }).get('address');
-    if (typeof owner !== 'string') throw new ChordError('DATA_DIR_UNUSABLE', `${dir} is not a chordkv data dir (no node address in it)`, 400);
+    if (typeof owner !== 'string') throw new ChordError('DATA_DIR_UNUSABLE', `${dir} is not a chordkv data dir (no node address in it)`);
     return owner;
   } finally {
     await db.close();

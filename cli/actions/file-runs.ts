@@ -146,7 +146,7 @@ async function prepare(options: FileRunOptions, printer: Printer) {
   const { kv, close } = createKvClient({ timeoutMs: options.timeoutMs ?? 15_000, secret: options.secret });
   try {
     const nodes = options.nodes ?? (await kv.overlay(options.node ?? DEFAULT_NODE)).nodes.map((n) => n.address);
-    if (nodes.length === 0) throw new ChordError('NO_NODES', 'the ring has no nodes to send requests to; pass at least one node', 400);
+    if (nodes.length === 0) throw new ChordError('NO_NODES', 'the ring has no nodes to send requests to; pass at least one node');
     return { type, kv, close, nodes, parsed, out };
   } catch (err) {
     close();
@@ -165,7 +165,7 @@ export async function loadRequests(path: string, type: FileType): Promise<Parsed
       : code === 'EISDIR' ? 'it is a directory, not a file'
         : code === 'EACCES' ? 'permission denied'
           : (err as Error).message;
-    throw new ChordError('FILE_UNREADABLE', `cannot read the request file ${path}: ${reason}`, 400, { cause: err });
+    throw new ChordError('FILE_UNREADABLE', `cannot read the request file ${path}: ${reason}`, { cause: err });
   }
   return parseRequests(text, type);
 }
@@ -214,5 +214,5 @@ function ringGone(nodes: readonly string[], done: number, total: number | undefi
   const where = total === undefined ? `at line ${done}` : `after ${done} of ${total} requests`;
   const list = nodes.length > 3 ? `${nodes.slice(0, 3).join(', ')}, …` : nodes.join(', ');
   return new ChordError('RING_UNREACHABLE',
-    `the run stopped ${where}: every node (${list}) refused connections; check that the ring is still up`, 503);
+    `the run stopped ${where}: every node (${list}) refused connections; check that the ring is still up`);
 }

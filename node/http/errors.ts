@@ -22,7 +22,7 @@ export function errorBoundary(log: Logger): Koa.Middleware {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
-        throw new ChordError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`, 404);
+        throw new ChordError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
       }
     } catch (err) {
       const error = toChordError(err);
@@ -36,12 +36,12 @@ export function errorBoundary(log: Logger): Koa.Middleware {
 /** The body parser's `onerror`: its failures become ChordErrors with stable codes. */
 export function bodyError(err: unknown): never {
   const e = err as { status?: number; type?: string; message?: string };
-  if (e?.type === 'entity.too.large') throw new ChordError('PAYLOAD_TOO_LARGE', 'the request body is too large', 413);
+  if (e?.type === 'entity.too.large') throw new ChordError('PAYLOAD_TOO_LARGE', 'the request body is too large');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-    throw new ChordError('UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported body encoding', 415);
+    throw new ChordError('UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported body encoding');
   }
   if (err instanceof SyntaxError || e?.status === 400) {
-    throw new ChordError('BAD_JSON', 'the request body is not valid JSON (send {"value": "<string>"})', 400);
+    throw new ChordError('BAD_JSON', 'the request body is not valid JSON (send {"value": "<string>"})');
   }
   throw err;
 }
@@ -50,7 +50,7 @@ function toChordError(err: unknown): ChordError {
   if (err instanceof ChordError) return err;
   const e = err as { status?: number; expose?: boolean; message?: string };
   if (typeof e?.status === 'number' && e.status < 500 && e.expose) {
-    return new ChordError(HTTP_CODES[e.status] ?? 'BAD_REQUEST', e.message ?? 'bad request', e.status);
+    return new ChordError(HTTP_CODES[e.status] ?? 'BAD_REQUEST', e.message ?? 'bad request', { status: e.status });
   }
-  return new ChordError('INTERNAL', 'internal error; see the node log', 500, { cause: err });
+  return new ChordError('INTERNAL', 'internal error; see the node log', { cause: err });
 }

@@ -1,11 +1,15 @@
 /**
- * Linearizable mode: chain replication. The head has already ordered and applied the
- * write; it travels down the chain and is acknowledged only when the tail has applied it.
- * Reads are answered by the tail. Writes headed for the same chain within one tick share
- * one message, which keeps the chain busy without more round trips.
+ * Linearizable mode: chain replication. The head orders and applies a write, passes it
+ * down the chain, and acknowledges it only when the tail has applied it; reads are
+ * answered by the tail. Writes headed for the same chain within one tick share one
+ * message, which keeps the chain busy without more round trips. The receiving half
+ * (`/rpc/chain`, `/rpc/read`) lives here too.
  */
-import type { KeyedItem } from '../../common/wire.js';
-import type { ReadResult, ReplicationContext, ReplicationStrategy } from './strategy.js';
+import type { KeyedItem, OpAnswer } from '../../common/wire.js';
+import { chain as chainCall, read as readCall } from '../rpc/replication.js';
+import { handle, type RpcHandler } from '../rpc/spec.js';
+import { applyAtHead, mergeItems, readAnswer, writeAnswer } from './head.js';
+import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
 
 interface Batch {
   addresses: string[];
@@ -14,15 +18,62 @@ interface Batch {
 }
 
 export class ChainReplication implements ReplicationStrategy {
-  readonly name = 'linearizable' as const;
-  readonly readsFromAnyCopy = false;
+  readonly mode = 'linearizable' as const;
+  readonly handlers: readonly RpcHandler[];
   private readonly pending = new Map<string, Batch>();
-  private inFlight = new Set<Promise<unknown>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
 
-  constructor(private readonly ctx: ReplicationContext) {}
+  constructor(private readonly components: ReplicationComponents, private readonly callbacks: ReplicationCallbacks) {
+    this.handlers = [
+      handle(chainCall, (request) => this.applyAndPass(request.items, request.rest)),
+      handle(readCall, async (request) => ({
+        item: (await components.store.get(request.key)) ?? null, node: components.self.address, hops: request.hops,
+      })),
+    ];
+  }
 
-  replicate(item: KeyedItem): Promise<void> {
-    const addresses = this.ctx.chain().map((peer) => peer.address);
+  async readOnPath(): Promise<undefined> {
+    return undefined; // only the tail answers
+  }
+
+  async write(request: WriteRequest): Promise<OpAnswer> {
+    const item = await applyAtHead(this.components.store, this.components.versions, request);
+    try {
+      await this.replicate(item);
+    } catch (err) {
+      // A chain member is gone or slow: the chain is rebuilt soon, and the caller retries.
+      this.callbacks.onReplicaFailed();
+      throw err;
+    }
+    return writeAnswer(request, this.components.self.address);
+  }
+
+  async read(key: string, hops: number): Promise<OpAnswer> {
+    const { self, store, rpc } = this.components;
+    const tail = this.components.chain().at(-1);
+    if (!tail) return readAnswer(key, await store.get(key), self.address, hops);
+    const answer = await rpc.call(readCall, tail.address, { key, hops: hops + 1 });
+    return readAnswer(key, answer.item, answer.node, answer.hops);
+  }
+
+  async flush(): Promise<void> {
+    while (this.pending.size > 0 || this.inFlight.size > 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
+
+  close(): void {}
+
+  /** A batch arriving from the node before this one: apply it, pass it on, answer once the tail has it. */
+  private async applyAndPass(items: KeyedItem[], rest: string[]): Promise<{ applied: number }> {
+    const applied = await mergeItems(this.components.store, this.components.versions, items);
+    if (rest.length > 0) await this.components.rpc.call(chainCall, rest[0], { items, rest: rest.slice(1) });
+    return { applied };
+  }
+
+  private replicate(item: KeyedItem): Promise<void> {
+    const addresses = this.components.chain().map((member) => member.address);
     if (addresses.length === 0) return Promise.resolve();
     const id = addresses.join(' ');
     let batch = this.pending.get(id);
@@ -36,28 +87,12 @@ export class ChainReplication implements ReplicationStrategy {
     return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   }
 
-  async readAtHead(key: string, hops: number): Promise<ReadResult> {
-    const tail = this.ctx.chain().at(-1);
-    if (!tail) return { item: await this.ctx.store.get(key), node: this.ctx.self.address, hops };
-    const answer = await this.ctx.peers.read(tail.address, key, hops + 1);
-    return { item: answer.item ?? undefined, node: answer.node, hops: answer.hops };
-  }
-
-  async flush(): Promise<void> {
-    while (this.pending.size > 0 || this.inFlight.size > 0) {
-      await new Promise((resolve) => setImmediate(resolve));
-      await Promise.allSettled([...this.inFlight]);
-    }
-  }
-
-  close(): void {}
-
   private send(id: string): void {
     const batch = this.pending.get(id);
     if (!batch) return;
     this.pending.delete(id);
     const [first, ...rest] = batch.addresses;
-    const call = this.ctx.peers.chain(first, { items: batch.items, rest }).then(
+    const call = this.components.rpc.call(chainCall, first, { items: batch.items, rest }).then(
       () => batch.waiters.forEach((w) => w.resolve()),
       (err) => batch.waiters.forEach((w) => w.reject(err)),
     );

@@ -4,29 +4,39 @@
  * version travels) and sent in batches; a failed send is retried, so replicas converge
  * once writes stop. Any holder of a copy may answer a read.
  */
-import type { KeyedItem } from '../../common/wire.js';
-import type { ReadResult, ReplicationContext, ReplicationStrategy } from './strategy.js';
+import type { KeyedItem, OpAnswer } from '../../common/wire.js';
+import { apply } from '../rpc/replication.js';
+import { applyAtHead, readAnswer, writeAnswer } from './head.js';
+import type { ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
 
 const RETRY_DELAY_MS = 200;
 
 export class EventualReplication implements ReplicationStrategy {
-  readonly name = 'eventual' as const;
-  readonly readsFromAnyCopy = true;
-  private queued = new Set<string>();
+  readonly mode = 'eventual' as const;
+  readonly handlers = [];
+  private readonly queued = new Set<string>();
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private sending: Promise<void> | null = null;
   private closed = false;
 
-  constructor(private readonly ctx: ReplicationContext) {}
+  constructor(private readonly components: ReplicationComponents) {}
 
-  async replicate(item: KeyedItem): Promise<void> {
-    if (this.ctx.chain().length === 0) return;
-    this.queued.add(item.key);
-    this.schedule(0);
+  async readOnPath(key: string, hops: number): Promise<OpAnswer | undefined> {
+    const local = await this.components.store.get(key);
+    return local && local.value !== null ? readAnswer(key, local, this.components.self.address, hops) : undefined;
   }
 
-  async readAtHead(key: string, hops: number): Promise<ReadResult> {
-    return { item: await this.ctx.store.get(key), node: this.ctx.self.address, hops };
+  async write(request: WriteRequest): Promise<OpAnswer> {
+    const item = await applyAtHead(this.components.store, this.components.versions, request);
+    if (this.components.chain().length > 0) {
+      this.queued.add(item.key);
+      this.schedule();
+    }
+    return writeAnswer(request, this.components.self.address);
+  }
+
+  async read(key: string, hops: number): Promise<OpAnswer> {
+    return readAnswer(key, await this.components.store.get(key), this.components.self.address, hops);
   }
 
   /**
@@ -43,37 +53,35 @@ export class EventualReplication implements ReplicationStrategy {
 
   close(): void {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer as NodeJS.Timeout);
+    if (this.timer) clearImmediate(this.timer as NodeJS.Immediate);
     this.timer = null;
   }
 
-  private schedule(delayMs: number): void {
+  private schedule(): void {
     if (this.timer || this.sending || this.closed) return;
-    const run = () => {
+    this.timer = setImmediate(() => {
       this.timer = null;
       this.sending = this.send().finally(() => {
         this.sending = null;
-        if (this.queued.size > 0) this.schedule(0);
+        if (this.queued.size > 0) this.schedule();
       });
-    };
-    this.timer = delayMs === 0 ? setImmediate(run) : setTimeout(run, delayMs);
+    });
   }
 
   private async send(): Promise<void> {
+    const { store, rpc, log } = this.components;
     const keys = [...this.queued];
     this.queued.clear();
     const items: KeyedItem[] = [];
     for (const key of keys) {
-      const item = await this.ctx.store.get(key);
+      const item = await store.get(key);
       if (item) items.push({ key, ...item });
     }
-    const results = await Promise.allSettled(
-      this.ctx.chain().map((peer) => this.ctx.peers.apply(peer.address, { items })),
-    );
+    const results = await Promise.allSettled(this.components.chain().map((member) => rpc.call(apply, member.address, { items })));
     if (results.some((r) => r.status === 'rejected')) {
-      // Re-send the whole batch: applying is idempotent (newer version wins).
+      // Re-send the whole batch: applying is idempotent (the newer version wins).
       keys.forEach((key) => this.queued.add(key));
-      this.ctx.log.warn(`eventual propagation of ${keys.length} keys failed; retrying`);
+      log.warn(`eventual propagation of ${keys.length} keys failed; retrying`);
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
     }
   }

@@ -1,12 +1,12 @@
-/** Replication strategies by consistency name. */
+/** Replication strategies by consistency mode. */
 import type { Consistency } from '../../common/wire.js';
 import { ChainReplication } from './chain.js';
 import { EventualReplication } from './eventual.js';
-import type { ReplicationContext, ReplicationStrategy } from './strategy.js';
+import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy } from './strategy.js';
 
-export const strategies: Record<Consistency, (ctx: ReplicationContext) => ReplicationStrategy> = {
-  linearizable: (ctx) => new ChainReplication(ctx),
-  eventual: (ctx) => new EventualReplication(ctx),
+export const strategies: Record<Consistency, (components: ReplicationComponents, callbacks: ReplicationCallbacks) => ReplicationStrategy> = {
+  linearizable: (components, callbacks) => new ChainReplication(components, callbacks),
+  eventual: (components) => new EventualReplication(components),
 };
 
-export type { ReplicationStrategy, ReplicationContext, ReadResult } from './strategy.js';
+export type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';

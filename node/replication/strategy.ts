@@ -1,37 +1,47 @@
 /**
- * The replication seam: how a write that reached its owner (head) is passed to the
- * other holders, and where a read is answered. One implementation per consistency mode,
- * chosen by name.
+ * The replication coordinator seam. A strategy owns a write from the moment it reaches the
+ * node that coordinates it (the key's owner) until it is acknowledged, and a read from the
+ * moment it reaches a node that may answer it: ordering and versioning, the outgoing
+ * replication calls, and the incoming calls it registers in the node's RPC table. One
+ * implementation per consistency mode, chosen by the ring settings' `mode`.
  */
-import type { PeerClient } from '../../common/client.js';
 import type { Logger } from '../../common/log.js';
-import type { Consistency, Item, KeyedItem, Peer } from '../../common/wire.js';
+import type { Consistency, Member, OpAnswer } from '../../common/wire.js';
+import type { RpcHandler, RpcClient } from '../rpc/spec.js';
 import type { Store } from '../storage/store.js';
+import type { VersionPolicy } from '../versions/policy.js';
 
-export interface ReplicationContext {
-  readonly self: Peer;
+export interface ReplicationComponents {
+  readonly self: Member;
   readonly store: Store;
-  readonly peers: PeerClient;
-  /** The current chain after the head: the next k-1 successors, in order. */
-  chain(): Peer[];
+  readonly rpc: RpcClient;
+  readonly versions: VersionPolicy;
   readonly log: Logger;
+  /** The nodes after the owner that hold copies, in order (the active chain). */
+  chain(): readonly Member[];
 }
 
-/** Where a read was answered and what it found (`item` undefined or a tombstone: not found). */
-export interface ReadResult {
-  item: Item | undefined;
-  node: string;
-  hops: number;
+export interface ReplicationCallbacks {
+  /** A replica did not take a write: the ring should look at its neighbours soon. */
+  onReplicaFailed(): void;
 }
+
+/** A user write at the node that coordinates it; `hops` is how many forwards it took to get there. */
+export type WriteRequest = ({ op: 'put'; key: string; value: string } | { op: 'delete'; key: string }) & { hops: number };
 
 export interface ReplicationStrategy {
-  readonly name: Consistency;
-  /** True when any holder of a copy may answer a read on its path (stale reads allowed). */
-  readonly readsFromAnyCopy: boolean;
-  /** Called at the head after it applied `item` locally; resolves once the mode counts the write as acknowledged. */
-  replicate(item: KeyedItem): Promise<void>;
-  /** Answers a read that reached the head, `hops` forwards so far. */
-  readAtHead(key: string, hops: number): Promise<ReadResult>;
+  readonly mode: Consistency;
+  /** Incoming calls of this mode, registered in the RPC table while the strategy is in use. */
+  readonly handlers: readonly RpcHandler[];
+  /**
+   * A read met on its way to the key's owner: answered here when the mode lets any copy
+   * answer and this node holds a live one, else undefined (route on).
+   */
+  readOnPath(key: string, hops: number): Promise<OpAnswer | undefined>;
+  /** Coordinates a write at the key's owner (which holds its membership lock shared); resolves once acknowledged. */
+  write(request: WriteRequest): Promise<OpAnswer>;
+  /** Answers a read that reached the key's owner; throws KeyNotFound. */
+  read(key: string, hops: number): Promise<OpAnswer>;
   /** Resolves when nothing accepted is still waiting to be passed on. */
   flush(): Promise<void>;
   close(): void;

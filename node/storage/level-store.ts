@@ -1,6 +1,8 @@
 /**
- * A Store on disk, in LevelDB (classic-level). Pairs live in one sublevel, the node's
- * identity in another, so a data dir can only be reopened by the node it belongs to.
+ * A Store on disk, in LevelDB (classic-level). Pairs live in one sublevel under
+ * `<ring id hex><key>`, so that LevelDB's key order is ring order and a ring interval is one
+ * iterator; the node's identity lives in another, so a data dir can only be reopened by
+ * the node it belongs to.
  *
  * Durability: writes go to LevelDB's log before they are acknowledged, so they survive
  * a crash of the process. With `sync` they are also fsynced and survive a crash of the
@@ -9,11 +11,17 @@
 import { mkdir } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import { ChordError } from '../../common/errors.js';
+import { hashId, ID_BITS, idToHex } from '../../common/ring.js';
 import type { Item, KeyedItem } from '../../common/wire.js';
 import { KeyedMutex } from '../keyed-mutex.js';
 import type { Store } from './store.js';
 
 type Sub = ReturnType<ClassicLevel<string, string>['sublevel']> & { get(key: string): Promise<unknown> };
+
+/** Width of the ring-id prefix of every stored key. */
+const ID_HEX = Math.ceil(ID_BITS / 4);
+const MAX_ID = (1n << BigInt(ID_BITS)) - 1n;
+const storedKey = (key: string) => idToHex(hashId(key)) + key;
 
 export class LevelStore implements Store {
   private readonly updates = new KeyedMutex();
@@ -23,7 +31,6 @@ export class LevelStore implements Store {
   private constructor(
     private readonly db: ClassicLevel<string, string>,
     private readonly items: Sub,
-    private readonly meta: Sub,
     sync: boolean,
   ) {
     this.writeOptions = { sync };
@@ -34,7 +41,7 @@ export class LevelStore implements Store {
     try {
       await mkdir(dir, { recursive: true });
     } catch (err) {
-      throw new ChordError('DATA_DIR_UNUSABLE', `cannot create the data dir ${dir}: ${(err as Error).message}`, 500, { cause: err });
+      throw new ChordError('DATA_DIR_UNUSABLE', `cannot create the data dir ${dir}: ${(err as Error).message}`, { cause: err });
     }
     const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'json' });
     try {
@@ -42,55 +49,79 @@ export class LevelStore implements Store {
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       if (cause?.code === 'LEVEL_LOCKED') {
-        throw new ChordError('DATA_DIR_LOCKED', `the data dir ${dir} is in use by another chordkv process`, 500, { cause: err });
+        throw new ChordError('DATA_DIR_LOCKED', `the data dir ${dir} is in use by another chordkv process`, { cause: err });
       }
-      throw new ChordError('DATA_DIR_UNUSABLE', `cannot open the data dir ${dir}: ${cause?.message ?? (err as Error).message}`, 500, { cause: err });
+      throw new ChordError('DATA_DIR_UNUSABLE', `cannot open the data dir ${dir}: ${cause?.message ?? (err as Error).message}`, { cause: err });
     }
     const meta = db.sublevel<string, unknown>('meta', { valueEncoding: 'json' });
     const owner = (await meta.get('address')) as string | undefined;
     if (owner !== undefined && owner !== address) {
       await db.close();
       throw new ChordError('DATA_DIR_MISMATCH',
-        `the data dir ${dir} belongs to the node ${owner}, not ${address}; start ${owner} with it, or give this node another --data-dir`, 500);
+        `the data dir ${dir} belongs to the node ${owner}, not ${address}; start ${owner} with it, or give this node another --data-dir`);
     }
     if (owner === undefined) await meta.put('address', address, { sync: true } as object);
-    const items = db.sublevel<string, unknown>('items', { valueEncoding: 'json' }) as unknown as Sub;
-    return new LevelStore(db, items, meta as unknown as Sub, options.sync);
+    const items = db.sublevel<string, unknown>('ring', { valueEncoding: 'json' }) as unknown as Sub;
+    await migrateByKey(db, items);
+    return new LevelStore(db, items, options.sync);
   }
 
   async get(key: string): Promise<Item | undefined> {
-    return (await this.items.get(key)) as Item | undefined;
+    return (await this.items.get(storedKey(key))) as Item | undefined;
   }
 
   update(key: string, change: (current: Item | undefined) => Item | undefined): Promise<boolean> {
+    const stored = storedKey(key);
     return this.updates.run(key, async () => {
-      const next = change(await this.get(key));
+      const next = change((await this.items.get(stored)) as Item | undefined);
       if (!next) return false;
-      await this.items.put(key, { value: next.value, version: next.version } as never, this.writeOptions);
+      await this.items.put(stored, { value: next.value, version: next.version } as never, this.writeOptions);
       return true;
     });
   }
 
   remove(key: string): Promise<void> {
-    return this.updates.run(key, () => this.items.del(key, this.writeOptions));
+    return this.updates.run(key, () => this.items.del(storedKey(key), this.writeOptions));
   }
 
-  async entries(): Promise<KeyedItem[]> {
+  async scan(fromId: bigint, toId: bigint): Promise<KeyedItem[]> {
+    if (fromId < toId) return this.read(fromId, toId);
+    // The interval wraps past zero (or is the whole ring): the top of the key space, then the bottom.
+    return [...await this.read(fromId, MAX_ID), ...await this.read(-1n, toId)];
+  }
+
+  entries(): Promise<KeyedItem[]> {
+    return this.read(-1n, MAX_ID);
+  }
+
+  /** Pairs with ids in (fromId, toId], fromId < toId, in one pass of an iterator. */
+  private async read(fromId: bigint, toId: bigint): Promise<KeyedItem[]> {
+    const range: { gte?: string; lt?: string } = {};
+    if (fromId >= 0n) range.gte = idToHex(fromId + 1n);
+    if (toId < MAX_ID) range.lt = idToHex(toId + 1n);
     const result: KeyedItem[] = [];
-    for await (const [key, item] of this.items.iterator()) result.push({ key: key as string, ...(item as Item) });
+    for await (const [key, item] of this.items.iterator(range)) result.push({ key: (key as string).slice(ID_HEX), ...(item as Item) });
     return result;
-  }
-
-  async readPeers(): Promise<string[]> {
-    const peers = await this.meta.get('peers');
-    return Array.isArray(peers) ? peers.filter((p): p is string => typeof p === 'string') : [];
-  }
-
-  async writePeers(addresses: string[]): Promise<void> {
-    await this.meta.put('peers', addresses as never, this.writeOptions);
   }
 
   close(): Promise<void> {
     return this.db.close();
   }
+}
+
+/**
+ * Data dirs written before pairs were laid out by ring id keep them in the `items`
+ * sublevel under the bare key: move them over once, in one atomic batch.
+ */
+async function migrateByKey(db: ClassicLevel<string, string>, items: Sub): Promise<void> {
+  const old = db.sublevel<string, unknown>('items', { valueEncoding: 'json' });
+  const batch = db.batch();
+  let moved = 0;
+  for await (const [key, item] of old.iterator()) {
+    batch.put(storedKey(key), item as never, { sublevel: items as never });
+    batch.del(key, { sublevel: old as never });
+    moved++;
+  }
+  if (moved > 0) await batch.write({ sync: true } as object);
+  else await batch.close();
 }

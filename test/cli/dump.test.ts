@@ -7,11 +7,14 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKvClient } from '../../common/client.js';
 import { hashId, successorOf } from '../../common/ring.js';
 import { dump, type DumpFlags } from '../../cli/actions/dump.js';
 import type { Printer } from '../../cli/output.js';
+import { createTransport } from '../../common/transport.js';
+import { items } from '../../node/rpc/replication.js';
+import { RpcClient } from '../../node/rpc/spec.js';
 import { LevelStore } from '../../node/storage/level-store.js';
+import { FilePeerBook } from '../../node/storage/peer-book.js';
 import { TestCluster } from '../helpers/cluster.js';
 import { closedPort, ensureBuilt, runChordkv } from '../helpers/processes.js';
 
@@ -69,9 +72,9 @@ test.serial('dump --node lists every pair the node holds with its version and ro
   }
   t.regex(rowOf(printer, doomed) ?? '', /\(deleted: tombstone\)\s+\d+\s+(primary|replica)$/);
   // Versions are the node's own; every row must show the one it stores.
-  const { kv, close } = createKvClient({ timeoutMs: 10_000, secret: SECRET });
-  t.teardown(close);
-  for (const item of (await kv.dump(node)).items) {
+  const transport = createTransport({ timeoutMs: 10_000, secret: SECRET });
+  t.teardown(() => transport.close());
+  for (const item of (await new RpcClient(transport).call(items, node, undefined)).items) {
     t.regex(rowOf(printer, item.key) ?? '', new RegExp(`\\s${item.version}\\s+${item.role}$`), item.key);
   }
   if (held.some((i) => i.key === 'long')) {
@@ -143,8 +146,8 @@ async function seededDir(t: ExecutionContext, peers: string[]): Promise<{ dir: s
   await store.update(primary, () => ({ value: 'mine', version: 3 }));
   await store.update(replica, () => ({ value: 'a copy', version: 1 }));
   await store.update('deleted one', () => ({ value: null, version: 6 }));
-  await store.writePeers(peers);
   await store.close();
+  await new FilePeerBook(dir).write(peers);
   return { dir, primary, replica };
 }
 

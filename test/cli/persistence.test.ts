@@ -10,6 +10,7 @@ import { createKvClient, type KvClient } from '../../common/client.js';
 import { ChordError } from '../../common/errors.js';
 import { testConfig, type NodeConfig } from '../../node/config.js';
 import { LevelStore } from '../../node/storage/level-store.js';
+import { FilePeerBook } from '../../node/storage/peer-book.js';
 import { startNode, type RunningNode } from '../../node/start.js';
 import { waitFor } from '../helpers/cluster.js';
 import { DiskRing, freePorts, scratchDir, type Member } from '../helpers/disk-ring.js';
@@ -154,8 +155,8 @@ test.serial('a restarted bootstrap node keeps its -k when a peer it remembers is
   t.teardown(async () => { await Promise.all(started.map((p) => p.kill('SIGKILL'))); await remove(); });
   const [bootPort, nodePort] = await freePorts(2);
   const seeded = await LevelStore.open(join(dir, 'boot'), `127.0.0.1:${bootPort}`, { sync: false });
-  await seeded.writePeers([`127.0.0.1:${nodePort}`]);
   await seeded.close();
+  await new FilePeerBook(join(dir, 'boot')).write([`127.0.0.1:${nodePort}`]);
   const waiting = new ChordkvProcess(['node', '--port', String(nodePort), '--bootstrap', `127.0.0.1:${bootPort}`, '--data-dir', join(dir, 'node')]);
   started.push(waiting);
   t.true(await waitFor(() => acceptsConnections(nodePort), 10_000, 50), 'the joining node never listened');

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { inHalfOpen, successorOf } from '../../common/ring.js';
-import type { Peer } from '../../common/wire.js';
+import type { Member as Peer } from '../../common/wire.js';
 import { RoutingTable } from '../../node/routing.js';
 
 const peer = (id: number): Peer => ({ id: BigInt(id), address: `10.0.0.${id}:5000` });
@@ -13,9 +13,9 @@ const names = (peers: readonly Peer[]) => peers.map((p) => Number(p.id));
 /** Node 8 with the paper's finger table (14, 14, 14, 21, 32, 42) and successors 14, 21, 32. */
 function node8(): RoutingTable {
   const table = new RoutingTable(peer(8), 3);
-  table.predecessor = peer(1);
+  table.setPredecessor(peer(1));
   table.setSuccessors(peer(14), [peer(21), peer(32)]);
-  table.fingers = [14, 14, 14, 21, 32, 42].map(peer);
+  [14, 14, 14, 21, 32, 42].map(peer).forEach((finger, i) => table.setFinger(i, finger));
   return table;
 }
 
@@ -26,7 +26,7 @@ test('a node with no predecessor owns every id', (t) => {
 
 test('a node whose predecessor is itself owns every id', (t) => {
   const table = new RoutingTable(peer(8), 3);
-  table.predecessor = { ...peer(8) };
+  table.setPredecessor({ ...peer(8) });
   t.true(table.owns(40n));
 });
 
@@ -38,7 +38,7 @@ test('owns covers exactly (predecessor, self]', (t) => {
 
 test('owns wraps past zero for the node just after it', (t) => {
   const table = new RoutingTable(peer(1), 3);
-  table.predecessor = peer(56);
+  table.setPredecessor(peer(56));
   const table2: [id: number, owned: boolean][] = [[57, true], [63, true], [0, true], [1, true], [56, false], [2, false], [30, false]];
   for (const [id, owned] of table2) t.is(table.owns(BigInt(id)), owned, `id ${id}`);
 });
@@ -75,7 +75,7 @@ test('nextHop falls back to the node itself when it knows no successor', (t) => 
 test('closestPrecedingNode considers successors as well as fingers', (t) => {
   const table = new RoutingTable(peer(8), 4);
   table.setSuccessors(peer(14), [peer(21), peer(32), peer(38)]);
-  table.fingers = [14, 14, 14, 21, undefined, undefined].map((id) => (id === undefined ? undefined : peer(id)));
+  [14, 14, 14, 21, undefined, undefined].map((id) => (id === undefined ? undefined : peer(id))).forEach((finger, i) => table.setFinger(i, finger));
   t.is(Number(table.closestPrecedingNode(40n).id), 38);
   t.is(Number(table.closestPrecedingNode(38n).id), 32, 'the id itself does not precede itself');
 });

@@ -8,7 +8,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChordError } from '../../common/errors.js';
+import { distance, hashId, inHalfOpen } from '../../common/ring.js';
 import type { Item } from '../../common/wire.js';
+import { ClassicLevel } from 'classic-level';
 import { LevelStore } from '../../node/storage/level-store.js';
 import { MemoryStore } from '../../node/storage/memory-store.js';
 import type { Store } from '../../node/storage/store.js';
@@ -134,18 +136,39 @@ function complianceSuite(name: string, create: Factory): void {
     }
   });
 
-  test(`${name}: readPeers is empty at first and returns what writePeers stored, last write winning`, async (t) => {
+  // Ring intervals by table, against the ids of 200 keys computed here; each row is (from, to].
+  const scanKeys = Array.from({ length: 200 }, (_, i) => `scan ${i}`);
+  const ids = scanKeys.map(hashId).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const scans: [title: string, from: bigint, to: bigint][] = [
+    ['an interval inside the ring', ids[20], ids[120]],
+    ['an interval that starts just before a key', ids[20] - 1n, ids[120]],
+    ['an interval that wraps past zero', ids[150], ids[30]],
+    ['an interval ending at the top of the ring', ids[150], (1n << 160n) - 1n],
+    ['an interval starting at zero', 0n, ids[10]],
+    ['the whole ring (from = to)', ids[77], ids[77]],
+    ['an empty stretch between two neighbouring keys', ids[5], ids[6] - 1n],
+  ];
+  for (const [title, from, to] of scans) {
+    test(`${name}: scan returns exactly the pairs of ${title}, clockwise from its start`, async (t) => {
+      const store = await create(t);
+      for (const [i, key] of scanKeys.entries()) await put(store, key, { value: i % 7 === 0 ? null : `v${i}`, version: i + 1 });
+      const want = scanKeys.filter((key) => inHalfOpen(hashId(key), from, to))
+        // Clockwise from just after `from`: a key at `from` itself comes last.
+        .sort((a, b) => { const da = distance(from + 1n, hashId(a)); const db = distance(from + 1n, hashId(b)); return da < db ? -1 : da > db ? 1 : 0; });
+      const got = await store.scan(from, to);
+      t.deepEqual(got.map((item) => item.key), want);
+      for (const item of got) t.deepEqual({ value: item.value, version: item.version }, await store.get(item.key));
+    });
+  }
+
+  test(`${name}: scan follows keys that come and go`, async (t) => {
     const store = await create(t);
-    t.deepEqual(await store.readPeers(), []);
-    await store.writePeers(['127.0.0.1:7002', '127.0.0.1:7003']);
-    t.deepEqual(await store.readPeers(), ['127.0.0.1:7002', '127.0.0.1:7003']);
-    const later = ['127.0.0.1:7004'];
-    await store.writePeers(later);
-    later.push('mutated after the call');
-    t.deepEqual(await store.readPeers(), ['127.0.0.1:7004']);
-    await store.writePeers([]);
-    t.deepEqual(await store.readPeers(), []);
-    t.deepEqual(await store.entries(), [], 'peers must not show up as pairs');
+    await put(store, 'a', { value: '1', version: 1 });
+    t.deepEqual((await store.scan(0n, 0n)).map((i) => i.key), ['a']);
+    await put(store, 'b', { value: '2', version: 1 });
+    await put(store, 'a', { value: '3', version: 2 });
+    await store.remove('b');
+    t.deepEqual(await store.scan(0n, 0n), [{ key: 'a', value: '3', version: 2 }]);
   });
 }
 
@@ -156,14 +179,13 @@ complianceSuite('LevelStore', async (t) => openLevel(t, await tempDir(t)));
 
 const codeOf = (err: unknown) => (err as ChordError).code;
 
-test('LevelStore: pairs, tombstones and peers survive close and reopen', async (t) => {
+test('LevelStore: pairs and tombstones survive close and reopen', async (t) => {
   const dir = await tempDir(t);
   const first = await LevelStore.open(dir, ADDRESS, { sync: true });
   await put(first, 'kept', { value: 'value', version: 5 });
   await put(first, 'deleted', { value: null, version: 9 });
   await put(first, 'removed', { value: 'x', version: 1 });
   await first.remove('removed');
-  await first.writePeers(['127.0.0.1:7002']);
   await first.close();
 
   const second = await openLevel(t, dir);
@@ -171,7 +193,23 @@ test('LevelStore: pairs, tombstones and peers survive close and reopen', async (
     { key: 'deleted', value: null, version: 9 },
     { key: 'kept', value: 'value', version: 5 },
   ]);
-  t.deepEqual(await second.readPeers(), ['127.0.0.1:7002']);
+});
+
+test('LevelStore: a data dir from before pairs were laid out by ring id is moved over on open', async (t) => {
+  const dir = await tempDir(t);
+  const old = new ClassicLevel<string, unknown>(dir, { valueEncoding: 'json' });
+  await old.sublevel<string, unknown>('meta', { valueEncoding: 'json' }).put('address', ADDRESS);
+  const items = old.sublevel<string, unknown>('items', { valueEncoding: 'json' });
+  await items.put('kept', { value: 'value', version: 5 });
+  await items.put('deleted', { value: null, version: 9 });
+  await old.close();
+
+  const store = await openLevel(t, dir);
+  t.deepEqual(await store.get('kept'), { value: 'value', version: 5 });
+  t.deepEqual(byKey(await store.scan(0n, 0n)), [
+    { key: 'deleted', value: null, version: 9 },
+    { key: 'kept', value: 'value', version: 5 },
+  ]);
 });
 
 test('LevelStore: reopening with another address fails with DATA_DIR_MISMATCH and leaves the dir usable', async (t) => {

@@ -1,0 +1,224 @@
+/**
+ * Membership: creating the ring, joining it, admitting a joiner, departing from it. A
+ * join or depart takes the membership lock on every node whose range or chain it changes
+ * — the k-1 predecessors of the change and the node at it — in ascending id order, so two
+ * changes never deadlock; operations those nodes head wait meanwhile, which keeps
+ * linearizable reads exact.
+ */
+import { randomUUID } from 'node:crypto';
+import { Conflict, NotReady, retryOf } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+import { inOpen } from '../../common/ring.js';
+import {
+  fromMemberJson, replicaCount, sameMember, toMemberJson, type Member, type MemberJson, type RingSettings,
+} from '../../common/wire.js';
+import type { Lifecycle, NodeState } from '../lifecycle.js';
+import type { MembershipLock } from '../membership-lock.js';
+import { sendItems } from '../replication/transfer.js';
+import { kick } from '../rpc/maintenance.js';
+import { join as joinCall, lock as lockCall, pointers, refresh as refreshCall, unlock, type PointersRequest } from '../rpc/membership.js';
+import { reconcile as reconcileCall } from '../rpc/replication.js';
+import { findSuccessor } from '../rpc/routing.js';
+import type { RpcClient } from '../rpc/spec.js';
+import type { RoutingTable } from '../routing.js';
+import type { Store } from '../storage/store.js';
+import type { Neighbours } from './neighbours.js';
+
+export interface MembershipComponents {
+  readonly routing: RoutingTable;
+  readonly lifecycle: Lifecycle;
+  readonly rpc: RpcClient;
+  readonly lock: MembershipLock;
+  readonly store: Store;
+  readonly neighbours: Neighbours;
+  readonly log: Logger;
+  settings(): RingSettings;
+  /** Reconciles this node's own replicas (see ReplicaSync). */
+  reconcile(): Promise<unknown>;
+}
+
+export interface MembershipInit {
+  readonly lockLeaseMs: number;
+  readonly successorListSize: number;
+}
+
+export interface MembershipCallbacks {
+  /** The ring this node joins has these settings. */
+  adoptSettings(settings: RingSettings): void;
+  /** Waits until every accepted write has been passed on (before a depart hands data off). */
+  flushReplication(): Promise<void>;
+  /** A stale pointer was found: maintenance should run soon. */
+  kickMaintenance(): void;
+}
+
+export class Membership {
+  constructor(
+    private readonly components: MembershipComponents,
+    private readonly init: MembershipInit,
+    private readonly callbacks: MembershipCallbacks,
+  ) {}
+
+  /** Starts a new ring with this node as its only member. */
+  create(): void {
+    this.components.routing.becomeAlone();
+    this.components.lifecycle.enter('ready');
+  }
+
+  /** Joins the ring through `contact` (any live member); resolves once this node serves its keys. */
+  async join(contact: string, knownPeers: string[] = []): Promise<void> {
+    const { routing, rpc, lifecycle, neighbours } = this.components;
+    // A contact that is itself still joining has no ring settings to give yet.
+    const remote = await neighbours.liveState(contact);
+    this.callbacks.adoptSettings(remote.settings);
+    const deadline = Date.now() + Math.max(30_000, this.init.lockLeaseMs * 2);
+    for (let attempt = 0; ; attempt++) {
+      const { node: successor } = await rpc.call(findSuccessor, contact, { id: toMemberJson(routing.self).id, hops: 0 });
+      try {
+        if (routing.isSelf(fromMemberJson(successor))) {
+          // The ring still lists this node from before a restart. It answers member: false;
+          // its old neighbours find that out at their next maintenance round, which we ask
+          // them to run now.
+          await Promise.allSettled([contact, ...knownPeers].map((address) => rpc.call(kick, address, {})));
+          throw new NotReady(`the ring still lists ${routing.self.address} from before a restart`, 'RING_CHANGING');
+        }
+        await rpc.call(joinCall, successor.address, { node: toMemberJson(routing.self) });
+        lifecycle.enter('ready');
+        return;
+      } catch (err) {
+        if (retryOf(err) !== 'ring' || Date.now() > deadline) throw err;
+        await sleep(Math.min(100 * 2 ** attempt, 2000) * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  /** Run by the joiner's successor: hands the joiner its pairs and splices it in. */
+  async admit(joinerJson: MemberJson): Promise<{ joined: true }> {
+    const { routing, lifecycle, rpc, store, neighbours, log } = this.components;
+    const joiner = fromMemberJson(joinerJson);
+    if (lifecycle.state !== 'ready') throw new NotReady(`node ${routing.self.address} is ${lifecycle.state}`, 'RING_CHANGING');
+    if (routing.isSelf(joiner)) throw new Conflict('ALREADY_MEMBER', `${joiner.address} is this node`);
+    if (sameMember(routing.predecessor, joiner) || routing.successors.some((p) => sameMember(p, joiner))) {
+      const remote = await neighbours.liveState(joiner.address).catch(() => undefined);
+      if (remote) throw new Conflict('ALREADY_MEMBER', `${joiner.address} is already a member of this ring`);
+      // It restarted and lost its place: forget the old one and admit it afresh (if our
+      // predecessor was that old place, the check below asks it to retry after healing).
+      routing.evict(joiner.address);
+      this.callbacks.kickMaintenance();
+    }
+    const predecessor = routing.predecessor;
+    if (predecessor && !routing.predecessorAlive) {
+      throw new NotReady(`${routing.self.address} is taking over a failed predecessor's keys; retry`, 'RING_CHANGING');
+    }
+    if (predecessor && !inOpen(joiner.id, predecessor.id, routing.self.id)) {
+      throw new Conflict('WRONG_SUCCESSOR', `${routing.self.address} is not the successor of ${joiner.address}; look it up again`);
+    }
+    const k = replicaCount(this.components.settings());
+    const before = await neighbours.walkBack(Math.max(k, this.init.successorListSize));
+    // The joiner is locked too: its chain is set during the reconcile below, which switches chains only under a lock.
+    await this.withLocks([routing.self, joiner, ...before.slice(0, k - 1)], async () => {
+      if (routing.predecessor?.id !== predecessor?.id) {
+        throw new NotReady('the ring changed during the join; retry', 'RING_CHANGING');
+      }
+      // The joiner holds the ranges of its k-1 predecessors and its own, (before[k-1], joiner];
+      // in a ring of at most k nodes (or one whose size is unknown this close) it holds everything.
+      const ringSize = routing.knownRingSize();
+      const everything = ringSize !== undefined && ringSize + 1 <= k;
+      const from = everything ? joiner.id : (before[k - 1]?.id ?? routing.self.id);
+      await sendItems(rpc, joiner.address, await store.scan(from, joiner.id));
+
+      const successors = [routing.self, ...routing.successors];
+      await rpc.call(pointers, joiner.address, {
+        predecessor: toMemberJson(predecessor ?? routing.self),
+        successors: successors.map(toMemberJson),
+      });
+      routing.setPredecessor(joiner);
+      if (!predecessor) routing.setSuccessors(joiner);
+      await this.refreshBehind(before, []);
+      // In a ring no larger than the list, this node's own list wraps round to the joiner too.
+      if (before.length < this.init.successorListSize && predecessor) await neighbours.refresh([]);
+      await this.reconcileAround([...before.slice(0, k - 1), joiner, routing.self, ...routing.successors.slice(0, k)]);
+    });
+    log.info(`admitted ${joiner.address} as predecessor`);
+    return { joined: true };
+  }
+
+  /** Leaves the ring gracefully: hands every pair on, splices this node out, repairs replicas. */
+  async depart(): Promise<{ departed: string }> {
+    const { routing, lifecycle, rpc, store, neighbours, log } = this.components;
+    if (lifecycle.state !== 'ready') throw new NotReady(`node ${routing.self.address} is ${lifecycle.state}`);
+    const successor = routing.successors[0];
+    if (!successor) throw new Conflict('LAST_NODE', 'the last node of a ring cannot depart; stop its process instead');
+    lifecycle.enter('departing');
+    try {
+      const k = replicaCount(this.components.settings());
+      const before = await neighbours.walkBack(Math.max(k, this.init.successorListSize));
+      const after = routing.successors.slice(0, k);
+      await this.withLocks([routing.self, successor, ...before.slice(0, k - 1)], async () => {
+        await this.callbacks.flushReplication();
+        // Everything it holds goes, stray copies included: the successor hands on what is not its own.
+        await sendItems(rpc, successor.address, await store.entries());
+        const predecessor = before[0];
+        const alone = !predecessor || sameMember(predecessor, successor);
+        await rpc.call(pointers, successor.address, { predecessor: alone ? null : toMemberJson(predecessor) });
+        await this.refreshBehind(before, [routing.self.address]);
+        lifecycle.enter('departed');
+        await this.reconcileAround([...before.slice(0, k - 1), ...after]);
+      });
+    } catch (err) {
+      if ((lifecycle.state as NodeState) === 'departing') lifecycle.enter('ready');
+      throw err;
+    }
+    log.info('departed');
+    return { departed: routing.self.address };
+  }
+
+  /** Pointers set by the node that splices this one in or out. */
+  setPointers(request: PointersRequest): void {
+    const { routing, lifecycle } = this.components;
+    lifecycle.markSpliced();
+    if (request.predecessor !== undefined) routing.setPredecessor(request.predecessor ? fromMemberJson(request.predecessor) : null);
+    if (request.successors) {
+      const [first, ...rest] = request.successors.map(fromMemberJson);
+      routing.setSuccessors(first, rest);
+    }
+  }
+
+  private async withLocks(members: Member[], section: () => Promise<void>): Promise<void> {
+    const { routing, lock, rpc } = this.components;
+    const token = randomUUID();
+    const { lockLeaseMs } = this.init;
+    const unique = uniqueById(members).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const held: Member[] = [];
+    try {
+      for (const member of unique) {
+        if (routing.isSelf(member)) await lock.acquireExclusive(token, lockLeaseMs);
+        else await rpc.call(lockCall, member.address, { token, leaseMs: lockLeaseMs });
+        held.push(member);
+      }
+      await section();
+    } finally {
+      await Promise.allSettled(held.map((member) => routing.isSelf(member)
+        ? lock.releaseExclusive(token)
+        : rpc.call(unlock, member.address, { token })));
+    }
+  }
+
+  /** Rebuilds the successor lists of the nodes whose lists can reach the change, nearest first (each copies the one after it). */
+  private async refreshBehind(before: Member[], exclude: string[]): Promise<void> {
+    const { routing, rpc, neighbours } = this.components;
+    for (const member of before.slice(0, this.init.successorListSize)) {
+      if (routing.isSelf(member)) await neighbours.refresh(exclude);
+      else await rpc.call(refreshCall, member.address, { exclude });
+    }
+  }
+
+  private async reconcileAround(members: Member[]): Promise<void> {
+    const { routing, rpc } = this.components;
+    await Promise.all(uniqueById(members).map((member) => routing.isSelf(member)
+      ? this.components.reconcile()
+      : rpc.call(reconcileCall, member.address, {})));
+  }
+}
+
+const uniqueById = (members: Member[]) => [...new Map(members.map((m) => [m.id, m])).values()];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,97 @@
+/**
+ * Asking the ring around a node: a member's state, the predecessors behind this node,
+ * the ring in order, and Chord's successor-list refresh (stabilize's first half).
+ */
+import { isGone, NotAMember, type ChordError } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+import { inOpen } from '../../common/ring.js';
+import { fromMemberJson, sameMember, toMemberJson, type Member, type MemberJson } from '../../common/wire.js';
+import { state, type StateAnswer } from '../rpc/maintenance.js';
+import type { RpcClient } from '../rpc/spec.js';
+import type { RoutingTable } from '../routing.js';
+
+export interface NeighbourComponents {
+  readonly routing: RoutingTable;
+  readonly rpc: RpcClient;
+  readonly log: Logger;
+}
+
+export class Neighbours {
+  constructor(private readonly components: NeighbourComponents) {}
+
+  /** A peer's state, refusing one that is not a member (a restarted node still waiting to join counts as gone). */
+  async liveState(address: string): Promise<StateAnswer> {
+    const remote = await this.components.rpc.call(state, address, undefined);
+    if (!remote.member) throw new NotAMember(address);
+    return remote;
+  }
+
+  /** Up to `count` predecessors, nearest first, stopping where the walk comes back to this node. */
+  async walkBack(count: number): Promise<Member[]> {
+    const { routing } = this.components;
+    const found: Member[] = [];
+    let current = routing.predecessor;
+    while (current && !routing.isSelf(current) && found.length < count) {
+      if (found.some((p) => sameMember(p, current))) break;
+      found.push(current);
+      const remote = await this.liveState(current.address);
+      current = remote.predecessor ? fromMemberJson(remote.predecessor) : null;
+    }
+    return found;
+  }
+
+  /** The ring in order, starting at this node, walking successor lists. */
+  async overlay(): Promise<Member[]> {
+    const { routing } = this.components;
+    const ring: Member[] = [routing.self];
+    const seen = new Set([routing.self.id]);
+    let frontier = routing.successors;
+    while (frontier.length > 0) {
+      let last: Member | undefined;
+      for (const member of frontier) {
+        if (seen.has(member.id)) return ring;
+        seen.add(member.id);
+        ring.push(member);
+        last = member;
+      }
+      if (!last) break;
+      frontier = (await this.liveState(last.address)).successors.map(fromMemberJson);
+    }
+    return ring;
+  }
+
+  /**
+   * Rebuilds the successor list from the first live successor not in `exclude`. As in
+   * Chord's stabilize, a node that joined between us and that successor becomes our
+   * successor. Unreachable successors are evicted. With none left, the node is alone
+   * only when `mayBeAlone` (a depart said so); maintenance never concludes that by itself.
+   */
+  async refresh(exclude: string[], mayBeAlone = true): Promise<MemberJson[]> {
+    const { routing, log } = this.components;
+    for (const candidate of routing.successors.filter((p) => !exclude.includes(p.address))) {
+      let remote;
+      try {
+        remote = await this.liveState(candidate.address);
+      } catch (err) {
+        log.warn(`successor ${candidate.address} did not answer (${(err as ChordError).code ?? err}); skipping it`);
+        if (isGone(err, candidate.address)) routing.evict(candidate.address);
+        continue;
+      }
+      let successor = candidate;
+      const between = remote.predecessor ? fromMemberJson(remote.predecessor) : null;
+      if (between && !exclude.includes(between.address) && inOpen(between.id, routing.self.id, candidate.id)) {
+        try {
+          remote = await this.liveState(between.address);
+          successor = between;
+        } catch {
+          // the node in between is not answering (yet): keep the successor we reached
+        }
+      }
+      const rest = remote.successors.map(fromMemberJson).filter((p) => !exclude.includes(p.address));
+      routing.setSuccessors(successor, rest);
+      return routing.successors.map(toMemberJson);
+    }
+    if (mayBeAlone) routing.becomeAlone();
+    return routing.successors.map(toMemberJson);
+  }
+}

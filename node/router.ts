@@ -1,0 +1,113 @@
+/**
+ * Routing over the network: user operations travel to the key's owner, where the
+ * replication strategy coordinates them, and Chord's find_successor runs recursively.
+ * A next hop that is gone is evicted and the request routed again without it.
+ */
+import { ChordError, isGone, NotReady } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+import { hashId, hexToId } from '../common/ring.js';
+import { toMemberJson, type Member, type OpAnswer } from '../common/wire.js';
+import type { Lifecycle, NodeState } from './lifecycle.js';
+import type { MembershipLock } from './membership-lock.js';
+import type { ReplicationStrategy } from './replication/index.js';
+import { findSuccessor, op, type FindSuccessorAnswer, type OpRequest } from './rpc/routing.js';
+import type { RpcClient } from './rpc/spec.js';
+import type { RoutingTable } from './routing.js';
+
+/** Guards against forwarding loops while pointers are inconsistent. */
+const MAX_HOPS = 32;
+
+export interface RouterComponents {
+  readonly routing: RoutingTable;
+  readonly lifecycle: Lifecycle;
+  readonly rpc: RpcClient;
+  readonly lock: MembershipLock;
+  readonly log: Logger;
+  /** The strategy of the ring's consistency mode (it changes once, when a joiner adopts the ring's settings). */
+  replication(): ReplicationStrategy;
+}
+
+export interface RouterCallbacks {
+  /** A peer was found gone and evicted: maintenance should repair the pointers soon. */
+  onPeerGone(): void;
+}
+
+export class Router {
+  constructor(private readonly components: RouterComponents, private readonly callbacks: RouterCallbacks) {}
+
+  /** Routes one operation: answers it when this node owns the key (or its mode lets a copy answer), else forwards it. */
+  async route(request: OpRequest): Promise<OpAnswer> {
+    const { routing, lifecycle, lock } = this.components;
+    lifecycle.assertMember();
+    if (request.hops > MAX_HOPS) throw new ChordError('ROUTING_LOOP', `request for ${JSON.stringify(request.key)} went around the ring`);
+    const id = hashId(request.key);
+    if (lifecycle.state === 'departed') return this.forward(routing.successors[0], request, id);
+    if (request.op === 'get') {
+      const answer = await this.components.replication().readOnPath(request.key, request.hops);
+      if (answer) return answer;
+    }
+    if (!routing.owns(id)) {
+      // The sender saw us as the owner, but our predecessor died and nobody has taken its
+      // place yet: sending the request back would bounce it between us until it expires.
+      if (request.final && !routing.predecessorAlive) {
+        throw new NotReady(`node ${routing.self.address} is taking over a failed node's keys; retry`, 'RING_CHANGING');
+      }
+      return this.forward(routing.nextHop(id), request, id);
+    }
+    const release = await lock.acquireShared();
+    try {
+      // The ring may have changed while we waited for a membership change to finish.
+      if ((lifecycle.state as NodeState) === 'departed' || !routing.owns(id)) {
+        release();
+        return await this.route(request);
+      }
+      const replication = this.components.replication();
+      if (request.op === 'get') return await replication.read(request.key, request.hops);
+      return await replication.write(request);
+    } finally {
+      release();
+    }
+  }
+
+  /** The owner of `idHex`, found by routing (Chord's find_successor). */
+  async findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer> {
+    const { routing, lifecycle, rpc } = this.components;
+    lifecycle.assertMember();
+    const id = hexToId(idHex);
+    if (hops > MAX_HOPS) throw new ChordError('ROUTING_LOOP', 'lookup went around the ring');
+    if (routing.owns(id)) return { node: toMemberJson(routing.self), hops };
+    // As in the paper, the node before the owner names it; the owner is not asked.
+    const owner = routing.ownerInSuccessors(id);
+    if (owner) return { node: toMemberJson(owner), hops };
+    const next = routing.closestPrecedingNode(id);
+    if (routing.isSelf(next)) throw new NotReady(`node ${routing.self.address} has no route yet`, 'RING_CHANGING');
+    try {
+      return await rpc.call(findSuccessor, next.address, { id: idHex, hops: hops + 1 });
+    } catch (err) {
+      if (!this.evictIfGone(err, next)) throw err;
+      return this.findSuccessor(idHex, hops);
+    }
+  }
+
+  private async forward(next: Member | undefined, request: OpRequest, id: bigint): Promise<OpAnswer> {
+    const { routing, rpc, log } = this.components;
+    if (!next || routing.isSelf(next)) {
+      throw new NotReady(`node ${routing.self.address} has no route for ${JSON.stringify(request.key)} yet`, 'RING_CHANGING');
+    }
+    try {
+      const final = routing.ownerInSuccessors(id)?.id === next.id;
+      return await rpc.call(op, next.address, { ...request, hops: request.hops + 1, final });
+    } catch (err) {
+      if (!this.evictIfGone(err, next)) throw err;
+      log.warn(`${next.address} is unreachable; routing around it`);
+      return this.route(request);
+    }
+  }
+
+  /** Evicts `peer` when `err` says it is gone and it was known; returns whether it did. */
+  private evictIfGone(err: unknown, peer: Member): boolean {
+    if (!isGone(err, peer.address) || !this.components.routing.evict(peer.address)) return false;
+    this.callbacks.onPeerGone();
+    return true;
+  }
+}

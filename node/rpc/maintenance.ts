@@ -1,0 +1,34 @@
+/** Maintenance calls: a node's state as its neighbours poll it, Chord's notify, and a nudge to run a round now. */
+import type { MemberJson, RingSettings, StatusAnswer } from '../../common/wire.js';
+import { field, isMemberJson, noArguments } from './parse.js';
+import { defineRpc, handle, type RpcHandler } from './spec.js';
+
+/** A node's own view without key counts, with the ring settings a joiner adopts. */
+export type StateAnswer = StatusAnswer & { settings: RingSettings };
+
+export const state = defineRpc<void, StateAnswer>({ method: 'GET', path: '/rpc/state', parse: () => undefined });
+
+/** Chord's notify: the sender believes it is the receiver's predecessor. */
+export const notify = defineRpc<{ node: MemberJson }, { changed: boolean }>({
+  method: 'POST',
+  path: '/rpc/notify',
+  parse: (body) => ({ node: field(body, 'node', isMemberJson) }),
+});
+
+/** Asks the receiver to run a maintenance round now. */
+export const kick = defineRpc<Record<string, never>, { ok: true }>({ method: 'POST', path: '/rpc/kick', parse: noArguments });
+
+export interface MaintenanceService {
+  state(): Promise<StateAnswer>;
+  notify(candidate: MemberJson): Promise<boolean>;
+  kick(): void;
+}
+
+export const maintenanceHandlers = (service: MaintenanceService): RpcHandler[] => [
+  handle(state, () => service.state()),
+  handle(notify, async (request) => ({ changed: await service.notify(request.node) })),
+  handle(kick, () => {
+    service.kick();
+    return { ok: true as const };
+  }),
+];

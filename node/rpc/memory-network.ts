@@ -1,0 +1,84 @@
+/**
+ * An in-memory network for tests: nodes in one process call each other's RPC handler
+ * tables directly, with the same secret check, error mapping and deadlines as over HTTP.
+ * Links can be cut (`partition`) and restored (`heal`), and every call can be delayed.
+ * Messages are copied through JSON both ways, as they would be on a wire.
+ */
+import { asChordError, ChordError, PeerTimeout, PeerUnreachable } from '../../common/errors.js';
+import type { Method, Transport } from '../../common/transport.js';
+import { checkSecret, type RpcServer } from './server.js';
+
+interface Attached {
+  server: RpcServer;
+  secret?: string;
+}
+
+export class MemoryNetwork {
+  private readonly nodes = new Map<string, Attached>();
+  private readonly cut = new Set<string>();
+  private delayMs = 0;
+
+  /** Makes `server` reachable at `address`; `secret` is what it demands of callers. */
+  attach(address: string, server: RpcServer, secret?: string): void {
+    this.nodes.set(address, { server, secret });
+  }
+
+  /** Takes `address` off the network: calls to it fail as to a stopped process. */
+  detach(address: string): void {
+    this.nodes.delete(address);
+  }
+
+  /** Cuts the link between `a` and `b`, both ways. */
+  partition(a: string, b: string): void {
+    this.cut.add(link(a, b));
+  }
+
+  /** Restores every cut link. */
+  heal(): void {
+    this.cut.clear();
+  }
+
+  /** Delays every call by `ms` (0 restores immediate delivery). */
+  delay(ms: number): void {
+    this.delayMs = ms;
+  }
+
+  /** The transport a node at `from` calls through, presenting `secret`. */
+  transport(from: string, options: { timeoutMs: number; secret?: string }): Transport {
+    return {
+      call: <T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number) =>
+        withDeadline(this.deliver(from, address, method, path, body, options.secret), address, timeoutMs ?? options.timeoutMs) as Promise<T>,
+      close: () => undefined,
+    };
+  }
+
+  private async deliver(from: string, to: string, method: Method, path: string, body: unknown, secret?: string): Promise<unknown> {
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    const target = this.nodes.get(to);
+    if (!target || this.cut.has(link(from, to))) throw new PeerUnreachable(to);
+    let answer: unknown;
+    try {
+      checkSecret(target.secret, secret);
+      answer = await target.server.dispatch(method, path, copy(body));
+    } catch (err) {
+      // What the caller sees is what the wire would carry: a fresh error built from the body.
+      const error = asChordError(err);
+      throw ChordError.fromBody(error.code === 'INTERNAL' ? internal() : error.toJSON(), error.status);
+    }
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    if (this.cut.has(link(from, to))) throw new PeerUnreachable(to);
+    return copy(answer);
+  }
+}
+
+const link = (a: string, b: string) => (a < b ? `${a} ${b}` : `${b} ${a}`);
+const copy = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+const internal = () => ({ error: { code: 'INTERNAL', message: 'internal error; see the node log' } });
+
+function withDeadline<T>(call: Promise<T>, address: string, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PeerTimeout(address)), timeoutMs);
+  });
+  return Promise.race([call, expired]).finally(() => clearTimeout(timer));
+}

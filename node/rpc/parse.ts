@@ -1,0 +1,55 @@
+/**
+ * Checks of what arrives from the wire. A node-to-node body is checked as strictly as a
+ * user's: a malformed one must be refused with INVALID_REQUEST, never stored or acted on.
+ */
+import { InvalidRequest } from '../../common/errors.js';
+import { MAX_VALUE_BYTES, type KeyedItem, type MemberJson } from '../../common/wire.js';
+import { counterVersions } from '../versions/counter.js';
+
+/** The `value` of a PUT body (or of a routed put). */
+export function parseValue(body: unknown): string {
+  const value = (body as { value?: unknown } | undefined)?.value;
+  if (typeof value !== 'string') {
+    throw new InvalidRequest('INVALID_VALUE', 'the body must be a JSON object {"value": "<string>"}');
+  }
+  if (Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES) {
+    throw new InvalidRequest('VALUE_TOO_LARGE', `the value is larger than ${MAX_VALUE_BYTES} bytes of UTF-8`);
+  }
+  return value;
+}
+
+/** A required field of a node-to-node body. */
+export function field<T>(body: unknown, name: string, check: (v: unknown) => boolean): T {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  if (!check(value)) throw new InvalidRequest('INVALID_REQUEST', `field ${name} is missing or malformed`);
+  return value as T;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const isString = (v: unknown): boolean => typeof v === 'string';
+
+export const isHops = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
+
+/** A hex identifier as ids travel on the wire. */
+export const isHexId = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{1,40}$/i.test(v);
+
+export const isAddress = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
+
+export const isMemberJson = (v: unknown): v is MemberJson =>
+  typeof v === 'object' && v !== null && isHexId((v as { id?: unknown }).id) && isAddress((v as { address?: unknown }).address);
+
+export const isAddressList = (v: unknown): boolean => Array.isArray(v) && v.every(isAddress);
+
+/** Stored pairs: a non-empty string key, a string value or null (tombstone), a version the policy understands. */
+export const isItemList = (v: unknown): v is KeyedItem[] => Array.isArray(v) && v.every((item) => {
+  if (typeof item !== 'object' || item === null) return false;
+  const { key, value, version } = item as Record<string, unknown>;
+  return typeof key === 'string' && key.length > 0 && (typeof value === 'string' || value === null) && counterVersions.isVersion(version);
+});
+
+/** A lease a timer can hold: whole milliseconds, positive, within setTimeout's range. */
+export const isLeaseMs = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0 && (v as number) <= MAX_TIMER_MS;
+
+/** An empty body, as calls without arguments send. */
+export const noArguments = (): Record<string, never> => ({});

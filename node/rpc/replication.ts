@@ -1,0 +1,50 @@
+/**
+ * Replication calls. `apply`, `items` and `reconcile` serve every mode (hand-offs, repairs,
+ * dumps); `chain` and `read` are chain replication's own, registered by that strategy.
+ */
+import type { Item, KeyedItem, NodeItems } from '../../common/wire.js';
+import { field, isAddressList, isHops, isItemList, isString, noArguments } from './parse.js';
+import { defineRpc, handle, type RpcHandler } from './spec.js';
+
+/** Pairs pushed to a node that must hold them; it keeps whichever version is newer. */
+export const apply = defineRpc<{ items: KeyedItem[] }, { applied: number }>({
+  method: 'POST',
+  path: '/rpc/apply',
+  parse: (body) => ({ items: field(body, 'items', isItemList) }),
+});
+
+/** Everything the receiver holds, tombstones and roles included (`chordkv dump`). */
+export const items = defineRpc<void, NodeItems>({ method: 'GET', path: '/rpc/items', parse: () => undefined });
+
+/** Asks the receiver to make its holdings match the ring (push to its chain, hand on, drop). */
+export const reconcile = defineRpc<Record<string, never>, { pushed: number; dropped: number }>({
+  method: 'POST',
+  path: '/rpc/reconcile',
+  parse: noArguments,
+});
+
+/** Writes passed down a chain: the receiver applies them and passes them to `rest`, in order. */
+export const chain = defineRpc<{ items: KeyedItem[]; rest: string[] }, { applied: number }>({
+  method: 'POST',
+  path: '/rpc/chain',
+  parse: (body) => ({ items: field(body, 'items', isItemList), rest: field(body, 'rest', isAddressList) }),
+});
+
+/** The receiver's own copy of a key: a chain's head reading at its tail. */
+export const read = defineRpc<{ key: string; hops: number }, { item: Item | null; node: string; hops: number }>({
+  method: 'POST',
+  path: '/rpc/read',
+  parse: (body) => ({ key: field(body, 'key', isString), hops: field(body, 'hops', isHops) }),
+});
+
+export interface ReplicaService {
+  apply(items: KeyedItem[]): Promise<number>;
+  items(): Promise<NodeItems>;
+  reconcile(): Promise<{ pushed: number; dropped: number }>;
+}
+
+export const replicaHandlers = (service: ReplicaService): RpcHandler[] => [
+  handle(apply, async (request) => ({ applied: await service.apply(request.items) })),
+  handle(items, () => service.items()),
+  handle(reconcile, () => service.reconcile()),
+];

@@ -1,0 +1,57 @@
+/** Routing calls: a user operation on its way to the key's owner, and Chord's find_successor. */
+import { InvalidRequest } from '../../common/errors.js';
+import type { MemberJson, OpAnswer } from '../../common/wire.js';
+import { field, isHexId, isHops, parseValue } from './parse.js';
+import { defineRpc, handle, type RpcHandler } from './spec.js';
+
+/** A routed user operation. `hops` counts node-to-node forwards so far. */
+export type OpRequest = (
+  | { op: 'put'; key: string; value: string }
+  | { op: 'get'; key: string }
+  | { op: 'delete'; key: string }
+) & {
+  hops: number;
+  /** Set when the sender found the receiver in its successor list as the key's owner. */
+  final?: boolean;
+};
+
+export interface FindSuccessorRequest {
+  /** The id looked up, hex. */
+  id: string;
+  hops: number;
+}
+
+export interface FindSuccessorAnswer {
+  node: MemberJson;
+  hops: number;
+}
+
+export const op = defineRpc<OpRequest, OpAnswer>({ method: 'POST', path: '/rpc/op', parse: parseOp });
+
+/** Recursive: the receiver answers or asks the node closest before the id, counting hops. */
+export const findSuccessor = defineRpc<FindSuccessorRequest, FindSuccessorAnswer>({
+  method: 'POST',
+  path: '/rpc/find-successor',
+  parse: (body) => ({ id: field(body, 'id', isHexId), hops: field(body, 'hops', Number.isInteger) }),
+});
+
+export interface RoutingService {
+  route(request: OpRequest): Promise<OpAnswer>;
+  findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
+}
+
+export const routingHandlers = (service: RoutingService): RpcHandler[] => [
+  handle(op, (request) => service.route(request)),
+  handle(findSuccessor, (request) => service.findSuccessor(request.id, request.hops)),
+];
+
+/** A routed operation from another node; checked as strictly as a user request. */
+function parseOp(body: unknown): OpRequest {
+  const b = (body ?? {}) as Record<string, unknown>;
+  if (typeof b.key !== 'string' || b.key.length === 0) throw new InvalidRequest('INVALID_KEY', 'op needs a non-empty string key');
+  const hops = isHops(b.hops) ? b.hops as number : 0;
+  const final = b.final === true;
+  if (b.op === 'put') return { op: 'put', key: b.key, value: parseValue(b), hops, final };
+  if (b.op === 'get' || b.op === 'delete') return { op: b.op, key: b.key, hops, final };
+  throw new InvalidRequest('INVALID_OP', 'op must be put, get or delete');
+}

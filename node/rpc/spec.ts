@@ -1,0 +1,40 @@
+/**
+ * How a node-to-node call is declared: once, with its path, request and answer types,
+ * the parser that checks a request arriving from the wire, and (where the protocol area
+ * binds it) the handler. The HTTP app, the in-memory network and the client all work
+ * from these declarations, so a call cannot drift apart between its two ends.
+ */
+import type { Method, Transport } from '../../common/transport.js';
+
+export interface RpcSpec<Request, Answer> {
+  readonly method: Extract<Method, 'GET' | 'POST'>;
+  readonly path: string;
+  /** Checks and types a request body from the wire (GET calls get `undefined`); throws InvalidRequest. */
+  readonly parse: (body: unknown) => Request;
+  /** A deadline other than the client's default, decided from the request. */
+  readonly timeoutMs?: (request: Request) => number | undefined;
+  /** Carries the answer type; never set. */
+  readonly answer?: Answer;
+}
+
+export const defineRpc = <Request, Answer>(spec: RpcSpec<Request, Answer>): RpcSpec<Request, Answer> => spec;
+
+/** A declared call bound to the function that serves it on this node. */
+export interface RpcHandler {
+  readonly spec: RpcSpec<unknown, unknown>;
+  serve(request: unknown): Promise<unknown>;
+}
+
+export function handle<Request, Answer>(spec: RpcSpec<Request, Answer>, serve: (request: Request) => Answer | Promise<Answer>): RpcHandler {
+  return { spec: spec as RpcSpec<unknown, unknown>, serve: async (request) => serve(request as Request) };
+}
+
+/** Node-to-node calls, typed by their declarations, over whichever transport the node was given. */
+export class RpcClient {
+  constructor(private readonly transport: Transport) {}
+
+  call<Request, Answer>(spec: RpcSpec<Request, Answer>, address: string, request: Request, timeoutMs?: number): Promise<Answer> {
+    const body = spec.method === 'GET' ? undefined : request;
+    return this.transport.call<Answer>(address, spec.method, spec.path, body, timeoutMs ?? spec.timeoutMs?.(request));
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * The version seam: how versions are made, compared and merged. Only a policy looks
+ * inside a version; stores keep them, messages carry them, and everything else asks the
+ * policy. A counter today; vector clocks with siblings fit behind the same questions.
+ */
+import type { Item, Version } from '../../common/wire.js';
+
+export interface VersionPolicy {
+  /** The version a head gives the next write to a key whose current item is `current`. */
+  next(current: Item | undefined): Version;
+  /** True when `incoming` should replace `current` (the newer wins; a tombstone wins a tie). */
+  supersedes(incoming: Item, current: Item | undefined): boolean;
+  /** Whether `value`, as it arrived on the wire, is a version this policy understands. */
+  isVersion(value: unknown): value is Version;
+}
