@@ -175,13 +175,13 @@ async function main(): Promise<void> {
   };
   // Kept outside the repository so that the page can be rewritten from the same numbers.
   const saved = join(tmpdir(), `chordkv-experiments-${results.facts.date.replace(/[:.]/g, '-')}.json`);
-  await writeFile(saved, JSON.stringify(results, (_, v) => (v === Infinity ? 'Infinity' : v)));
+  await writeFile(saved, JSON.stringify(results, (_: string, v: unknown) => (v === Infinity ? 'Infinity' : v)));
   console.error(`wrote ${await writeReport(OUT, results)} (measurements saved in ${saved})`);
 }
 
 const reportOnly = argv.indexOf('--report-only');
 if (reportOnly >= 0) {
-  const results = JSON.parse(await readFile(argv[reportOnly + 1], 'utf8'), (_, v) => (v === 'Infinity' ? Infinity : v)) as ExperimentResults;
+  const results = JSON.parse(await readFile(argv[reportOnly + 1], 'utf8'), (_: string, v: unknown) => (v === 'Infinity' ? Infinity : v)) as ExperimentResults;
   console.error(`wrote ${await writeReport(OUT, results)}`);
 } else {
   await runMain(main);

@@ -30,7 +30,7 @@ export interface LocalRing {
   /** Resolves when every child has exited. */
   readonly exited: Promise<void>;
   /** Stops every child (SIGTERM, then SIGKILL after a grace period) and waits for them. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export async function launchRing(options: LaunchOptions): Promise<LocalRing> {

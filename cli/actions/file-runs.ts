@@ -21,8 +21,8 @@ export type { Answer, RunSummary } from './file-report.js';
 export interface FileRunOptions {
   /** The request file. */
   path: string;
-  /** Its format; anything but insert, query or mix is a usage error. */
-  type: FileType | string;
+  /** Its format (a FileType); anything but insert, query or mix is a usage error. */
+  type: string;
   /** A ring member to learn the ring from (GET /overlay); ignored when `nodes` is given. */
   node?: string;
   /** The ring's nodes, when the caller already knows them (benchmarks). */

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { NodeItems } from '../../common/wire.js';
 import { hashId, successorOf } from '../../common/ring.js';
 import { dump, type DumpFlags } from '../../cli/actions/dump.js';
 import type { Printer } from '../../cli/output.js';
@@ -88,7 +89,7 @@ test.serial('dump --node --json prints what /rpc/items returns, and --full print
   const printer = capture(true);
   t.is(await dump(flags({ node, secret: SECRET, json: true }), printer), 0, printer.stderr.join('\n'));
   t.is(printer.stdout.length, 1);
-  const parsed = JSON.parse(printer.stdout[0]);
+  const parsed = JSON.parse(printer.stdout[0]) as NodeItems;
   t.is(parsed.address, node);
   t.regex(parsed.id, /^[0-9a-f]{40}$/);
   const live = (await cluster.kv.all(node)).nodes.find((n) => n.address === node)!.items;
@@ -164,7 +165,7 @@ test('dump --data-dir lists a stopped node\'s pairs, with roles from the peers i
 
   const json = capture(true);
   t.is(await dump(flags({ dataDir: dir, json: true }), json), 0);
-  const parsed = JSON.parse(json.stdout[0]);
+  const parsed = JSON.parse(json.stdout[0]) as NodeItems;
   t.is(parsed.address, SELF);
   t.like(parsed.items.find((i: { key: string }) => i.key === 'deleted one'), { value: null, version: 6 });
   t.like(parsed.items.find((i: { key: string }) => i.key === primary), { value: 'mine', version: 3, role: 'primary' });
@@ -179,7 +180,7 @@ test('dump --data-dir of a node that remembered no peers shows it owning everyth
   const { dir } = await seededDir(t, []);
   const printer = capture(true);
   t.is(await dump(flags({ dataDir: dir, json: true }), printer), 0);
-  t.true(JSON.parse(printer.stdout[0]).items.every((i: { role: string }) => i.role === 'primary'));
+  t.true((JSON.parse(printer.stdout[0]) as NodeItems).items.every((i: { role: string }) => i.role === 'primary'));
 });
 
 test('dump --data-dir of a dir a running node holds says to use --node instead', async (t) => {
@@ -213,7 +214,7 @@ test('chordkv dump --data-dir --json through the executable', async (t) => {
   const { dir, primary } = await seededDir(t, [PEER]);
   const result = await runChordkv(['dump', '--data-dir', dir, '--json']);
   t.is(result.code, 0, result.stderr);
-  t.like(JSON.parse(result.stdout).items.find((i: { key: string }) => i.key === primary), { value: 'mine', role: 'primary' });
+  t.like((JSON.parse(result.stdout) as NodeItems).items.find((i: { key: string }) => i.key === primary), { value: 'mine', role: 'primary' });
   const prose = await runChordkv(['dump', '--data-dir', dir]);
   t.is(prose.code, 0, prose.stderr);
   t.true(prose.stdout.includes('(deleted: tombstone)'), prose.stdout);

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { fileCommand, fileParallelCommand, runFile, runFileParallel, type RunSummary } from '../../cli/actions/file-runs.js';
+import { fileCommand, fileParallelCommand, runFile, runFileParallel, type Answer, type RunSummary } from '../../cli/actions/file-runs.js';
 import { parseRequests, type FileType } from '../../cli/file-format.js';
 import type { Printer } from '../../cli/output.js';
 import { TestCluster } from '../helpers/cluster.js';
@@ -62,9 +62,9 @@ test('file runs insert, query and mix files in order, printing every answer and 
   const mixed = await runFile({ path: fixture('small/requests.txt'), type: 'mix', nodes: cluster.addresses }, mixOut);
   t.deepEqual(counts(mixed), { requests: 9, errors: 0, notFound: 1, malformed: 3 });
   t.like(mixed, { inserts: 3, queries: 6 });
-  const lines = mixOut.stdout.map((line) => JSON.parse(line));
+  const lines = mixOut.stdout.map((line): unknown => JSON.parse(line));
   t.deepEqual(lines.at(-1), mixed, 'the last JSON line is the summary');
-  const answers = lines.slice(0, -1);
+  const answers = lines.slice(0, -1) as Answer[];
   t.deepEqual(answers.map((a) => a.line), [1, 2, 3, 4, 5, 10, 11, 12, 13]);
   t.deepEqual(answers.map((a) => (a.ok ? a.value : a.error)), [
     'The Beatles / Past Masters', 'Wings?', 'Wings?', 'Led Zeppelin', 'a, b, c', 'a, b, c', 'KEY_NOT_FOUND',
@@ -74,7 +74,7 @@ test('file runs insert, query and mix files in order, printing every answer and 
     t.true(cluster.addresses.includes(a.node) && cluster.addresses.includes(a.via) && Number.isInteger(a.hops));
     t.true(typeof a.latencyMs === 'number' && a.latencyMs >= 0);
   }
-  t.deepEqual(mixOut.stderr.map((line) => JSON.parse(line).malformed.line), [7, 8, 9]);
+  t.deepEqual(mixOut.stderr.map((line) => (JSON.parse(line) as { malformed: { line: number } }).malformed.line), [7, 8, 9]);
 });
 
 test('fileparallel runs 500 requests with workers bound to every node and prints only the summary', async (t) => {
@@ -87,7 +87,7 @@ test('fileparallel runs 500 requests with workers bound to every node and prints
   t.like(inserted, { mode: 'fileparallel', nodes: 4, workers: 8 });
   t.true(inserted.throughput > 0 && inserted.seconds > 0);
   t.true(inserted.latencyMs.p50 <= inserted.latencyMs.p99 && inserted.latencyMs.p99 <= inserted.latencyMs.max);
-  t.deepEqual(out.stdout.map((line) => JSON.parse(line)), [inserted]);
+  t.deepEqual(out.stdout.map((line): unknown => JSON.parse(line)), [inserted]);
   t.deepEqual(out.stderr, []);
   // Concurrent workers may apply two writes of one key in either order; single writes are exact.
   for (const [key, values] of writes('insert.txt', 'insert')) {

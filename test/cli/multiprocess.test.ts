@@ -5,6 +5,7 @@
 import test from 'ava';
 import { createKvClient } from '../../common/client.js';
 import { hexToId, sortClockwise } from '../../common/ring.js';
+import type { AllAnswer, OverlayAnswer, StatusAnswer, ValueAnswer } from '../../common/wire.js';
 import { waitFor } from '../helpers/cluster.js';
 import {
   acceptsConnections, ChordkvProcess, closedPort, ensureBuilt, portOf, runChordkv, startNodeProcess, type CommandResult,
@@ -28,9 +29,9 @@ const stopAll = (processes: ChordkvProcess[]) => Promise.all(processes.map((p) =
 const lines = (text: string) => text.trim().split('\n').filter((line) => line.length > 0);
 const hasStackTrace = (text: string) => /^\s+at .+[:(]/m.test(text);
 
-/** The JSON document a --json command printed. */
-function parseJson(result: CommandResult): any {
-  return JSON.parse(result.stdout);
+/** The JSON document a --json command printed, read as `T` (what the command prints as JSON). */
+function parseJson<T = unknown>(result: CommandResult): T {
+  return JSON.parse(result.stdout) as T;
 }
 
 test.before(async () => {
@@ -67,7 +68,7 @@ test('insert, query and delete work with positional arguments and print prose', 
 test('insert, query and delete accept --key and --value and print JSON with --json', async (t) => {
   const insert = await runChordkv(['insert', '--key', 'Let It Be', '--value', 'The Beatles, 1970', '--node', ring[1], '--json']);
   t.is(insert.code, 0, insert.stderr);
-  const inserted = parseJson(insert);
+  const inserted = parseJson<ValueAnswer>(insert);
   t.like(inserted, { key: 'Let It Be', value: 'The Beatles, 1970' });
   t.true(ring.includes(inserted.node));
   t.true(Number.isInteger(inserted.hops));
@@ -93,7 +94,7 @@ test("query '*' prints every pair of the ring grouped by node, each held by k no
   for (const key of keys) t.is((await runChordkv(['insert', key, `v ${key}`, '--node', ring[0]])).code, 0);
   const json = await runChordkv(['query', '*', '--node', ring[1], '--json']);
   t.is(json.code, 0, json.stderr);
-  const all = parseJson(json);
+  const all = parseJson<AllAnswer>(json);
   t.deepEqual(all.nodes.map((n: { address: string }) => n.address).sort(), [...ring].sort());
   for (const key of keys) {
     const holders = all.nodes.filter((n: { items: { key: string }[] }) => n.items.some((i) => i.key === key));
@@ -108,7 +109,7 @@ test("query '*' prints every pair of the ring grouped by node, each held by k no
 test('overlay lists the ring in clockwise order from the node asked', async (t) => {
   const result = await runChordkv(['overlay', '--node', ring[2], '--json']);
   t.is(result.code, 0, result.stderr);
-  const nodes: { id: string; address: string }[] = parseJson(result).nodes;
+  const nodes: { id: string; address: string }[] = parseJson<OverlayAnswer>(result).nodes;
   const withIds = nodes.map((n) => ({ id: hexToId(n.id), address: n.address }));
   t.is(nodes[0].address, ring[2]);
   t.deepEqual(nodes.map((n) => n.address), sortClockwise(withIds, withIds[0].id).map((n) => n.address));
@@ -121,7 +122,7 @@ test('overlay lists the ring in clockwise order from the node asked', async (t) 
 test('status describes one node in prose and in JSON', async (t) => {
   const json = await runChordkv(['status', '--node', ring[3], '--json']);
   t.is(json.code, 0, json.stderr);
-  const status = parseJson(json);
+  const status = parseJson<StatusAnswer>(json);
   t.like(status, { address: ring[3], ready: true, k: K, consistency: 'linearizable' });
   t.regex(status.id, /^[0-9a-f]{40}$/);
   t.is(status.successors.length, 3);
@@ -179,7 +180,7 @@ test('a departing node exits by itself and the rest of the ring still answers ev
     for (const [key, value] of expected) t.is((await kv.get(node, key)).value, value, `${key} via ${node}`);
   }
   const overlay = await runChordkv(['overlay', '--node', remaining[0], '--json']);
-  t.deepEqual(parseJson(overlay).nodes.map((n: { address: string }) => n.address).sort(), [...remaining].sort());
+  t.deepEqual(parseJson<OverlayAnswer>(overlay).nodes.map((n: { address: string }) => n.address).sort(), [...remaining].sort());
   const query = await runChordkv(['query', 'depart key 7', '--node', remaining[2]]);
   t.is(query.code, 0, query.stderr);
   t.true(query.stdout.includes('"value 7"'));
@@ -193,7 +194,7 @@ test('up starts a ring, prints it as JSON, and SIGTERM stops every node it start
     if (up.running || leftovers.some(Boolean)) up.killGroup();
   });
   const [line] = await up.waitForLine(/^\{.*\}$/, 60_000);
-  const printed = JSON.parse(line);
+  const printed = JSON.parse(line) as { nodes: string[]; k: number; consistency: string };
   addresses = printed.nodes;
   t.is(addresses.length, 3);
   t.like(printed, { k: 3, consistency: 'linearizable' });
@@ -203,7 +204,7 @@ test('up starts a ring, prints it as JSON, and SIGTERM stops every node it start
   const query = await runChordkv(['query', 'up key', '--node', addresses[2], '--json']);
   t.like(parseJson(query), { key: 'up key', value: 'up value' });
   const overlay = await runChordkv(['overlay', '--node', addresses[1], '--json']);
-  t.deepEqual(parseJson(overlay).nodes.map((n: { address: string }) => n.address).sort(), [...addresses].sort());
+  t.deepEqual(parseJson<OverlayAnswer>(overlay).nodes.map((n: { address: string }) => n.address).sort(), [...addresses].sort());
 
   up.child.kill('SIGTERM');
   t.true(await up.waitForExit(20_000), 'up did not exit after SIGTERM');

@@ -101,10 +101,10 @@ export class TestCluster {
         continue;
       }
       const holders = got.holders.map((h) => h.address).sort();
-      if (holders.join() !== [...want].sort().join()) problems.push(`${key}: held by ${holders} but belongs on ${want}`);
+      if (holders.join() !== [...want].sort().join()) problems.push(`${key}: held by ${holders.join()} but belongs on ${want.join()}`);
       const primaries = got.holders.filter((h) => h.role === 'primary').map((h) => h.address);
-      if (primaries.length !== 1 || primaries[0] !== want[0]) problems.push(`${key}: primary ${primaries} but owner is ${want[0]}`);
-      if (got.values.size !== 1 || !got.values.has(value)) problems.push(`${key}: values ${[...got.values]} but expected ${value}`);
+      if (primaries.length !== 1 || primaries[0] !== want[0]) problems.push(`${key}: primary ${primaries.join()} but owner is ${want[0]}`);
+      if (got.values.size !== 1 || !got.values.has(value)) problems.push(`${key}: values ${[...got.values].join()} but expected ${value}`);
     }
     for (const key of held.keys()) if (!expected.has(key)) problems.push(`${key}: held but should not exist`);
     return problems;

@@ -139,16 +139,16 @@ export class DiskRing {
     }
     const problems: string[] = [];
     const seen = all.nodes.map((n) => n.address).sort();
-    if (seen.join() !== ring.map((n) => n.address).sort().join()) problems.push(`GET /kv lists ${seen}`);
+    if (seen.join() !== ring.map((n) => n.address).sort().join()) problems.push(`GET /kv lists ${seen.join()}`);
     for (const [key, value] of expected) {
       const want = replicaSet(hashId(key), ring, this.k).map((n) => n.address);
       const got = held.get(key) ?? [];
       const holders = got.map((h) => h.address).sort();
-      if (holders.join() !== [...want].sort().join()) problems.push(`${key}: held by [${holders}] but belongs on [${want}]`);
+      if (holders.join() !== [...want].sort().join()) problems.push(`${key}: held by [${holders.join()}] but belongs on [${want.join()}]`);
       const primaries = got.filter((h) => h.role === 'primary').map((h) => h.address);
-      if (primaries.join() !== want[0]) problems.push(`${key}: primary [${primaries}] but owner is ${want[0]}`);
+      if (primaries.join() !== want[0]) problems.push(`${key}: primary [${primaries.join()}] but owner is ${want[0]}`);
       const wrong = got.filter((h) => h.value !== value);
-      if (wrong.length > 0) problems.push(`${key}: ${wrong.map((h) => `${h.address} has ${JSON.stringify(h.value)}`)}; expected ${JSON.stringify(value)}`);
+      if (wrong.length > 0) problems.push(`${key}: ${wrong.map((h) => `${h.address} has ${JSON.stringify(h.value)}`).join()}; expected ${JSON.stringify(value)}`);
     }
     for (const key of held.keys()) if (!expected.has(key)) problems.push(`${key}: held but should not exist`);
     return problems;

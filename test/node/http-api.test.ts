@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import { hashId, idToHex, replicaSet, sortClockwise } from '../../common/ring.js';
+import type { AllAnswer, DeleteAnswer, ErrorBody, OverlayAnswer, StatusAnswer, ValueAnswer } from '../../common/wire.js';
 import { TestCluster } from '../helpers/cluster.js';
 
 const K = 2;
@@ -17,15 +18,15 @@ test.after.always(async () => {
   await cluster?.teardown();
 });
 
-interface Reply {
+interface Reply<T> {
   status: number;
   type: string | null;
-  /** Whatever JSON the node sent. */
-  body: any;
+  /** Whatever JSON the node sent, read as the answer `T` a success carries or the coded error a refusal carries. */
+  body: T & Partial<ErrorBody>;
 }
 
 /** One raw HTTP call; `body` strings are sent as they are, anything else as JSON. */
-async function call(method: string, path: string, body?: unknown, address = cluster.nodes[0].address): Promise<Reply> {
+async function call<T = unknown>(method: string, path: string, body?: unknown, address = cluster.nodes[0].address): Promise<Reply<T>> {
   const response = await fetch(`http://${address}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -38,14 +39,14 @@ async function call(method: string, path: string, body?: unknown, address = clus
   } catch {
     parsed = { unparsable: text.slice(0, 200) };
   }
-  return { status: response.status, type: response.headers.get('content-type'), body: parsed };
+  return { status: response.status, type: response.headers.get('content-type'), body: parsed as T & Partial<ErrorBody> };
 }
 
 const keyPath = (key: string) => `/kv/${encodeURIComponent(key)}`;
 
 /** Every key held anywhere in the ring. */
 async function storedKeys(): Promise<Set<string>> {
-  const all = await call('GET', '/kv');
+  const all = await call<AllAnswer>('GET', '/kv');
   if (all.status !== 200) throw new Error(`GET /kv answered ${all.status} ${JSON.stringify(all.body)}`);
   return new Set(all.body.nodes.flatMap((n: { items: { key: string }[] }) => n.items.map((i) => i.key)));
 }
@@ -54,7 +55,7 @@ async function storedKeys(): Promise<Set<string>> {
 async function isStored(key: string): Promise<boolean> {
   const valid = key.length > 0 && Buffer.byteLength(key) <= 1024;
   if (!valid) return (await storedKeys()).has(key);
-  const got = await call('GET', keyPath(key), undefined, cluster.nodes[1].address);
+  const got = await call<ValueAnswer>('GET', keyPath(key), undefined, cluster.nodes[1].address);
   if (got.status === 404 && got.body.error?.code === 'KEY_NOT_FOUND') return false;
   if (got.status === 200) return true;
   throw new Error(`GET ${key} answered ${got.status} ${JSON.stringify(got.body)}`);
@@ -96,7 +97,7 @@ for (const [title, method, path, body, status, code, key] of badInputs) {
     t.regex(reply.type ?? '', /^application\/json/);
     t.is(reply.body?.error?.code, code);
     t.is(typeof reply.body?.error?.message, 'string');
-    t.true(reply.body.error.message.length > 0);
+    t.true(reply.body.error!.message.length > 0);
     if (key !== undefined) t.false(await isStored(key), `${JSON.stringify(key.slice(0, 20))} was stored`);
     t.is((await call('GET', '/health')).status, 200);
   });
@@ -105,10 +106,10 @@ for (const [title, method, path, body, status, code, key] of badInputs) {
 test('a key of exactly 1024 bytes and a value of exactly 1 MiB are accepted', async (t) => {
   const key = 'é'.repeat(511) + 'xy';
   const value = 'é'.repeat(MIB / 2);
-  const put = await call('PUT', keyPath(key), { value });
+  const put = await call<ValueAnswer>('PUT', keyPath(key), { value });
   t.is(put.status, 200);
   t.is(put.body.key, key);
-  const got = await call('GET', keyPath(key), undefined, cluster.nodes[2].address);
+  const got = await call<ValueAnswer>('GET', keyPath(key), undefined, cluster.nodes[2].address);
   t.is(got.status, 200);
   t.is(got.body.value, value);
   // Leave the ring light for the listings other tests take.
@@ -119,10 +120,10 @@ const oddKeys = ['ключ 🎵', 'with spaces', 'a,b,c', 'slash/question?hash#a
 for (const key of oddKeys) {
   test(`the key ${JSON.stringify(key)} is stored and read back exactly as sent`, async (t) => {
     const value = `value of ${key}`;
-    const put = await call('PUT', keyPath(key), { value }, cluster.nodes[1].address);
+    const put = await call<ValueAnswer>('PUT', keyPath(key), { value }, cluster.nodes[1].address);
     t.is(put.status, 200);
     t.deepEqual([put.body.key, put.body.value], [key, value]);
-    const got = await call('GET', keyPath(key), undefined, cluster.nodes[2].address);
+    const got = await call<ValueAnswer>('GET', keyPath(key), undefined, cluster.nodes[2].address);
     t.is(got.status, 200);
     t.deepEqual([got.body.key, got.body.value], [key, value]);
     t.true((await storedKeys()).has(key));
@@ -139,10 +140,10 @@ test('keys made only of dots reach the node through the client, not as path segm
 });
 
 test('a key literally named * is reachable as /kv/%2A and is not the whole ring', async (t) => {
-  const put = await call('PUT', '/kv/%2A', { value: 'star' });
+  const put = await call<ValueAnswer>('PUT', '/kv/%2A', { value: 'star' });
   t.is(put.status, 200);
   t.is(put.body.key, '*');
-  const got = await call('GET', '/kv/%2A', undefined, cluster.nodes[1].address);
+  const got = await call<ValueAnswer>('GET', '/kv/%2A', undefined, cluster.nodes[1].address);
   t.deepEqual(got.body && [got.status, got.body.key, got.body.value], [200, '*', 'star']);
   t.is((await call('DELETE', '/kv/%2A')).status, 200);
   t.is((await call('GET', '/kv/%2A')).body.error?.code, 'KEY_NOT_FOUND');
@@ -150,14 +151,14 @@ test('a key literally named * is reachable as /kv/%2A and is not the whole ring'
 
 test('writes and reads answer key, value, node and hops; an overwrite replaces the value', async (t) => {
   const key = 'overwritten';
-  const first = await call('PUT', keyPath(key), { value: 'one' });
+  const first = await call<ValueAnswer>('PUT', keyPath(key), { value: 'one' });
   const owner = replicaSet(hashId(key), cluster.nodes.map((n) => ({ id: hashId(n.address), address: n.address })), K)[0];
   t.is(first.body.node, owner.address, 'a write answers with the owner (head)');
   t.true(Number.isInteger(first.body.hops) && first.body.hops >= 0);
-  const second = await call('PUT', keyPath(key), { value: 'two' }, cluster.nodes[2].address);
+  const second = await call<ValueAnswer>('PUT', keyPath(key), { value: 'two' }, cluster.nodes[2].address);
   t.deepEqual([second.status, second.body.value], [200, 'two']);
   for (const node of cluster.nodes) {
-    const got = await call('GET', keyPath(key), undefined, node.address);
+    const got = await call<ValueAnswer>('GET', keyPath(key), undefined, node.address);
     t.deepEqual([got.status, got.body.key, got.body.value], [200, key, 'two']);
     t.true(cluster.addresses.includes(got.body.node));
     t.true(Number.isInteger(got.body.hops));
@@ -167,13 +168,13 @@ test('writes and reads answer key, value, node and hops; an overwrite replaces t
 test('a deleted key answers 404 KEY_NOT_FOUND to reads and to a second delete', async (t) => {
   const key = 'deleted soon';
   await call('PUT', keyPath(key), { value: 'v' });
-  const deleted = await call('DELETE', keyPath(key), undefined, cluster.nodes[1].address);
+  const deleted = await call<DeleteAnswer>('DELETE', keyPath(key), undefined, cluster.nodes[1].address);
   t.is(deleted.status, 200);
   t.like(deleted.body, { key, deleted: true });
   t.true(cluster.addresses.includes(deleted.body.node));
   t.true(Number.isInteger(deleted.body.hops));
   for (const node of cluster.nodes) {
-    const got = await call('GET', keyPath(key), undefined, node.address);
+    const got = await call<ValueAnswer>('GET', keyPath(key), undefined, node.address);
     t.deepEqual([got.status, got.body.error?.code], [404, 'KEY_NOT_FOUND']);
   }
   const again = await call('DELETE', keyPath(key));
@@ -184,7 +185,7 @@ test('a deleted key answers 404 KEY_NOT_FOUND to reads and to a second delete', 
 test('GET /overlay lists every node once, in ring order starting at the node asked', async (t) => {
   const ring = cluster.nodes.map((n) => ({ id: hashId(n.address), address: n.address }));
   for (const asked of ring) {
-    const overlay = await call('GET', '/overlay', undefined, asked.address);
+    const overlay = await call<OverlayAnswer>('GET', '/overlay', undefined, asked.address);
     t.is(overlay.status, 200);
     const expected = sortClockwise(ring, asked.id).map((n) => ({ id: idToHex(n.id), address: n.address }));
     t.deepEqual(overlay.body.nodes, expected);
@@ -196,7 +197,7 @@ test('GET /kv groups pairs by node in ring order, each on its replica set with o
   for (const key of keys) await call('PUT', keyPath(key), { value: `v ${key}` });
   const ring = cluster.nodes.map((n) => ({ id: hashId(n.address), address: n.address }));
   const asked = ring[1];
-  const all = await call('GET', '/kv', undefined, asked.address);
+  const all = await call<AllAnswer>('GET', '/kv', undefined, asked.address);
   t.is(all.status, 200);
   t.deepEqual(all.body.nodes.map((n: { address: string }) => n.address), sortClockwise(ring, asked.id).map((n) => n.address));
   for (const node of all.body.nodes) {
@@ -216,7 +217,7 @@ test('GET /kv groups pairs by node in ring order, each on its replica set with o
 test('GET /status describes the node: id, address, neighbours, fingers, settings and key counts', async (t) => {
   const ring = sortClockwise(cluster.nodes.map((n) => ({ id: hashId(n.address), address: n.address })), 0n);
   const me = ring[1];
-  const status = await call('GET', '/status', undefined, me.address);
+  const status = await call<StatusAnswer>('GET', '/status', undefined, me.address);
   t.is(status.status, 200);
   const s = status.body;
   t.is(s.id, idToHex(me.id));

@@ -47,20 +47,20 @@ test('sections on different keys run at the same time', async (t) => {
 
 test('a failing section rejects its caller and does not block the next one', async (t) => {
   const mutex = new KeyedMutex();
-  const failing = mutex.run('key', async () => { throw new Error('boom'); });
-  const next = mutex.run('key', async () => 'after');
+  const failing = mutex.run('key', () => Promise.reject(new Error('boom')));
+  const next = mutex.run('key', () => Promise.resolve('after'));
   await t.throwsAsync(failing, { message: 'boom' });
   t.is(await next, 'after');
 });
 
 test('a key can be used again after every section on it has finished', async (t) => {
   const mutex = new KeyedMutex();
-  t.is(await mutex.run('key', async () => 1), 1);
-  t.is(await mutex.run('key', async () => 2), 2);
+  t.is(await mutex.run('key', () => Promise.resolve(1)), 1);
+  t.is(await mutex.run('key', () => Promise.resolve(2)), 2);
   const gate = deferred();
   const held = mutex.run('key', () => gate.promise);
   let entered = false;
-  const waiting = mutex.run('key', async () => { entered = true; });
+  const waiting = mutex.run('key', () => { entered = true; return Promise.resolve(); });
   await settle();
   t.false(entered, 'entered while the previous section was running');
   gate.resolve();

@@ -172,7 +172,7 @@ function complianceSuite(name: string, create: Factory): void {
   });
 }
 
-complianceSuite('MemoryStore', async () => new MemoryStore());
+complianceSuite('MemoryStore', () => Promise.resolve(new MemoryStore()));
 complianceSuite('LevelStore', async (t) => openLevel(t, await tempDir(t)));
 
 // ---- what only a store on disk must do ----
@@ -219,7 +219,7 @@ test('LevelStore: reopening with another address fails with DATA_DIR_MISMATCH an
   await first.close();
   const err = await t.throwsAsync(LevelStore.open(dir, '127.0.0.1:7999', { sync: false }));
   t.is(codeOf(err), 'DATA_DIR_MISMATCH');
-  t.true(err!.message.includes(ADDRESS) && err!.message.includes('127.0.0.1:7999'), err!.message);
+  t.true(err.message.includes(ADDRESS) && err.message.includes('127.0.0.1:7999'), err.message);
   // The failed open must not have claimed the dir or kept it locked.
   const again = await openLevel(t, dir);
   t.deepEqual(await again.get('k'), { value: 'v', version: 1 });
@@ -231,7 +231,7 @@ test('LevelStore: a second open of a dir that is open fails with DATA_DIR_LOCKED
   await put(first, 'k', { value: 'v', version: 1 });
   const err = await t.throwsAsync(LevelStore.open(dir, ADDRESS, { sync: false }));
   t.is(codeOf(err), 'DATA_DIR_LOCKED');
-  t.true(err!.message.includes(dir), err!.message);
+  t.true(err.message.includes(dir), err.message);
   t.deepEqual(await first.get('k'), { value: 'v', version: 1 }, 'the failed open disturbed the open store');
 });
 
@@ -242,7 +242,7 @@ test('LevelStore: a dir that cannot be created fails with DATA_DIR_UNUSABLE', as
   for (const location of [join(file, 'data'), file]) {
     const err = await t.throwsAsync(LevelStore.open(location, ADDRESS, { sync: false }));
     t.is(codeOf(err), 'DATA_DIR_UNUSABLE', location);
-    t.true(err!.message.includes(location), err!.message);
+    t.true(err.message.includes(location), err.message);
   }
 });
 

@@ -1,0 +1,27 @@
+// ESLint flat config: ESLint's recommended rules plus typescript-eslint's recommended type-checked
+// rules for all TypeScript (type information from tsconfig.eslint.json, which adds test/ and bench/
+// to the build's tsconfig.json). The few plain JavaScript files get the untyped rules only.
+import eslint from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'scratch/'] },
+  eslint.configs.recommended,
+  tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        project: './tsconfig.eslint.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', URL: 'readonly' },
+    },
+  },
+);
