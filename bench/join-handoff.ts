@@ -100,7 +100,7 @@ async function round(kind: Kind, k: number, nodes: 2 | 3): Promise<Sample> {
     const port = nodes === 2 ? await portWithShare(Number(first.address.split(':')[1])) : undefined;
     const { running: joiner, ms } = await start(kind, k, 0, first.address, port);
     started.push(joiner);
-    return { ms, moved: (await joiner.node.store.entries()).length, keptByFirst: (await first.node.store.entries()).length };
+    return { ms, moved: (await joiner.node.status()).keys.total, keptByFirst: (await first.node.status()).keys.total };
   } finally {
     await Promise.all(started.map((node) => node.stop()));
   }

@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import got, { type Got, RequestError } from 'got';
-import { ChordError, PeerTimeout, PeerUnreachable, type ErrorBody } from './errors.js';
+import { asChordError, ChordError, PeerTimeout, PeerUnreachable, type ErrorBody } from './errors.js';
 import { SECRET_HEADER } from './wire.js';
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -82,7 +82,7 @@ export class NodeHttpTransport implements Transport {
           try {
             resolve(settle<T>(address, response.statusCode ?? 500, parsed));
           } catch (err) {
-            reject(err);
+            reject(asChordError(err));
           }
         });
       });

@@ -91,7 +91,8 @@ export async function startNode(config: NodeConfig, components: StartComponents 
     closeClient();
     await store.close();
   };
-  handle = createApp(node, log, { onDeparted: () => markDeparted(), secret: config.secret }).callback();
+  const serve = createApp(node, log, { onDeparted: () => markDeparted(), secret: config.secret }).callback();
+  handle = (req, res) => void serve(req, res);
 
   try {
     await enterRing(node, log, config, await peerBook.read());

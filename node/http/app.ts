@@ -31,7 +31,7 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   });
   const publicBody = bodyParser({ enableTypes: ['json'], jsonLimit: PUBLIC_BODY_LIMIT, strict: true, onerror: bodyError });
   const rpcBody = bodyParser({ enableTypes: ['json'], jsonLimit: RPC_BODY_LIMIT, strict: true, onerror: bodyError });
-  app.use((ctx, next) => (ctx.path.startsWith(RPC_PREFIX) ? rpcBody : publicBody)(ctx, next));
+  app.use(async (ctx, next) => { await (ctx.path.startsWith(RPC_PREFIX) ? rpcBody : publicBody)(ctx, next); });
 
   const router = new Router();
   router.get(paths.health, (ctx) => {

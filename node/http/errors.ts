@@ -26,7 +26,7 @@ export function errorBoundary(log: Logger): Koa.Middleware {
       }
     } catch (err) {
       const error = toChordError(err);
-      if (error.status >= 500 && error.code === 'INTERNAL') log.error(`${ctx.method} ${ctx.path}: ${(err as Error)?.stack ?? err}`);
+      if (error.status >= 500 && error.code === 'INTERNAL') log.error(`${ctx.method} ${ctx.path}: ${(err as Error)?.stack ?? String(err)}`);
       ctx.status = error.status;
       ctx.body = error.toJSON();
     }

@@ -198,7 +198,7 @@ export class Membership {
       await section();
     } finally {
       await Promise.allSettled(held.map((member) => routing.isSelf(member)
-        ? lock.releaseExclusive(token)
+        ? Promise.resolve(lock.releaseExclusive(token))
         : rpc.call(unlock, member.address, { token })));
     }
   }

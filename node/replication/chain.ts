@@ -32,8 +32,8 @@ export class ChainReplication implements ReplicationStrategy {
     ];
   }
 
-  async readOnPath(): Promise<undefined> {
-    return undefined; // only the tail answers
+  readOnPath(): Promise<undefined> {
+    return Promise.resolve(undefined); // only the tail answers
   }
 
   async write(request: WriteRequest): Promise<OpAnswer> {

@@ -71,5 +71,5 @@ function parsePointers(body: unknown): PointersRequest {
   if (typeof b !== 'object' || !predecessorOk || !successorsOk) {
     throw new InvalidRequest('INVALID_REQUEST', 'pointers need predecessor (a peer or null) and successors (a list of peers)');
   }
-  return b as PointersRequest;
+  return b;
 }

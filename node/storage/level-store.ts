@@ -100,7 +100,7 @@ export class LevelStore implements Store {
     if (fromId >= 0n) range.gte = idToHex(fromId + 1n);
     if (toId < MAX_ID) range.lt = idToHex(toId + 1n);
     const result: KeyedItem[] = [];
-    for await (const [key, item] of this.items.iterator(range)) result.push({ key: (key as string).slice(ID_HEX), ...(item as Item) });
+    for await (const [key, item] of this.items.iterator(range)) result.push({ key: key.slice(ID_HEX), ...(item as Item) });
     return result;
   }
 
