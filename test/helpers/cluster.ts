@@ -1,28 +1,36 @@
 /**
  * TestCluster: whole rings in one process, every node a real HTTP server on port 0.
- * Verbs: start, join, depart, crash, waitFor, placementProblems, teardown.
+ * Node-to-node calls go over HTTP, or (`transport: 'memory'`) over an in-memory network
+ * whose links can be cut and delayed. Verbs: start, join, depart, crash, partition, heal,
+ * delay, waitFor, placementProblems, teardown.
  */
 import { createKvClient, type KvClient } from '../../common/client.js';
 import { hashId, replicaSet } from '../../common/ring.js';
 import type { Consistency } from '../../common/wire.js';
 import { testConfig, type NodeConfig } from '../../node/config.js';
+import { MemoryNetwork } from '../../node/rpc/memory-network.js';
 import { startNode, type RunningNode } from '../../node/start.js';
 
 export interface ClusterOptions {
   k?: number;
   consistency?: Consistency;
   config?: Partial<NodeConfig>;
+  /** How nodes call each other: real HTTP (the default) or the in-memory network. */
+  transport?: 'http' | 'memory';
 }
 
 export class TestCluster {
   readonly nodes: RunningNode[] = [];
   readonly kv: KvClient;
+  /** The in-memory network, when the cluster uses one. */
+  readonly network?: MemoryNetwork;
   private readonly closeClient: () => void;
 
   private constructor(private readonly options: ClusterOptions) {
     const { kv, close } = createKvClient({ timeoutMs: 20_000 });
     this.kv = kv;
     this.closeClient = close;
+    if (options.transport === 'memory') this.network = new MemoryNetwork();
   }
 
   /** A ring of `size` nodes: one creates it, the rest join one at a time through it. */
@@ -31,7 +39,7 @@ export class TestCluster {
     try {
       cluster.nodes.push(await startNode(testConfig({
         k: options.k ?? 1, consistency: options.consistency ?? 'linearizable', ...options.config,
-      })));
+      }), { network: cluster.network }));
       for (let i = 1; i < size; i++) await cluster.join();
     } catch (err) {
       await cluster.teardown();
@@ -42,7 +50,7 @@ export class TestCluster {
 
   /** Starts one more node and joins it through `via` (default: a random member). */
   async join(via: RunningNode = this.random()): Promise<RunningNode> {
-    const node = await startNode(testConfig({ contact: via.address, ...this.options.config }));
+    const node = await startNode(testConfig({ contact: via.address, ...this.options.config }), { network: this.network });
     this.nodes.push(node);
     return node;
   }
@@ -59,6 +67,26 @@ export class TestCluster {
   /** Stops `node` with no goodbye, as a crash would. */
   async crash(node: RunningNode): Promise<void> {
     await this.remove(node);
+  }
+
+  /** Cuts the link between two nodes (in-memory network only); the public API stays reachable. */
+  partition(a: RunningNode, b: RunningNode): void {
+    this.memory().partition(a.address, b.address);
+  }
+
+  /** Restores every cut link. */
+  heal(): void {
+    this.memory().heal();
+  }
+
+  /** Delays every node-to-node call by `ms`. */
+  delay(ms: number): void {
+    this.memory().delay(ms);
+  }
+
+  private memory(): MemoryNetwork {
+    if (!this.network) throw new Error('partition, heal and delay need a cluster started with transport: "memory"');
+    return this.network;
   }
 
   get addresses(): string[] {

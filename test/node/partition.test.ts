@@ -1,0 +1,67 @@
+/** Rings whose nodes call each other over the in-memory network: the same protocol, with links that can be cut. */
+import test from 'ava';
+import { hashId, successorOf } from '../../common/ring.js';
+import type { RunningNode } from '../../node/start.js';
+import { TestCluster, waitFor } from '../helpers/cluster.js';
+
+async function fill(cluster: TestCluster, count: number, prefix: string): Promise<Map<string, string>> {
+  const expected = new Map<string, string>();
+  for (let i = 0; i < count; i++) {
+    await cluster.kv.put(cluster.random().address, `${prefix} ${i}`, `value ${i}`);
+    expected.set(`${prefix} ${i}`, `value ${i}`);
+  }
+  return expected;
+}
+
+const ownerOf = (cluster: TestCluster, key: string) =>
+  successorOf(hashId(key), cluster.nodes.map((n) => ({ id: hashId(n.address), address: n.address }))).address;
+
+const successorAddresses = (node: RunningNode) => node.node.routing.successors.map((m) => m.address);
+
+test('a ring on the in-memory network places every key right through joins, a depart and a crash', async (t) => {
+  const cluster = await TestCluster.start(4, { k: 2, transport: 'memory' });
+  t.teardown(() => cluster.teardown());
+  const expected = await fill(cluster, 40, 'memory');
+  await cluster.join();
+  await cluster.depart(cluster.nodes[1]);
+  await cluster.crash(cluster.nodes[2]);
+  let problems: string[] = [];
+  await waitFor(async () => (problems = await cluster.placementProblems(expected, 2).catch((err: Error) => [err.message])).length === 0, 20_000, 200);
+  t.deepEqual(problems, []);
+});
+
+test('a node cut off from its successor routes around it, and the ring heals once the link is back', async (t) => {
+  const cluster = await TestCluster.start(5, { k: 1, transport: 'memory' });
+  t.teardown(() => cluster.teardown());
+  const expected = await fill(cluster, 60, 'cut');
+  const [cutOff] = cluster.nodes;
+  const successor = cluster.nodes.find((n) => n.address === successorAddresses(cutOff)[0])!;
+
+  cluster.partition(cutOff, successor);
+  const routedAround = await waitFor(() => !successorAddresses(cutOff).includes(successor.address) && successorAddresses(cutOff).length > 0, 10_000);
+  t.true(routedAround, `successors of the cut-off node: ${successorAddresses(cutOff).join(', ')}`);
+  // Through the cut-off node, every key whose owner it can still reach is served, right.
+  for (const [key, value] of expected) {
+    if (ownerOf(cluster, key) === successor.address) continue;
+    t.is((await cluster.kv.get(cutOff.address, key)).value, value, key);
+  }
+
+  cluster.heal();
+  const healed = await waitFor(() => successorAddresses(cutOff)[0] === successor.address, 10_000);
+  t.true(healed, `successors after heal: ${successorAddresses(cutOff).join(', ')}`);
+  let problems: string[] = [];
+  await waitFor(async () => (problems = await cluster.placementProblems(expected, 1).catch((err: Error) => [err.message])).length === 0, 20_000, 200);
+  t.deepEqual(problems, []);
+  for (const node of cluster.nodes) {
+    for (const [key, value] of expected) t.is((await cluster.kv.get(node.address, key)).value, value, `${key} through ${node.address}`);
+  }
+});
+
+test('a ring keeps answering right while every node-to-node call is delayed', async (t) => {
+  const cluster = await TestCluster.start(3, { k: 3, transport: 'memory' });
+  t.teardown(() => cluster.teardown());
+  cluster.delay(20);
+  const expected = await fill(cluster, 10, 'slow');
+  for (const [key, value] of expected) t.is((await cluster.kv.get(cluster.random().address, key)).value, value, key);
+  cluster.delay(0);
+});
