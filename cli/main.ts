@@ -1,4 +1,5 @@
 /** The chordkv command line: one yargs command module per command. */
+import { readFileSync } from 'node:fs';
 import yargs, { type CommandModule } from 'yargs';
 import * as bootstrap from './commands/bootstrap.js';
 import * as del from './commands/delete.js';
@@ -15,10 +16,15 @@ import * as up from './commands/up.js';
 
 // Each module is typed by its own builder; yargs only needs the common shape.
 const COMMANDS = [bootstrap, node, up, insert, query, del, depart, overlay, file, fileparallel, status, dump] as unknown as CommandModule[];
-const NAMES = [...COMMANDS.map((c) => String(c.command).split(' ')[0]), 'help'];
+const NAMES = [...COMMANDS.map((c) => String(c.command).split(' ')[0]), 'help', 'completion'];
 
 /** Parses `args` (without node and script) and runs the command. */
 export async function main(args: string[]): Promise<void> {
+  // A reader that stops early (`chordkv query '*' | head -1`) is not an error of ours.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const first = args[0];
   if (first !== undefined && !first.startsWith('-') && !NAMES.includes(first)) {
     const close = NAMES.find((name) => name.slice(0, 3) === first.slice(0, 3));
@@ -26,20 +32,40 @@ export async function main(args: string[]): Promise<void> {
       + `commands: ${NAMES.join(', ')} (chordkv --help)\n`);
     process.exit(2);
   }
-  const cli = yargs(args).scriptName('chordkv').env('CHORDKV');
+  const cli = yargs(args).scriptName('chordkv').env('CHORDKV')
+    // `-dash` is an unknown option, not -d -a -s -h; text after `--` is an operand, never a flag.
+    .parserConfiguration({ 'short-option-groups': false, 'populate--': true });
   for (const command of COMMANDS) cli.command(command);
   await cli
-    .command('help', 'show this help', {}, () => { cli.showHelp('log'); })
+    .command('help [command]', 'show this help, or the help of one command', (y) => y.positional('command', { type: 'string' }),
+      async (argv) => {
+        if (argv.command && NAMES.includes(argv.command) && argv.command !== 'help') await main([argv.command, '--help']);
+        else cli.showHelp('log');
+      })
+    .completion('completion', 'print a bash/zsh completion script (add its output to your shell profile)')
     .demandCommand(1, 'name a command; see chordkv --help')
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version(version())
     .wrap(Math.min(100, process.stdout.columns || 100))
-    .fail((message, err) => {
-      if (err) throw err;
+    .fail((message, err: unknown) => {
+      // A failed flag check arrives as its message (a string); a command's own failure as an Error.
+      if (err instanceof Error) throw err;
       process.stderr.write(`error: ${message}\nrun "chordkv --help" for usage\n`);
       process.exit(2);
     })
     .parseAsync();
+}
+
+/** The package's version, from the nearest package.json above this module (source or dist/). */
+function version(): string {
+  for (let url = new URL('.', import.meta.url); url.pathname !== '/'; url = new URL('..', url)) {
+    try {
+      return (JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as { version: string }).version;
+    } catch {
+      // not here: look one folder up
+    }
+  }
+  return 'unknown';
 }

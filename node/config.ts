@@ -79,6 +79,11 @@ export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
   }
   if (config.advertise !== undefined && !ADDRESS.test(config.advertise)) problems.push(`advertise must be HOST:PORT (got ${config.advertise})`);
   if (config.contact !== undefined && !ADDRESS.test(config.contact)) problems.push(`bootstrap must be HOST:PORT (got ${config.contact})`);
+  const own = config.advertise ?? `${config.host}:${config.port}`;
+  if (config.contact !== undefined && config.port !== 0 && config.contact === own) {
+    problems.push(`--bootstrap ${config.contact} is this node's own address: a node joins through another member `
+      + '(start the ring with "chordkv bootstrap", or give this node another --port)');
+  }
   if ((config.host === '0.0.0.0' || config.host === '::') && !config.advertise) {
     problems.push(`listening on ${config.host} needs --advertise HOST:PORT, the address other nodes should use`);
   }

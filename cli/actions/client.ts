@@ -31,10 +31,10 @@ export function usage(message: string): ChordError {
 export const insert = (flags: ClientFlags, printer: Printer, key: string, value: string) =>
   withClient(flags, printer, async (kv, node) => printResult(printer, await kv.put(node, key, value), format.inserted));
 
-/** `*` means every pair in the ring, grouped by node. */
-export const query = (flags: ClientFlags, printer: Printer, key: string) =>
+/** `*` means every pair in the ring, grouped by node, unless `literal`. */
+export const query = (flags: ClientFlags, printer: Printer, key: string, literal = false) =>
   withClient(flags, printer, async (kv, node) => {
-    if (key === '*') printResult(printer, await kv.all(node), format.all);
+    if (key === '*' && !literal) printResult(printer, await kv.all(node), format.all);
     else printResult(printer, await kv.get(node, key), format.value);
   });
 

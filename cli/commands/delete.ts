@@ -1,12 +1,13 @@
 import type { Argv } from 'yargs';
 import * as actions from '../actions/client.js';
-import { clientFlags, clientOptions, required, run } from './shared.js';
+import { clientFlags, clientOptions, operands, run } from './shared.js';
 
-export const command = 'delete [key]';
+export const command = 'delete [KEY]';
 export const describe = 'delete a key and its value';
 export const builder = (yargs: Argv) => clientOptions(yargs)
-  .positional('key', { type: 'string', describe: 'the key (also --key)' });
+  .positional('KEY', { type: 'string', describe: 'the key (or --key)' })
+  .option('key', { type: 'string', describe: 'the key' });
 export const handler = (argv: Awaited<ReturnType<typeof builder>['argv']>) => run(argv, async (printer) => {
-  const key = required(printer, argv.key, 'key');
-  return key === undefined ? 2 : actions.remove(clientFlags(argv), printer, key);
+  const given = operands(printer, argv, [{ name: 'key', positional: 'KEY' }]);
+  return given ? actions.remove(clientFlags(argv), printer, given[0]) : 2;
 });

@@ -1,6 +1,7 @@
 /** Flags of the node processes (bootstrap and node), mapped onto the node config. */
 import type { Argv } from 'yargs';
 import type { NodeConfig } from '../../node/config.js';
+import { checkAddress, checkPositive, checkWhole, firstProblem } from '../flags.js';
 
 export function nodeOptions<T>(yargs: Argv<T>) {
   return yargs
@@ -12,7 +13,11 @@ export function nodeOptions<T>(yargs: Argv<T>) {
     .option('memory', { type: 'boolean', default: false, describe: 'keep data in memory only' })
     .option('fsync', { type: 'boolean', default: false, describe: 'fsync every write: survives an OS crash, much slower' })
     .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as const })
-    .option('request-timeout-ms', { type: 'number', describe: 'deadline of one node-to-node call' });
+    .option('request-timeout-ms', { type: 'number', describe: 'deadline of one node-to-node call' })
+    .check((argv) => firstProblem(
+      checkWhole('--port', argv.port, 0, 65535), checkAddress('--advertise', argv.advertise),
+      checkPositive('--request-timeout-ms', argv.requestTimeoutMs),
+    ));
 }
 
 export function nodeFlags(argv: {

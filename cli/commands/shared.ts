@@ -1,15 +1,17 @@
 /** Options every client command shares, and the glue from parsed flags to actions. */
 import type { Argv } from 'yargs';
 import type { ClientFlags } from '../actions/client.js';
-import { consolePrinter, printError, type Printer } from '../output.js';
 import { usage } from '../actions/client.js';
+import { checkAddress, checkPositive, firstProblem } from '../flags.js';
+import { consolePrinter, printError, type Printer } from '../output.js';
 
 export function clientOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('node', { type: 'string', default: '127.0.0.1:5000', describe: 'node to talk to, HOST:PORT (env CHORDKV_NODE)' })
     .option('json', { type: 'boolean', default: false, describe: 'print machine-readable JSON' })
     .option('timeout', { type: 'number', default: 15000, describe: 'request deadline in ms' })
-    .option('secret', { type: 'string', describe: 'cluster secret (env CHORDKV_SECRET)' });
+    .option('secret', { type: 'string', describe: 'cluster secret (env CHORDKV_SECRET)' })
+    .check((argv) => firstProblem(checkAddress('--node', argv.node), checkPositive('--timeout', argv.timeout)));
 }
 
 export function clientFlags(argv: { node: string; json: boolean; timeout: number; secret?: string }): ClientFlags {
@@ -22,10 +24,42 @@ export async function run(argv: { json: boolean }, action: (printer: Printer) =>
   process.exitCode = await action(printer);
 }
 
-/** A required text argument given as a positional or as --name; exit 2 when absent. */
-export function required(printer: Printer, value: unknown, name: string): string | undefined {
-  if (typeof value === 'string' && value.length > 0) return value;
-  if (typeof value === 'number') return String(value);
-  process.exitCode = printError(printer, usage(`missing ${name}: give it as an argument or as --${name}`));
-  return undefined;
+/** A text argument as yargs parsed it (a number when it looked like one). */
+const text = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined);
+
+/** One operand of a command: its positional (upper case in the usage line) and its --option. */
+export interface Operand {
+  readonly name: string;
+  readonly positional: string;
+  /** May it be the empty string? (Keys may not; values may.) */
+  readonly mayBeEmpty?: boolean;
+}
+
+/**
+ * The operands of a command, each given once: as its positional, after `--` (so that text
+ * starting with `-` is reachable), or as its --option. Returns undefined after printing a
+ * usage error (missing, given twice, empty where it may not be, or one too many).
+ */
+export function operands(printer: Printer, argv: Record<string, unknown>, wanted: readonly Operand[]): string[] | undefined {
+  const afterDashes = ((argv['--'] as unknown[] | undefined) ?? []).map(String);
+  const values: string[] = [];
+  for (const operand of wanted) {
+    const positional = text(argv[operand.positional]) ?? afterDashes.shift();
+    const option = text(argv[operand.name]);
+    let problem: string | undefined;
+    if (positional !== undefined && option !== undefined) problem = `the ${operand.name} is given twice: as an argument and as --${operand.name}; give it once`;
+    const value = positional ?? option;
+    if (value === undefined) problem ??= `missing ${operand.name}: give it as an argument or as --${operand.name} (after -- when it starts with -)`;
+    else if (value === '' && !operand.mayBeEmpty) problem ??= `the ${operand.name} must not be empty`;
+    if (problem) {
+      process.exitCode = printError(printer, usage(problem));
+      return undefined;
+    }
+    values.push(value!);
+  }
+  if (afterDashes.length > 0) {
+    process.exitCode = printError(printer, usage(`unexpected argument ${JSON.stringify(afterDashes[0])}`));
+    return undefined;
+  }
+  return values;
 }

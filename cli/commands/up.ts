@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { CONSISTENCIES } from '../../common/wire.js';
 import { runUp } from '../actions/up.js';
+import { checkWhole, firstProblem } from '../flags.js';
 
 export const command = 'up';
 export const describe = 'start a whole local ring (bootstrap + nodes) and stop it on Ctrl-C';
@@ -12,7 +13,10 @@ export const builder = (yargs: Argv) => yargs
   .option('base-port', { type: 'number', default: 5000, describe: 'port of the bootstrap; node i gets base-port + i (0: free ports)' })
   .option('secret', { type: 'string', describe: 'cluster secret for node-to-node calls' })
   .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'warn' as const })
-  .option('json', { type: 'boolean', default: false, describe: 'print the ring as one JSON line' });
+  .option('json', { type: 'boolean', default: false, describe: 'print the ring as one JSON line' })
+  .check((argv) => firstProblem(
+    checkWhole('--nodes', argv.nodes, 1, 256), checkWhole('-k', argv.k, 1, 64), checkWhole('--base-port', argv.basePort, 0, 65535),
+  ));
 export const handler = (argv: Awaited<ReturnType<typeof builder>['argv']>) => runUp({
   nodes: argv.nodes, k: argv.k, consistency: argv.consistency, host: argv.host,
   basePort: argv.basePort, secret: argv.secret, logLevel: argv.logLevel, json: argv.json,

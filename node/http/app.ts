@@ -29,6 +29,13 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
     if (ctx.path.startsWith(RPC_PREFIX) || ctx.path === paths.depart) checkSecret(options.secret, ctx.get(SECRET_HEADER) || undefined);
     await next();
   });
+  // A body that is not declared JSON would be skipped by the parser and then read as missing.
+  app.use(async (ctx, next) => {
+    if (ctx.request.is('application/json') === false) {
+      throw new ChordError('UNSUPPORTED_MEDIA_TYPE', `the body must be JSON sent with the header content-type: application/json (got ${ctx.request.type || 'none'})`);
+    }
+    await next();
+  });
   const publicBody = bodyParser({ enableTypes: ['json'], jsonLimit: PUBLIC_BODY_LIMIT, strict: true, onerror: bodyError });
   const rpcBody = bodyParser({ enableTypes: ['json'], jsonLimit: RPC_BODY_LIMIT, strict: true, onerror: bodyError });
   app.use(async (ctx, next) => { await (ctx.path.startsWith(RPC_PREFIX) ? rpcBody : publicBody)(ctx, next); });
@@ -55,11 +62,14 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
     ctx.res.once('finish', options.onDeparted);
   });
   router.all(`${RPC_PREFIX}:call`, async (ctx) => {
+    const allowed = node.rpcServer.methodOf(ctx.path);
+    if (allowed && allowed !== ctx.method) ctx.set('Allow', allowed);
     ctx.body = await node.rpcServer.dispatch(ctx.method, ctx.path, ctx.request.body);
   });
 
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  // Without `throw`, the router answers 405 and 501 with an Allow header and no body; the boundary words them.
+  app.use(router.allowedMethods());
   return app;
 }
 

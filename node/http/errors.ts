@@ -21,9 +21,11 @@ export function errorBoundary(log: Logger): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        throw new ChordError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+      if (ctx.body === undefined && ctx.status === 404) throw new ChordError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
+      if (ctx.body === undefined && ctx.status === 405) {
+        throw new ChordError('METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}; use ${ctx.response.get('Allow')}`);
       }
+      if (ctx.body === undefined && ctx.status === 501) throw new ChordError('NOT_IMPLEMENTED', `${ctx.method} is not a method this node knows`);
     } catch (err) {
       const error = toChordError(err);
       if (error.status >= 500 && error.code === 'INTERNAL') log.error(`${ctx.method} ${ctx.path}: ${(err as Error)?.stack ?? String(err)}`);

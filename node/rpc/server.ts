@@ -25,6 +25,11 @@ export class RpcServer {
     }
   }
 
+  /** The method `path` takes, when it is a call of this table. */
+  methodOf(path: string): string | undefined {
+    return this.table.get(path)?.spec.method;
+  }
+
   get paths(): string[] {
     return [...this.table.keys()];
   }

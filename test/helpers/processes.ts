@@ -134,14 +134,20 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs one chordkv command to completion (SIGKILLed after `timeoutMs`). */
-export function runChordkv(args: string[], timeoutMs = 30_000): Promise<CommandResult> {
+/**
+ * Runs one chordkv command to completion (SIGKILLed after `timeoutMs`). With `closeAfterFirstLine`
+ * the reader hangs up after the first line of stdout, as `| head -1` does.
+ */
+export function runChordkv(args: string[], timeoutMs = 30_000, closeAfterFirstLine = false): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (closeAfterFirstLine && stdout.includes('\n')) child.stdout.destroy();
+    });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', reject);

@@ -103,6 +103,31 @@ for (const [title, method, path, body, status, code, key] of badInputs) {
   });
 }
 
+test('a body sent without content-type: application/json gets 415 naming the header, and stores nothing', async (t) => {
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+    const response = await fetch(`http://${cluster.nodes[0].address}/kv/wrong-type`, {
+      method: 'PUT', headers: { 'content-type': type }, body: JSON.stringify({ value: 'x' }),
+    });
+    const body = await response.json() as ErrorBody;
+    t.is(response.status, 415, type);
+    t.is(body.error.code, 'UNSUPPORTED_MEDIA_TYPE');
+    t.regex(body.error.message, /content-type: application\/json/);
+  }
+  t.false(await isStored('wrong-type'));
+});
+
+test('405 answers say which methods the path takes, in Allow', async (t) => {
+  const address = cluster.nodes[0].address;
+  const onKey = await fetch(`http://${address}/kv/allow-test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  t.is(onKey.status, 405);
+  t.deepEqual(onKey.headers.get('allow')?.split(/,\s*/).sort(), ['DELETE', 'GET', 'HEAD', 'PUT']);
+  t.is(((await onKey.json()) as ErrorBody).error.code, 'METHOD_NOT_ALLOWED');
+  const onRpc = await fetch(`http://${address}/rpc/op`);
+  t.is(onRpc.status, 405);
+  t.is(onRpc.headers.get('allow'), 'POST');
+  t.is(((await onRpc.json()) as ErrorBody).error.code, 'METHOD_NOT_ALLOWED');
+});
+
 test('a key of exactly 1024 bytes and a value of exactly 1 MiB are accepted', async (t) => {
   const key = 'é'.repeat(511) + 'xy';
   const value = 'é'.repeat(MIB / 2);

@@ -1,0 +1,108 @@
+/**
+ * Bad usage is one line naming the flag, exit 2, nothing started or sent; operands are
+ * reachable however they look (a leading dash, empty, a literal '*'); help, version and
+ * completion work; a reader that hangs up early ends a command quietly.
+ */
+import test from 'ava';
+import { ChordError } from '../../common/errors.js';
+import { TestCluster } from '../helpers/cluster.js';
+import { ensureBuilt, runChordkv } from '../helpers/processes.js';
+
+let cluster: TestCluster;
+let node: string;
+
+test.before(async () => {
+  ensureBuilt();
+  cluster = await TestCluster.start(2, { k: 1 });
+  node = cluster.nodes[0].address;
+});
+test.after.always(() => cluster?.teardown());
+
+const lines = (text: string) => text.trim().split('\n').filter((line) => line.length > 0);
+const hasStackTrace = (text: string) => /^\s+at .+[:(]/m.test(text);
+const missing = async (key: string) => cluster.kv.get(node, key).then(() => false, (err: ChordError) => err.code === 'KEY_NOT_FOUND');
+
+const badUsage: [args: string[], mentions: string][] = [
+  [['query', 'k', '--timeout', 'abc'], '--timeout'],
+  [['query', 'k', '--timeout', '0'], '--timeout'],
+  [['query', 'k', '--timeout', '-5'], '--timeout'],
+  [['query', 'k', '--node', '127.0.0.1:99999'], '--node'],
+  [['query', 'k', '--node', 'http://127.0.0.1:5000'], '--node'],
+  [['query', 'k', '--node', 'nowhere'], '--node'],
+  [['up', '--nodes', '0'], '--nodes'],
+  [['up', '-k', '0'], '-k'],
+  [['up', '--base-port', '70000'], '--base-port'],
+  [['fileparallel', 'fixtures/insert.txt', '--type', 'insert', '--concurrency', 'abc'], '--concurrency'],
+  [['node', '--port', '99999'], '--port'],
+  [['node', '--bootstrap', '127.0.0.1:0'], '--bootstrap'],
+  [['node'], '--bootstrap'], // joins through 127.0.0.1:5000, its own default address
+  [['insert', '-dash', 'v'], 'dash'],
+  [['insert', 'a', 'b', '--', 'c'], '"c"'],
+  [['insert', '', 'v'], 'key'],
+];
+for (const [args, mentions] of badUsage) {
+  test(`chordkv ${args.map((a) => (a === '' ? "''" : a)).join(' ')} is bad usage: exit 2, one line naming ${mentions}`, async (t) => {
+    const result = await runChordkv(args);
+    t.is(result.code, 2, result.stderr);
+    t.is(result.stdout, '');
+    t.true(lines(result.stderr)[0].includes(mentions), result.stderr);
+    t.false(hasStackTrace(result.stderr), result.stderr);
+    t.false(/ready|ring up/.test(result.stderr + result.stdout), 'something started');
+  });
+}
+
+test('a key given both as an argument and as --key is refused, and nothing is written', async (t) => {
+  const result = await runChordkv(['insert', '--key', 'both-a', '--value', 'b', 'both-extra', '--node', node]);
+  t.is(result.code, 2, result.stderr);
+  t.regex(result.stderr, /given twice/);
+  t.true(await missing('both-a'));
+  t.true(await missing('both-extra'));
+});
+
+test('keys and values starting with a dash are reachable after --', async (t) => {
+  const insert = await runChordkv(['insert', '--node', node, '--', '-dash', '-value']);
+  t.is(insert.code, 0, insert.stderr);
+  t.is((await cluster.kv.get(node, '-dash')).value, '-value');
+  const query = await runChordkv(['query', '--node', node, '--json', '--', '-dash']);
+  t.is(query.code, 0, query.stderr);
+  t.is((JSON.parse(query.stdout) as { value: string }).value, '-value');
+  const del = await runChordkv(['delete', '--node', node, '--', '-dash']);
+  t.is(del.code, 0, del.stderr);
+  t.true(await missing('-dash'));
+});
+
+test('an empty value is a value, from the command line as over HTTP', async (t) => {
+  const result = await runChordkv(['insert', 'empty-cli', '', '--node', node]);
+  t.is(result.code, 0, result.stderr);
+  t.is((await cluster.kv.get(node, 'empty-cli')).value, '');
+});
+
+test("a key literally named '*' is read with --literal; without it '*' is every pair", async (t) => {
+  await cluster.kv.put(node, '*', 'a star');
+  const literal = await runChordkv(['query', '--key', '*', '--literal', '--json', '--node', node]);
+  t.is(literal.code, 0, literal.stderr);
+  t.is((JSON.parse(literal.stdout) as { value: string }).value, 'a star');
+  const all = await runChordkv(['query', '*', '--json', '--node', node]);
+  t.true(Array.isArray((JSON.parse(all.stdout) as { nodes: unknown[] }).nodes));
+});
+
+test('help <command>, --version and completion answer and exit 0', async (t) => {
+  const help = await runChordkv(['help', 'insert']);
+  t.is(help.code, 0, help.stderr);
+  t.regex(help.stdout, /chordkv insert \[KEY\] \[VALUE\]/);
+  const version = await runChordkv(['--version']);
+  t.is(version.code, 0, version.stderr);
+  t.regex(version.stdout.trim(), /^\d+\.\d+\.\d+/);
+  const completion = await runChordkv(['completion']);
+  t.is(completion.code, 0, completion.stderr);
+  t.regex(completion.stdout, /chordkv/);
+});
+
+test("a reader that hangs up early (| head -1) ends query '*' quietly with exit 0", async (t) => {
+  const big = 'x'.repeat(2000);
+  await Promise.all(Array.from({ length: 300 }, (_, i) => cluster.kv.put(node, `epipe ${i}`, big)));
+  const result = await runChordkv(['query', '*', '--node', node], 30_000, true);
+  t.is(result.code, 0, result.stderr);
+  t.false(hasStackTrace(result.stderr), result.stderr);
+  t.is(result.stderr, '');
+});
