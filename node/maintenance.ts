@@ -102,9 +102,11 @@ export class Maintenance {
       // Someone behind our predecessor says it comes right before us: our predecessor may
       // have died since our last check. Look now rather than a round later.
       await neighbours.liveState(pred.address).catch((err) => {
-        if (isGone(err, pred.address)) routing.markPredecessorFailed();
+        if (isGone(err, pred.address)) routing.markPredecessorFailed(pred);
       });
     }
+    // A predecessor marked failed that notifies us is alive after all; nothing else changes.
+    if (routing.isSelf(candidate) || candidate.id === routing.predecessor?.id) return routing.notify(candidate);
     if (!routing.wouldAccept(candidate)) return false;
     const token = randomUUID();
     await lock.acquireExclusive(token, this.init.lockLeaseMs);
@@ -172,7 +174,7 @@ export class Maintenance {
     } catch (err) {
       if (!isGone(err, pred.address)) return;
       log.warn(`predecessor ${pred.address} is unreachable`);
-      routing.markPredecessorFailed();
+      routing.markPredecessorFailed(pred);
     }
   }
 

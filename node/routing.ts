@@ -116,9 +116,12 @@ export class RoutingTable {
     this.predecessorAlive_ = true;
   }
 
-  /** The predecessor stopped answering (see `predecessorAlive`). */
-  markPredecessorFailed(): void {
-    this.predecessorAlive_ = false;
+  /**
+   * `checked`, found silent, was the predecessor when the check began: mark it failed if it
+   * still is. (A notify may have replaced it meanwhile; the new one was never checked.)
+   */
+  markPredecessorFailed(checked: Member): void {
+    if (sameMember(this.predecessor_, checked)) this.predecessorAlive_ = false;
   }
 
   /** No other node is left: this one owns every id. */

@@ -86,7 +86,9 @@ export class Membership {
         return;
       } catch (err) {
         if (retryOf(err) !== 'ring' || Date.now() > deadline) throw err;
-        await sleep(Math.min(100 * 2 ** attempt, 2000) * (0.5 + Math.random()));
+        const pauseMs = Math.round(Math.min(100 * 2 ** attempt, 2000) * (0.5 + Math.random()));
+        this.components.log.info(`joining through ${contact}: ${(err as Error).message}; again in ${pauseMs} ms`);
+        await sleep(pauseMs);
       }
     }
   }

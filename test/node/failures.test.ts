@@ -58,6 +58,10 @@ test('concurrent joins through different members end in one ring with every key 
   t.is(cluster.nodes.length, 9);
   t.deepEqual(await healed(cluster, expected, 2), []);
   const sorted = [...cluster.nodes].sort((a, b) => (a.node.self.id < b.node.self.id ? -1 : 1)).map((n) => n.address);
-  const overlay = (await cluster.kv.overlay(sorted[0])).nodes.map((n) => n.address);
+  // Placement needs only the nearest k successors right; lists further out converge a round
+  // or two later, and overlays must agree within 10 s (the ring's promise), so wait for that.
+  const walk = async () => (await cluster.kv.overlay(sorted[0])).nodes.map((n) => n.address);
+  let overlay = await walk();
+  await waitFor(async () => (overlay = await walk()).join() === sorted.join(), 10_000, 100);
   t.deepEqual(overlay, sorted);
 });

@@ -1,0 +1,60 @@
+/**
+ * Maintenance alone, built from stub components: what check_predecessor and notify do to
+ * the routing table when the ring moves under them.
+ */
+import test from 'ava';
+import { PeerUnreachable } from '../../common/errors.js';
+import { createLogger } from '../../common/log.js';
+import { toMemberJson, type Member } from '../../common/wire.js';
+import { Lifecycle } from '../../node/lifecycle.js';
+import { Maintenance } from '../../node/maintenance.js';
+import type { Neighbours } from '../../node/membership/neighbours.js';
+import { MembershipLock } from '../../node/membership-lock.js';
+import { RpcClient } from '../../node/rpc/spec.js';
+import { RoutingTable } from '../../node/routing.js';
+import { MemoryPeerBook } from '../../node/storage/peer-book.js';
+
+const member = (id: number): Member => ({ id: BigInt(id), address: `10.0.0.${id}:5000` });
+
+/** Node 8 with predecessor 1 and successor 14; `liveState` answers as `answer` says. */
+function maintenanceOf(answer: (address: string) => Promise<unknown>) {
+  const routing = new RoutingTable(member(8), 3);
+  routing.setPredecessor(member(1));
+  routing.setSuccessors(member(14));
+  const lifecycle = new Lifecycle(member(8));
+  lifecycle.enter('ready');
+  const neighbours = { liveState: answer, refresh: async () => [] } as unknown as Neighbours;
+  const rpc = new RpcClient({ call: async () => ({ changed: false }) as never, close: () => undefined });
+  const maintenance = new Maintenance({
+    routing, lifecycle, rpc, neighbours, lock: new MembershipLock(), peerBook: new MemoryPeerBook(), log: createLogger('test', 'silent'),
+    findSuccessor: async () => ({ node: toMemberJson(member(14)), hops: 0 }),
+    replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true },
+  }, { maintenanceIntervalMs: 1000, antiEntropyRounds: 1000, lockLeaseMs: 1000 });
+  return { routing, maintenance };
+}
+
+test('a predecessor that changed while the old one was being checked is not marked failed', async (t) => {
+  const late: { routing?: RoutingTable } = {};
+  const { routing, maintenance } = maintenanceOf(async (address) => {
+    if (address !== member(1).address) return { member: true };
+    // The old predecessor is silent; meanwhile a notify (from node 4) replaced it.
+    late.routing!.setPredecessor(member(4));
+    throw new PeerUnreachable(address);
+  });
+  late.routing = routing;
+  await maintenance.runRound();
+  t.is(routing.predecessor?.id, 4n);
+  t.true(routing.predecessorAlive, 'node 4 was never checked, yet it was marked failed');
+});
+
+test('a silent predecessor is marked failed, and revived when it notifies again', async (t) => {
+  const { routing, maintenance } = maintenanceOf(async (address) => {
+    if (address === member(1).address) throw new PeerUnreachable(address);
+    return { member: true };
+  });
+  await maintenance.runRound();
+  t.false(routing.predecessorAlive);
+  t.false(await maintenance.notified(toMemberJson(member(1))), 'a notify from the predecessor changes nothing else');
+  t.is(routing.predecessor?.id, 1n);
+  t.true(routing.predecessorAlive, 'the predecessor notified us, so it is alive');
+});
