@@ -33,6 +33,8 @@ export const ERROR_CATALOGUE = {
   NOT_IMPLEMENTED: entry(501),
   UNAUTHORIZED: entry(401),
   KEY_NOT_FOUND: entry(404),
+  VERSION_MISMATCH: entry(409),
+  CONDITIONAL_WRITE_UNSUPPORTED: entry(400),
   // the ring's state
   NOT_READY: entry(503, 'elsewhere'),
   NOT_A_MEMBER: entry(503, 'elsewhere'),
@@ -63,6 +65,8 @@ export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
 export interface ErrorOptions {
   cause?: unknown;
+  /** Facts a caller can act on, sent beside code and message (e.g. the current `version`). */
+  details?: Record<string, unknown>;
   /** The peer the error is about (unreachable, too slow, not a member). */
   peer?: string;
   /** Overrides the catalogue's status (an error relayed from another node keeps the status it came with). */
@@ -72,12 +76,14 @@ export interface ErrorOptions {
 export class ChordError extends Error {
   readonly status: number;
   readonly peer?: string;
+  readonly details: Record<string, unknown>;
 
   constructor(readonly code: string, message: string, options: ErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.status = options.status ?? ERROR_CATALOGUE[code as ErrorCode]?.status ?? 500;
     if (options.peer !== undefined) this.peer = options.peer;
+    this.details = options.details ?? {};
   }
 
   /** Whether and how the caller may retry (unknown codes: never). */
@@ -86,19 +92,19 @@ export class ChordError extends Error {
   }
 
   toJSON(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.peer ? { peer: this.peer } : {}) } };
+    return { error: { ...this.details, code: this.code, message: this.message, ...(this.peer ? { peer: this.peer } : {}) } };
   }
 
   /** The error another node answered with, as this side sees it. */
   static fromBody(body: ErrorBody, status: number): ChordError {
-    const { code, message, peer } = body.error;
-    return new ChordError(code, String(message), { status, peer: typeof peer === 'string' ? peer : undefined });
+    const { code, message, peer, ...details } = body.error;
+    return new ChordError(code, String(message), { status, peer: typeof peer === 'string' ? peer : undefined, details });
   }
 }
 
-/** An error as it travels in a response body. */
+/** An error as it travels in a response body: code and message, and any details beside them. */
 export interface ErrorBody {
-  error: { code: string; message: string; peer?: string };
+  error: { code: string; message: string; peer?: string; [detail: string]: unknown };
 }
 
 /** The request is malformed: bad JSON, a missing or wrong-typed field, a bad key. */
@@ -111,6 +117,14 @@ export class InvalidRequest extends ChordError {
 export class KeyNotFound extends ChordError {
   constructor(key: string) {
     super('KEY_NOT_FOUND', `no value is stored under the key ${JSON.stringify(key)}`);
+  }
+}
+
+/** A compare-and-set whose condition does not hold; `version` is the key's live version (null: none). */
+export class VersionMismatch extends ChordError {
+  constructor(key: string, current: number | null, expected: string) {
+    super('VERSION_MISMATCH', `the key ${JSON.stringify(key)} ${current === null ? 'has no value' : `is at version ${current}`}, not ${expected}`,
+      { details: { version: current } });
   }
 }
 

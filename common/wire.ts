@@ -80,12 +80,22 @@ export interface KeyedItem extends Item {
   key: string;
 }
 
-/** Answer of PUT/GET on /kv/:key. */
+/** Answer of PUT/GET on /kv/:key; `version` is the pair's version, for compare-and-set. */
 export interface ValueAnswer {
   key: string;
   value: string;
+  version: Version;
   node: string;
   hops: number;
+}
+
+/**
+ * Conditions of a compare-and-set PUT: apply only when the key's live version is `ifVersion`,
+ * or (`ifAbsent`) when the key has no live value. Otherwise 409 VERSION_MISMATCH.
+ */
+export interface PutConditions {
+  ifVersion?: Version;
+  ifAbsent?: boolean;
 }
 
 export interface DeleteAnswer {

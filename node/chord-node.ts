@@ -5,7 +5,7 @@
  */
 import { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { CONSISTENCIES, type DeleteAnswer, type Member, type OpAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
+import { CONSISTENCIES, type DeleteAnswer, type PutConditions, type Member, type OpAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
 import type { NodeConfig } from './config.js';
 import { Lifecycle, type NodeState } from './lifecycle.js';
 import { Maintenance } from './maintenance.js';
@@ -123,8 +123,9 @@ export class ChordNode {
 
   // ---- the public API (what the HTTP adapter calls) ----
 
-  put(key: string, value: string): Promise<ValueAnswer> {
-    return this.runUserOp({ op: 'put', key, value, hops: 0 }) as Promise<ValueAnswer>;
+  /** Inserts or overwrites; with `conditions`, only when the key's live version matches (compare-and-set). */
+  put(key: string, value: string, conditions: PutConditions = {}): Promise<ValueAnswer> {
+    return this.runUserOp({ op: 'put', key, value, ...conditions, hops: 0 }) as Promise<ValueAnswer>;
   }
 
   get(key: string): Promise<ValueAnswer> {

@@ -1,6 +1,7 @@
 /** Plain functions behind the single-request commands; yargs handlers only call these. */
 import { createKvClient, type KvClient } from '../../common/client.js';
 import { ChordError } from '../../common/errors.js';
+import type { PutConditions } from '../../common/wire.js';
 import { format, printError, printResult, type Printer } from '../output.js';
 
 export interface ClientFlags {
@@ -28,8 +29,8 @@ export function usage(message: string): ChordError {
   return new ChordError('USAGE', message);
 }
 
-export const insert = (flags: ClientFlags, printer: Printer, key: string, value: string) =>
-  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.put(node, key, value), format.inserted));
+export const insert = (flags: ClientFlags, printer: Printer, key: string, value: string, conditions: PutConditions = {}) =>
+  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.put(node, key, value, conditions), format.inserted));
 
 /** `*` means every pair in the ring, grouped by node, unless `literal`. */
 export const query = (flags: ClientFlags, printer: Printer, key: string, literal = false) =>

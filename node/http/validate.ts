@@ -2,7 +2,7 @@
 import { InvalidRequest } from '../../common/errors.js';
 import { MAX_KEY_BYTES } from '../../common/wire.js';
 
-export { parseValue } from '../rpc/parse.js';
+export { parseConditions, parseValue } from '../rpc/parse.js';
 
 /** Decodes the key from the raw (still percent-encoded) path segment. */
 export function parseKey(rawSegment: string): string {

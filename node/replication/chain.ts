@@ -45,7 +45,7 @@ export class ChainReplication implements ReplicationStrategy {
       this.callbacks.onReplicaFailed();
       throw err;
     }
-    return writeAnswer(request, this.components.self.address);
+    return writeAnswer(request, item, this.components.self.address);
   }
 
   async read(key: string, hops: number): Promise<OpAnswer> {

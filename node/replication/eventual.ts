@@ -6,7 +6,8 @@
  */
 import type { KeyedItem, OpAnswer } from '../../common/wire.js';
 import { apply } from '../rpc/replication.js';
-import { applyAtHead, readAnswer, writeAnswer } from './head.js';
+import { ChordError } from '../../common/errors.js';
+import { applyAtHead, isConditional, readAnswer, writeAnswer } from './head.js';
 import type { ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
 
 const RETRY_DELAY_MS = 200;
@@ -27,12 +28,16 @@ export class EventualReplication implements ReplicationStrategy {
   }
 
   async write(request: WriteRequest): Promise<OpAnswer> {
+    if (isConditional(request)) {
+      // The owner cannot compare with writes a failed predecessor acknowledged but never passed on.
+      throw new ChordError('CONDITIONAL_WRITE_UNSUPPORTED', 'compare-and-set (ifVersion, ifAbsent) needs a linearizable ring; this ring is eventual');
+    }
     const item = await applyAtHead(this.components.store, this.components.versions, request);
     if (this.components.chain().length > 0) {
       this.queued.add(item.key);
       this.schedule();
     }
-    return writeAnswer(request, this.components.self.address);
+    return writeAnswer(request, item, this.components.self.address);
   }
 
   async read(key: string, hops: number): Promise<OpAnswer> {

@@ -6,7 +6,7 @@
  * implementation per consistency mode, chosen by the ring settings' `mode`.
  */
 import type { Logger } from '../../common/log.js';
-import type { Consistency, Member, OpAnswer } from '../../common/wire.js';
+import type { Consistency, Member, OpAnswer, PutConditions } from '../../common/wire.js';
 import type { RpcHandler, RpcClient } from '../rpc/spec.js';
 import type { Store } from '../storage/store.js';
 import type { VersionPolicy } from '../versions/policy.js';
@@ -27,7 +27,7 @@ export interface ReplicationCallbacks {
 }
 
 /** A user write at the node that coordinates it; `hops` is how many forwards it took to get there. */
-export type WriteRequest = ({ op: 'put'; key: string; value: string } | { op: 'delete'; key: string }) & { hops: number };
+export type WriteRequest = (({ op: 'put'; key: string; value: string } & PutConditions) | { op: 'delete'; key: string }) & { hops: number };
 
 export interface ReplicationStrategy {
   readonly mode: Consistency;

@@ -3,7 +3,7 @@
  * user's: a malformed one must be refused with INVALID_REQUEST, never stored or acted on.
  */
 import { InvalidRequest } from '../../common/errors.js';
-import { MAX_VALUE_BYTES, type KeyedItem, type MemberJson } from '../../common/wire.js';
+import { MAX_VALUE_BYTES, type KeyedItem, type MemberJson, type PutConditions } from '../../common/wire.js';
 import { counterVersions } from '../versions/counter.js';
 
 /** The `value` of a PUT body (or of a routed put). */
@@ -16,6 +16,17 @@ export function parseValue(body: unknown): string {
     throw new InvalidRequest('VALUE_TOO_LARGE', `the value is larger than ${MAX_VALUE_BYTES} bytes of UTF-8`);
   }
   return value;
+}
+
+/** The compare-and-set conditions of a PUT body (or of a routed put); absent fields mean none. */
+export function parseConditions(body: unknown): PutConditions {
+  const { ifVersion, ifAbsent } = (body ?? {}) as Record<string, unknown>;
+  if (ifVersion !== undefined && !counterVersions.isVersion(ifVersion)) {
+    throw new InvalidRequest('INVALID_REQUEST', 'ifVersion must be a version as GET answers it (a whole number)');
+  }
+  if (ifAbsent !== undefined && typeof ifAbsent !== 'boolean') throw new InvalidRequest('INVALID_REQUEST', 'ifAbsent must be true or false');
+  if (ifVersion !== undefined && ifAbsent === true) throw new InvalidRequest('INVALID_REQUEST', 'give ifVersion or ifAbsent, not both');
+  return { ...(ifVersion !== undefined ? { ifVersion } : {}), ...(ifAbsent === true ? { ifAbsent } : {}) };
 }
 
 /** A required field of a node-to-node body. */

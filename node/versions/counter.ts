@@ -22,6 +22,10 @@ export class CounterVersions implements VersionPolicy {
     return incoming.value === null && current.value !== null;
   }
 
+  same(a: Version, b: Version): boolean {
+    return a === b;
+  }
+
   isVersion(value: unknown): value is Version {
     return Number.isSafeInteger(value) && (value as number) >= 0;
   }

@@ -10,6 +10,8 @@ export interface VersionPolicy {
   next(current: Item | undefined): Version;
   /** True when `incoming` should replace `current` (the newer wins; a tombstone wins a tie). */
   supersedes(incoming: Item, current: Item | undefined): boolean;
+  /** Whether two versions are the same version (compare-and-set). */
+  same(a: Version, b: Version): boolean;
   /** Whether `value`, as it arrived on the wire, is a version this policy understands. */
   isVersion(value: unknown): value is Version;
 }

@@ -39,6 +39,8 @@ const badUsage: [args: string[], mentions: string][] = [
   [['insert', '-dash', 'v'], 'dash'],
   [['insert', 'a', 'b', '--', 'c'], '"c"'],
   [['insert', '', 'v'], 'key'],
+  [['insert', 'k', 'v', '--if-version', 'abc'], '--if-version'],
+  [['insert', 'k', 'v', '--if-version', '1', '--if-absent'], 'if-absent'],
 ];
 for (const [args, mentions] of badUsage) {
   test(`chordkv ${args.map((a) => (a === '' ? "''" : a)).join(' ')} is bad usage: exit 2, one line naming ${mentions}`, async (t) => {
@@ -69,6 +71,21 @@ test('keys and values starting with a dash are reachable after --', async (t) =>
   const del = await runChordkv(['delete', '--node', node, '--', '-dash']);
   t.is(del.code, 0, del.stderr);
   t.true(await missing('-dash'));
+});
+
+test('insert --if-absent and --if-version compare and set; a failed condition exits 1 and writes nothing', async (t) => {
+  const first = await runChordkv(['insert', 'cas-cli', 'one', '--if-absent', '--json', '--node', node]);
+  t.is(first.code, 0, first.stderr);
+  const { version } = JSON.parse(first.stdout) as { version: number };
+  const again = await runChordkv(['insert', 'cas-cli', 'two', '--if-absent', '--node', node]);
+  t.is(again.code, 1);
+  t.regex(again.stderr, /VERSION_MISMATCH/);
+  const stale = await runChordkv(['insert', 'cas-cli', 'two', '--if-version', String(version + 1), '--node', node]);
+  t.is(stale.code, 1);
+  t.is((await cluster.kv.get(node, 'cas-cli')).value, 'one');
+  const right = await runChordkv(['insert', 'cas-cli', 'two', '--if-version', String(version), '--node', node]);
+  t.is(right.code, 0, right.stderr);
+  t.is((await cluster.kv.get(node, 'cas-cli')).value, 'two');
 });
 
 test('an empty value is a value, from the command line as over HTTP', async (t) => {
