@@ -32,9 +32,10 @@ export async function main(args: string[]): Promise<void> {
       + `commands: ${NAMES.join(', ')} (chordkv --help)\n`);
     process.exit(2);
   }
-  const cli = yargs(args).scriptName('chordkv').env('CHORDKV')
+  const cli = yargs(shieldDashes(args)).scriptName('chordkv').env('CHORDKV')
     // `-dash` is an unknown option, not -d -a -s -h; text after `--` is an operand, never a flag.
-    .parserConfiguration({ 'short-option-groups': false, 'populate--': true });
+    .parserConfiguration({ 'short-option-groups': false, 'populate--': true })
+    .middleware(unshieldDashes, true);
   for (const command of COMMANDS) cli.command(command);
   await cli
     .command('help [command]', 'show this help, or the help of one command', (y) => y.positional('command', { type: 'string' }),
@@ -50,12 +51,26 @@ export async function main(args: string[]): Promise<void> {
     .version(version())
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, err: unknown) => {
-      // A failed flag check arrives as its message (a string); a command's own failure as an Error.
-      if (err instanceof Error) throw err;
+      // A failed flag check arrives as its message (a string), a flag yargs could not read (an
+      // unreadable --config) as its YError; a command's own failure as any other Error.
+      if (err instanceof Error && err.name !== 'YError') throw err;
       process.stderr.write(`error: ${message}\nrun "chordkv --help" for usage\n`);
       process.exit(2);
     })
     .parseAsync();
+}
+
+/**
+ * yargs reads a lone `-` (stdin, by convention: `--value-file -`) as an empty string, so it
+ * travels past the parser under another name and is given back its own right after.
+ */
+const LONE_DASH = '\u0000-';
+const shieldDashes = (args: string[]) => {
+  const end = args.includes('--') ? args.indexOf('--') : args.length;
+  return args.map((arg, i) => (arg === '-' && i < end ? LONE_DASH : arg));
+};
+function unshieldDashes(argv: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(argv)) if (value === LONE_DASH) argv[name] = '-';
 }
 
 /** The package's version, from the nearest package.json above this module (source or dist/). */

@@ -1,4 +1,5 @@
 /** Plain functions behind the single-request commands; yargs handlers only call these. */
+import { readFile } from 'node:fs/promises';
 import { createKvClient, type KvClient } from '../../common/client.js';
 import { ChordError } from '../../common/errors.js';
 import type { PutConditions } from '../../common/wire.js';
@@ -21,6 +22,18 @@ export async function withClient(flags: ClientFlags, printer: Printer, fn: (kv: 
     return printError(printer, err, flags.node);
   } finally {
     close();
+  }
+}
+
+/** A value from a file, or from stdin for `-` (the node refuses one over its size limit). */
+export async function readValue(path: string): Promise<string> {
+  try {
+    if (path !== '-') return await readFile(path, 'utf8');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  } catch (err) {
+    throw new ChordError('FILE_UNREADABLE', `cannot read the value from ${path === '-' ? 'stdin' : path}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -14,6 +14,7 @@ export function nodeOptions<T>(yargs: Argv<T>) {
     .option('fsync', { type: 'boolean', default: false, describe: 'fsync every write: survives an OS crash, much slower' })
     .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as const })
     .option('request-timeout-ms', { type: 'number', describe: 'deadline of one node-to-node call' })
+    .config('config', 'a JSON file of these flags ({"port": 5001, "data-dir": "…"}); flags on the command line win')
     .check((argv) => firstProblem(
       checkWhole('--port', argv.port, 0, 65535), checkAddress('--advertise', argv.advertise),
       checkPositive('--request-timeout-ms', argv.requestTimeoutMs),

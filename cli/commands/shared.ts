@@ -37,12 +37,17 @@ export interface Operand {
 
 /**
  * The operands of a command, each given once: as its positional, after `--` (so that text
- * starting with `-` is reachable), or as its --option. Returns undefined after printing a
+ * starting with `-` is reachable), or as its --option. `elsewhere` is an operand taken from
+ * somewhere else (a file) that must not also be given. Returns undefined after printing a
  * usage error (missing, given twice, empty where it may not be, or one too many).
  */
-export function operands(printer: Printer, argv: Record<string, unknown>, wanted: readonly Operand[]): string[] | undefined {
+export function operands(printer: Printer, argv: Record<string, unknown>, wanted: readonly Operand[], elsewhere?: Operand): string[] | undefined {
   const afterDashes = ((argv['--'] as unknown[] | undefined) ?? []).map(String);
   const values: string[] = [];
+  if (elsewhere && (text(argv[elsewhere.positional]) !== undefined || text(argv[elsewhere.name]) !== undefined)) {
+    process.exitCode = printError(printer, usage(`the ${elsewhere.name} is given twice: as --${elsewhere.name}-file and as an argument or --${elsewhere.name}; give it once`));
+    return undefined;
+  }
   for (const operand of wanted) {
     const positional = text(argv[operand.positional]) ?? afterDashes.shift();
     const option = text(argv[operand.name]);

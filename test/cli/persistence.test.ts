@@ -185,7 +185,7 @@ test.serial('a data dir that belongs to another node address is refused', async 
   const dataDir = join(dir, 'data');
   const owner = await startNodeProcess(['bootstrap', '--port', String(first), '--data-dir', dataDir], started);
   await owner.process.kill('SIGTERM');
-  const result = await runChordkv(['bootstrap', '--port', String(second), '--data-dir', dataDir], 20_000);
+  const result = await runChordkv(['bootstrap', '--port', String(second), '--data-dir', dataDir], { timeoutMs: 20_000 });
   refusedWith(t, result, 'DATA_DIR_MISMATCH', [dataDir, `127.0.0.1:${first}`, `127.0.0.1:${second}`]);
 });
 
@@ -196,7 +196,7 @@ test.serial('a second process on a data dir in use is refused while the first ke
   const [first, second] = await freePorts(2);
   const dataDir = join(dir, 'data');
   const running = await startNodeProcess(['bootstrap', '--port', String(first), '--data-dir', dataDir], started);
-  const result = await runChordkv(['node', '--port', String(second), '--bootstrap', running.address, '--data-dir', dataDir], 20_000);
+  const result = await runChordkv(['node', '--port', String(second), '--bootstrap', running.address, '--data-dir', dataDir], { timeoutMs: 20_000 });
   refusedWith(t, result, 'DATA_DIR_LOCKED', [dataDir]);
   t.true(running.process.running);
   const insert = await runChordkv(['insert', 'still', 'serving', '--node', running.address]);
@@ -215,7 +215,7 @@ test.serial('a data dir that cannot be created (under a regular file) is refused
     // The dir is checked before the contact is tried: the bootstrap address here has nothing behind it.
     ['node', '--port', String(port), '--bootstrap', `127.0.0.1:${unused}`, '--data-dir', dataDir],
   ];
-  for (const args of commands) refusedWith(t, await runChordkv(args, 20_000), 'DATA_DIR_UNUSABLE', [dataDir]);
+  for (const args of commands) refusedWith(t, await runChordkv(args, { timeoutMs: 20_000 }), 'DATA_DIR_UNUSABLE', [dataDir]);
 });
 
 // ---- in-process, where the ring must be this small or the timing this exact ----

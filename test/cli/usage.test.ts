@@ -4,9 +4,12 @@
  * completion work; a reader that hangs up early ends a command quietly.
  */
 import test from 'ava';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ChordError } from '../../common/errors.js';
 import { TestCluster } from '../helpers/cluster.js';
-import { ensureBuilt, runChordkv } from '../helpers/processes.js';
+import { ensureBuilt, runChordkv, startNodeProcess, type ChordkvProcess } from '../helpers/processes.js';
 
 let cluster: TestCluster;
 let node: string;
@@ -68,6 +71,9 @@ test('keys and values starting with a dash are reachable after --', async (t) =>
   const query = await runChordkv(['query', '--node', node, '--json', '--', '-dash']);
   t.is(query.code, 0, query.stderr);
   t.is((JSON.parse(query.stdout) as { value: string }).value, '-value');
+  const lone = await runChordkv(['insert', 'lone-dash', '-', '--node', node]);
+  t.is(lone.code, 0, lone.stderr);
+  t.is((await cluster.kv.get(node, 'lone-dash')).value, '-');
   const del = await runChordkv(['delete', '--node', node, '--', '-dash']);
   t.is(del.code, 0, del.stderr);
   t.true(await missing('-dash'));
@@ -86,6 +92,52 @@ test('insert --if-absent and --if-version compare and set; a failed condition ex
   const right = await runChordkv(['insert', 'cas-cli', 'two', '--if-version', String(version), '--node', node]);
   t.is(right.code, 0, right.stderr);
   t.is((await cluster.kv.get(node, 'cas-cli')).value, 'two');
+});
+
+test('--value-file reads the value from a file, or from stdin with -, up to the 1 MiB limit', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'chordkv-value-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const big = 'é'.repeat(512 * 1024); // exactly 1 MiB of UTF-8
+  await writeFile(join(dir, 'big'), big);
+  const fromFile = await runChordkv(['insert', 'from-file', '--value-file', join(dir, 'big'), '--node', node]);
+  t.is(fromFile.code, 0, fromFile.stderr);
+  t.is((await cluster.kv.get(node, 'from-file')).value, big);
+  const fromStdin = await runChordkv(['insert', 'from-stdin', '--value-file', '-', '--node', node], { input: 'line one\nline two\n' });
+  t.is(fromStdin.code, 0, fromStdin.stderr);
+  t.is((await cluster.kv.get(node, 'from-stdin')).value, 'line one\nline two\n');
+  const tooBig = await runChordkv(['insert', 'too-big', '--value-file', '-', '--node', node], { input: big + 'x' });
+  t.is(tooBig.code, 1);
+  t.regex(tooBig.stderr, /VALUE_TOO_LARGE/);
+  const twice = await runChordkv(['insert', 'twice', 'v', '--value-file', join(dir, 'big'), '--node', node]);
+  t.is(twice.code, 2);
+  t.regex(twice.stderr, /given twice/);
+  const missingFile = await runChordkv(['insert', 'nofile', '--value-file', join(dir, 'nope'), '--node', node]);
+  t.is(missingFile.code, 1);
+  t.is(lines(missingFile.stderr).length, 1, missingFile.stderr);
+  t.regex(missingFile.stderr, /cannot read the value/);
+  t.true(await missing('too-big'));
+  t.true(await missing('twice'));
+});
+
+test('node flags come from a --config file too, checked like flags, the command line winning', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'chordkv-config-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const good = join(dir, 'good.json');
+  await writeFile(good, JSON.stringify({ port: 0, k: 3, memory: true, 'log-level': 'warn' }));
+  const started: ChordkvProcess[] = [];
+  t.teardown(() => Promise.all(started.map((p) => p.kill())));
+  const boot = await startNodeProcess(['bootstrap', '--config', good, '--consistency', 'eventual'], started);
+  t.regex(boot.process.stdout, / k=3 consistency=eventual/);
+  const bad = join(dir, 'bad.json');
+  await writeFile(bad, JSON.stringify({ port: 99999 }));
+  const refused = await runChordkv(['bootstrap', '--config', bad]);
+  t.is(refused.code, 2);
+  t.regex(lines(refused.stderr)[0], /--port/);
+  const broken = join(dir, 'broken.json');
+  await writeFile(broken, '{"port": ');
+  const unreadable = await runChordkv(['bootstrap', '--config', broken]);
+  t.is(unreadable.code, 2, unreadable.stderr);
+  t.false(hasStackTrace(unreadable.stderr), unreadable.stderr);
 });
 
 test('an empty value is a value, from the command line as over HTTP', async (t) => {
@@ -118,7 +170,7 @@ test('help <command>, --version and completion answer and exit 0', async (t) => 
 test("a reader that hangs up early (| head -1) ends query '*' quietly with exit 0", async (t) => {
   const big = 'x'.repeat(2000);
   await Promise.all(Array.from({ length: 300 }, (_, i) => cluster.kv.put(node, `epipe ${i}`, big)));
-  const result = await runChordkv(['query', '*', '--node', node], 30_000, true);
+  const result = await runChordkv(['query', '*', '--node', node], { closeAfterFirstLine: true });
   t.is(result.code, 0, result.stderr);
   t.false(hasStackTrace(result.stderr), result.stderr);
   t.is(result.stderr, '');

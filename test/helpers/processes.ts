@@ -134,21 +134,30 @@ export interface CommandResult {
   stderr: string;
 }
 
-/**
- * Runs one chordkv command to completion (SIGKILLed after `timeoutMs`). With `closeAfterFirstLine`
- * the reader hangs up after the first line of stdout, as `| head -1` does.
- */
-export function runChordkv(args: string[], timeoutMs = 30_000, closeAfterFirstLine = false): Promise<CommandResult> {
+export interface RunOptions {
+  /** SIGKILL after this long. */
+  timeoutMs?: number;
+  /** Hang up after the first line of stdout, as `| head -1` does. */
+  closeAfterFirstLine?: boolean;
+  /** Written to the command's stdin, which is then closed (else stdin is /dev/null). */
+  input?: string;
+}
+
+/** Runs one chordkv command to completion. */
+export function runChordkv(args: string[], options: RunOptions = {}): Promise<CommandResult> {
+  const { timeoutMs = 30_000, closeAfterFirstLine = false, input } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdin = input === undefined ? 'ignore' : 'pipe';
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(), stdio: [stdin, 'pipe', 'pipe'] });
+    if (input !== undefined) child.stdin!.end(input);
     live.add(child);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      if (closeAfterFirstLine && stdout.includes('\n')) child.stdout.destroy();
+      if (closeAfterFirstLine && stdout.includes('\n')) child.stdout!.destroy();
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', reject);
     child.once('close', (code) => {
