@@ -5,7 +5,7 @@
  */
 import { createTransport, type HttpOptions, type Transport } from './transport.js';
 import {
-  paths, type AllAnswer, type DeleteAnswer, type OverlayAnswer, type PutConditions, type StatusAnswer, type ValueAnswer,
+  paths, type AllAnswer, type DeleteAnswer, type OverlayAnswer, type PutConditions, type ScanAnswer, type ScanRequest, type StatusAnswer, type ValueAnswer,
 } from './wire.js';
 
 export type { HttpOptions } from './transport.js';
@@ -26,6 +26,10 @@ export class KvClient {
   }
   all(node: string): Promise<AllAnswer> {
     return this.http.call(node, 'GET', paths.kv);
+  }
+  /** One page of the pairs whose keys start with `prefix`, sorted by key. */
+  scan(node: string, request: ScanRequest): Promise<ScanAnswer> {
+    return this.http.call(node, 'GET', paths.scan(request));
   }
   overlay(node: string): Promise<OverlayAnswer> {
     return this.http.call(node, 'GET', paths.overlay);

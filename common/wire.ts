@@ -37,6 +37,8 @@ export const SECRET_HEADER = 'x-chordkv-secret';
 
 export const paths = {
   kv: '/kv',
+  scan: ({ prefix, limit, cursor }: ScanRequest) =>
+    `/kv?${new URLSearchParams({ prefix, limit: String(limit), ...(cursor ? { cursor } : {}) }).toString()}`,
   key: (key: string) => `/kv/${encodeURIComponent(key)}`,
   overlay: '/overlay',
   depart: '/depart',
@@ -117,6 +119,24 @@ export interface NodeItems {
   address: string;
   items: (KeyedItem & { role: Role })[];
 }
+
+/** One page of a prefix scan (GET /kv?prefix=&limit=&cursor=): pairs sorted by key. */
+export interface ScanAnswer {
+  items: { key: string; value: string; version: Version }[];
+  /** Pass as `cursor` for the next page; null when this page is the last. */
+  cursor: string | null;
+}
+
+/** A prefix scan request: keys starting with `prefix`, after the page `cursor` ended, at most `limit`. */
+export interface ScanRequest {
+  prefix: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Pages hold at most this many pairs. */
+export const MAX_SCAN_LIMIT = 1000;
+export const DEFAULT_SCAN_LIMIT = 100;
 
 export interface OverlayAnswer {
   nodes: MemberJson[];

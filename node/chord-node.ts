@@ -5,7 +5,7 @@
  */
 import { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { CONSISTENCIES, type DeleteAnswer, type PutConditions, type Member, type OpAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
+import { CONSISTENCIES, type DeleteAnswer, type PutConditions, type ScanRequest, type Member, type OpAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
 import type { NodeConfig } from './config.js';
 import { Lifecycle, type NodeState } from './lifecycle.js';
 import { Maintenance } from './maintenance.js';
@@ -108,6 +108,7 @@ export class ChordNode {
         apply: (items) => mergeItems(store, versions, items),
         items: () => this.views.items(),
         reconcile: () => this.replicas.reconcile(),
+        scan: (prefix, after, limit) => this.views.ownedWithPrefix(prefix, after, limit),
       }),
       ...this.replication.handlers,
     ]);
@@ -150,6 +151,10 @@ export class ChordNode {
 
   ringContents(): ReturnType<Views['ringContents']> {
     return this.views.ringContents();
+  }
+
+  prefixScan(request: ScanRequest): ReturnType<Views['prefixScan']> {
+    return this.views.prefixScan(request);
   }
 
   /** Stops maintenance and replication (the transport and store are closed by their owner). */

@@ -3,11 +3,13 @@
  * /rpc/state, /rpc/items, /overlay and /kv (query "*").
  */
 import { fingerStart, hashId, idToHex } from '../common/ring.js';
-import { toMemberJson, type AllAnswer, type NodeItems, type OverlayAnswer, type RingSettings, type StatusAnswer } from '../common/wire.js';
+import {
+  toMemberJson, type AllAnswer, type NodeItems, type OverlayAnswer, type RingSettings, type ScanAnswer, type ScanRequest, type StatusAnswer,
+} from '../common/wire.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Neighbours } from './membership/neighbours.js';
 import { retryWhileRingChanges } from './retry.js';
-import { items as itemsCall } from './rpc/replication.js';
+import { items as itemsCall, scan as scanCall } from './rpc/replication.js';
 import type { RpcClient } from './rpc/spec.js';
 import type { RoutingTable } from './routing.js';
 import type { Store } from './storage/store.js';
@@ -67,6 +69,35 @@ export class Views {
     return { nodes: ring.map(toMemberJson) };
   }
 
+  /** The live pairs this node owns whose keys start with `prefix` and sort after `after`: the first `limit`, by key. */
+  async ownedWithPrefix(prefix: string, after: string | undefined, limit: number): Promise<ScanAnswer['items']> {
+    const { routing, store } = this.components;
+    return (await store.entries())
+      .filter((e) => e.value !== null && e.key.startsWith(prefix) && (after === undefined || e.key > after) && routing.owns(hashId(e.key)))
+      .sort(byKey)
+      .slice(0, limit)
+      .map((e) => ({ key: e.key, value: e.value as string, version: e.version }));
+  }
+
+  /**
+   * One page of a prefix scan over the whole ring: every node's owned matches, merged by key.
+   * Each node is read as it is at that moment (no snapshot across nodes).
+   */
+  async prefixScan(request: ScanRequest): Promise<ScanAnswer> {
+    const { lifecycle, neighbours, rpc } = this.components;
+    lifecycle.assertReady();
+    const after = request.cursor === undefined ? undefined : Buffer.from(request.cursor, 'base64url').toString('utf8');
+    const pages = await retryWhileRingChanges(this.init.retryDeadlineMs, async () => {
+      const ring = await neighbours.overlay();
+      return Promise.all(ring.map((member) => rpc.call(scanCall, member.address, { prefix: request.prefix, after, limit: request.limit })));
+    });
+    // Keys are owned by one node each; a key seen twice (a range changing hands mid-scan) counts once.
+    const merged = [...new Map(pages.flat().sort(byKey).map((item) => [item.key, item])).values()];
+    const items = merged.slice(0, request.limit);
+    const more = merged.length > request.limit || pages.some((page) => page.length === request.limit);
+    return { items, cursor: more && items.length > 0 ? Buffer.from(items.at(-1)!.key, 'utf8').toString('base64url') : null };
+  }
+
   /** Every pair in the ring, grouped by node in ring order (query "*"); tombstones left out. */
   async ringContents(): Promise<AllAnswer> {
     const { lifecycle, neighbours, rpc } = this.components;
@@ -85,3 +116,5 @@ export class Views {
     };
   }
 }
+
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);

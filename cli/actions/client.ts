@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { createKvClient, type KvClient } from '../../common/client.js';
 import { ChordError } from '../../common/errors.js';
-import type { PutConditions } from '../../common/wire.js';
+import { MAX_SCAN_LIMIT, type PutConditions, type ScanAnswer } from '../../common/wire.js';
 import { format, printError, printResult, type Printer } from '../output.js';
 
 export interface ClientFlags {
@@ -50,6 +50,20 @@ export const query = (flags: ClientFlags, printer: Printer, key: string, literal
   withClient(flags, printer, async (kv, node) => {
     if (key === '*' && !literal) printResult(printer, await kv.all(node), format.all);
     else printResult(printer, await kv.get(node, key), format.value);
+  });
+
+/** Every pair whose key starts with `prefix` (at most `limit`), sorted by key, page after page. */
+export const scan = (flags: ClientFlags, printer: Printer, prefix: string, limit = Infinity) =>
+  withClient(flags, printer, async (kv, node) => {
+    const result: ScanAnswer = { items: [], cursor: null };
+    let cursor: string | undefined;
+    do {
+      const page = await kv.scan(node, { prefix, limit: Math.min(MAX_SCAN_LIMIT, limit - result.items.length), cursor });
+      result.items.push(...page.items);
+      cursor = page.cursor ?? undefined;
+      result.cursor = page.cursor;
+    } while (cursor !== undefined && result.items.length < limit);
+    printResult(printer, result, format.scanned);
   });
 
 export const remove = (flags: ClientFlags, printer: Printer, key: string) =>

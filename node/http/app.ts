@@ -13,7 +13,7 @@ import { paths, PUBLIC_BODY_LIMIT, RPC_BODY_LIMIT, RPC_PREFIX, SECRET_HEADER } f
 import type { ChordNode } from '../chord-node.js';
 import { checkSecret } from '../rpc/server.js';
 import { bodyError, errorBoundary } from './errors.js';
-import { parseConditions, parseKey, parseValue } from './validate.js';
+import { isScan, parseConditions, parseKey, parseScan, parseValue } from './validate.js';
 
 export interface AppOptions {
   /** Called after POST /depart has answered: the process (or test) decides what stopping means. */
@@ -47,7 +47,9 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   });
   router.get(paths.status, async (ctx) => { ctx.body = await node.status(); });
   router.get(paths.overlay, async (ctx) => { ctx.body = await node.overlay(); });
-  router.get(paths.kv, async (ctx) => { ctx.body = await node.ringContents(); });
+  router.get(paths.kv, async (ctx) => {
+    ctx.body = isScan(ctx.query) ? await node.prefixScan(parseScan(ctx.query)) : await node.ringContents();
+  });
   router.get('/kv/:key', async (ctx) => { ctx.body = await node.get(rawKey(ctx.path)); });
   router.put('/kv/:key', async (ctx) => {
     const key = rawKey(ctx.path);

@@ -1,6 +1,6 @@
 /** Parsing of what users send: keys from the raw path, values from the body. Throws InvalidRequest. */
 import { InvalidRequest } from '../../common/errors.js';
-import { MAX_KEY_BYTES } from '../../common/wire.js';
+import { DEFAULT_SCAN_LIMIT, MAX_KEY_BYTES, MAX_SCAN_LIMIT, type ScanRequest } from '../../common/wire.js';
 
 export { parseConditions, parseValue } from '../rpc/parse.js';
 
@@ -17,4 +17,28 @@ export function parseKey(rawSegment: string): string {
     throw new InvalidRequest('KEY_TOO_LONG', `the key is longer than ${MAX_KEY_BYTES} bytes of UTF-8`);
   }
   return key;
+}
+
+type Query = Record<string, string | string[] | undefined>;
+
+/** GET /kv with any of prefix, limit or cursor is a prefix scan; without, it lists every pair. */
+export const isScan = (query: Query): boolean => ['prefix', 'limit', 'cursor'].some((name) => query[name] !== undefined);
+
+/** The prefix, limit and cursor of a prefix scan, each given at most once. */
+export function parseScan(query: Query): ScanRequest {
+  const one = (name: string): string | undefined => {
+    const value = query[name];
+    if (Array.isArray(value)) throw new InvalidRequest('INVALID_REQUEST', `give ${name} once`);
+    return value;
+  };
+  const limitText = one('limit');
+  const limit = limitText === undefined ? DEFAULT_SCAN_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SCAN_LIMIT) {
+    throw new InvalidRequest('INVALID_REQUEST', `limit must be a whole number from 1 to ${MAX_SCAN_LIMIT} (got ${limitText})`);
+  }
+  const cursor = one('cursor');
+  if (cursor !== undefined && !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+    throw new InvalidRequest('INVALID_REQUEST', 'cursor must be the cursor a previous page answered');
+  }
+  return { prefix: one('prefix') ?? '', limit, ...(cursor !== undefined ? { cursor } : {}) };
 }

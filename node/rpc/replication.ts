@@ -2,7 +2,7 @@
  * Replication calls. `apply`, `items` and `reconcile` serve every mode (hand-offs, repairs,
  * dumps); `chain` and `read` are chain replication's own, registered by that strategy.
  */
-import type { Item, KeyedItem, NodeItems } from '../../common/wire.js';
+import { MAX_SCAN_LIMIT, type Item, type KeyedItem, type NodeItems, type ScanAnswer } from '../../common/wire.js';
 import { field, isAddressList, isHops, isItemList, isString, noArguments } from './parse.js';
 import { defineRpc, handle, type RpcHandler } from './spec.js';
 
@@ -37,14 +37,27 @@ export const read = defineRpc<{ key: string; hops: number }, { item: Item | null
   parse: (body) => ({ key: field(body, 'key', isString), hops: field(body, 'hops', isHops) }),
 });
 
+/** The live pairs the receiver owns whose keys start with `prefix` and sort after `after`: the first `limit`, by key. */
+export const scan = defineRpc<{ prefix: string; after?: string; limit: number }, ScanAnswer['items']>({
+  method: 'POST',
+  path: '/rpc/scan',
+  parse: (body) => ({
+    prefix: field(body, 'prefix', isString),
+    after: field<string | undefined>(body, 'after', (v) => v === undefined || typeof v === 'string'),
+    limit: field(body, 'limit', (v) => Number.isInteger(v) && (v as number) > 0 && (v as number) <= MAX_SCAN_LIMIT),
+  }),
+});
+
 export interface ReplicaService {
   apply(items: KeyedItem[]): Promise<number>;
   items(): Promise<NodeItems>;
   reconcile(): Promise<{ pushed: number; dropped: number }>;
+  scan(prefix: string, after: string | undefined, limit: number): Promise<ScanAnswer['items']>;
 }
 
 export const replicaHandlers = (service: ReplicaService): RpcHandler[] => [
   handle(apply, async (request) => ({ applied: await service.apply(request.items) })),
   handle(items, () => service.items()),
   handle(reconcile, () => service.reconcile()),
+  handle(scan, (request) => service.scan(request.prefix, request.after, request.limit)),
 ];
