@@ -34,6 +34,22 @@ export function checkWhole(flag: string, value: unknown, min: number, max = Numb
     ? undefined : `${flag} must be a whole number from ${min} to ${max} (got ${shown(value)})`;
 }
 
+const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds in a duration like `500ms`, `30s`, `5m`, `2h`, `1d` (a bare number is milliseconds); undefined if it is none. */
+export function durationMs(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) return undefined;
+  const ms = Math.round(Number(match[1]) * UNITS_MS[match[2] ?? 'ms']);
+  return ms >= 1 && Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+/** A duration flag (see `durationMs`). */
+export function checkDuration(flag: string, value: unknown): Problem {
+  if (value === undefined) return undefined;
+  return durationMs(shown(value)) === undefined ? `${flag} must be a duration like 500ms, 30s, 5m, 2h or 1d (got ${shown(value)})` : undefined;
+}
+
 /** The answer of a yargs `check`: true, or the first problem (which yargs then prints, exiting 2). */
 export function firstProblem(...problems: Problem[]): true | string {
   return problems.find((p) => p !== undefined) ?? true;

@@ -5,7 +5,7 @@
  */
 import { createTransport, type HttpOptions, type Transport } from './transport.js';
 import {
-  paths, type AllAnswer, type DeleteAnswer, type OverlayAnswer, type PutConditions, type ScanAnswer, type ScanRequest, type StatusAnswer, type ValueAnswer,
+  paths, type AllAnswer, type DeleteAnswer, type OverlayAnswer, type PutOptions, type ScanAnswer, type ScanRequest, type StatusAnswer, type ValueAnswer,
 } from './wire.js';
 
 export type { HttpOptions } from './transport.js';
@@ -14,9 +14,9 @@ export type { HttpOptions } from './transport.js';
 export class KvClient {
   constructor(private readonly http: Transport) {}
 
-  /** Inserts or overwrites; with `conditions`, a compare-and-set (409 VERSION_MISMATCH when it does not hold). */
-  put(node: string, key: string, value: string, conditions: PutConditions = {}): Promise<ValueAnswer> {
-    return this.http.call(node, 'PUT', paths.key(key), { value, ...conditions });
+  /** Inserts or overwrites; with conditions, a compare-and-set (409 VERSION_MISMATCH when it does not hold); with `ttlMs`, for that long. */
+  put(node: string, key: string, value: string, options: PutOptions = {}): Promise<ValueAnswer> {
+    return this.http.call(node, 'PUT', paths.key(key), { value, ...options });
   }
   get(node: string, key: string): Promise<ValueAnswer> {
     return this.http.call(node, 'GET', paths.key(key));

@@ -72,11 +72,24 @@ export const sameMember = (a: Member | null | undefined, b: Member | null | unde
  */
 export type Version = number;
 
-/** One stored version of a key. `value: null` is a tombstone: the key was deleted at `version`. */
+/**
+ * One stored version of a key. `value: null` is a tombstone: the key was deleted at `version`.
+ * `expiresAt` (epoch ms, set by the key's head from a PUT's `ttlMs`): from then on the key
+ * reads as absent, and the head soon replaces it with a tombstone on every replica.
+ */
 export interface Item {
   value: string | null;
   version: Version;
+  expiresAt?: number;
 }
+
+/** The item exactly as a store keeps it: no fields but these, no undefined expiry. */
+export const storedItem = (item: Item): Item =>
+  (item.expiresAt === undefined ? { value: item.value, version: item.version } : { value: item.value, version: item.version, expiresAt: item.expiresAt });
+
+/** Whether `item` holds a value at `nowMs` (not a tombstone, not expired). */
+export const isLive = (item: Item | null | undefined, nowMs: number): item is Item & { value: string } =>
+  !!item && item.value !== null && (item.expiresAt === undefined || item.expiresAt > nowMs);
 
 export interface KeyedItem extends Item {
   key: string;
@@ -87,6 +100,8 @@ export interface ValueAnswer {
   key: string;
   value: string;
   version: Version;
+  /** When the pair expires (epoch ms), if it was written with `ttlMs`. */
+  expiresAt?: number;
   node: string;
   hops: number;
 }
@@ -99,6 +114,14 @@ export interface PutConditions {
   ifVersion?: Version;
   ifAbsent?: boolean;
 }
+
+/** Options of a PUT: compare-and-set conditions, and a time to live in milliseconds. */
+export interface PutOptions extends PutConditions {
+  ttlMs?: number;
+}
+
+/** The longest time to live a PUT may ask for (about 100 years). */
+export const MAX_TTL_MS = 100 * 365 * 24 * 3600 * 1000;
 
 export interface DeleteAnswer {
   key: string;
@@ -122,7 +145,7 @@ export interface NodeItems {
 
 /** One page of a prefix scan (GET /kv?prefix=&limit=&cursor=): pairs sorted by key. */
 export interface ScanAnswer {
-  items: { key: string; value: string; version: Version }[];
+  items: { key: string; value: string; version: Version; expiresAt?: number }[];
   /** Pass as `cursor` for the next page; null when this page is the last. */
   cursor: string | null;
 }

@@ -5,7 +5,7 @@
  */
 import { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { CONSISTENCIES, type DeleteAnswer, type PutConditions, type ScanRequest, type Member, type OpAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
+import { CONSISTENCIES, type DeleteAnswer, type PutOptions, type ScanRequest, type Member, type OpAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
 import type { NodeConfig } from './config.js';
 import { Lifecycle, type NodeState } from './lifecycle.js';
 import { Maintenance } from './maintenance.js';
@@ -29,6 +29,8 @@ import type { Store } from './storage/store.js';
 import { counterVersions } from './versions/counter.js';
 import type { VersionPolicy } from './versions/policy.js';
 import { Views } from './views.js';
+import { ExpiryIndexedStore } from './storage/expiry-index.js';
+import { ExpirySweeper } from './replication/expiry.js';
 
 export type { NodeState } from './lifecycle.js';
 
@@ -41,6 +43,8 @@ export interface NodeComponents {
   readonly rpc: RpcClient;
   readonly log: Logger;
   readonly versions?: VersionPolicy;
+  /** The wall clock in epoch milliseconds (default Date.now). */
+  readonly now?: () => number;
 }
 
 export class ChordNode {
@@ -58,8 +62,14 @@ export class ChordNode {
   private settings_: RingSettings;
   private replication: ReplicationStrategy;
 
+  private readonly store: ExpiryIndexedStore;
+  private readonly now: () => number;
+
   constructor(readonly config: NodeConfig, private readonly components: NodeComponents) {
-    const { self, store, rpc, log, peerBook } = components;
+    const { self, rpc, log, peerBook } = components;
+    const store = new ExpiryIndexedStore(components.store);
+    this.store = store;
+    this.now = components.now ?? Date.now;
     const versions = components.versions ?? counterVersions;
     this.self = self;
     this.routing = new RoutingTable(self, config.successorListSize);
@@ -84,9 +94,13 @@ export class ChordNode {
       config,
       { adoptSettings: (s) => this.adoptSettings(s, versions), flushReplication: () => this.replication.flush(), kickMaintenance },
     );
-    this.maintenance = new Maintenance({ routing, lifecycle, rpc, lock, neighbours, peerBook, log, findSuccessor, replicas: this.replicas }, config);
+    const expiry = new ExpirySweeper({ store, routing, lock, log, now: this.now, replication: () => this.replication });
+    this.maintenance = new Maintenance(
+      { routing, lifecycle, rpc, lock, neighbours, peerBook, log, findSuccessor, replicas: this.replicas, expire: () => expiry.sweep() },
+      config,
+    );
     this.views = new Views(
-      { routing, lifecycle, store, rpc, neighbours, settings, lastMaintenanceAt: () => this.maintenance.lastMaintenanceAt },
+      { routing, lifecycle, store, rpc, neighbours, settings, lastMaintenanceAt: () => this.maintenance.lastMaintenanceAt, now: this.now },
       config,
     );
 
@@ -124,9 +138,9 @@ export class ChordNode {
 
   // ---- the public API (what the HTTP adapter calls) ----
 
-  /** Inserts or overwrites; with `conditions`, only when the key's live version matches (compare-and-set). */
-  put(key: string, value: string, conditions: PutConditions = {}): Promise<ValueAnswer> {
-    return this.runUserOp({ op: 'put', key, value, ...conditions, hops: 0 }) as Promise<ValueAnswer>;
+  /** Inserts or overwrites; with conditions, only when the key's live version matches (compare-and-set); with `ttlMs`, for that long. */
+  put(key: string, value: string, options: PutOptions = {}): Promise<ValueAnswer> {
+    return this.runUserOp({ op: 'put', key, value, ...options, hops: 0 }) as Promise<ValueAnswer>;
   }
 
   get(key: string): Promise<ValueAnswer> {
@@ -178,9 +192,9 @@ export class ChordNode {
   }
 
   private createReplication(versions: VersionPolicy): ReplicationStrategy {
-    const { self, store, rpc, log } = this.components;
+    const { self, rpc, log } = this.components;
     return strategies[this.settings_.mode](
-      { self, store, rpc, versions, log, chain: () => this.replicas.activeChain },
+      { self, store: this.store, rpc, versions, log, now: this.now, chain: () => this.replicas.activeChain },
       { onReplicaFailed: () => this.maintenance.kick() },
     );
   }

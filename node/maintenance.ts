@@ -33,6 +33,8 @@ export interface MaintenanceComponents {
   findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
   /** Replica placement (see ReplicaSync). */
   readonly replicas: { reconcile(): Promise<unknown>; chainIsCurrent(): boolean };
+  /** Replaces the expired pairs this node owns with tombstones (see ExpirySweeper). */
+  expire(): Promise<unknown>;
 }
 
 export interface MaintenanceInit {
@@ -150,6 +152,7 @@ export class Maintenance {
       await this.stabilize();
       await this.rememberPeers();
       await this.fixFingers();
+      await this.components.expire();
       // The chain operations use lags the successor list until a reconfigure catches it up.
       if (!replicas.chainIsCurrent()) this.reconfigureWanted = true;
       if (this.reconfigureWanted) {

@@ -4,7 +4,7 @@
  */
 import { fingerStart, hashId, idToHex } from '../common/ring.js';
 import {
-  toMemberJson, type AllAnswer, type NodeItems, type OverlayAnswer, type RingSettings, type ScanAnswer, type ScanRequest, type StatusAnswer,
+  isLive, toMemberJson, type AllAnswer, type NodeItems, type OverlayAnswer, type RingSettings, type ScanAnswer, type ScanRequest, type StatusAnswer,
 } from '../common/wire.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Neighbours } from './membership/neighbours.js';
@@ -22,6 +22,7 @@ export interface ViewComponents {
   readonly neighbours: Neighbours;
   settings(): RingSettings;
   lastMaintenanceAt(): Date | null;
+  now(): number;
 }
 
 export class Views {
@@ -34,7 +35,8 @@ export class Views {
   async status(withKeys = true): Promise<StatusAnswer> {
     const { routing, lifecycle, store } = this.components;
     const settings = this.components.settings();
-    const entries = withKeys ? (await store.entries()).filter((e) => e.value !== null) : [];
+    const now = this.components.now();
+    const entries = withKeys ? (await store.entries()).filter((e) => isLive(e, now)) : [];
     const primary = entries.filter((e) => routing.owns(hashId(e.key))).length;
     return {
       id: idToHex(routing.self.id),
@@ -72,11 +74,12 @@ export class Views {
   /** The live pairs this node owns whose keys start with `prefix` and sort after `after`: the first `limit`, by key. */
   async ownedWithPrefix(prefix: string, after: string | undefined, limit: number): Promise<ScanAnswer['items']> {
     const { routing, store } = this.components;
+    const now = this.components.now();
     return (await store.entries())
-      .filter((e) => e.value !== null && e.key.startsWith(prefix) && (after === undefined || e.key > after) && routing.owns(hashId(e.key)))
+      .filter((e) => isLive(e, now) && e.key.startsWith(prefix) && (after === undefined || e.key > after) && routing.owns(hashId(e.key)))
       .sort(byKey)
       .slice(0, limit)
-      .map((e) => ({ key: e.key, value: e.value as string, version: e.version }));
+      .map((e) => ({ key: e.key, value: e.value as string, version: e.version, ...(e.expiresAt === undefined ? {} : { expiresAt: e.expiresAt }) }));
   }
 
   /**
@@ -102,6 +105,7 @@ export class Views {
   async ringContents(): Promise<AllAnswer> {
     const { lifecycle, neighbours, rpc } = this.components;
     lifecycle.assertReady();
+    const now = this.components.now();
     // A walk that meets a node which just left (a successor list not yet refreshed) is walked again.
     const nodes = await retryWhileRingChanges(this.init.retryDeadlineMs, async () => {
       const ring = await neighbours.overlay();
@@ -111,7 +115,7 @@ export class Views {
       nodes: nodes.map((n) => ({
         id: n.id,
         address: n.address,
-        items: n.items.filter((i) => i.value !== null).map((i) => ({ key: i.key, value: i.value as string, role: i.role })),
+        items: n.items.filter((i) => isLive(i, now)).map((i) => ({ key: i.key, value: i.value, role: i.role })),
       })),
     };
   }

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { createKvClient, type KvClient } from '../../common/client.js';
 import { ChordError } from '../../common/errors.js';
-import { MAX_SCAN_LIMIT, type PutConditions, type ScanAnswer } from '../../common/wire.js';
+import { MAX_SCAN_LIMIT, type PutOptions, type ScanAnswer } from '../../common/wire.js';
 import { format, printError, printResult, type Printer } from '../output.js';
 
 export interface ClientFlags {
@@ -42,8 +42,8 @@ export function usage(message: string): ChordError {
   return new ChordError('USAGE', message);
 }
 
-export const insert = (flags: ClientFlags, printer: Printer, key: string, value: string, conditions: PutConditions = {}) =>
-  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.put(node, key, value, conditions), format.inserted));
+export const insert = (flags: ClientFlags, printer: Printer, key: string, value: string, options: PutOptions = {}) =>
+  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.put(node, key, value, options), format.inserted));
 
 /** `*` means every pair in the ring, grouped by node, unless `literal`. */
 export const query = (flags: ClientFlags, printer: Printer, key: string, literal = false) =>

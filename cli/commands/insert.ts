@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import * as actions from '../actions/client.js';
-import { checkWhole, firstProblem } from '../flags.js';
+import { checkDuration, checkWhole, durationMs, firstProblem } from '../flags.js';
 import { printError } from '../output.js';
 import { clientFlags, clientOptions, operands, run, type Operand } from './shared.js';
 
@@ -14,8 +14,9 @@ export const builder = (yargs: Argv) => clientOptions(yargs)
   .option('value-file', { type: 'string', describe: 'read the value from this file, or from stdin when it is -' })
   .option('if-version', { type: 'number', describe: 'compare-and-set: write only if the key is at this version (query --json shows it)' })
   .option('if-absent', { type: 'boolean', describe: 'compare-and-set: write only if the key has no value' })
+  .option('ttl', { type: 'string', describe: 'time to live: the pair reads as absent after it, and is removed (500ms, 30s, 5m, 2h, 1d)' })
   .conflicts('if-version', 'if-absent')
-  .check((argv) => firstProblem(checkWhole('--if-version', argv.ifVersion, 0)))
+  .check((argv) => firstProblem(checkWhole('--if-version', argv.ifVersion, 0), checkDuration('--ttl', argv.ttl)))
   .example('$0 insert "Hey Jude" "The Beatles"', '')
   .example('$0 insert lyrics --value-file lyrics.txt', '')
   .example('$0 insert -- -starts-with-a-dash "a value"', '');
@@ -37,5 +38,6 @@ export const handler = (argv: Awaited<ReturnType<typeof builder>['argv']>) => ru
       return printError(printer, err);
     }
   }
-  return actions.insert(clientFlags(argv), printer, key, value, { ifVersion: argv.ifVersion, ifAbsent: argv.ifAbsent || undefined });
+  const ttlMs = argv.ttl === undefined ? undefined : durationMs(argv.ttl);
+  return actions.insert(clientFlags(argv), printer, key, value, { ifVersion: argv.ifVersion, ifAbsent: argv.ifAbsent || undefined, ttlMs });
 });

@@ -13,7 +13,7 @@ import { paths, PUBLIC_BODY_LIMIT, RPC_BODY_LIMIT, RPC_PREFIX, SECRET_HEADER } f
 import type { ChordNode } from '../chord-node.js';
 import { checkSecret } from '../rpc/server.js';
 import { bodyError, errorBoundary } from './errors.js';
-import { isScan, parseConditions, parseKey, parseScan, parseValue } from './validate.js';
+import { isScan, parseKey, parsePutOptions, parseScan, parseValue } from './validate.js';
 
 export interface AppOptions {
   /** Called after POST /depart has answered: the process (or test) decides what stopping means. */
@@ -53,7 +53,7 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   router.get('/kv/:key', async (ctx) => { ctx.body = await node.get(rawKey(ctx.path)); });
   router.put('/kv/:key', async (ctx) => {
     const key = rawKey(ctx.path);
-    ctx.body = await node.put(key, parseValue(ctx.request.body), parseConditions(ctx.request.body));
+    ctx.body = await node.put(key, parseValue(ctx.request.body), parsePutOptions(ctx.request.body));
   });
   router.delete('/kv/:key', async (ctx) => { ctx.body = await node.delete(rawKey(ctx.path)); });
   // PUT or DELETE on /kv (or /kv/) names no key: say so rather than "method not allowed".

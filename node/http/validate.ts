@@ -2,7 +2,7 @@
 import { InvalidRequest } from '../../common/errors.js';
 import { DEFAULT_SCAN_LIMIT, MAX_KEY_BYTES, MAX_SCAN_LIMIT, type ScanRequest } from '../../common/wire.js';
 
-export { parseConditions, parseValue } from '../rpc/parse.js';
+export { parsePutOptions, parseValue } from '../rpc/parse.js';
 
 /** Decodes the key from the raw (still percent-encoded) path segment. */
 export function parseKey(rawSegment: string): string {

@@ -37,7 +37,7 @@ export class ChainReplication implements ReplicationStrategy {
   }
 
   async write(request: WriteRequest): Promise<OpAnswer> {
-    const item = await applyAtHead(this.components.store, this.components.versions, request);
+    const item = await applyAtHead(this.components.store, this.components.versions, request, this.components.now());
     try {
       await this.replicate(item);
     } catch (err) {
@@ -51,9 +51,9 @@ export class ChainReplication implements ReplicationStrategy {
   async read(key: string, hops: number): Promise<OpAnswer> {
     const { self, store, rpc } = this.components;
     const tail = this.components.chain().at(-1);
-    if (!tail) return readAnswer(key, await store.get(key), self.address, hops);
+    if (!tail) return readAnswer(key, await store.get(key), self.address, hops, this.components.now());
     const answer = await rpc.call(readCall, tail.address, { key, hops: hops + 1 });
-    return readAnswer(key, answer.item, answer.node, answer.hops);
+    return readAnswer(key, answer.item, answer.node, answer.hops, this.components.now());
   }
 
   async flush(): Promise<void> {

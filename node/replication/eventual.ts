@@ -4,7 +4,7 @@
  * version travels) and sent in batches; a failed send is retried, so replicas converge
  * once writes stop. Any holder of a copy may answer a read.
  */
-import type { KeyedItem, OpAnswer } from '../../common/wire.js';
+import { isLive, type KeyedItem, type OpAnswer } from '../../common/wire.js';
 import { apply } from '../rpc/replication.js';
 import { ChordError } from '../../common/errors.js';
 import { applyAtHead, isConditional, readAnswer, writeAnswer } from './head.js';
@@ -23,8 +23,9 @@ export class EventualReplication implements ReplicationStrategy {
   constructor(private readonly components: ReplicationComponents) {}
 
   async readOnPath(key: string, hops: number): Promise<OpAnswer | undefined> {
+    const now = this.components.now();
     const local = await this.components.store.get(key);
-    return local && local.value !== null ? readAnswer(key, local, this.components.self.address, hops) : undefined;
+    return isLive(local, now) ? readAnswer(key, local, this.components.self.address, hops, now) : undefined;
   }
 
   async write(request: WriteRequest): Promise<OpAnswer> {
@@ -32,7 +33,7 @@ export class EventualReplication implements ReplicationStrategy {
       // The owner cannot compare with writes a failed predecessor acknowledged but never passed on.
       throw new ChordError('CONDITIONAL_WRITE_UNSUPPORTED', 'compare-and-set (ifVersion, ifAbsent) needs a linearizable ring; this ring is eventual');
     }
-    const item = await applyAtHead(this.components.store, this.components.versions, request);
+    const item = await applyAtHead(this.components.store, this.components.versions, request, this.components.now());
     if (this.components.chain().length > 0) {
       this.queued.add(item.key);
       this.schedule();
@@ -41,7 +42,7 @@ export class EventualReplication implements ReplicationStrategy {
   }
 
   async read(key: string, hops: number): Promise<OpAnswer> {
-    return readAnswer(key, await this.components.store.get(key), this.components.self.address, hops);
+    return readAnswer(key, await this.components.store.get(key), this.components.self.address, hops, this.components.now());
   }
 
   /**

@@ -6,7 +6,7 @@
  * implementation per consistency mode, chosen by the ring settings' `mode`.
  */
 import type { Logger } from '../../common/log.js';
-import type { Consistency, Member, OpAnswer, PutConditions } from '../../common/wire.js';
+import type { Consistency, Member, OpAnswer, PutOptions } from '../../common/wire.js';
 import type { RpcHandler, RpcClient } from '../rpc/spec.js';
 import type { Store } from '../storage/store.js';
 import type { VersionPolicy } from '../versions/policy.js';
@@ -17,6 +17,8 @@ export interface ReplicationComponents {
   readonly rpc: RpcClient;
   readonly versions: VersionPolicy;
   readonly log: Logger;
+  /** The wall clock in epoch milliseconds (times to live are judged by it). */
+  now(): number;
   /** The nodes after the owner that hold copies, in order (the active chain). */
   chain(): readonly Member[];
 }
@@ -27,7 +29,11 @@ export interface ReplicationCallbacks {
 }
 
 /** A user write at the node that coordinates it; `hops` is how many forwards it took to get there. */
-export type WriteRequest = (({ op: 'put'; key: string; value: string } & PutConditions) | { op: 'delete'; key: string }) & { hops: number };
+export type WriteRequest = (
+  | ({ op: 'put'; key: string; value: string } & PutOptions)
+  /** `expired`: the head's own delete of a pair whose time ran out; a no-op (VERSION_MISMATCH) if it was written again meanwhile. */
+  | { op: 'delete'; key: string; expired?: boolean }
+) & { hops: number };
 
 export interface ReplicationStrategy {
   readonly mode: Consistency;

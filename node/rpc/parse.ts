@@ -3,7 +3,7 @@
  * user's: a malformed one must be refused with INVALID_REQUEST, never stored or acted on.
  */
 import { InvalidRequest } from '../../common/errors.js';
-import { MAX_VALUE_BYTES, type KeyedItem, type MemberJson, type PutConditions } from '../../common/wire.js';
+import { MAX_TTL_MS, MAX_VALUE_BYTES, type KeyedItem, type MemberJson, type PutConditions, type PutOptions } from '../../common/wire.js';
 import { counterVersions } from '../versions/counter.js';
 
 /** The `value` of a PUT body (or of a routed put). */
@@ -27,6 +27,15 @@ export function parseConditions(body: unknown): PutConditions {
   if (ifAbsent !== undefined && typeof ifAbsent !== 'boolean') throw new InvalidRequest('INVALID_REQUEST', 'ifAbsent must be true or false');
   if (ifVersion !== undefined && ifAbsent === true) throw new InvalidRequest('INVALID_REQUEST', 'give ifVersion or ifAbsent, not both');
   return { ...(ifVersion !== undefined ? { ifVersion } : {}), ...(ifAbsent === true ? { ifAbsent } : {}) };
+}
+
+/** The options of a PUT body (or of a routed put): conditions and a time to live. */
+export function parsePutOptions(body: unknown): PutOptions {
+  const { ttlMs } = (body ?? {}) as Record<string, unknown>;
+  if (ttlMs !== undefined && !(Number.isInteger(ttlMs) && (ttlMs as number) > 0 && (ttlMs as number) <= MAX_TTL_MS)) {
+    throw new InvalidRequest('INVALID_REQUEST', `ttlMs must be a whole number of milliseconds from 1 to ${MAX_TTL_MS}`);
+  }
+  return { ...parseConditions(body), ...(ttlMs !== undefined ? { ttlMs: ttlMs as number } : {}) };
 }
 
 /** A required field of a node-to-node body. */
@@ -55,8 +64,9 @@ export const isAddressList = (v: unknown): boolean => Array.isArray(v) && v.ever
 /** Stored pairs: a non-empty string key, a string value or null (tombstone), a version the policy understands. */
 export const isItemList = (v: unknown): v is KeyedItem[] => Array.isArray(v) && v.every((item) => {
   if (typeof item !== 'object' || item === null) return false;
-  const { key, value, version } = item as Record<string, unknown>;
-  return typeof key === 'string' && key.length > 0 && (typeof value === 'string' || value === null) && counterVersions.isVersion(version);
+  const { key, value, version, expiresAt } = item as Record<string, unknown>;
+  return typeof key === 'string' && key.length > 0 && (typeof value === 'string' || value === null) && counterVersions.isVersion(version)
+    && (expiresAt === undefined || (Number.isSafeInteger(expiresAt) && (expiresAt as number) >= 0));
 });
 
 /** A lease a timer can hold: whole milliseconds, positive, within setTimeout's range. */

@@ -1,12 +1,12 @@
 /** Routing calls: a user operation on its way to the key's owner, and Chord's find_successor. */
 import { InvalidRequest } from '../../common/errors.js';
-import type { MemberJson, OpAnswer, PutConditions } from '../../common/wire.js';
-import { field, isHexId, isHops, parseConditions, parseValue } from './parse.js';
+import type { MemberJson, OpAnswer, PutOptions } from '../../common/wire.js';
+import { field, isHexId, isHops, parsePutOptions, parseValue } from './parse.js';
 import { defineRpc, handle, type RpcHandler } from './spec.js';
 
 /** A routed user operation. `hops` counts node-to-node forwards so far. */
 export type OpRequest = (
-  | ({ op: 'put'; key: string; value: string } & PutConditions)
+  | ({ op: 'put'; key: string; value: string } & PutOptions)
   | { op: 'get'; key: string }
   | { op: 'delete'; key: string }
 ) & {
@@ -51,7 +51,7 @@ function parseOp(body: unknown): OpRequest {
   if (typeof b.key !== 'string' || b.key.length === 0) throw new InvalidRequest('INVALID_KEY', 'op needs a non-empty string key');
   const hops = isHops(b.hops) ? b.hops as number : 0;
   const final = b.final === true;
-  if (b.op === 'put') return { op: 'put', key: b.key, value: parseValue(b), ...parseConditions(b), hops, final };
+  if (b.op === 'put') return { op: 'put', key: b.key, value: parseValue(b), ...parsePutOptions(b), hops, final };
   if (b.op === 'get' || b.op === 'delete') return { op: b.op, key: b.key, hops, final };
   throw new InvalidRequest('INVALID_OP', 'op must be put, get or delete');
 }

@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import { ChordError } from '../../common/errors.js';
 import { hashId, ID_BITS, idToHex } from '../../common/ring.js';
-import type { Item, KeyedItem } from '../../common/wire.js';
+import { storedItem, type Item, type KeyedItem } from '../../common/wire.js';
 import { KeyedMutex } from '../keyed-mutex.js';
 import type { Store } from './store.js';
 
@@ -75,7 +75,7 @@ export class LevelStore implements Store {
     return this.updates.run(key, async () => {
       const next = change((await this.items.get(stored)) as Item | undefined);
       if (!next) return false;
-      await this.items.put(stored, { value: next.value, version: next.version } as never, this.writeOptions);
+      await this.items.put(stored, storedItem(next) as never, this.writeOptions);
       return true;
     });
   }

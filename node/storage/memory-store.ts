@@ -1,6 +1,6 @@
 /** A Store kept in a Map: the default for ephemeral nodes, and what tests use. */
 import { hashId, ID_BITS } from '../../common/ring.js';
-import type { Item, KeyedItem } from '../../common/wire.js';
+import { storedItem, type Item, type KeyedItem } from '../../common/wire.js';
 import type { Store } from './store.js';
 
 interface Entry {
@@ -23,7 +23,7 @@ export class MemoryStore implements Store {
     const entry = this.items.get(key);
     const next = change(entry?.item);
     if (!next) return false;
-    const item = { value: next.value, version: next.version };
+    const item = storedItem(next);
     if (entry) entry.item = item;
     else {
       this.items.set(key, { key, id: hashId(key), item });

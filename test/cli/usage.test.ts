@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChordError } from '../../common/errors.js';
-import { TestCluster } from '../helpers/cluster.js';
+import { TestCluster, waitFor } from '../helpers/cluster.js';
 import { ensureBuilt, runChordkv, startNodeProcess, type ChordkvProcess } from '../helpers/processes.js';
 
 let cluster: TestCluster;
@@ -43,6 +43,8 @@ const badUsage: [args: string[], mentions: string][] = [
   [['insert', 'a', 'b', '--', 'c'], '"c"'],
   [['insert', '', 'v'], 'key'],
   [['insert', 'k', 'v', '--if-version', 'abc'], '--if-version'],
+  [['insert', 'k', 'v', '--ttl', 'soon'], '--ttl'],
+  [['insert', 'k', 'v', '--ttl', '0s'], '--ttl'],
   [['insert', 'k', 'v', '--if-version', '1', '--if-absent'], 'if-absent'],
 ];
 for (const [args, mentions] of badUsage) {
@@ -138,6 +140,13 @@ test('node flags come from a --config file too, checked like flags, the command 
   const unreadable = await runChordkv(['bootstrap', '--config', broken]);
   t.is(unreadable.code, 2, unreadable.stderr);
   t.false(hasStackTrace(unreadable.stderr), unreadable.stderr);
+});
+
+test('insert --ttl writes a pair that reads as absent once its time is up', async (t) => {
+  const result = await runChordkv(['insert', 'ttl-cli', 'brief', '--ttl', '300ms', '--json', '--node', node]);
+  t.is(result.code, 0, result.stderr);
+  t.true(Number.isInteger((JSON.parse(result.stdout) as { expiresAt: number }).expiresAt));
+  t.true(await waitFor(() => missing('ttl-cli'), 5000));
 });
 
 test('an empty value is a value, from the command line as over HTTP', async (t) => {

@@ -29,6 +29,7 @@ function maintenanceOf(answer: (address: string) => Promise<unknown>) {
     routing, lifecycle, rpc, neighbours, lock: new MembershipLock(), peerBook: new MemoryPeerBook(), log: createLogger('test', 'silent'),
     findSuccessor: async () => ({ node: toMemberJson(member(14)), hops: 0 }),
     replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true },
+    expire: async () => 0,
   }, { maintenanceIntervalMs: 1000, antiEntropyRounds: 1000, lockLeaseMs: 1000 });
   return { routing, maintenance };
 }

@@ -1,0 +1,58 @@
+/**
+ * A Store that also knows which of its keys carry an expiry, so that the head can find the
+ * pairs whose time ran out without reading the rest. It wraps any store; the index is
+ * rebuilt from the store (one pass) the first time it is asked, so it survives restarts.
+ */
+import type { Item, KeyedItem } from '../../common/wire.js';
+import type { Store } from './store.js';
+
+export class ExpiryIndexedStore implements Store {
+  private readonly expiries = new Map<string, number>();
+  private loaded: Promise<void> | null = null;
+
+  constructor(private readonly inner: Store) {}
+
+  /** Keys whose live value expired at or before `nowMs`. */
+  async due(nowMs: number): Promise<string[]> {
+    this.loaded ??= this.load();
+    await this.loaded;
+    return [...this.expiries].filter(([, at]) => at <= nowMs).map(([key]) => key);
+  }
+
+  get(key: string): Promise<Item | undefined> {
+    return this.inner.get(key);
+  }
+
+  async update(key: string, change: (current: Item | undefined) => Item | undefined): Promise<boolean> {
+    let written: Item | undefined;
+    const changed = await this.inner.update(key, (current) => (written = change(current)));
+    if (changed && written) this.note(key, written);
+    return changed;
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.inner.remove(key);
+    this.expiries.delete(key);
+  }
+
+  scan(fromId: bigint, toId: bigint): Promise<KeyedItem[]> {
+    return this.inner.scan(fromId, toId);
+  }
+
+  entries(): Promise<KeyedItem[]> {
+    return this.inner.entries();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  private note(key: string, item: Item): void {
+    if (item.value !== null && item.expiresAt !== undefined) this.expiries.set(key, item.expiresAt);
+    else this.expiries.delete(key);
+  }
+
+  private async load(): Promise<void> {
+    for (const { key, ...item } of await this.inner.entries()) if (!this.expiries.has(key)) this.note(key, item);
+  }
+}
