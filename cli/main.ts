@@ -8,6 +8,8 @@ import * as dump from './commands/dump.js';
 import * as file from './commands/file.js';
 import * as fileparallel from './commands/fileparallel.js';
 import * as insert from './commands/insert.js';
+import * as mget from './commands/mget.js';
+import * as mset from './commands/mset.js';
 import * as node from './commands/node.js';
 import * as overlay from './commands/overlay.js';
 import * as query from './commands/query.js';
@@ -15,7 +17,7 @@ import * as status from './commands/status.js';
 import * as up from './commands/up.js';
 
 // Each module is typed by its own builder; yargs only needs the common shape.
-const COMMANDS = [bootstrap, node, up, insert, query, del, depart, overlay, file, fileparallel, status, dump] as unknown as CommandModule[];
+const COMMANDS = [bootstrap, node, up, insert, query, del, mget, mset, depart, overlay, file, fileparallel, status, dump] as unknown as CommandModule[];
 const NAMES = [...COMMANDS.map((c) => String(c.command).split(' ')[0]), 'help', 'completion'];
 
 /** Parses `args` (without node and script) and runs the command. */

@@ -5,7 +5,7 @@
  */
 import { createTransport, type HttpOptions, type Transport } from './transport.js';
 import {
-  paths, type AllAnswer, type DeleteAnswer, type OverlayAnswer, type PutOptions, type ScanAnswer, type ScanRequest, type StatusAnswer, type ValueAnswer,
+  paths, type AllAnswer, type BatchAnswer, type BatchOp, type DeleteAnswer, type OverlayAnswer, type PutOptions, type ScanAnswer, type ScanRequest, type StatusAnswer, type ValueAnswer,
 } from './wire.js';
 
 export type { HttpOptions } from './transport.js';
@@ -26,6 +26,10 @@ export class KvClient {
   }
   all(node: string): Promise<AllAnswer> {
     return this.http.call(node, 'GET', paths.kv);
+  }
+  /** Many operations in one request; every operation answers or fails on its own. */
+  batch(node: string, ops: BatchOp[]): Promise<BatchAnswer> {
+    return this.http.call(node, 'POST', paths.batch, { ops });
   }
   /** One page of the pairs whose keys start with `prefix`, sorted by key. */
   scan(node: string, request: ScanRequest): Promise<ScanAnswer> {

@@ -88,7 +88,7 @@ export class ChordError extends Error {
 
   /** Whether and how the caller may retry (unknown codes: never). */
   get retry(): Retry {
-    return ERROR_CATALOGUE[this.code as ErrorCode]?.retry ?? 'never';
+    return retryOfCode(this.code);
   }
 
   toJSON(): ErrorBody {
@@ -173,6 +173,11 @@ export function asChordError(err: unknown): ChordError {
   if (err instanceof ChordError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new ChordError('INTERNAL', message, { cause: err });
+}
+
+/** The retry class of an error code (`never` for codes not in the catalogue). */
+export function retryOfCode(code: string): Retry {
+  return ERROR_CATALOGUE[code as ErrorCode]?.retry ?? 'never';
 }
 
 /** The retry class of any thrown value (`never` for what is not a ChordError). */

@@ -37,6 +37,7 @@ export const SECRET_HEADER = 'x-chordkv-secret';
 
 export const paths = {
   kv: '/kv',
+  batch: '/kv/_batch',
   scan: ({ prefix, limit, cursor }: ScanRequest) =>
     `/kv?${new URLSearchParams({ prefix, limit: String(limit), ...(cursor ? { cursor } : {}) }).toString()}`,
   key: (key: string) => `/kv/${encodeURIComponent(key)}`,
@@ -120,6 +121,15 @@ export interface PutOptions extends PutConditions {
   ttlMs?: number;
 }
 
+/** One operation of POST /kv/_batch. */
+export type BatchOp =
+  | ({ op: 'put'; key: string; value: string } & PutOptions)
+  | { op: 'get'; key: string }
+  | { op: 'delete'; key: string };
+
+/** One result of a batch, in the place of its operation: the answer, or that operation's error. */
+export type BatchAnswer = { results: (ValueAnswer | DeleteAnswer | ErrorBody)[] };
+
 /** The longest time to live a PUT may ask for (about 100 years). */
 export const MAX_TTL_MS = 100 * 365 * 24 * 3600 * 1000;
 
@@ -184,4 +194,6 @@ export interface StatusAnswer {
 
 export type OpAnswer = ValueAnswer | DeleteAnswer;
 
-export type { ErrorBody } from './errors.js';
+import type { ErrorBody } from './errors.js';
+
+export type { ErrorBody };

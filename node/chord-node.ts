@@ -3,9 +3,9 @@
  * part needs, connects their callbacks, registers their node-to-node calls in the RPC
  * table, and is the narrow façade the HTTP adapter calls. Protocol logic lives in the parts.
  */
-import { ChordError } from '../common/errors.js';
+import { asChordError, ChordError, retryOfCode, type ErrorBody } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { CONSISTENCIES, type DeleteAnswer, type PutOptions, type ScanRequest, type Member, type OpAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
+import { CONSISTENCIES, type BatchOp, type DeleteAnswer, type PutOptions, type ScanRequest, type Member, type OpAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
 import type { NodeConfig } from './config.js';
 import { Lifecycle, type NodeState } from './lifecycle.js';
 import { Maintenance } from './maintenance.js';
@@ -20,7 +20,8 @@ import { Router } from './router.js';
 import { maintenanceHandlers } from './rpc/maintenance.js';
 import { membershipHandlers } from './rpc/membership.js';
 import { replicaHandlers } from './rpc/replication.js';
-import { routingHandlers, type OpRequest } from './rpc/routing.js';
+import { routingHandlers, type BatchResult, type OpRequest } from './rpc/routing.js';
+import { BatchRouter } from './batch.js';
 import { RpcServer } from './rpc/server.js';
 import type { RpcClient } from './rpc/spec.js';
 import { RoutingTable } from './routing.js';
@@ -58,6 +59,7 @@ export class ChordNode {
   readonly maintenance: Maintenance;
   readonly replicas: ReplicaSync;
   private readonly router: Router;
+  private readonly batches: BatchRouter;
   private readonly views: Views;
   private settings_: RingSettings;
   private replication: ReplicationStrategy;
@@ -84,6 +86,7 @@ export class ChordNode {
       { onPeerGone: kickMaintenance },
     );
     const findSuccessor = (idHex: string, hops: number) => this.router.findSuccessor(idHex, hops);
+    this.batches = new BatchRouter({ routing, lifecycle, rpc, route: (request) => this.router.route(request) });
     this.replicas = new ReplicaSync(
       { routing, store, rpc, lock, neighbours, log, findSuccessor, settings },
       { requestReconfigure: () => this.maintenance.requestReconfigure() },
@@ -105,7 +108,7 @@ export class ChordNode {
     );
 
     this.rpcServer.register([
-      ...routingHandlers({ route: (request) => this.router.route(request), findSuccessor }),
+      ...routingHandlers({ route: (request) => this.router.route(request), findSuccessor, batch: (ops, hops) => this.batches.run(ops, hops) }),
       ...membershipHandlers({
         admit: (joiner) => this.membership.admit(joiner),
         lock: (token, leaseMs) => lock.acquireExclusive(token, leaseMs),
@@ -149,6 +152,22 @@ export class ChordNode {
 
   delete(key: string): Promise<DeleteAnswer> {
     return this.runUserOp({ op: 'delete', key, hops: 0 }) as Promise<DeleteAnswer>;
+  }
+
+  /**
+   * Many operations at once, grouped by next hop; an operation that met a changing ring is
+   * tried again on its own (as a single request would be). Results come in the order given.
+   */
+  async batch(ops: BatchOp[]): Promise<{ results: BatchResult[] }> {
+    if (this.lifecycle.state === 'joining') this.lifecycle.assertReady();
+    const requests = ops.map((op) => ({ ...op, hops: 0 }));
+    const results = await this.batches.run(requests, 0);
+    await Promise.all(results.map(async (result, i) => {
+      if ('error' in result && retryOfCode(result.error.code) !== 'never') {
+        results[i] = await this.runUserOp(requests[i]).catch((err): ErrorBody => asChordError(err).toJSON());
+      }
+    }));
+    return { results };
   }
 
   depart(): Promise<{ departed: string }> {

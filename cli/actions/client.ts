@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { createKvClient, type KvClient } from '../../common/client.js';
 import { ChordError } from '../../common/errors.js';
-import { MAX_SCAN_LIMIT, type PutOptions, type ScanAnswer } from '../../common/wire.js';
+import { MAX_SCAN_LIMIT, type BatchOp, type PutOptions, type ScanAnswer } from '../../common/wire.js';
 import { format, printError, printResult, type Printer } from '../output.js';
 
 export interface ClientFlags {
@@ -65,6 +65,17 @@ export const scan = (flags: ClientFlags, printer: Printer, prefix: string, limit
     } while (cursor !== undefined && result.items.length < limit);
     printResult(printer, result, format.scanned);
   });
+
+/** Many operations in one request; exit 1 when any of them failed (each result is printed). */
+export async function batch(flags: ClientFlags, printer: Printer, ops: BatchOp[]): Promise<number> {
+  let failed = false;
+  const code = await withClient(flags, printer, async (kv, node) => {
+    const answer = await kv.batch(node, ops);
+    failed = answer.results.some((result) => 'error' in result);
+    printResult(printer, answer, (a) => a.results.map((result, i) => format.batchResult(ops[i].key, result)).join('\n'));
+  });
+  return code !== 0 ? code : failed ? 1 : 0;
+}
 
 export const remove = (flags: ClientFlags, printer: Printer, key: string) =>
   withClient(flags, printer, async (kv, node) => printResult(printer, await kv.delete(node, key), format.deleted));

@@ -13,7 +13,7 @@ import { paths, PUBLIC_BODY_LIMIT, RPC_BODY_LIMIT, RPC_PREFIX, SECRET_HEADER } f
 import type { ChordNode } from '../chord-node.js';
 import { checkSecret } from '../rpc/server.js';
 import { bodyError, errorBoundary } from './errors.js';
-import { isScan, parseKey, parsePutOptions, parseScan, parseValue } from './validate.js';
+import { isScan, parseBatch, parseKey, parsePutOptions, parseScan, parseValue } from './validate.js';
 
 export interface AppOptions {
   /** Called after POST /depart has answered: the process (or test) decides what stopping means. */
@@ -50,6 +50,7 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   router.get(paths.kv, async (ctx) => {
     ctx.body = isScan(ctx.query) ? await node.prefixScan(parseScan(ctx.query)) : await node.ringContents();
   });
+  router.post(paths.batch, async (ctx) => { ctx.body = await node.batch(parseBatch(ctx.request.body)); });
   router.get('/kv/:key', async (ctx) => { ctx.body = await node.get(rawKey(ctx.path)); });
   router.put('/kv/:key', async (ctx) => {
     const key = rawKey(ctx.path);

@@ -1,6 +1,8 @@
 /** Parsing of what users send: keys from the raw path, values from the body. Throws InvalidRequest. */
-import { InvalidRequest } from '../../common/errors.js';
-import { DEFAULT_SCAN_LIMIT, MAX_KEY_BYTES, MAX_SCAN_LIMIT, type ScanRequest } from '../../common/wire.js';
+import { InvalidRequest, type ChordError, type ErrorCode } from '../../common/errors.js';
+import { MAX_BATCH_OPS } from '../rpc/routing.js';
+import { parsePutOptions, parseValue } from '../rpc/parse.js';
+import { DEFAULT_SCAN_LIMIT, MAX_KEY_BYTES, MAX_SCAN_LIMIT, type BatchOp, type ScanRequest } from '../../common/wire.js';
 
 export { parsePutOptions, parseValue } from '../rpc/parse.js';
 
@@ -12,11 +14,36 @@ export function parseKey(rawSegment: string): string {
   } catch {
     throw new InvalidRequest('INVALID_KEY', 'the key is not valid percent-encoding (encode it with encodeURIComponent)');
   }
-  if (key.length === 0) throw new InvalidRequest('INVALID_KEY', 'the key must not be empty');
+  return checkKey(key);
+}
+
+/** A key as the API accepts it: a non-empty string of at most MAX_KEY_BYTES bytes of UTF-8. */
+function checkKey(key: unknown, where = ''): string {
+  if (typeof key !== 'string' || key.length === 0) throw new InvalidRequest('INVALID_KEY', `${where}the key must be a non-empty string`);
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    throw new InvalidRequest('KEY_TOO_LONG', `the key is longer than ${MAX_KEY_BYTES} bytes of UTF-8`);
+    throw new InvalidRequest('KEY_TOO_LONG', `${where}the key is longer than ${MAX_KEY_BYTES} bytes of UTF-8`);
   }
   return key;
+}
+
+/** The body of POST /kv/_batch: `{"ops": [...]}`, each op checked as its single request would be. */
+export function parseBatch(body: unknown): BatchOp[] {
+  const ops = (body as { ops?: unknown } | undefined)?.ops;
+  if (!Array.isArray(ops) || ops.length === 0 || ops.length > MAX_BATCH_OPS) {
+    throw new InvalidRequest('INVALID_REQUEST', `the body must be {"ops": [...]} with 1 to ${MAX_BATCH_OPS} operations`);
+  }
+  return ops.map((op: unknown, i): BatchOp => {
+    const where = `ops[${i}]: `;
+    const { op: kind, key } = (op ?? {}) as Record<string, unknown>;
+    const checked = checkKey(key, where);
+    if (kind === 'get' || kind === 'delete') return { op: kind, key: checked };
+    if (kind !== 'put') throw new InvalidRequest('INVALID_OP', `${where}op must be put, get or delete`);
+    try {
+      return { op: 'put', key: checked, value: parseValue(op), ...parsePutOptions(op) };
+    } catch (err) {
+      throw new InvalidRequest((err as ChordError).code as ErrorCode, where + (err as Error).message);
+    }
+  });
 }
 
 type Query = Record<string, string | string[] | undefined>;

@@ -1,5 +1,5 @@
 /** Routing calls: a user operation on its way to the key's owner, and Chord's find_successor. */
-import { InvalidRequest } from '../../common/errors.js';
+import { InvalidRequest, type ErrorBody } from '../../common/errors.js';
 import type { MemberJson, OpAnswer, PutOptions } from '../../common/wire.js';
 import { field, isHexId, isHops, parsePutOptions, parseValue } from './parse.js';
 import { defineRpc, handle, type RpcHandler } from './spec.js';
@@ -35,18 +35,36 @@ export const findSuccessor = defineRpc<FindSuccessorRequest, FindSuccessorAnswer
   parse: (body) => ({ id: field(body, 'id', isHexId), hops: field(body, 'hops', Number.isInteger) }),
 });
 
+/** One result of a batch: the operation's answer, or its error as a response body carries it. */
+export type BatchResult = OpAnswer | ErrorBody;
+
+/** Operations per batch, at most. */
+export const MAX_BATCH_OPS = 1000;
+
+/** Operations passed on together: the receiver runs those it owns and passes the rest on. */
+export const batch = defineRpc<{ ops: OpRequest[]; hops: number }, { results: BatchResult[] }>({
+  method: 'POST',
+  path: '/rpc/batch',
+  parse: (body) => ({
+    ops: field<unknown[]>(body, 'ops', (v) => Array.isArray(v) && v.length <= MAX_BATCH_OPS).map(parseOp),
+    hops: field(body, 'hops', isHops),
+  }),
+});
+
 export interface RoutingService {
   route(request: OpRequest): Promise<OpAnswer>;
   findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
+  batch(ops: OpRequest[], hops: number): Promise<BatchResult[]>;
 }
 
 export const routingHandlers = (service: RoutingService): RpcHandler[] => [
   handle(op, (request) => service.route(request)),
   handle(findSuccessor, (request) => service.findSuccessor(request.id, request.hops)),
+  handle(batch, async (request) => ({ results: await service.batch(request.ops, request.hops) })),
 ];
 
 /** A routed operation from another node; checked as strictly as a user request. */
-function parseOp(body: unknown): OpRequest {
+export function parseOp(body: unknown): OpRequest {
   const b = (body ?? {}) as Record<string, unknown>;
   if (typeof b.key !== 'string' || b.key.length === 0) throw new InvalidRequest('INVALID_KEY', 'op needs a non-empty string key');
   const hops = isHops(b.hops) ? b.hops as number : 0;

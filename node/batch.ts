@@ -1,0 +1,61 @@
+/**
+ * Many operations in one request: each node runs the ones it owns, in order, and passes the
+ * rest on in one message per next hop, so a batch costs a message per owner, not per key.
+ * Operations on one key always travel together, so they apply in the order they were given.
+ */
+import { asChordError, type ErrorBody } from '../common/errors.js';
+import { hashId } from '../common/ring.js';
+import type { OpAnswer } from '../common/wire.js';
+import type { Lifecycle } from './lifecycle.js';
+import { batch as batchCall, type BatchResult, type OpRequest } from './rpc/routing.js';
+import type { RpcClient } from './rpc/spec.js';
+import type { RoutingTable } from './routing.js';
+
+export interface BatchComponents {
+  readonly routing: RoutingTable;
+  readonly lifecycle: Lifecycle;
+  readonly rpc: RpcClient;
+  /** Routes one operation (see Router.route). */
+  route(request: OpRequest): Promise<OpAnswer>;
+}
+
+/** Forwards of one batch before it is refused (as for single operations). */
+const MAX_HOPS = 32;
+
+export class BatchRouter {
+  constructor(private readonly components: BatchComponents) {}
+
+  /** Results in the order of `ops`: an answer, or the error of that one operation. */
+  async run(ops: readonly OpRequest[], hops: number): Promise<BatchResult[]> {
+    const { routing, lifecycle, rpc } = this.components;
+    lifecycle.assertMember();
+    const results: BatchResult[] = new Array<BatchResult>(ops.length);
+    const local: number[] = [];
+    const onward = new Map<string, number[]>();
+    for (const [i, op] of ops.entries()) {
+      const id = hashId(op.key);
+      const next = routing.owns(id) || lifecycle.state === 'departed' || hops >= MAX_HOPS ? undefined : routing.nextHop(id);
+      if (!next || routing.isSelf(next)) local.push(i);
+      else onward.set(next.address, [...(onward.get(next.address) ?? []), i]);
+    }
+    await Promise.all([
+      (async () => {
+        for (const i of local) results[i] = await this.settle(this.components.route({ ...ops[i], hops }));
+      })(),
+      ...[...onward].map(async ([address, indexes]) => {
+        try {
+          const answer = await rpc.call(batchCall, address, { ops: indexes.map((i) => ops[i]), hops: hops + 1 });
+          indexes.forEach((i, j) => { results[i] = answer.results[j]; });
+        } catch (err) {
+          const failed = asChordError(err).toJSON();
+          for (const i of indexes) results[i] = failed;
+        }
+      }),
+    ]);
+    return results;
+  }
+
+  private settle(answer: Promise<OpAnswer>): Promise<BatchResult> {
+    return answer.catch((err): ErrorBody => asChordError(err).toJSON());
+  }
+}
