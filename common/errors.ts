@@ -130,8 +130,8 @@ export class VersionMismatch extends ChordError {
 
 /** The node cannot serve yet (still joining, departing, or its ring is changing). */
 export class NotReady extends ChordError {
-  constructor(message: string, code: 'NOT_READY' | 'RING_CHANGING' = 'NOT_READY') {
-    super(code, message);
+  constructor(message: string, code: 'NOT_READY' | 'RING_CHANGING' = 'NOT_READY', cause?: unknown) {
+    super(code, message, { cause });
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
-import { ChordError } from '../../common/errors.js';
+import { ChordError, NotReady } from '../../common/errors.js';
 import { hashId, ID_BITS, idToHex } from '../../common/ring.js';
 import { storedItem, type Item, type KeyedItem } from '../../common/wire.js';
 import { KeyedMutex } from '../keyed-mutex.js';
@@ -25,6 +25,7 @@ const storedKey = (key: string) => idToHex(hashId(key)) + key;
 
 export class LevelStore implements Store {
   private readonly updates = new KeyedMutex();
+  private closing = false;
   /** classic-level honours `sync` on sublevel writes; the abstract typings do not list it. */
   private readonly writeOptions: object;
 
@@ -66,32 +67,47 @@ export class LevelStore implements Store {
     return new LevelStore(db, items, options.sync);
   }
 
-  async get(key: string): Promise<Item | undefined> {
-    return (await this.items.get(storedKey(key))) as Item | undefined;
+  get(key: string): Promise<Item | undefined> {
+    return this.whileOpen(async () => (await this.items.get(storedKey(key))) as Item | undefined);
   }
 
   update(key: string, change: (current: Item | undefined) => Item | undefined): Promise<boolean> {
     const stored = storedKey(key);
-    return this.updates.run(key, async () => {
+    return this.whileOpen(() => this.updates.run(key, async () => {
       const next = change((await this.items.get(stored)) as Item | undefined);
       if (!next) return false;
       await this.items.put(stored, storedItem(next) as never, this.writeOptions);
       return true;
-    });
+    }));
   }
 
   remove(key: string): Promise<void> {
-    return this.updates.run(key, () => this.items.del(storedKey(key), this.writeOptions));
+    return this.whileOpen(() => this.updates.run(key, () => this.items.del(storedKey(key), this.writeOptions)));
   }
 
-  async scan(fromId: bigint, toId: bigint): Promise<KeyedItem[]> {
-    if (fromId < toId) return this.read(fromId, toId);
+  scan(fromId: bigint, toId: bigint): Promise<KeyedItem[]> {
+    if (fromId < toId) return this.whileOpen(() => this.read(fromId, toId));
     // The interval wraps past zero (or is the whole ring): the top of the key space, then the bottom.
-    return [...await this.read(fromId, MAX_ID), ...await this.read(-1n, toId)];
+    return this.whileOpen(async () => [...await this.read(fromId, MAX_ID), ...await this.read(-1n, toId)]);
   }
 
   entries(): Promise<KeyedItem[]> {
-    return this.read(-1n, MAX_ID);
+    return this.whileOpen(() => this.read(-1n, MAX_ID));
+  }
+
+  /**
+   * Runs a store operation unless the store is closing. A request still being served while
+   * its node stops (a peer's hand-off, say) then fails as NOT_READY, which its caller retries
+   * elsewhere, instead of as an internal error about a database that is not open.
+   */
+  private async whileOpen<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closing) throw stopping();
+    try {
+      return await operation();
+    } catch (err) {
+      if (this.closing) throw stopping(err);
+      throw err;
+    }
   }
 
   /** Pairs with ids in (fromId, toId], fromId < toId, in one pass of an iterator. */
@@ -105,9 +121,12 @@ export class LevelStore implements Store {
   }
 
   close(): Promise<void> {
+    this.closing = true;
     return this.db.close();
   }
 }
+
+const stopping = (cause?: unknown) => new NotReady('the node is stopping; ask another node', 'NOT_READY', cause);
 
 /**
  * Data dirs written before pairs were laid out by ring id keep them in the `items`

@@ -195,6 +195,18 @@ test('LevelStore: pairs and tombstones survive close and reopen', async (t) => {
   ]);
 });
 
+test('LevelStore: operations on a closed store fail as NOT_READY (the node is stopping), not as internal errors', async (t) => {
+  const store = await LevelStore.open(await tempDir(t), ADDRESS, { sync: false });
+  await put(store, 'k', { value: 'v', version: 1 });
+  const inFlight = put(store, 'racing', { value: 'v', version: 1 }).then(() => 'done', (err) => codeOf(err));
+  await store.close();
+  t.true(['done', 'NOT_READY'].includes(await inFlight));
+  for (const operation of [() => store.get('k'), () => put(store, 'k', { value: 'w', version: 2 }), () => store.remove('k'), () => store.entries(), () => store.scan(0n, 0n)]) {
+    const err = await t.throwsAsync(operation());
+    t.is(codeOf(err), 'NOT_READY');
+  }
+});
+
 test('LevelStore: a data dir from before pairs were laid out by ring id is moved over on open', async (t) => {
   const dir = await tempDir(t);
   const old = new ClassicLevel<string, unknown>(dir, { valueEncoding: 'json' });
