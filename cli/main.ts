@@ -15,9 +15,10 @@ import * as overlay from './commands/overlay.js';
 import * as query from './commands/query.js';
 import * as status from './commands/status.js';
 import * as up from './commands/up.js';
+import * as watchCommand from './commands/watch.js';
 
 // Each module is typed by its own builder; yargs only needs the common shape.
-const COMMANDS = [bootstrap, node, up, insert, query, del, mget, mset, depart, overlay, file, fileparallel, status, dump] as unknown as CommandModule[];
+const COMMANDS = [bootstrap, node, up, insert, query, del, mget, mset, watchCommand, depart, overlay, file, fileparallel, status, dump] as unknown as CommandModule[];
 const NAMES = [...COMMANDS.map((c) => String(c.command).split(' ')[0]), 'help', 'completion'];
 
 /** Parses `args` (without node and script) and runs the command. */

@@ -3,7 +3,7 @@
  * errors to stderr.
  */
 import { ChordError, PeerTimeout, PeerUnreachable } from '../common/errors.js';
-import type { AllAnswer, BatchAnswer, DeleteAnswer, OverlayAnswer, ScanAnswer, StatusAnswer, ValueAnswer } from '../common/wire.js';
+import type { AllAnswer, BatchAnswer, DeleteAnswer, OverlayAnswer, ScanAnswer, StatusAnswer, ValueAnswer, WatchEvent } from '../common/wire.js';
 
 export interface Printer {
   json: boolean;
@@ -28,6 +28,7 @@ export const format = {
   scanned: (a: ScanAnswer) => [`${a.items.length} pair${a.items.length === 1 ? '' : 's'}`, ...a.items.map((i) => `  ${q(i.key)} = ${q(i.value)}`)].join('\n'),
   batchResult: (key: string, r: BatchAnswer['results'][number]) =>
     ('error' in r ? `${q(key)}: ${r.error.message} (${r.error.code})` : 'deleted' in r ? `deleted ${q(key)}` : `${q(key)} = ${q(r.value)}`),
+  change: (e: WatchEvent) => (e.deleted ? `deleted ${q(e.key)} (version ${e.version})` : `${q(e.key)} = ${q(e.value ?? '')} (version ${e.version})`),
   deleted: (a: DeleteAnswer) => `deleted ${q(a.key)} at ${a.node} (${hops(a.hops)})`,
   departed: (a: { departed: string }) => `${a.departed} departed; its data now lives on the remaining nodes`,
   overlay: (a: OverlayAnswer) => a.nodes.map((n, i) => `${String(i + 1).padStart(3)}. ${n.address.padEnd(22)} ${n.id}`).join('\n'),

@@ -145,3 +145,69 @@ function mapGotError(address: string, err: unknown): ChordError {
   }
   return new PeerUnreachable(address, err);
 }
+
+/** A stream of server-sent events being received; `done` settles when it ends. */
+export interface EventStream {
+  readonly done: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Opens `GET path` on `address` as server-sent events and calls `onEvent` for each (`onOpen`
+ * at the first comment, which the server sends once the stream is live). `done` rejects with
+ * ChordError when the node cannot be reached or refuses (with its coded error).
+ */
+export function openEventStream(
+  address: string, path: string, handlers: { onOpen?: () => void; onEvent: (type: string, data: string) => void },
+): EventStream {
+  const separator = address.lastIndexOf(':');
+  let request: http.ClientRequest | undefined;
+  let closed = false;
+  const done = new Promise<void>((resolve, reject) => {
+    request = http.get({ host: address.slice(0, separator), port: Number(address.slice(separator + 1)), path, headers: { accept: 'text/event-stream' } }, (response) => {
+      response.setEncoding('utf8');
+      if (response.statusCode !== 200) {
+        let body = '';
+        response.on('data', (chunk: string) => { body += chunk; });
+        response.on('end', () => {
+          try {
+            reject(settleError(address, response.statusCode ?? 500, JSON.parse(body)));
+          } catch (err) {
+            reject(notJson(address, err));
+          }
+        });
+        return;
+      }
+      let buffer = '';
+      let opened = false;
+      response.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (block.startsWith(':')) {
+            if (!opened) handlers.onOpen?.();
+            opened = true;
+            continue;
+          }
+          const type = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+          handlers.onEvent(type, /^data: (.*)$/m.exec(block)?.[1] ?? '');
+        }
+      });
+      response.on('end', () => resolve());
+      response.on('error', (err) => (closed ? resolve() : reject(new PeerUnreachable(address, err))));
+    });
+    request.on('error', (err) => (closed ? resolve() : reject(new PeerUnreachable(address, err))));
+  });
+  return { done, close: () => { closed = true; request?.destroy(); } };
+}
+
+/** The ChordError a node answered with (a non-2xx status and its body). */
+function settleError(address: string, status: number, payload: unknown): ChordError {
+  try {
+    settle(address, status, payload);
+  } catch (err) {
+    return asChordError(err);
+  }
+  return new ChordError('BAD_RESPONSE', `node ${address} answered ${status}`, { peer: address });
+}

@@ -38,6 +38,7 @@ export const SECRET_HEADER = 'x-chordkv-secret';
 export const paths = {
   kv: '/kv',
   batch: '/kv/_batch',
+  watch: (key: string) => `/watch/${encodeURIComponent(key)}`,
   scan: ({ prefix, limit, cursor }: ScanRequest) =>
     `/kv?${new URLSearchParams({ prefix, limit: String(limit), ...(cursor ? { cursor } : {}) }).toString()}`,
   key: (key: string) => `/kv/${encodeURIComponent(key)}`,
@@ -129,6 +130,15 @@ export type BatchOp =
 
 /** One result of a batch, in the place of its operation: the answer, or that operation's error. */
 export type BatchAnswer = { results: (ValueAnswer | DeleteAnswer | ErrorBody)[] };
+
+/** One change of a watched key, as GET /watch/:key streams it. `catchUp`: the key as it is now, after changes the stream could not replay one by one. */
+export interface WatchEvent {
+  key: string;
+  value: string | null;
+  version: Version;
+  deleted: boolean;
+  catchUp?: boolean;
+}
 
 /** The longest time to live a PUT may ask for (about 100 years). */
 export const MAX_TTL_MS = 100 * 365 * 24 * 3600 * 1000;

@@ -5,7 +5,7 @@
  */
 import { asChordError, ChordError, retryOfCode, type ErrorBody } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { CONSISTENCIES, type BatchOp, type DeleteAnswer, type PutOptions, type ScanRequest, type Member, type OpAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
+import { CONSISTENCIES, type BatchOp, type DeleteAnswer, type PutOptions, type ScanRequest, type WatchEvent, type Member, type OpAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
 import type { NodeConfig } from './config.js';
 import { Lifecycle, type NodeState } from './lifecycle.js';
 import { Maintenance } from './maintenance.js';
@@ -22,6 +22,8 @@ import { membershipHandlers } from './rpc/membership.js';
 import { replicaHandlers } from './rpc/replication.js';
 import { routingHandlers, type BatchResult, type OpRequest } from './rpc/routing.js';
 import { BatchRouter } from './batch.js';
+import { ChangeFeed } from './replication/feed.js';
+import { Watches } from './watch.js';
 import { RpcServer } from './rpc/server.js';
 import type { RpcClient } from './rpc/spec.js';
 import { RoutingTable } from './routing.js';
@@ -60,6 +62,8 @@ export class ChordNode {
   readonly replicas: ReplicaSync;
   private readonly router: Router;
   private readonly batches: BatchRouter;
+  private readonly feed = new ChangeFeed();
+  private readonly watches: Watches;
   private readonly views: Views;
   private settings_: RingSettings;
   private replication: ReplicationStrategy;
@@ -87,6 +91,7 @@ export class ChordNode {
     );
     const findSuccessor = (idHex: string, hops: number) => this.router.findSuccessor(idHex, hops);
     this.batches = new BatchRouter({ routing, lifecycle, rpc, route: (request) => this.router.route(request) });
+    this.watches = new Watches({ routing, lifecycle, store, feed: this.feed, versions, rpc, findSuccessor });
     this.replicas = new ReplicaSync(
       { routing, store, rpc, lock, neighbours, log, findSuccessor, settings },
       { requestReconfigure: () => this.maintenance.requestReconfigure() },
@@ -126,6 +131,7 @@ export class ChordNode {
         items: () => this.views.items(),
         reconcile: () => this.replicas.reconcile(),
         scan: (prefix, after, limit) => this.views.ownedWithPrefix(prefix, after, limit),
+        watch: (key, after, waitMs) => this.watches.poll(key, after, waitMs),
       }),
       ...this.replication.handlers,
     ]);
@@ -168,6 +174,11 @@ export class ChordNode {
       }
     }));
     return { results };
+  }
+
+  /** Every acknowledged change of `key` from the moment this resolves, until `signal` aborts (the owner may change meanwhile). */
+  watch(key: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>> {
+    return this.watches.open(key, signal);
   }
 
   depart(): Promise<{ departed: string }> {
@@ -214,7 +225,7 @@ export class ChordNode {
     const { self, rpc, log } = this.components;
     return strategies[this.settings_.mode](
       { self, store: this.store, rpc, versions, log, now: this.now, chain: () => this.replicas.activeChain },
-      { onReplicaFailed: () => this.maintenance.kick() },
+      { onReplicaFailed: () => this.maintenance.kick(), onAcknowledged: (item) => this.feed.append(item) },
     );
   }
 

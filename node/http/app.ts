@@ -13,6 +13,7 @@ import { paths, PUBLIC_BODY_LIMIT, RPC_BODY_LIMIT, RPC_PREFIX, SECRET_HEADER } f
 import type { ChordNode } from '../chord-node.js';
 import { checkSecret } from '../rpc/server.js';
 import { bodyError, errorBoundary } from './errors.js';
+import { serveEvents } from './events.js';
 import { isScan, parseBatch, parseKey, parsePutOptions, parseScan, parseValue } from './validate.js';
 
 export interface AppOptions {
@@ -52,6 +53,10 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   });
   router.post(paths.batch, async (ctx) => { ctx.body = await node.batch(parseBatch(ctx.request.body)); });
   router.get('/kv/:key', async (ctx) => { ctx.body = await node.get(rawKey(ctx.path)); });
+  router.get('/watch/:key', async (ctx) => {
+    const key = parseKey(ctx.path.slice(paths.watch('').length));
+    await serveEvents(ctx, (signal) => node.watch(key, signal));
+  });
   router.put('/kv/:key', async (ctx) => {
     const key = rawKey(ctx.path);
     ctx.body = await node.put(key, parseValue(ctx.request.body), parsePutOptions(ctx.request.body));

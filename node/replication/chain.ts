@@ -45,6 +45,7 @@ export class ChainReplication implements ReplicationStrategy {
       this.callbacks.onReplicaFailed();
       throw err;
     }
+    this.callbacks.onAcknowledged(item);
     return writeAnswer(request, item, this.components.self.address);
   }
 

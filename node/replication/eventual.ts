@@ -8,7 +8,7 @@ import { isLive, type KeyedItem, type OpAnswer } from '../../common/wire.js';
 import { apply } from '../rpc/replication.js';
 import { ChordError } from '../../common/errors.js';
 import { applyAtHead, isConditional, readAnswer, writeAnswer } from './head.js';
-import type { ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
+import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
 
 const RETRY_DELAY_MS = 200;
 
@@ -20,7 +20,7 @@ export class EventualReplication implements ReplicationStrategy {
   private sending: Promise<void> | null = null;
   private closed = false;
 
-  constructor(private readonly components: ReplicationComponents) {}
+  constructor(private readonly components: ReplicationComponents, private readonly callbacks: ReplicationCallbacks) {}
 
   async readOnPath(key: string, hops: number): Promise<OpAnswer | undefined> {
     const now = this.components.now();
@@ -34,6 +34,7 @@ export class EventualReplication implements ReplicationStrategy {
       throw new ChordError('CONDITIONAL_WRITE_UNSUPPORTED', 'compare-and-set (ifVersion, ifAbsent) needs a linearizable ring; this ring is eventual');
     }
     const item = await applyAtHead(this.components.store, this.components.versions, request, this.components.now());
+    this.callbacks.onAcknowledged(item);
     if (this.components.chain().length > 0) {
       this.queued.add(item.key);
       this.schedule();

@@ -6,7 +6,7 @@ import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy }
 
 export const strategies: Record<Consistency, (components: ReplicationComponents, callbacks: ReplicationCallbacks) => ReplicationStrategy> = {
   linearizable: (components, callbacks) => new ChainReplication(components, callbacks),
-  eventual: (components) => new EventualReplication(components),
+  eventual: (components, callbacks) => new EventualReplication(components, callbacks),
 };
 
 export type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';

@@ -6,7 +6,7 @@
  * implementation per consistency mode, chosen by the ring settings' `mode`.
  */
 import type { Logger } from '../../common/log.js';
-import type { Consistency, Member, OpAnswer, PutOptions } from '../../common/wire.js';
+import type { Consistency, KeyedItem, Member, OpAnswer, PutOptions } from '../../common/wire.js';
 import type { RpcHandler, RpcClient } from '../rpc/spec.js';
 import type { Store } from '../storage/store.js';
 import type { VersionPolicy } from '../versions/policy.js';
@@ -26,6 +26,8 @@ export interface ReplicationComponents {
 export interface ReplicationCallbacks {
   /** A replica did not take a write: the ring should look at its neighbours soon. */
   onReplicaFailed(): void;
+  /** A write this node coordinated is acknowledged (watchers are told). */
+  onAcknowledged(item: KeyedItem): void;
 }
 
 /** A user write at the node that coordinates it; `hops` is how many forwards it took to get there. */

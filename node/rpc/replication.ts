@@ -2,7 +2,8 @@
  * Replication calls. `apply`, `items` and `reconcile` serve every mode (hand-offs, repairs,
  * dumps); `chain` and `read` are chain replication's own, registered by that strategy.
  */
-import { MAX_SCAN_LIMIT, type Item, type KeyedItem, type NodeItems, type ScanAnswer } from '../../common/wire.js';
+import { MAX_SCAN_LIMIT, type Item, type KeyedItem, type NodeItems, type ScanAnswer, type Version, type WatchEvent } from '../../common/wire.js';
+import { counterVersions } from '../versions/counter.js';
 import { field, isAddressList, isHops, isItemList, isString, noArguments } from './parse.js';
 import { defineRpc, handle, type RpcHandler } from './spec.js';
 
@@ -48,11 +49,24 @@ export const scan = defineRpc<{ prefix: string; after?: string; limit: number },
   }),
 });
 
+/** A long poll at a key's owner: its changes after `after`, waiting up to `waitMs` (see node/watch.ts). */
+export const watch = defineRpc<{ key: string; after?: Version | null; waitMs: number }, { events: WatchEvent[]; version?: Version | null }>({
+  method: 'POST',
+  path: '/rpc/watch',
+  parse: (body) => ({
+    key: field(body, 'key', isString),
+    after: field<Version | null | undefined>(body, 'after', (v) => v === undefined || v === null || counterVersions.isVersion(v)),
+    waitMs: field(body, 'waitMs', (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 60_000),
+  }),
+  timeoutMs: (request) => request.waitMs + 5000,
+});
+
 export interface ReplicaService {
   apply(items: KeyedItem[]): Promise<number>;
   items(): Promise<NodeItems>;
   reconcile(): Promise<{ pushed: number; dropped: number }>;
   scan(prefix: string, after: string | undefined, limit: number): Promise<ScanAnswer['items']>;
+  watch(key: string, after: Version | null | undefined, waitMs: number): Promise<{ events: WatchEvent[]; version?: Version | null }>;
 }
 
 export const replicaHandlers = (service: ReplicaService): RpcHandler[] => [
@@ -60,4 +74,5 @@ export const replicaHandlers = (service: ReplicaService): RpcHandler[] => [
   handle(items, () => service.items()),
   handle(reconcile, () => service.reconcile()),
   handle(scan, (request) => service.scan(request.prefix, request.after, request.limit)),
+  handle(watch, (request) => service.watch(request.key, request.after, request.waitMs)),
 ];

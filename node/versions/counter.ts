@@ -22,6 +22,10 @@ export class CounterVersions implements VersionPolicy {
     return incoming.value === null && current.value !== null;
   }
 
+  later(a: Version, b: Version): boolean {
+    return a > b;
+  }
+
   same(a: Version, b: Version): boolean {
     return a === b;
   }

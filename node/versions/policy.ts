@@ -10,6 +10,8 @@ export interface VersionPolicy {
   next(current: Item | undefined): Version;
   /** True when `incoming` should replace `current` (the newer wins; a tombstone wins a tie). */
   supersedes(incoming: Item, current: Item | undefined): boolean;
+  /** Whether `a` is a later version of a key than `b` (watchers ask for changes after the last they saw). */
+  later(a: Version, b: Version): boolean;
   /** Whether two versions are the same version (compare-and-set). */
   same(a: Version, b: Version): boolean;
   /** Whether `value`, as it arrived on the wire, is a version this policy understands. */

@@ -75,10 +75,10 @@ export class ChordkvProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Waits for a stdout line matching `pattern`; throws with the process's output when it does not come. */
-  async waitForLine(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
+  /** Waits for a line of stdout (or `stream`) matching `pattern`; throws with the process's output when it does not come. */
+  async waitForLine(pattern: RegExp, timeoutMs = 30_000, stream: 'stdout' | 'stderr' = 'stdout'): Promise<RegExpExecArray> {
     const find = () => {
-      for (const line of this.stdout.split('\n')) {
+      for (const line of this[stream].split('\n')) {
         const match = pattern.exec(line);
         if (match) return match;
       }

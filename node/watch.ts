@@ -1,0 +1,102 @@
+/**
+ * Watching a key. The key's owner answers long polls from its change feed: the changes after
+ * the version a watcher saw last, or (when its feed does not reach back, as after the key
+ * changed owner) the key as it now is. The node a watcher is connected to polls whichever
+ * node owns the key now, so a stream survives a change of owner.
+ */
+import { NotReady, retryOf } from '../common/errors.js';
+import { hashId, idToHex } from '../common/ring.js';
+import type { KeyedItem, Version, WatchEvent } from '../common/wire.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { ChangeFeed } from './replication/feed.js';
+import { watch as watchCall } from './rpc/replication.js';
+import type { FindSuccessorAnswer } from './rpc/routing.js';
+import type { RpcClient } from './rpc/spec.js';
+import type { RoutingTable } from './routing.js';
+import type { Store } from './storage/store.js';
+import type { VersionPolicy } from './versions/policy.js';
+
+/** How long one poll waits for a change before answering empty. */
+export const POLL_WAIT_MS = 10_000;
+
+export interface WatchComponents {
+  readonly routing: RoutingTable;
+  readonly lifecycle: Lifecycle;
+  readonly store: Store;
+  readonly feed: ChangeFeed;
+  readonly versions: VersionPolicy;
+  readonly rpc: RpcClient;
+  findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
+}
+
+const toEvent = (item: KeyedItem, catchUp = false): WatchEvent => ({
+  key: item.key, value: item.value, version: item.version, deleted: item.value === null, ...(catchUp ? { catchUp } : {}),
+});
+
+export class Watches {
+  constructor(private readonly components: WatchComponents) {}
+
+  /**
+   * At the key's owner: the changes after `after` (null: the key had no version), waiting up to
+   * `waitMs` for one; with `after` undefined, just the key's current version.
+   */
+  async poll(key: string, after: Version | null | undefined, waitMs: number): Promise<{ events: WatchEvent[]; version?: Version | null }> {
+    const { routing, lifecycle, store, feed, versions } = this.components;
+    lifecycle.assertMember();
+    const owned = () => {
+      if (!routing.owns(hashId(key))) throw new NotReady(`${routing.self.address} does not own ${JSON.stringify(key)} (any more)`, 'RING_CHANGING');
+    };
+    owned();
+    if (after === undefined) return { events: [], version: (await store.get(key))?.version ?? null };
+    const isNew = (item: { version: Version }) => after === null || versions.later(item.version, after);
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const changes = feed.changes(key, isNew);
+      if (changes.length > 0) return { events: changes.map((c) => toEvent(c)) };
+      // Changes this node did not record (it became the owner since): the key as it is now.
+      const current = await store.get(key);
+      if (current && isNew(current)) return { events: [toEvent({ key, ...current }, true)] };
+      const left = deadline - Date.now();
+      if (left <= 0) return { events: [] };
+      await feed.next(key, left);
+      owned();
+    }
+  }
+
+  /**
+   * At the node a watcher is connected to: resolves once the key's current version is known
+   * (so that nothing written after this resolves is missed), with every change from then on,
+   * until `signal` aborts.
+   */
+  async open(key: string, signal: AbortSignal): Promise<AsyncGenerator<WatchEvent>> {
+    this.components.lifecycle.assertReady();
+    const start = await this.ask(key, undefined, signal);
+    return this.follow(key, start?.version ?? null, signal);
+  }
+
+  private async *follow(key: string, from: Version | null, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+    let after = from;
+    while (!signal.aborted) {
+      for (const event of (await this.ask(key, after, signal))?.events ?? []) {
+        if (signal.aborted) return;
+        yield event;
+        after = event.version;
+      }
+    }
+  }
+
+  /** One poll at whichever node owns `key` now; retried while the owner changes; undefined once aborted. */
+  private async ask(key: string, after: Version | null | undefined, signal: AbortSignal) {
+    const idHex = idToHex(hashId(key));
+    while (!signal.aborted) {
+      try {
+        const { node: owner } = await this.components.findSuccessor(idHex, 0);
+        return await this.components.rpc.call(watchCall, owner.address, { key, ...(after !== undefined ? { after } : {}), waitMs: POLL_WAIT_MS });
+      } catch (err) {
+        if (retryOf(err) === 'never') throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100)); // the owner is changing: ask again soon
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,90 @@
+/** GET /watch/:key: every acknowledged change of a key, in order, also while its owner departs. */
+import test from 'ava';
+import { hashId, successorOf } from '../../common/ring.js';
+import type { Consistency, WatchEvent } from '../../common/wire.js';
+import { TestCluster, waitFor } from '../helpers/cluster.js';
+import { ChordkvProcess, ensureBuilt } from '../helpers/processes.js';
+
+/** A watch over HTTP: the events received so far, and a way to stop it. */
+function watch(address: string, key: string) {
+  const events: WatchEvent[] = [];
+  const errors: string[] = [];
+  let live = false;
+  const abort = new AbortController();
+  const done = (async () => {
+    const response = await fetch(`http://${address}/watch/${encodeURIComponent(key)}`, { signal: abort.signal });
+    if (response.status !== 200) throw new Error(`watch answered ${response.status}: ${await response.text()}`);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done: ended } = await reader.read();
+      if (ended) return;
+      buffer += value;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (block.startsWith(': watching')) live = true;
+        const type = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (type === 'change' && data) events.push(JSON.parse(data) as WatchEvent);
+        if (type === 'error' && data) errors.push(data);
+      }
+    }
+  })().catch((err: Error) => { if (err.name !== 'AbortError') errors.push(err.message); });
+  return { events, errors, isLive: () => live, stop: async () => { abort.abort(); await done; } };
+}
+
+for (const consistency of ['linearizable', 'eventual'] as Consistency[]) {
+  test(`${consistency}: a watcher sees every write of a key in order, across a depart of the key's owner`, async (t) => {
+    const cluster = await TestCluster.start(4, { k: 2, consistency });
+    t.teardown(() => cluster.teardown());
+    const key = 'watched';
+    const owner = () => successorOf(hashId(key), cluster.nodes.map((n) => ({ id: hashId(n.address), address: n.address }))).address;
+    await cluster.kv.put(cluster.nodes[0].address, key, 'before the watch');
+    const entry = cluster.nodes.find((n) => n.address !== owner())!;
+    const watcher = watch(entry.address, key);
+    t.teardown(() => watcher.stop());
+    t.true(await waitFor(() => watcher.isLive(), 5000), 'the stream never went live');
+    const writer = cluster.nodes.find((n) => n.address !== owner() && n !== entry)!;
+    for (let i = 0; i < 5; i++) await cluster.kv.put(writer.address, key, `v${i}`);
+    await cluster.depart(cluster.nodes.find((n) => n.address === owner())!);
+    for (let i = 5; i < 10; i++) await cluster.kv.put(writer.address, key, `v${i}`);
+    await cluster.kv.delete(writer.address, key);
+    const complete = await waitFor(() => watcher.events.length >= 11 || watcher.errors.length > 0, 10_000);
+    t.true(complete, `events: ${JSON.stringify(watcher.events)}`);
+    t.deepEqual(watcher.errors, []);
+    t.deepEqual(watcher.events.map((e) => (e.deleted ? 'deleted' : e.value)), [...Array.from({ length: 10 }, (_, i) => `v${i}`), 'deleted']);
+    t.true(watcher.events.every((e, i) => i === 0 || e.version > watcher.events[i - 1].version), 'versions out of order');
+    t.false(watcher.events.some((e) => e.value === 'before the watch'), 'a change from before the watch was streamed');
+  });
+}
+
+test('chordkv watch prints each change as a JSON line once it says it is watching', async (t) => {
+  ensureBuilt();
+  const cluster = await TestCluster.start(2, { k: 2 });
+  t.teardown(() => cluster.teardown());
+  const address = cluster.nodes[1].address;
+  const watcher = new ChordkvProcess(['watch', 'cli watched', '--json', '--node', address]);
+  t.teardown(() => watcher.kill());
+  await watcher.waitForLine(/^watching /, 10_000, 'stderr');
+  await cluster.kv.put(cluster.nodes[0].address, 'cli watched', 'one');
+  await cluster.kv.delete(cluster.nodes[0].address, 'cli watched');
+  t.true(await waitFor(() => watcher.stdout.trim().split('\n').length >= 2, 5000), watcher.stdout);
+  const [first, second] = watcher.stdout.trim().split('\n').map((line) => JSON.parse(line) as WatchEvent);
+  t.like(first, { key: 'cli watched', value: 'one', deleted: false });
+  t.like(second, { key: 'cli watched', deleted: true });
+});
+
+test('a watch on a bad key is refused; one on a key never written streams its first write', async (t) => {
+  const cluster = await TestCluster.start(2, { k: 1 });
+  t.teardown(() => cluster.teardown());
+  const address = cluster.nodes[0].address;
+  t.is((await fetch(`http://${address}/watch/%E0%A4%A`)).status, 400);
+  const watcher = watch(address, 'fresh');
+  t.teardown(() => watcher.stop());
+  t.true(await waitFor(() => watcher.isLive(), 5000), 'the stream never went live');
+  await cluster.kv.put(cluster.nodes[1].address, 'fresh', 'first');
+  t.true(await waitFor(() => watcher.events.length === 1, 5000));
+  t.like(watcher.events[0], { key: 'fresh', value: 'first', deleted: false });
+});
