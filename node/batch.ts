@@ -3,7 +3,7 @@
  * rest on in one message per next hop, so a batch costs a message per owner, not per key.
  * Operations on one key always travel together, so they apply in the order they were given.
  */
-import { asChordError, type ErrorBody } from '../common/errors.js';
+import { asChordError, NotReady, retryOfCode, type ErrorBody } from '../common/errors.js';
 import { hashId } from '../common/ring.js';
 import type { OpAnswer } from '../common/wire.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -40,7 +40,17 @@ export class BatchRouter {
     }
     await Promise.all([
       (async () => {
-        for (const i of local) results[i] = await this.settle(this.components.route({ ...ops[i], hops }));
+        // Once an operation on a key fails for a reason worth retrying, the later ones on that
+        // key wait for its retry (see ChordNode.batch), so that they still apply in order.
+        const held = new Set<string>();
+        for (const i of local) {
+          const op = ops[i];
+          results[i] = held.has(op.key)
+            ? new NotReady(`an earlier operation on ${JSON.stringify(op.key)} in this batch is being retried`, 'RING_CHANGING').toJSON()
+            : await this.settle(this.components.route({ ...op, hops }));
+          const failed = results[i];
+          if ('error' in failed && retryOfCode(failed.error.code) !== 'never') held.add(op.key);
+        }
       })(),
       ...[...onward].map(async ([address, indexes]) => {
         try {

@@ -168,11 +168,12 @@ export class ChordNode {
     if (this.lifecycle.state === 'joining') this.lifecycle.assertReady();
     const requests = ops.map((op) => ({ ...op, hops: 0 }));
     const results = await this.batches.run(requests, 0);
-    await Promise.all(results.map(async (result, i) => {
+    // In the order given, so that operations on one key still apply in order.
+    for (const [i, result] of results.entries()) {
       if ('error' in result && retryOfCode(result.error.code) !== 'never') {
         results[i] = await this.runUserOp(requests[i]).catch((err): ErrorBody => asChordError(err).toJSON());
       }
-    }));
+    }
     return { results };
   }
 
@@ -234,6 +235,11 @@ export class ChordNode {
     // A departing node still routes: until it is spliced out it may head keys, and after
     // that it hands requests to its old successor until its process exits.
     if (this.lifecycle.state === 'joining') this.lifecycle.assertReady();
-    return retryWhileRingChanges(this.config.retryDeadlineMs, () => this.router.route(request));
+    // A compare-and-set that failed after its head applied it (a replica did not answer) may
+    // have taken effect: trying it again would see its own write and answer VERSION_MISMATCH.
+    // Only failures before the head are retried for it; the caller re-reads after the others.
+    const conditional = request.op === 'put' && (request.ifVersion !== undefined || request.ifAbsent === true);
+    const beforeTheHead = (err: unknown) => !conditional || !['PEER_TIMEOUT', 'PEER_UNREACHABLE'].includes((err as ChordError).code);
+    return retryWhileRingChanges(this.config.retryDeadlineMs, () => this.router.route(request), beforeTheHead);
   }
 }

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
-import { retryOf } from '../common/errors.js';
+import { isGone } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { hashId } from '../common/ring.js';
 import { createTransport } from '../common/transport.js';
@@ -128,8 +128,11 @@ async function enterRing(node: ChordNode, log: Logger, config: NodeConfig, known
         if (contact !== config.contact) log.info(`rejoined the ring through ${contact}, a peer from before the restart`);
         return;
       } catch (err) {
-        // A contact that is gone, starting, or too slow to answer: try the next one.
-        if (retryOf(err) !== 'elsewhere') throw err;
+        // A contact that is gone, starting, or too slow to answer: try the next one. Anything
+        // else (a peer behind a live contact is gone, say) is the ring's answer: creating a
+        // ring of our own instead would split it.
+        const code = (err as { code?: string }).code;
+        if (!isGone(err, contact) && code !== 'PEER_TIMEOUT' && code !== 'NOT_READY') throw err;
         lastError = err;
       }
     }

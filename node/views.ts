@@ -8,6 +8,7 @@ import {
 } from '../common/wire.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Neighbours } from './membership/neighbours.js';
+import { NotReady } from '../common/errors.js';
 import { retryWhileRingChanges } from './retry.js';
 import { items as itemsCall, scan as scanCall } from './rpc/replication.js';
 import type { RpcClient } from './rpc/spec.js';
@@ -74,6 +75,8 @@ export class Views {
   /** The live pairs this node owns whose keys start with `prefix` and sort after `after`: the first `limit`, by key. */
   async ownedWithPrefix(prefix: string, after: string | undefined, limit: number): Promise<ScanAnswer['items']> {
     const { routing, store } = this.components;
+    // While its predecessor is marked failed, the range before it is nobody's: a page now would silently miss it.
+    if (!routing.predecessorAlive) throw new NotReady(`${routing.self.address} is taking over a failed node's keys; retry`, 'RING_CHANGING');
     const now = this.components.now();
     return (await store.entries())
       .filter((e) => isLive(e, now) && e.key.startsWith(prefix) && (after === undefined || e.key > after) && routing.owns(hashId(e.key)))

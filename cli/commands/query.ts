@@ -13,7 +13,11 @@ export const builder = (yargs: Argv) => clientOptions(yargs)
   .option('literal', { type: 'boolean', default: false, describe: "read a key literally named '*' instead of every pair" })
   .option('prefix', { type: 'string', describe: 'every pair whose key starts with this, sorted by key (instead of one key)' })
   .option('limit', { type: 'number', describe: 'with --prefix: at most this many pairs' })
-  .check((argv) => firstProblem(checkWhole('--limit', argv.limit, 1)))
+  .check((argv) => firstProblem(
+    checkWhole('--limit', argv.limit, 1),
+    argv.limit !== undefined && argv.prefix === undefined ? '--limit goes with --prefix' : undefined,
+    argv.literal && argv.prefix !== undefined ? '--literal and --prefix exclude each other' : undefined,
+  ))
   .example('$0 query --prefix user:', '')
   .example('$0 query "Hey Jude"', '')
   .example("$0 query '*'", '')

@@ -38,6 +38,12 @@ export function parsePutOptions(body: unknown): PutOptions {
   return { ...parseConditions(body), ...(ttlMs !== undefined ? { ttlMs: ttlMs as number } : {}) };
 }
 
+/**
+ * Whether `text` is well-formed UTF-16 (no lone surrogate): a key that is not would become
+ * U+FFFD in UTF-8 (on disk, in its SHA-1), so two different keys would be one.
+ */
+export const isWellFormed = (text: string): boolean => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+
 /** A required field of a node-to-node body. */
 export function field<T>(body: unknown, name: string, check: (v: unknown) => boolean): T {
   const value = (body as Record<string, unknown> | undefined)?.[name];

@@ -9,6 +9,9 @@ import type { Store } from './store.js';
 export class ExpiryIndexedStore implements Store {
   private readonly expiries = new Map<string, number>();
   private loaded: Promise<void> | null = null;
+  /** Keys written while the index loads: the load's older view of them must not win. */
+  private readonly touchedWhileLoading = new Set<string>();
+  private loading = false;
 
   constructor(private readonly inner: Store) {}
 
@@ -32,6 +35,7 @@ export class ExpiryIndexedStore implements Store {
 
   async remove(key: string): Promise<void> {
     await this.inner.remove(key);
+    if (this.loading) this.touchedWhileLoading.add(key);
     this.expiries.delete(key);
   }
 
@@ -48,11 +52,16 @@ export class ExpiryIndexedStore implements Store {
   }
 
   private note(key: string, item: Item): void {
+    if (this.loading) this.touchedWhileLoading.add(key);
     if (item.value !== null && item.expiresAt !== undefined) this.expiries.set(key, item.expiresAt);
     else this.expiries.delete(key);
   }
 
   private async load(): Promise<void> {
-    for (const { key, ...item } of await this.inner.entries()) if (!this.expiries.has(key)) this.note(key, item);
+    this.loading = true;
+    const entries = await this.inner.entries();
+    this.loading = false;
+    for (const { key, ...item } of entries) if (!this.touchedWhileLoading.has(key)) this.note(key, item);
+    this.touchedWhileLoading.clear();
   }
 }

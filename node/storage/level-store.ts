@@ -14,6 +14,7 @@ import { ChordError, NotReady } from '../../common/errors.js';
 import { hashId, ID_BITS, idToHex } from '../../common/ring.js';
 import { storedItem, type Item, type KeyedItem } from '../../common/wire.js';
 import { KeyedMutex } from '../keyed-mutex.js';
+import { FilePeerBook } from './peer-book.js';
 import type { Store } from './store.js';
 
 type Sub = ReturnType<ClassicLevel<string, string>['sublevel']> & { get(key: string): Promise<unknown> };
@@ -64,6 +65,7 @@ export class LevelStore implements Store {
     if (owner === undefined) await meta.put('address', address, { sync: true } as object);
     const items = db.sublevel<string, unknown>('ring', { valueEncoding: 'json' }) as unknown as Sub;
     await migrateByKey(db, items);
+    await migratePeers(dir, meta as unknown as Sub);
     return new LevelStore(db, items, options.sync);
   }
 
@@ -143,4 +145,13 @@ async function migrateByKey(db: ClassicLevel<string, string>, items: Sub): Promi
   }
   if (moved > 0) await batch.write({ sync: true } as object);
   else await batch.close();
+}
+
+/** Data dirs written before the peer book kept the remembered peers in `meta`: move them to the peer book once. */
+async function migratePeers(dir: string, meta: Sub): Promise<void> {
+  const peers = await meta.get('peers');
+  if (!Array.isArray(peers)) return;
+  const book = new FilePeerBook(dir, true);
+  if ((await book.read()).length === 0) await book.write(peers.filter((p): p is string => typeof p === 'string'));
+  await meta.del('peers', { sync: true } as object);
 }

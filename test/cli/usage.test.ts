@@ -44,6 +44,8 @@ const badUsage: [args: string[], mentions: string][] = [
   [['insert', '', 'v'], 'key'],
   [['insert', 'k', 'v', '--if-version', 'abc'], '--if-version'],
   [['insert', 'k', 'v', '--ttl', 'soon'], '--ttl'],
+  [['query', 'k', '--limit', '5'], '--limit'],
+  [['query', '--prefix', 'p', '--literal'], '--literal'],
   [['insert', 'k', 'v', '--ttl', '0s'], '--ttl'],
   [['insert', 'k', 'v', '--if-version', '1', '--if-absent'], 'if-absent'],
 ];

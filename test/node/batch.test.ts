@@ -50,6 +50,7 @@ test('a malformed batch is refused whole, naming the operation, and nothing is w
     [{ ops: [{ op: 'put', key: 'refused 2', value: 'x' }, { op: 'get', key: '' }] }, 400, 'INVALID_KEY'],
     [{ ops: [{ op: 'put', key: 'refused 3', value: 'v'.repeat(1024 * 1024 + 1) }] }, 413, 'VALUE_TOO_LARGE'],
     [{ nothing: true }, 400, 'INVALID_REQUEST'],
+    [{ ops: [{ op: 'put', key: 'refused 4', value: 'x' }, { op: 'put', key: 'lone \ud800', value: 'x' }] }, 400, 'INVALID_KEY'],
   ];
   for (const [body, status, code] of bodies) {
     const response = await fetch(`http://${address}/kv/_batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -60,7 +61,7 @@ test('a malformed batch is refused whole, naming the operation, and nothing is w
   t.regex(((await (await fetch(`http://${address}/kv/_batch`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bodies[2][0]),
   })).json()) as ErrorBody).error.message, /ops\[1\]/);
-  for (const key of ['refused 1', 'refused 2', 'refused 3']) {
+  for (const key of ['refused 1', 'refused 2', 'refused 3', 'refused 4']) {
     await t.throwsAsync(cluster.kv.get(address, key), { message: /no value/ }, key);
   }
 });

@@ -1,6 +1,7 @@
 /** Compare-and-set: PUT with ifVersion / ifAbsent is atomic at the key's head in linearizable rings. */
 import test from 'ava';
 import { ChordError } from '../../common/errors.js';
+import { hashId, replicaSet } from '../../common/ring.js';
 import { TestCluster } from '../helpers/cluster.js';
 
 const codeOf = (err: unknown) => (err instanceof ChordError ? err.code : String(err));
@@ -66,6 +67,18 @@ test('an eventual ring refuses compare-and-set with a clear error and writes not
   t.is(err?.status, 400);
   t.regex(err?.message ?? '', /linearizable/);
   await t.throwsAsync(cluster.kv.get(cluster.nodes[1].address, 'maybe'), { message: /no value/ });
+});
+
+test('a compare-and-set whose chain fails after the head applied it answers the failure, not a mismatch with itself', async (t) => {
+  const cluster = await TestCluster.start(3, { k: 2, transport: 'memory' });
+  t.teardown(() => cluster.teardown());
+  const key = 'cut chain';
+  const ring = cluster.nodes.map((n) => ({ id: hashId(n.address), address: n.address }));
+  const [head, next] = replicaSet(hashId(key), ring, 2).map((m) => cluster.nodes.find((n) => n.address === m.address)!);
+  const first = await cluster.kv.put(head.address, key, 'one');
+  cluster.partition(head, next);
+  const err = await t.throwsAsync(cluster.kv.put(head.address, key, 'two', { ifVersion: first.version }), { instanceOf: ChordError });
+  t.true(['PEER_UNREACHABLE', 'PEER_TIMEOUT'].includes(err.code), `${err.code}: ${err.message}`);
 });
 
 test('malformed conditions are refused before anything is written', async (t) => {

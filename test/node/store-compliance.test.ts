@@ -13,6 +13,8 @@ import type { Item } from '../../common/wire.js';
 import { ClassicLevel } from 'classic-level';
 import { LevelStore } from '../../node/storage/level-store.js';
 import { MemoryStore } from '../../node/storage/memory-store.js';
+import { ExpiryIndexedStore } from '../../node/storage/expiry-index.js';
+import { FilePeerBook } from '../../node/storage/peer-book.js';
 import type { Store } from '../../node/storage/store.js';
 
 const ADDRESS = '127.0.0.1:7001';
@@ -205,6 +207,38 @@ test('LevelStore: operations on a closed store fail as NOT_READY (the node is st
     const err = await t.throwsAsync(operation());
     t.is(codeOf(err), 'NOT_READY');
   }
+});
+
+test('the expiry index does not bring back an expiry that a write cleared while it was loading', async (t) => {
+  /** A store whose listing is read at once but delivered only when `release` is called, as a disk is slow. */
+  class SlowListing extends MemoryStore {
+    release!: () => void;
+    private readonly gate = new Promise<void>((resolve) => { this.release = resolve; });
+    async entries() {
+      const listed = await super.entries();
+      await this.gate;
+      return listed;
+    }
+  }
+  const inner = new SlowListing();
+  await put(inner, 'k', { value: 'v', version: 1, expiresAt: 1000 });
+  const index = new ExpiryIndexedStore(inner);
+  const due = index.due(5000); // starts loading the index from the store
+  await put(index, 'k', { value: 'forever', version: 2 });
+  inner.release();
+  t.deepEqual(await due, []);
+  t.deepEqual(await index.due(5000), []);
+});
+
+test('LevelStore: remembered peers in a data dir from before the peer book move to peers.json', async (t) => {
+  const dir = await tempDir(t);
+  const old = new ClassicLevel<string, unknown>(dir, { valueEncoding: 'json' });
+  const meta = old.sublevel<string, unknown>('meta', { valueEncoding: 'json' });
+  await meta.put('address', ADDRESS);
+  await meta.put('peers', ['127.0.0.1:7002', '127.0.0.1:7003']);
+  await old.close();
+  await openLevel(t, dir);
+  t.deepEqual(await new FilePeerBook(dir).read(), ['127.0.0.1:7002', '127.0.0.1:7003']);
 });
 
 test('LevelStore: a data dir from before pairs were laid out by ring id is moved over on open', async (t) => {
