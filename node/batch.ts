@@ -9,6 +9,7 @@ import type { OpAnswer } from '../common/wire.js';
 import type { Lifecycle } from './lifecycle.js';
 import { batch as batchCall, type BatchResult, type OpRequest } from './rpc/routing.js';
 import type { RpcClient } from './rpc/spec.js';
+import { MAX_HOPS } from './router.js';
 import type { RoutingTable } from './routing.js';
 
 export interface BatchComponents {
@@ -18,9 +19,6 @@ export interface BatchComponents {
   /** Routes one operation (see Router.route). */
   route(request: OpRequest): Promise<OpAnswer>;
 }
-
-/** Forwards of one batch before it is refused (as for single operations). */
-const MAX_HOPS = 32;
 
 export class BatchRouter {
   constructor(private readonly components: BatchComponents) {}

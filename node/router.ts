@@ -15,7 +15,7 @@ import type { RpcClient } from './rpc/spec.js';
 import type { RoutingTable } from './routing.js';
 
 /** Guards against forwarding loops while pointers are inconsistent. */
-const MAX_HOPS = 32;
+export const MAX_HOPS = 32;
 
 export interface RouterComponents {
   readonly routing: RoutingTable;

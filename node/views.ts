@@ -78,8 +78,9 @@ export class Views {
     // While its predecessor is marked failed, the range before it is nobody's: a page now would silently miss it.
     if (!routing.predecessorAlive) throw new NotReady(`${routing.self.address} is taking over a failed node's keys; retry`, 'RING_CHANGING');
     const now = this.components.now();
-    return (await store.entries())
-      .filter((e) => isLive(e, now) && e.key.startsWith(prefix) && (after === undefined || e.key > after) && routing.owns(hashId(e.key)))
+    // What it owns, (predecessor, self]: one range of the store, not all of it.
+    return (await store.scan(routing.predecessor?.id ?? routing.self.id, routing.self.id))
+      .filter((e) => isLive(e, now) && e.key.startsWith(prefix) && (after === undefined || e.key > after))
       .sort(byKey)
       .slice(0, limit)
       .map((e) => ({ key: e.key, value: e.value as string, version: e.version, ...(e.expiresAt === undefined ? {} : { expiresAt: e.expiresAt }) }));
