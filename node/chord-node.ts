@@ -93,7 +93,7 @@ export class ChordNode {
     this.batches = new BatchRouter({ routing, lifecycle, rpc, route: (request) => this.router.route(request) });
     this.watches = new Watches({ routing, lifecycle, store, feed: this.feed, versions, rpc, findSuccessor });
     this.replicas = new ReplicaSync(
-      { routing, store, rpc, lock, neighbours, log, findSuccessor, settings },
+      { routing, store, rpc, lock, neighbours, log, versions, findSuccessor, settings },
       { requestReconfigure: () => this.maintenance.requestReconfigure() },
     );
     this.replication = this.createReplication(versions);

@@ -9,7 +9,7 @@
 import type { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { hashId, idToHex, inHalfOpen } from '../common/ring.js';
-import { fromMemberJson, replicaCount, type KeyedItem, type Member, type RingSettings } from '../common/wire.js';
+import { fromMemberJson, replicaCount, type Item, type KeyedItem, type Member, type RingSettings } from '../common/wire.js';
 import type { Neighbours } from './membership/neighbours.js';
 import type { MembershipLock } from './membership-lock.js';
 import { sendItems } from './replication/transfer.js';
@@ -17,6 +17,7 @@ import type { FindSuccessorAnswer } from './rpc/routing.js';
 import type { RpcClient } from './rpc/spec.js';
 import type { RoutingTable } from './routing.js';
 import type { Store } from './storage/store.js';
+import type { VersionPolicy } from './versions/policy.js';
 
 export interface ReplicaComponents {
   readonly routing: RoutingTable;
@@ -25,6 +26,7 @@ export interface ReplicaComponents {
   readonly lock: MembershipLock;
   readonly neighbours: Pick<Neighbours, 'walkBack' | 'liveState'>;
   readonly log: Logger;
+  readonly versions: VersionPolicy;
   findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
   settings(): RingSettings;
 }
@@ -61,15 +63,15 @@ export class ReplicaSync {
    * maintenance to switch under the lock.
    */
   async reconcile(): Promise<{ pushed: number; dropped: number }> {
-    const { routing, store, rpc, lock, neighbours } = this.components;
+    const { routing, store, rpc, lock } = this.components;
     const mayReconfigure = lock.heldBy !== null;
     const k = replicaCount(this.components.settings());
-    const before = await neighbours.walkBack(k);
+    const heldFrom = await this.heldFrom(k);
     const self = routing.self.id;
     // What it owns (everything when it has no predecessor), and what lies outside the k
     // ranges it holds (nothing in a ring of at most k nodes); replica ranges are not read.
     const owned = await store.scan(routing.predecessor?.id ?? self, self);
-    const foreign = before.length < k ? [] : await store.scan(self, before[k - 1].id);
+    const foreign = heldFrom === undefined ? [] : await store.scan(self, heldFrom);
     const chain = routing.chain(k);
     await Promise.all(chain.map((member) => sendItems(rpc, member.address, owned)));
     if (mayReconfigure) this.active = chain;
@@ -78,12 +80,18 @@ export class ReplicaSync {
     return { pushed: owned.length, dropped };
   }
 
+  /** Where the k ranges this node holds begin, (heldFrom, self]; undefined in a ring of at most k nodes (it holds everything). */
+  private async heldFrom(k: number): Promise<bigint | undefined> {
+    const before = await this.components.neighbours.walkBack(k);
+    return before.length < k ? undefined : before[k - 1].id;
+  }
+
   /**
    * Sends pairs this node should no longer hold to their owner and its chain, then drops
    * them. A group whose holders cannot be reached is kept for the next round.
    */
   private async handOn(items: KeyedItem[]): Promise<number> {
-    const { routing, store, rpc, neighbours, log } = this.components;
+    const { routing, store, rpc, neighbours, log, versions } = this.components;
     const k = replicaCount(this.components.settings());
     // Sorted by id, the pairs of one owner's range are a run at the front of what is left,
     // plus (for a range that wraps past zero) a run at the back.
@@ -107,8 +115,14 @@ export class ReplicaSync {
           .filter((address) => address !== routing.self.address);
         const batch = group.map((g) => g.item);
         await Promise.all(holders.map((address) => sendItems(rpc, address, batch)));
-        for (const { item } of group) await store.remove(item.key);
-        dropped += group.length;
+        // The ring may have moved while the pairs travelled: keep what is this node's to hold
+        // again (it joined a chain, say), and any pair written since; drop only what was sent.
+        const heldFrom = await this.heldFrom(k);
+        for (const { item, id } of group) {
+          if (heldFrom === undefined || inHalfOpen(id, heldFrom, routing.self.id)) continue;
+          const unchanged = (current: Item) => current.value === item.value && versions.same(current.version, item.version);
+          if (await store.remove(item.key, unchanged)) dropped++;
+        }
       } catch (err) {
         log.warn(`could not hand on ${group.length} pairs (${(err as ChordError).code ?? (err as Error).message}); keeping them for now`);
       } finally {

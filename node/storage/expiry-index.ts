@@ -33,10 +33,12 @@ export class ExpiryIndexedStore implements Store {
     return changed;
   }
 
-  async remove(key: string): Promise<void> {
-    await this.inner.remove(key);
+  async remove(key: string, onlyIf?: (current: Item) => boolean): Promise<boolean> {
+    const removed = await this.inner.remove(key, onlyIf);
+    if (!removed) return false;
     if (this.loading) this.touchedWhileLoading.add(key);
     this.expiries.delete(key);
+    return true;
   }
 
   scan(fromId: bigint, toId: bigint): Promise<KeyedItem[]> {

@@ -83,8 +83,14 @@ export class LevelStore implements Store {
     }));
   }
 
-  remove(key: string): Promise<void> {
-    return this.whileOpen(() => this.updates.run(key, () => this.items.del(storedKey(key), this.writeOptions)));
+  remove(key: string, onlyIf?: (current: Item) => boolean): Promise<boolean> {
+    const stored = storedKey(key);
+    return this.whileOpen(() => this.updates.run(key, async () => {
+      const current = (await this.items.get(stored)) as Item | undefined;
+      if (!current || (onlyIf && !onlyIf(current))) return false;
+      await this.items.del(stored, this.writeOptions);
+      return true;
+    }));
   }
 
   scan(fromId: bigint, toId: bigint): Promise<KeyedItem[]> {

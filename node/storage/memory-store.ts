@@ -32,8 +32,12 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async remove(key: string): Promise<void> {
-    if (this.items.delete(key)) this.byId = null;
+  async remove(key: string, onlyIf?: (current: Item) => boolean): Promise<boolean> {
+    const entry = this.items.get(key);
+    if (!entry || (onlyIf && !onlyIf(entry.item))) return false;
+    this.items.delete(key);
+    this.byId = null;
+    return true;
   }
 
   async scan(fromId: bigint, toId: bigint): Promise<KeyedItem[]> {

@@ -13,8 +13,11 @@ export interface Store {
    * updates never lose each other. Errors thrown by `change` propagate and change nothing.
    */
   update(key: string, change: (current: Item | undefined) => Item | undefined): Promise<boolean>;
-  /** Removes every trace of `key` (used when a node stops holding it, not for user deletes). */
-  remove(key: string): Promise<void>;
+  /**
+   * Removes every trace of `key` (used when a node stops holding it, not for user deletes),
+   * atomically only when `onlyIf` accepts the item held; returns whether it removed one.
+   */
+  remove(key: string, onlyIf?: (current: Item) => boolean): Promise<boolean>;
   /**
    * The pairs whose key ids lie in the ring interval (fromId, toId], clockwise from
    * `fromId`, tombstones included; the whole ring when the two are equal.

@@ -163,6 +163,17 @@ function complianceSuite(name: string, create: Factory): void {
     });
   }
 
+  test(`${name}: remove with a condition removes only an item it accepts, and says whether it did`, async (t) => {
+    const store = await create(t);
+    await put(store, 'kept', { value: 'v', version: 2 });
+    t.false(await store.remove('kept', (current) => current.version === 1));
+    t.deepEqual(await store.get('kept'), { value: 'v', version: 2 });
+    t.true(await store.remove('kept', (current) => current.version === 2));
+    t.is(await store.get('kept'), undefined);
+    t.false(await store.remove('never there'));
+    t.deepEqual(await store.scan(0n, 0n), []);
+  });
+
   test(`${name}: scan follows keys that come and go`, async (t) => {
     const store = await create(t);
     await put(store, 'a', { value: '1', version: 1 });
