@@ -39,6 +39,7 @@ export const paths = {
   kv: '/kv',
   batch: '/kv/_batch',
   watch: (key: string) => `/watch/${encodeURIComponent(key)}`,
+  watchPrefix: (prefix: string) => `/watch?${new URLSearchParams({ prefix }).toString()}`,
   scan: ({ prefix, limit, cursor }: ScanRequest) =>
     `/kv?${new URLSearchParams({ prefix, limit: String(limit), ...(cursor ? { cursor } : {}) }).toString()}`,
   key: (key: string) => `/kv/${encodeURIComponent(key)}`,

@@ -91,7 +91,7 @@ export class ChordNode {
     );
     const findSuccessor = (idHex: string, hops: number) => this.router.findSuccessor(idHex, hops);
     this.batches = new BatchRouter({ routing, lifecycle, rpc, route: (request) => this.router.route(request) });
-    this.watches = new Watches({ routing, lifecycle, store, feed: this.feed, versions, rpc, findSuccessor });
+    this.watches = new Watches({ routing, lifecycle, store, feed: this.feed, versions, rpc, findSuccessor, overlay: () => neighbours.overlay() });
     this.replicas = new ReplicaSync(
       { routing, store, rpc, lock, neighbours, log, versions, findSuccessor, settings },
       { requestReconfigure: () => this.maintenance.requestReconfigure() },
@@ -132,6 +132,7 @@ export class ChordNode {
         reconcile: () => this.replicas.reconcile(),
         scan: (prefix, after, limit) => this.views.ownedWithPrefix(prefix, after, limit),
         watch: (key, after, waitMs) => this.watches.poll(key, after, waitMs),
+        watchPrefix: (prefix, afterSeq, sinceMs, waitMs) => this.watches.pollPrefix(prefix, afterSeq, sinceMs, waitMs),
       }),
       ...this.replication.handlers,
     ]);
@@ -180,6 +181,11 @@ export class ChordNode {
   /** Every acknowledged change of `key` from the moment this resolves, until `signal` aborts (the owner may change meanwhile). */
   watch(key: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>> {
     return this.watches.open(key, signal);
+  }
+
+  /** Every acknowledged change of a key starting with `prefix`, from the moment this resolves, until `signal` aborts. */
+  watchPrefix(prefix: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>> {
+    return this.watches.openPrefix(prefix, signal);
   }
 
   depart(): Promise<{ departed: string }> {

@@ -4,12 +4,12 @@
  * changed owner) the key as it now is. The node a watcher is connected to polls whichever
  * node owns the key now, so a stream survives a change of owner.
  */
-import { NotReady, retryOf } from '../common/errors.js';
+import { isGone, NotReady, retryOf } from '../common/errors.js';
 import { hashId, idToHex } from '../common/ring.js';
-import type { KeyedItem, Version, WatchEvent } from '../common/wire.js';
+import type { KeyedItem, Member, Version, WatchEvent } from '../common/wire.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ChangeFeed } from './replication/feed.js';
-import { watch as watchCall } from './rpc/replication.js';
+import { watch as watchCall, watchPrefix as watchPrefixCall } from './rpc/replication.js';
 import type { FindSuccessorAnswer } from './rpc/routing.js';
 import type { RpcClient } from './rpc/spec.js';
 import type { RoutingTable } from './routing.js';
@@ -19,6 +19,9 @@ import type { VersionPolicy } from './versions/policy.js';
 /** How long one poll waits for a change before answering empty. */
 export const POLL_WAIT_MS = 10_000;
 
+/** How often a prefix watcher looks for nodes that joined the ring. */
+const DISCOVER_EVERY_MS = 1000;
+
 export interface WatchComponents {
   readonly routing: RoutingTable;
   readonly lifecycle: Lifecycle;
@@ -27,6 +30,8 @@ export interface WatchComponents {
   readonly versions: VersionPolicy;
   readonly rpc: RpcClient;
   findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
+  /** The ring's members in order (see Neighbours.overlay). */
+  overlay(): Promise<Member[]>;
 }
 
 const toEvent = (item: KeyedItem, catchUp = false): WatchEvent => ({
@@ -60,6 +65,83 @@ export class Watches {
       if (left <= 0) return { events: [] };
       await feed.next(key, left);
       owned();
+    }
+  }
+
+  /** At any node: the changes it acknowledged as head after `afterSeq` (not before `sinceMs`) whose keys start with `prefix`. */
+  async pollPrefix(prefix: string, afterSeq: number, sinceMs: number, waitMs: number): Promise<{ events: WatchEvent[]; seq: number }> {
+    const { lifecycle, feed } = this.components;
+    lifecycle.assertMember();
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const changes = feed.changesAfter(prefix, afterSeq, sinceMs);
+      if (changes.length > 0) return { events: changes.map((c) => toEvent(c)), seq: changes.at(-1)!.seq };
+      const left = deadline - Date.now();
+      if (left <= 0) return { events: [], seq: Math.max(afterSeq, feed.latest) };
+      await feed.next(undefined, left);
+    }
+  }
+
+  /**
+   * At the node a watcher is connected to: every change of a key starting with `prefix`,
+   * acknowledged from the moment this resolves, until `signal` aborts. Every member is polled
+   * (any may head such a key); members that join are found within a second and read from
+   * the watch's start; a key's events stay in version order (an older one arriving late, from
+   * a node that has since handed the key on, is dropped).
+   */
+  async openPrefix(prefix: string, signal: AbortSignal): Promise<AsyncGenerator<WatchEvent>> {
+    this.components.lifecycle.assertReady();
+    // Every node reports the changes it acknowledged since this moment (by its own clock:
+    // across machines, clocks that disagree by d move the start by up to d).
+    const sinceMs = Date.now();
+    const members = await this.components.overlay();
+    return this.followPrefix(prefix, sinceMs, members.map((m) => m.address), signal);
+  }
+
+  private async *followPrefix(prefix: string, sinceMs: number, members: string[], signal: AbortSignal): AsyncGenerator<WatchEvent> {
+    const { rpc, versions } = this.components;
+    const cursors = new Map<string, number>();
+    const lastVersion = new Map<string, Version>();
+    const queue: WatchEvent[] = [];
+    let wake: (() => void) | undefined;
+    const polling = new Set<string>();
+    const poll = async (address: string) => {
+      polling.add(address);
+      while (!signal.aborted) {
+        try {
+          const answer = await rpc.call(watchPrefixCall, address, { prefix, afterSeq: cursors.get(address) ?? 0, sinceMs, waitMs: POLL_WAIT_MS });
+          cursors.set(address, answer.seq);
+          for (const event of answer.events) {
+            const last = lastVersion.get(event.key);
+            if (last !== undefined && !versions.later(event.version, last)) continue;
+            lastVersion.set(event.key, event.version);
+            queue.push(event);
+          }
+          wake?.();
+        } catch (err) {
+          if (isGone(err, address)) break; // it left or died; if it comes back, discovery polls it again
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+      polling.delete(address);
+      cursors.delete(address);
+    };
+    const discover = async () => {
+      const ring = await this.components.overlay().catch(() => [] as Member[]);
+      for (const { address } of ring) if (!polling.has(address)) void poll(address);
+    };
+    for (const address of members) void poll(address);
+    const timer = setInterval(() => void discover(), DISCOVER_EVERY_MS);
+    timer.unref();
+    const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    try {
+      while (!signal.aborted) {
+        if (queue.length === 0) await Promise.race([new Promise<void>((resolve) => { wake = resolve; }), aborted]);
+        wake = undefined;
+        while (queue.length > 0 && !signal.aborted) yield queue.shift()!;
+      }
+    } finally {
+      clearInterval(timer);
     }
   }
 

@@ -53,6 +53,11 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   });
   router.post(paths.batch, async (ctx) => { ctx.body = await node.batch(parseBatch(ctx.request.body)); });
   router.get('/kv/:key', async (ctx) => { ctx.body = await node.get(rawKey(ctx.path)); });
+  router.get('/watch', async (ctx) => {
+    const prefix = ctx.query.prefix;
+    if (typeof prefix !== 'string') throw new ChordError('INVALID_REQUEST', 'watch a key (/watch/KEY) or a prefix (/watch?prefix=P)');
+    await serveEvents(ctx, (signal) => node.watchPrefix(prefix, signal));
+  });
   router.get('/watch/:key', async (ctx) => {
     const key = parseKey(ctx.path.slice(paths.watch('').length));
     await serveEvents(ctx, (signal) => node.watch(key, signal));

@@ -1,39 +1,54 @@
 /**
  * The changes a node acknowledged as a key's head, newest last, for watchers: a bounded log
- * (the oldest events fall off) and a way to wait for the next change of one key.
+ * (the oldest events fall off), numbered in the order this node acknowledged them, and ways
+ * to wait for the next change of one key or of any key.
  */
 import type { KeyedItem } from '../../common/wire.js';
 
 /** Events kept: enough for watchers that poll continuously; one that falls behind catches up from the store. */
 const MAX_EVENTS = 10_000;
 
-export class ChangeFeed {
-  private events: KeyedItem[] = [];
-  private readonly waiters = new Map<string, Set<() => void>>();
+/** A recorded change, its number in this node's feed, and when (epoch ms) it was acknowledged. */
+export type FeedEntry = KeyedItem & { seq: number; at: number };
 
-  /** Records an acknowledged write and wakes whoever waits for its key. */
+export class ChangeFeed {
+  private events: FeedEntry[] = [];
+  private seq = 0;
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly anyWaiters = new Set<() => void>();
+
+  /** The number of the latest change recorded (0: none yet). */
+  get latest(): number {
+    return this.seq;
+  }
+
+  /** Records an acknowledged write and wakes whoever waits for its key, or for any key. */
   append(item: KeyedItem): void {
-    this.events.push(item);
+    this.events.push({ ...item, seq: ++this.seq, at: Date.now() });
     if (this.events.length > 2 * MAX_EVENTS) this.events = this.events.slice(-MAX_EVENTS);
-    const waiting = this.waiters.get(item.key);
-    this.waiters.delete(item.key);
-    waiting?.forEach((wake) => wake());
+    const waiting = [...(this.waiters.get(item.key) ?? []), ...this.anyWaiters];
+    waiting.forEach((wake) => wake());
   }
 
   /** The recorded changes of `key` that pass `isNew`, oldest first. */
-  changes(key: string, isNew: (item: KeyedItem) => boolean): KeyedItem[] {
+  changes(key: string, isNew: (item: KeyedItem) => boolean): FeedEntry[] {
     return this.events.filter((e) => e.key === key && isNew(e));
   }
 
-  /** Resolves at the next change of `key`, or after `timeoutMs`. */
-  next(key: string, timeoutMs: number): Promise<void> {
+  /** The recorded changes numbered after `afterSeq`, acknowledged at `sinceMs` or later, whose keys start with `prefix`, oldest first. */
+  changesAfter(prefix: string, afterSeq: number, sinceMs = 0): FeedEntry[] {
+    return this.events.filter((e) => e.seq > afterSeq && e.at >= sinceMs && e.key.startsWith(prefix));
+  }
+
+  /** Resolves at the next change of `key` (or of any key, without one), or after `timeoutMs`. */
+  next(key: string | undefined, timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
-      const waiting = this.waiters.get(key) ?? new Set<() => void>();
-      this.waiters.set(key, waiting);
+      const waiting = key === undefined ? this.anyWaiters : (this.waiters.get(key) ?? new Set<() => void>());
+      if (key !== undefined) this.waiters.set(key, waiting);
       const wake = () => {
         clearTimeout(timer);
         waiting.delete(wake);
-        if (waiting.size === 0 && this.waiters.get(key) === waiting) this.waiters.delete(key);
+        if (key !== undefined && waiting.size === 0 && this.waiters.get(key) === waiting) this.waiters.delete(key);
         resolve();
       };
       const timer = setTimeout(wake, timeoutMs);

@@ -61,12 +61,29 @@ export const watch = defineRpc<{ key: string; after?: Version | null; waitMs: nu
   timeoutMs: (request) => request.waitMs + 5000,
 });
 
+/**
+ * A long poll at any node for a prefix watcher: the changes this node acknowledged as head
+ * after feed number `afterSeq` (and not before `sinceMs`) whose keys start with `prefix`.
+ */
+export const watchPrefix = defineRpc<{ prefix: string; afterSeq: number; sinceMs: number; waitMs: number }, { events: WatchEvent[]; seq: number }>({
+  method: 'POST',
+  path: '/rpc/watch-prefix',
+  parse: (body) => ({
+    prefix: field(body, 'prefix', isString),
+    afterSeq: field(body, 'afterSeq', (v) => Number.isSafeInteger(v) && (v as number) >= 0),
+    sinceMs: field(body, 'sinceMs', (v) => Number.isSafeInteger(v) && (v as number) >= 0),
+    waitMs: field(body, 'waitMs', (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 60_000),
+  }),
+  timeoutMs: (request) => request.waitMs + 5000,
+});
+
 export interface ReplicaService {
   apply(items: KeyedItem[]): Promise<number>;
   items(): Promise<NodeItems>;
   reconcile(): Promise<{ pushed: number; dropped: number }>;
   scan(prefix: string, after: string | undefined, limit: number): Promise<ScanAnswer['items']>;
   watch(key: string, after: Version | null | undefined, waitMs: number): Promise<{ events: WatchEvent[]; version?: Version | null }>;
+  watchPrefix(prefix: string, afterSeq: number, sinceMs: number, waitMs: number): Promise<{ events: WatchEvent[]; seq: number }>;
 }
 
 export const replicaHandlers = (service: ReplicaService): RpcHandler[] => [
@@ -75,4 +92,5 @@ export const replicaHandlers = (service: ReplicaService): RpcHandler[] => [
   handle(reconcile, () => service.reconcile()),
   handle(scan, (request) => service.scan(request.prefix, request.after, request.limit)),
   handle(watch, (request) => service.watch(request.key, request.after, request.waitMs)),
+  handle(watchPrefix, (request) => service.watchPrefix(request.prefix, request.afterSeq, request.sinceMs, request.waitMs)),
 ];

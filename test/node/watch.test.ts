@@ -6,13 +6,13 @@ import { TestCluster, waitFor } from '../helpers/cluster.js';
 import { ChordkvProcess, ensureBuilt } from '../helpers/processes.js';
 
 /** A watch over HTTP: the events received so far, and a way to stop it. */
-function watch(address: string, key: string) {
+function watch(address: string, key: string, path = `/watch/${encodeURIComponent(key)}`) {
   const events: WatchEvent[] = [];
   const errors: string[] = [];
   let live = false;
   const abort = new AbortController();
   const done = (async () => {
-    const response = await fetch(`http://${address}/watch/${encodeURIComponent(key)}`, { signal: abort.signal });
+    const response = await fetch(`http://${address}${path}`, { signal: abort.signal });
     if (response.status !== 200) throw new Error(`watch answered ${response.status}: ${await response.text()}`);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
@@ -60,6 +60,37 @@ for (const consistency of ['linearizable', 'eventual'] as Consistency[]) {
   });
 }
 
+test('a prefix watch sees every change of the keys under it, across the ring and a join, and nothing else', async (t) => {
+  const cluster = await TestCluster.start(4, { k: 2 });
+  t.teardown(() => cluster.teardown());
+  await cluster.kv.put(cluster.nodes[0].address, 'pw:old', 'before the watch');
+  const watcher = watch(cluster.nodes[0].address, '', `/watch?prefix=${encodeURIComponent('pw:')}`);
+  t.teardown(() => watcher.stop());
+  t.true(await waitFor(() => watcher.isLive(), 5000), 'the stream never went live');
+  const want: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    await cluster.kv.put(cluster.nodes[i % 4].address, `pw:${i}`, `a${i}`);
+    await cluster.kv.put(cluster.nodes[i % 4].address, `other:${i}`, 'x');
+    want.push(`pw:${i}=a${i}`);
+  }
+  await cluster.join();
+  for (let i = 0; i < 10; i++) {
+    await cluster.kv.put(cluster.nodes[(i + 1) % 5].address, `pw:${i}`, `b${i}`);
+    want.push(`pw:${i}=b${i}`);
+  }
+  await cluster.kv.delete(cluster.nodes[4].address, 'pw:3');
+  want.push('pw:3=deleted');
+  const complete = await waitFor(() => watcher.events.length >= want.length || watcher.errors.length > 0, 10_000);
+  const seen = watcher.events.map((e) => `${e.key}=${e.deleted ? 'deleted' : e.value}`);
+  t.true(complete, `seen: ${seen.join(' ')}`);
+  t.deepEqual(watcher.errors, []);
+  t.deepEqual([...seen].sort(), [...want].sort());
+  for (let i = 0; i < 10; i++) {
+    const order = seen.filter((s) => s.startsWith(`pw:${i}=`));
+    t.deepEqual(order, want.filter((s) => s.startsWith(`pw:${i}=`)), `pw:${i} out of order`);
+  }
+});
+
 test('chordkv watch prints each change as a JSON line once it says it is watching', async (t) => {
   ensureBuilt();
   const cluster = await TestCluster.start(2, { k: 2 });
@@ -74,6 +105,12 @@ test('chordkv watch prints each change as a JSON line once it says it is watchin
   const [first, second] = watcher.stdout.trim().split('\n').map((line) => JSON.parse(line) as WatchEvent);
   t.like(first, { key: 'cli watched', value: 'one', deleted: false });
   t.like(second, { key: 'cli watched', deleted: true });
+
+  const byPrefix = new ChordkvProcess(['watch', '--prefix', 'cli ', '--json', '--node', address]);
+  t.teardown(() => byPrefix.kill());
+  await byPrefix.waitForLine(/^watching every key/, 10_000, 'stderr');
+  await cluster.kv.put(cluster.nodes[0].address, 'cli prefixed', 'two');
+  t.true(await waitFor(() => byPrefix.stdout.includes('cli prefixed'), 5000), byPrefix.stdout);
 });
 
 test('a watch on a bad key is refused; one on a key never written streams its first write', async (t) => {
