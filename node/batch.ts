@@ -5,7 +5,7 @@
  */
 import { asChordError, NotReady, retryOfCode, type ErrorBody } from '../common/errors.js';
 import { hashId } from '../common/ring.js';
-import type { OpAnswer } from '../common/wire.js';
+import type { BatchOp, OpAnswer } from '../common/wire.js';
 import type { Lifecycle } from './lifecycle.js';
 import { batch as batchCall, type BatchResult, type OpRequest } from './rpc/routing.js';
 import type { RpcClient } from './rpc/spec.js';
@@ -18,10 +18,26 @@ export interface BatchComponents {
   readonly rpc: RpcClient;
   /** Routes one operation (see Router.route). */
   route(request: OpRequest): Promise<OpAnswer>;
+  /** Runs one operation as a single request would run, retried while the ring changes. */
+  retry(request: OpRequest): Promise<OpAnswer>;
 }
 
 export class BatchRouter {
   constructor(private readonly components: BatchComponents) {}
+
+  /**
+   * At the node a batch entered: runs it, then tries again, one by one and in the order
+   * given (so that operations on one key still apply in order), each operation that met a
+   * changing ring. Results in the order of `ops`.
+   */
+  async runFromEntry(ops: readonly BatchOp[]): Promise<BatchResult[]> {
+    const requests = ops.map((op) => ({ ...op, hops: 0 }));
+    const results = await this.run(requests, 0);
+    for (const [i, result] of results.entries()) {
+      if ('error' in result && retryOfCode(result.error.code) !== 'never') results[i] = await this.settle(this.components.retry(requests[i]));
+    }
+    return results;
+  }
 
   /** Results in the order of `ops`: an answer, or the error of that one operation. */
   async run(ops: readonly OpRequest[], hops: number): Promise<BatchResult[]> {

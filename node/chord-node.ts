@@ -3,7 +3,7 @@
  * part needs, connects their callbacks, registers their node-to-node calls in the RPC
  * table, and is the narrow façade the HTTP adapter calls. Protocol logic lives in the parts.
  */
-import { asChordError, ChordError, retryOfCode, type ErrorBody } from '../common/errors.js';
+import { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { CONSISTENCIES, type BatchOp, type DeleteAnswer, type PutOptions, type ScanRequest, type WatchEvent, type Member, type OpAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
 import type { NodeConfig } from './config.js';
@@ -14,7 +14,7 @@ import { Neighbours } from './membership/neighbours.js';
 import { MembershipLock } from './membership-lock.js';
 import { ReplicaSync } from './replicas.js';
 import { strategies, type ReplicationStrategy } from './replication/index.js';
-import { mergeItems } from './replication/head.js';
+import { isConditional, mergeItems } from './replication/head.js';
 import { retryWhileRingChanges } from './retry.js';
 import { Router } from './router.js';
 import { maintenanceHandlers } from './rpc/maintenance.js';
@@ -90,7 +90,9 @@ export class ChordNode {
       { onPeerGone: kickMaintenance },
     );
     const findSuccessor = (idHex: string, hops: number) => this.router.findSuccessor(idHex, hops);
-    this.batches = new BatchRouter({ routing, lifecycle, rpc, route: (request) => this.router.route(request) });
+    this.batches = new BatchRouter({
+      routing, lifecycle, rpc, route: (request) => this.router.route(request), retry: (request) => this.runUserOp(request),
+    });
     this.watches = new Watches({ routing, lifecycle, store, feed: this.feed, versions, rpc, findSuccessor, overlay: () => neighbours.overlay() });
     this.replicas = new ReplicaSync(
       { routing, store, rpc, lock, neighbours, log, versions, findSuccessor, settings },
@@ -167,15 +169,7 @@ export class ChordNode {
    */
   async batch(ops: BatchOp[]): Promise<{ results: BatchResult[] }> {
     if (this.lifecycle.state === 'joining') this.lifecycle.assertReady();
-    const requests = ops.map((op) => ({ ...op, hops: 0 }));
-    const results = await this.batches.run(requests, 0);
-    // In the order given, so that operations on one key still apply in order.
-    for (const [i, result] of results.entries()) {
-      if ('error' in result && retryOfCode(result.error.code) !== 'never') {
-        results[i] = await this.runUserOp(requests[i]).catch((err): ErrorBody => asChordError(err).toJSON());
-      }
-    }
-    return { results };
+    return { results: await this.batches.runFromEntry(ops) };
   }
 
   /** Every acknowledged change of `key` from the moment this resolves, until `signal` aborts (the owner may change meanwhile). */
@@ -244,7 +238,7 @@ export class ChordNode {
     // A compare-and-set that failed after its head applied it (a replica did not answer) may
     // have taken effect: trying it again would see its own write and answer VERSION_MISMATCH.
     // Only failures before the head are retried for it; the caller re-reads after the others.
-    const conditional = request.op === 'put' && (request.ifVersion !== undefined || request.ifAbsent === true);
+    const conditional = isConditional(request);
     const beforeTheHead = (err: unknown) => !conditional || !['PEER_TIMEOUT', 'PEER_UNREACHABLE'].includes((err as ChordError).code);
     return retryWhileRingChanges(this.config.retryDeadlineMs, () => this.router.route(request), beforeTheHead);
   }

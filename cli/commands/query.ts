@@ -1,8 +1,6 @@
 import type { Argv } from 'yargs';
 import * as actions from '../actions/client.js';
-import { usage } from '../actions/client.js';
 import { checkWhole, firstProblem } from '../flags.js';
-import { printError } from '../output.js';
 import { clientFlags, clientOptions, operands, run } from './shared.js';
 
 export const command = 'query [KEY]';
@@ -17,16 +15,14 @@ export const builder = (yargs: Argv) => clientOptions(yargs)
     checkWhole('--limit', argv.limit, 1),
     argv.limit !== undefined && argv.prefix === undefined ? '--limit goes with --prefix' : undefined,
     argv.literal && argv.prefix !== undefined ? '--literal and --prefix exclude each other' : undefined,
+    argv.prefix !== undefined && (argv.KEY !== undefined || argv.key !== undefined) ? 'query takes a key or --prefix, not both' : undefined,
   ))
   .example('$0 query --prefix user:', '')
   .example('$0 query "Hey Jude"', '')
   .example("$0 query '*'", '')
   .example("$0 query '*' --literal", '');
 export const handler = (argv: Awaited<ReturnType<typeof builder>['argv']>) => run(argv, async (printer) => {
-  if (argv.prefix !== undefined) {
-    if (argv.KEY !== undefined || argv.key !== undefined) return printError(printer, usage('query takes a key or --prefix, not both'));
-    return actions.scan(clientFlags(argv), printer, argv.prefix, argv.limit);
-  }
+  if (argv.prefix !== undefined) return actions.scan(clientFlags(argv), printer, argv.prefix, argv.limit);
   const given = operands(printer, argv, [{ name: 'key', positional: 'KEY' }]);
   return given ? actions.query(clientFlags(argv), printer, given[0], argv.literal) : 2;
 });

@@ -39,7 +39,7 @@ function checkConditions(versions: VersionPolicy, request: PutConditions & { key
 }
 
 /** Whether a write carries compare-and-set conditions. */
-export const isConditional = (request: WriteRequest): boolean =>
+export const isConditional = (request: { op: string } & PutConditions): boolean =>
   request.op === 'put' && (request.ifVersion !== undefined || request.ifAbsent === true);
 
 /** The answer to an acknowledged write of `item`, ordered by `node`. */
