@@ -3,6 +3,7 @@
  * rest on in one message per next hop, so a batch costs a message per owner, not per key.
  * Operations on one key always travel together, so they apply in the order they were given.
  */
+import { randomUUID } from 'node:crypto';
 import { asChordError, NotReady, retryOfCode, type ErrorBody } from '../common/errors.js';
 import { hashId } from '../common/ring.js';
 import type { BatchOp, OpAnswer } from '../common/wire.js';
@@ -31,7 +32,8 @@ export class BatchRouter {
    * changing ring. Results in the order of `ops`.
    */
   async runFromEntry(ops: readonly BatchOp[]): Promise<BatchResult[]> {
-    const requests = ops.map((op) => ({ ...op, hops: 0 }));
+    // A write's id stays with it through every retry, so that its owner applies it once.
+    const requests: OpRequest[] = ops.map((op) => (op.op === 'get' ? { ...op, hops: 0 } : { ...op, hops: 0, id: randomUUID() }));
     const results = await this.run(requests, 0);
     for (const [i, result] of results.entries()) {
       if ('error' in result && retryOfCode(result.error.code) !== 'never') results[i] = await this.settle(this.components.retry(requests[i]));

@@ -3,6 +3,7 @@
  * part needs, connects their callbacks, registers their node-to-node calls in the RPC
  * table, and is the narrow façade the HTTP adapter calls. Protocol logic lives in the parts.
  */
+import { randomUUID } from 'node:crypto';
 import { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { CONSISTENCIES, type BatchOp, type DeleteAnswer, type PutOptions, type ScanRequest, type WatchEvent, type Member, type OpAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
@@ -15,6 +16,7 @@ import { MembershipLock } from './membership-lock.js';
 import { ReplicaSync } from './replicas.js';
 import { strategies, type ReplicationStrategy } from './replication/index.js';
 import { isConditional, mergeItems } from './replication/head.js';
+import { RecentWrites } from './recent-writes.js';
 import { retryWhileRingChanges } from './retry.js';
 import { Router } from './router.js';
 import { maintenanceHandlers } from './rpc/maintenance.js';
@@ -86,7 +88,7 @@ export class ChordNode {
     const kickMaintenance = () => this.maintenance.kick();
     const neighbours = new Neighbours({ routing, rpc, log });
     this.router = new Router(
-      { routing, lifecycle, rpc, lock, log, replication: () => this.replication },
+      { routing, lifecycle, rpc, lock, log, recentWrites: new RecentWrites(), replication: () => this.replication },
       { onPeerGone: kickMaintenance },
     );
     const findSuccessor = (idHex: string, hops: number) => this.router.findSuccessor(idHex, hops);
@@ -152,7 +154,7 @@ export class ChordNode {
 
   /** Inserts or overwrites; with conditions, only when the key's live version matches (compare-and-set); with `ttlMs`, for that long. */
   put(key: string, value: string, options: PutOptions = {}): Promise<ValueAnswer> {
-    return this.runUserOp({ op: 'put', key, value, ...options, hops: 0 }) as Promise<ValueAnswer>;
+    return this.runUserOp({ op: 'put', key, value, ...options, hops: 0, id: randomUUID() }) as Promise<ValueAnswer>;
   }
 
   get(key: string): Promise<ValueAnswer> {
@@ -160,7 +162,7 @@ export class ChordNode {
   }
 
   delete(key: string): Promise<DeleteAnswer> {
-    return this.runUserOp({ op: 'delete', key, hops: 0 }) as Promise<DeleteAnswer>;
+    return this.runUserOp({ op: 'delete', key, hops: 0, id: randomUUID() }) as Promise<DeleteAnswer>;
   }
 
   /**

@@ -9,6 +9,7 @@ import { hashId, hexToId } from '../common/ring.js';
 import { toMemberJson, type Member, type OpAnswer } from '../common/wire.js';
 import type { Lifecycle, NodeState } from './lifecycle.js';
 import type { MembershipLock } from './membership-lock.js';
+import type { RecentWrites } from './recent-writes.js';
 import type { ReplicationStrategy } from './replication/index.js';
 import { findSuccessor, op, type FindSuccessorAnswer, type OpRequest } from './rpc/routing.js';
 import type { RpcClient } from './rpc/spec.js';
@@ -23,6 +24,7 @@ export interface RouterComponents {
   readonly rpc: RpcClient;
   readonly lock: MembershipLock;
   readonly log: Logger;
+  readonly recentWrites: RecentWrites;
   /** The strategy of the ring's consistency mode (it changes once, when a joiner adopts the ring's settings). */
   replication(): ReplicationStrategy;
 }
@@ -63,7 +65,7 @@ export class Router {
       }
       const replication = this.components.replication();
       if (request.op === 'get') return await replication.read(request.key, request.hops);
-      return await replication.write(request);
+      return await this.components.recentWrites.run(request.id, () => replication.write(request));
     } finally {
       release();
     }

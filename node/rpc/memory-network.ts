@@ -17,6 +17,7 @@ export class MemoryNetwork {
   private readonly nodes = new Map<string, Attached>();
   private readonly cut = new Set<string>();
   private delayMs = 0;
+  private readonly holds: Hold[] = [];
 
   /** Makes `server` reachable at `address`; `secret` is what it demands of callers. */
   attach(address: string, server: RpcServer, secret?: string): void {
@@ -43,6 +44,15 @@ export class MemoryNetwork {
     this.delayMs = ms;
   }
 
+  /**
+   * Holds back the next call from `from` to `to` on `path` for `ms`, as a congested or cut
+   * link does: a caller whose deadline passes first gives up, yet the call still arrives.
+   * Resolves once the held call has been handled (or refused) at `to`.
+   */
+  holdNext(from: string, to: string, path: string, ms: number): Promise<void> {
+    return new Promise((delivered) => this.holds.push({ from, to, path, ms, delivered }));
+  }
+
   /** The transport a node at `from` calls through, presenting `secret`. */
   transport(from: string, options: { timeoutMs: number; secret?: string }): Transport {
     return {
@@ -53,7 +63,21 @@ export class MemoryNetwork {
   }
 
   private async deliver(from: string, to: string, method: Method, path: string, body: unknown, secret?: string): Promise<unknown> {
+    const held = this.takeHold(from, to, path);
+    if (held) {
+      await new Promise((resolve) => setTimeout(resolve, held.ms));
+      return this.dispatch(from, to, method, path, body, secret).finally(() => held.delivered());
+    }
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    return this.dispatch(from, to, method, path, body, secret);
+  }
+
+  private takeHold(from: string, to: string, path: string): Hold | undefined {
+    const index = this.holds.findIndex((h) => h.from === from && h.to === to && h.path === path);
+    return index < 0 ? undefined : this.holds.splice(index, 1)[0];
+  }
+
+  private async dispatch(from: string, to: string, method: Method, path: string, body: unknown, secret?: string): Promise<unknown> {
     const target = this.nodes.get(to);
     if (!target || this.cut.has(link(from, to))) throw new PeerUnreachable(to);
     let answer: unknown;
@@ -69,6 +93,14 @@ export class MemoryNetwork {
     if (this.cut.has(link(from, to))) throw new PeerUnreachable(to);
     return copy(answer);
   }
+}
+
+interface Hold {
+  readonly from: string;
+  readonly to: string;
+  readonly path: string;
+  readonly ms: number;
+  readonly delivered: () => void;
 }
 
 const link = (a: string, b: string) => (a < b ? `${a} ${b}` : `${b} ${a}`);

@@ -13,6 +13,8 @@ export type OpRequest = (
   hops: number;
   /** Set when the sender found the receiver in its successor list as the key's owner. */
   final?: boolean;
+  /** A write's id, given by the node it entered at and kept through retries, so the owner applies it once (see RecentWrites). */
+  id?: string;
 };
 
 export interface FindSuccessorRequest {
@@ -63,13 +65,17 @@ export const routingHandlers = (service: RoutingService): RpcHandler[] => [
   handle(batch, async (request) => ({ results: await service.batch(request.ops, request.hops) })),
 ];
 
+const MAX_WRITE_ID = 64;
+
 /** A routed operation from another node; checked as strictly as a user request. */
 export function parseOp(body: unknown): OpRequest {
   const b = (body ?? {}) as Record<string, unknown>;
   if (typeof b.key !== 'string' || b.key.length === 0 || !isWellFormed(b.key)) throw new InvalidRequest('INVALID_KEY', 'op needs a non-empty, well-formed string key');
   const hops = isHops(b.hops) ? b.hops as number : 0;
   const final = b.final === true;
-  if (b.op === 'put') return { op: 'put', key: b.key, value: parseValue(b), ...parsePutOptions(b), hops, final };
-  if (b.op === 'get' || b.op === 'delete') return { op: b.op, key: b.key, hops, final };
+  const id = typeof b.id === 'string' && b.id.length > 0 && b.id.length <= MAX_WRITE_ID ? { id: b.id } : {};
+  if (b.op === 'put') return { op: 'put', key: b.key, value: parseValue(b), ...parsePutOptions(b), hops, final, ...id };
+  if (b.op === 'delete') return { op: b.op, key: b.key, hops, final, ...id };
+  if (b.op === 'get') return { op: b.op, key: b.key, hops, final };
   throw new InvalidRequest('INVALID_OP', 'op must be put, get or delete');
 }

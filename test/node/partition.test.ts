@@ -65,3 +65,21 @@ test('a ring keeps answering right while every node-to-node call is delayed', as
   for (const [key, value] of expected) t.is((await cluster.kv.get(cluster.random().address, key)).value, value, key);
   cluster.delay(0);
 });
+
+test('a write held up on its way to the owner, retried and acknowledged, does not land again over a later write', async (t) => {
+  const cluster = await TestCluster.start(4, { k: 2, transport: 'memory', config: { requestTimeoutMs: 300 } });
+  t.teardown(() => cluster.teardown());
+  const key = 'held up';
+  const owner = cluster.nodes.find((n) => n.address === ownerOf(cluster, key))!;
+  const entry = cluster.nodes.find((n) => successorAddresses(n)[0] === owner.address)!;
+  await cluster.kv.put(entry.address, key, 'first');
+
+  // The first attempt outlives the entry's deadline, so the entry tries again and succeeds;
+  // the held attempt reaches the owner only after a later write was acknowledged.
+  const heldDelivered = cluster.network!.holdNext(entry.address, owner.address, '/rpc/op', 900);
+  await cluster.kv.put(entry.address, key, 'retried');
+  await cluster.kv.put(entry.address, key, 'last');
+  await heldDelivered;
+
+  for (const node of cluster.nodes) t.is((await cluster.kv.get(node.address, key)).value, 'last', `read through ${node.address}`);
+});
