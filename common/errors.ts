@@ -34,7 +34,6 @@ export const ERROR_CATALOGUE = {
   UNAUTHORIZED: entry(401),
   KEY_NOT_FOUND: entry(404),
   VERSION_MISMATCH: entry(409),
-  DUPLICATE_WRITE: entry(409),
   CONDITIONAL_WRITE_UNSUPPORTED: entry(400),
   // the ring's state
   NOT_READY: entry(503, 'elsewhere'),

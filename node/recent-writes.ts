@@ -3,36 +3,50 @@
  * entry whose call timed out tries again; the first attempt may still arrive later (held
  * in a congested or cut link, then delivered by TCP's retransmission). Applied then, it
  * would get a fresh version and undo every write acknowledged in between. The owner
- * therefore answers a second copy of a write instead of applying it again.
+ * therefore answers a second copy of a write instead of applying it again: with the first
+ * one's answer, since the write did take effect (the retry of a write whose answer was lost
+ * on the way back learns that it succeeded).
  *
  * Bounded: ids are kept for `ttlMs` and at most `max` of them (oldest forgotten first).
  * A copy that arrives after a change of owner meets a node that never saw the id: the
  * guard holds only while the owner stays the same (see docs/protocol.md).
  */
-import { ChordError } from '../common/errors.js';
 import type { OpAnswer } from '../common/wire.js';
 
+interface Seen {
+  /** While the first attempt runs: its answer, which a concurrent copy waits for. */
+  inFlight?: Promise<OpAnswer>;
+  /** Once it succeeded: its answer without the value, which the copy carries anyway (a value may be large). */
+  done?: OpAnswer;
+  at: number;
+}
+
 export class RecentWrites {
-  /** In flight: the attempt's answer, which a concurrent copy waits for. Done: when it was applied. */
-  private readonly seen = new Map<string, { inFlight?: Promise<OpAnswer>; at: number }>();
+  private readonly seen = new Map<string, Seen>();
 
   constructor(private readonly ttlMs = 10 * 60_000, private readonly max = 200_000, private readonly now = Date.now) {}
 
-  /** Applies the write with id `id` once; a copy of it waits for the first (in flight) or is refused (done). */
-  run(id: string | undefined, apply: () => Promise<OpAnswer>): Promise<OpAnswer> {
+  /**
+   * Applies the write with id `id` once. A copy of it waits for the first attempt while that
+   * runs, and afterwards gets its answer (with `value`, the copy's own, put back) without
+   * applying anything.
+   */
+  run(id: string | undefined, value: string | undefined, apply: () => Promise<OpAnswer>): Promise<OpAnswer> {
     if (id === undefined) return apply();
     this.forgetOld();
     const known = this.seen.get(id);
     if (known?.inFlight) return known.inFlight;
-    if (known) {
-      return Promise.reject(new ChordError('DUPLICATE_WRITE', `write ${id} was already applied; this copy of it arrived late and changed nothing`));
-    }
+    if (known?.done) return Promise.resolve(value === undefined ? known.done : { ...known.done, value });
     const inFlight = apply();
-    const entry: { inFlight?: Promise<OpAnswer>; at: number } = { inFlight, at: this.now() };
+    const entry: Seen = { inFlight, at: this.now() };
     this.seen.set(id, entry);
-    // A failed attempt may be tried again, so only a success is remembered; the answer itself
-    // (it may hold a large value) is dropped once nobody can be waiting for it.
-    inFlight.then(() => { delete entry.inFlight; }, () => { this.seen.delete(id); });
+    // A failed attempt may be tried again, so only a success is remembered.
+    inFlight.then((answer) => {
+      const slim: OpAnswer & { value?: string } = { ...answer };
+      delete slim.value;
+      entry.done = slim;
+      delete entry.inFlight;
+    }, () => { this.seen.delete(id); });
     return inFlight;
   }
 

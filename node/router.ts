@@ -65,7 +65,7 @@ export class Router {
       }
       const replication = this.components.replication();
       if (request.op === 'get') return await replication.read(request.key, request.hops);
-      return await this.components.recentWrites.run(request.id, () => replication.write(request));
+      return await this.components.recentWrites.run(request.id, request.op === 'put' ? request.value : undefined, () => replication.write(request));
     } finally {
       release();
     }
