@@ -35,6 +35,8 @@ export interface Operation {
   /** Which node the client asked and, for diagnosis, the error code or message when it did not succeed. */
   readonly node?: string;
   readonly error?: string;
+  /** The version the store named in its answer (JSON), for diagnosis only: the checker never reads it. */
+  readonly version?: string;
 }
 
 /** The register's state before any operation: every key starts absent. */

@@ -1,0 +1,143 @@
+/**
+ * Where the torture ring's nodes live. With root and `ip netns`, every node gets its own
+ * network namespace and address on one of two bridges, so the nemesis can cut a node off
+ * (its link down) or cut the ring in two (the link between the bridges down) without
+ * touching the processes. Without them, every node listens on 127.0.0.1 and partitions are
+ * not available: the run says so.
+ *
+ * Layout (a /24 private to the run): the runner's own namespace holds both bridges and the
+ * address .254 on the first one, so the clients always sit on side A of a split.
+ */
+import { execFileSync } from 'node:child_process';
+
+export interface Placement {
+  /** The host a member listens on and is reached at. */
+  readonly host: string;
+  /** The command prefix that runs a process inside the member's namespace (empty on loopback). */
+  readonly prefix: string[];
+}
+
+export interface Network {
+  /** `namespaces` when partitions are possible, else why not. */
+  readonly kind: 'namespaces' | 'loopback';
+  readonly note: string;
+  /** Where member `slot` lives; slots are handed out once per member (restarts reuse them). */
+  place(slot: number): Placement;
+  /** Takes member `slot`'s link down (true) or up again (false). */
+  isolate(slot: number, cut: boolean): void;
+  /** Cuts (true) or rejoins (false) side A (even slots) from side B (odd slots). */
+  split(cut: boolean): void;
+  /** Removes every namespace and link it made. */
+  teardown(): void;
+}
+
+const SUBNET = '10.231.7';
+const MAX_SLOTS = 60;
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+class LoopbackNetwork implements Network {
+  readonly kind = 'loopback';
+  constructor(readonly note: string) {}
+  place(): Placement {
+    return { host: '127.0.0.1', prefix: [] };
+  }
+  isolate(): void {
+    throw new Error('partitions need network namespaces');
+  }
+  split(): void {
+    throw new Error('partitions need network namespaces');
+  }
+  teardown(): void {}
+}
+
+/** Bridges `<tag>a`/`<tag>b`, joined by veth `<tag>x`/`<tag>y`; member i: namespace `<tag>n<i>`, veth `<tag>h<i>` (host side). */
+class NamespaceNetwork implements Network {
+  readonly kind = 'namespaces';
+  readonly note = 'each node in its own network namespace; partitions take links down';
+  private readonly placed = new Set<number>();
+
+  constructor(private readonly tag: string) {}
+
+  setup(): void {
+    const { a, b, x, y } = this.names();
+    ip('link', 'add', a, 'type', 'bridge');
+    ip('link', 'add', b, 'type', 'bridge');
+    ip('link', 'add', x, 'type', 'veth', 'peer', 'name', y);
+    ip('link', 'set', x, 'master', a);
+    ip('link', 'set', y, 'master', b);
+    ip('addr', 'add', `${SUBNET}.254/24`, 'dev', a);
+    for (const link of [a, b, x, y]) ip('link', 'set', link, 'up');
+  }
+
+  private names() {
+    const t = this.tag;
+    return { a: `${t}a`, b: `${t}b`, x: `${t}x`, y: `${t}y` };
+  }
+
+  place(slot: number): Placement {
+    if (slot < 0 || slot >= MAX_SLOTS) throw new Error(`at most ${MAX_SLOTS} members per run`);
+    const ns = `${this.tag}n${slot}`;
+    const host = `${SUBNET}.${slot + 1}`;
+    if (!this.placed.has(slot)) {
+      const outside = `${this.tag}h${slot}`;
+      const inside = `${this.tag}i${slot}`;
+      ip('netns', 'add', ns);
+      ip('link', 'add', outside, 'type', 'veth', 'peer', 'name', inside);
+      ip('link', 'set', inside, 'netns', ns);
+      ip('link', 'set', outside, 'master', slot % 2 === 0 ? this.names().a : this.names().b);
+      ip('link', 'set', outside, 'up');
+      ip('netns', 'exec', ns, 'ip', 'addr', 'add', `${host}/24`, 'dev', inside);
+      ip('netns', 'exec', ns, 'ip', 'link', 'set', inside, 'up');
+      ip('netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up');
+      this.placed.add(slot);
+    }
+    return { host, prefix: ['ip', 'netns', 'exec', ns] };
+  }
+
+  isolate(slot: number, cut: boolean): void {
+    ip('link', 'set', `${this.tag}h${slot}`, cut ? 'down' : 'up');
+  }
+
+  split(cut: boolean): void {
+    ip('link', 'set', this.names().x, cut ? 'down' : 'up');
+  }
+
+  teardown(): void {
+    const { a, b, x } = this.names();
+    for (const slot of this.placed) {
+      tryIp('netns', 'del', `${this.tag}n${slot}`);
+      tryIp('link', 'del', `${this.tag}h${slot}`);
+    }
+    this.placed.clear();
+    for (const link of [x, a, b]) tryIp('link', 'del', link);
+  }
+}
+
+function tryIp(...args: string[]): void {
+  try {
+    ip(...args);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Namespaces when this process may make them (root, `ip` present, the kernel willing);
+ * otherwise loopback, with the reason. `tag` keeps concurrent runs apart (≤ 6 characters).
+ */
+export function openNetwork(want: 'auto' | 'loopback', tag: string): Network {
+  if (want === 'loopback') return new LoopbackNetwork('loopback by request: partitions are not available');
+  if (process.getuid?.() !== 0) return new LoopbackNetwork('not root: network namespaces unavailable, partitions skipped');
+  const network = new NamespaceNetwork(tag);
+  try {
+    network.setup();
+    return network;
+  } catch (err) {
+    const reason = (err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message;
+    network.teardown(); // a half-made setup must not stay behind
+    return new LoopbackNetwork(`network namespaces unavailable (${reason}); partitions skipped`);
+  }
+}
