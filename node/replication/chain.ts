@@ -5,6 +5,7 @@
  * message, which keeps the chain busy without more round trips. The receiving half
  * (`/rpc/chain`, `/rpc/read`) lives here too.
  */
+import { KeyNotFound } from '../../common/errors.js';
 import type { KeyedItem, OpAnswer } from '../../common/wire.js';
 import { chain as chainCall, read as readCall } from '../rpc/replication.js';
 import { handle, type RpcHandler } from '../rpc/spec.js';
@@ -37,7 +38,7 @@ export class ChainReplication implements ReplicationStrategy {
   }
 
   async write(request: WriteRequest): Promise<OpAnswer> {
-    const item = await applyAtHead(this.components.store, this.components.versions, request, this.components.now());
+    const item = await this.applyAtHead(request);
     try {
       await this.replicate(item);
     } catch (err) {
@@ -47,6 +48,23 @@ export class ChainReplication implements ReplicationStrategy {
     }
     this.callbacks.onAcknowledged(item);
     return writeAnswer(request, item, this.components.self.address);
+  }
+
+  /**
+   * The head's state includes writes still on their way down the chain, so "not found" for a
+   * delete is said only when the tail, whose state is acknowledged, agrees. When the tail
+   * still holds the key (a delete in flight, or a head that missed a write), the delete
+   * goes down the chain as a tombstone like any other.
+   */
+  private async applyAtHead(request: WriteRequest): Promise<KeyedItem> {
+    const { store, versions } = this.components;
+    try {
+      return await applyAtHead(store, versions, request, this.components.now());
+    } catch (err) {
+      if (!(err instanceof KeyNotFound) || request.op !== 'delete' || request.expired) throw err;
+      await this.read(request.key, request.hops); // KeyNotFound when the tail agrees
+      return applyAtHead(store, versions, request, this.components.now(), true);
+    }
   }
 
   async read(key: string, hops: number): Promise<OpAnswer> {

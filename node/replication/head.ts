@@ -8,16 +8,16 @@ import type { WriteRequest } from './strategy.js';
 /**
  * Orders and applies a write locally: the store's atomic update orders writes to one key,
  * and replicas apply the versions in that order. A delete of a missing (or expired) key
- * throws KeyNotFound; the head's own delete of an expired pair does nothing (VERSION_MISMATCH)
+ * throws KeyNotFound (unless `evenIfAbsent`: a tombstone is written all the same); the head's own delete of an expired pair does nothing (VERSION_MISMATCH)
  * when the pair was written again meanwhile.
  */
-export async function applyAtHead(store: Store, versions: VersionPolicy, request: WriteRequest, nowMs: number): Promise<KeyedItem> {
+export async function applyAtHead(store: Store, versions: VersionPolicy, request: WriteRequest, nowMs: number, evenIfAbsent = false): Promise<KeyedItem> {
   const { key } = request;
   let item!: KeyedItem;
   await store.update(key, (current) => {
     if (request.op === 'delete' && request.expired) {
       if (!current || current.value === null || isLive(current, nowMs)) throw new VersionMismatch(key, current?.version ?? null, 'expired');
-    } else if (request.op === 'delete' && !isLive(current, nowMs)) {
+    } else if (request.op === 'delete' && !isLive(current, nowMs) && !evenIfAbsent) {
       throw new KeyNotFound(key);
     }
     if (request.op === 'put') checkConditions(versions, request, current, nowMs);

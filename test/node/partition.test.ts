@@ -83,3 +83,22 @@ test('a write held up on its way to the owner, retried and acknowledged, does no
 
   for (const node of cluster.nodes) t.is((await cluster.kv.get(node.address, key)).value, 'last', `read through ${node.address}`);
 });
+
+test('a delete says KEY_NOT_FOUND only when the tail agrees, not while another delete of the key is still on its way down the chain', async (t) => {
+  const cluster = await TestCluster.start(3, { k: 2, transport: 'memory' });
+  t.teardown(() => cluster.teardown());
+  const key = 'deleted twice';
+  await cluster.kv.put(cluster.nodes[0].address, key, 'here');
+  const head = cluster.nodes.find((n) => n.address === ownerOf(cluster, key))!;
+  const tail = successorAddresses(head)[0];
+
+  const held = cluster.network!.holdNext(head.address, tail, '/rpc/chain', 600);
+  const first = cluster.kv.delete(head.address, key);
+  await waitFor(async () => (await head.node.store.get(key))?.value === null, 5000, 5); // the head applied it; the tail has not
+  const second = await cluster.kv.delete(head.address, key).then(() => 'deleted', (err: { code?: string }) => err.code);
+  const read = await cluster.kv.get(head.address, key).then((a) => a.value, (err: { code?: string }) => err.code);
+  await first;
+  await held;
+  t.is(second, 'deleted', 'the second delete answered while the tail still held the key');
+  t.is(read, 'KEY_NOT_FOUND', 'a read after the second delete was acknowledged');
+});
