@@ -5,7 +5,7 @@
  * touching the processes. Without them, every node listens on 127.0.0.1 and partitions are
  * not available: the run says so.
  *
- * Layout (a /24 private to the run): the runner's own namespace holds both bridges and the
+ * Layout (a 10.231.x.0/24 no other interface uses): the runner's own namespace holds both bridges and the
  * address .254 on the first one, so the clients always sit on side A of a split.
  */
 import { execFileSync } from 'node:child_process';
@@ -31,8 +31,14 @@ export interface Network {
   teardown(): void;
 }
 
-const SUBNET = '10.231.7';
 const MAX_SLOTS = 60;
+
+/** A 10.231.x.0/24 no interface here uses yet, so that runs side by side do not answer for each other's nodes. */
+function freeSubnet(): string {
+  const used = execFileSync('ip', ['-o', '-4', 'addr'], { encoding: 'utf8' });
+  for (let x = 1; x < 255; x++) if (!used.includes(` 10.231.${x}.`)) return `10.231.${x}`;
+  throw new Error('no free 10.231.x.0/24 subnet');
+}
 
 function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -58,17 +64,19 @@ class NamespaceNetwork implements Network {
   readonly kind = 'namespaces';
   readonly note = 'each node in its own network namespace; partitions take links down';
   private readonly placed = new Set<number>();
+  private subnet = '';
 
   constructor(private readonly tag: string) {}
 
   setup(): void {
+    this.subnet = freeSubnet();
     const { a, b, x, y } = this.names();
     ip('link', 'add', a, 'type', 'bridge');
     ip('link', 'add', b, 'type', 'bridge');
     ip('link', 'add', x, 'type', 'veth', 'peer', 'name', y);
     ip('link', 'set', x, 'master', a);
     ip('link', 'set', y, 'master', b);
-    ip('addr', 'add', `${SUBNET}.254/24`, 'dev', a);
+    ip('addr', 'add', `${this.subnet}.254/24`, 'dev', a);
     for (const link of [a, b, x, y]) ip('link', 'set', link, 'up');
   }
 
@@ -80,7 +88,7 @@ class NamespaceNetwork implements Network {
   place(slot: number): Placement {
     if (slot < 0 || slot >= MAX_SLOTS) throw new Error(`at most ${MAX_SLOTS} members per run`);
     const ns = `${this.tag}n${slot}`;
-    const host = `${SUBNET}.${slot + 1}`;
+    const host = `${this.subnet}.${slot + 1}`;
     if (!this.placed.has(slot)) {
       const outside = `${this.tag}h${slot}`;
       const inside = `${this.tag}i${slot}`;

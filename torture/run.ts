@@ -58,6 +58,14 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   const { kv, close } = createKvClient({ timeoutMs: 8000 });
   const recorder = new Recorder();
   const problems: string[] = [];
+  // Interrupted, the run still stops its processes and removes its namespaces.
+  const interrupted = (signal: NodeJS.Signals) => {
+    void ring.stop().finally(() => {
+      network.teardown();
+      process.kill(process.pid, signal);
+    });
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     await ring.startAll();
     options.say(`ring of ${options.nodes} up (k=${options.k}, ${options.mode}); running ${options.clients} clients for ${options.seconds} s, faults: ${options.faults.join(',') || 'none'}, seed ${options.seed}`);
@@ -110,6 +118,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     await writeFile(join(options.out, 'verdict.json'), JSON.stringify({ options: { ...options, say: undefined }, ...result }, null, 2));
     return result;
   } finally {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     close();
     await ring.stop();
     network.teardown();

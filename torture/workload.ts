@@ -68,16 +68,26 @@ export async function readKey(kv: KvClient, node: string, key: string): Promise<
 }
 
 /**
+ * A delete as the register sees it: the key is absent afterwards. KEY_NOT_FOUND says the
+ * same (the key was absent when the delete was ordered; linearizable mode confirms it at the
+ * tail), so it counts as a delete that took effect.
+ */
+export async function deleteKey(kv: KvClient, node: string, key: string): Promise<Seen> {
+  try {
+    await kv.delete(node, key);
+  } catch (err) {
+    if (!(err instanceof ChordError && err.code === 'KEY_NOT_FOUND')) throw err;
+  }
+  return { value: null };
+}
+
+/**
  * A failed read tells nothing, so it is `fail`. A write (or delete) is `fail` only when it certainly never
  * reached the store: the connection was refused, or the request was refused as invalid.
  * Anything else (a timeout, a ring error relayed from inside the chain) may have taken effect.
  */
 export function outcomeOf(kind: OpKind, err: unknown): Outcome {
   if (kind === 'read') return 'fail';
-  // A delete answered KEY_NOT_FOUND tells nothing certain either way: the key may be gone by
-  // the delete's own first attempt (applied, then retried), or the head may have answered from
-  // a delete still on its way down the chain. So it may or may not have taken effect.
-  if (kind === 'delete' && err instanceof ChordError && err.code === 'KEY_NOT_FOUND') return 'unknown';
   if (err instanceof PeerUnreachable && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED') return 'fail';
   if (err instanceof ChordError && err.status >= 400 && err.status < 500 && err.retry === 'never') return 'fail';
   return 'unknown';
@@ -107,7 +117,7 @@ export async function runClients(kv: KvClient, recorder: Recorder, options: Work
         const value = `v${++written}`;
         outcome = await recorder.record(process, key, 'write', value, node, async () => ({ value, version: (await kv.put(node, key, value)).version }));
       } else {
-        outcome = await recorder.record(process, key, 'delete', null, node, async () => (await kv.delete(node, key), { value: null }));
+        outcome = await recorder.record(process, key, 'delete', null, node, () => deleteKey(kv, node, key));
       }
       if (outcome === 'unknown') process += options.clients;
     }

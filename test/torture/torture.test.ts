@@ -1,0 +1,31 @@
+/**
+ * The bounded torture run inside `npm test`: a ring of real processes in linearizable mode,
+ * clients recording a history while every kind of fault lands (partitions only where
+ * network namespaces can be made: as root), then the checker and the loss checks.
+ * The long runs are `npm run torture`.
+ */
+import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FAULTS } from '../../torture/nemesis.js';
+import { runTorture, summaryLine } from '../../torture/run.js';
+import { ensureBuilt } from '../helpers/processes.js';
+
+test('linearizable mode: 25 s of clients under kill, pause, partition, join and depart: no violation, nothing lost', async (t) => {
+  ensureBuilt();
+  const out = await mkdtemp(join(tmpdir(), 'chordkv-torture-test-'));
+  const result = await runTorture({
+    mode: 'linearizable', seconds: 25, clients: 8, keys: 4, nodes: 5, k: 3, faults: FAULTS, seed: 20261202,
+    out, network: 'auto', say: (line) => t.log(line),
+  });
+  t.log(summaryLine(result));
+  t.true(result.operations > 1000, `only ${result.operations} operations ran`);
+  t.true(result.nemesis.some((e) => e.fault !== 'heal'), 'no fault was injected');
+  t.true(result.linearizability?.linearizable, result.report.join('\n'));
+  t.deepEqual(result.lost, [], `history and node logs kept in ${out}`);
+  t.deepEqual(result.placement, []);
+  t.deepEqual(result.problems, []);
+  t.true(result.ok);
+  if (result.ok) await rm(out, { recursive: true, force: true });
+});
