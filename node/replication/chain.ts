@@ -12,6 +12,8 @@ import { handle, type RpcHandler } from '../rpc/spec.js';
 import { applyAtHead, mergeItems, readAnswer, writeAnswer } from './head.js';
 import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
 
+const MAX_UNACKNOWLEDGED = 10_000;
+
 interface Batch {
   addresses: string[];
   items: KeyedItem[];
@@ -23,6 +25,13 @@ export class ChainReplication implements ReplicationStrategy {
   readonly handlers: readonly RpcHandler[];
   private readonly pending = new Map<string, Batch>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /**
+   * Writes applied here whose trip down the chain failed, by write id. The tail may have
+   * applied one already (only its acknowledgement was lost), so readers may have seen it; its
+   * retry passes the same version on instead of applying the write again, which would order it
+   * after whatever was acknowledged in between. Bounded: the oldest are forgotten first.
+   */
+  private readonly unacknowledged = new Map<string, KeyedItem>();
 
   constructor(private readonly components: ReplicationComponents, private readonly callbacks: ReplicationCallbacks) {
     this.handlers = [
@@ -38,14 +47,17 @@ export class ChainReplication implements ReplicationStrategy {
   }
 
   async write(request: WriteRequest): Promise<OpAnswer> {
-    const item = await this.applyAtHead(request);
+    const id = request.id;
+    const item = (id !== undefined ? this.unacknowledged.get(id) : undefined) ?? await this.applyAtHead(request);
     try {
       await this.replicate(item);
     } catch (err) {
       // A chain member is gone or slow: the chain is rebuilt soon, and the caller retries.
+      if (id !== undefined) this.rememberUnacknowledged(id, item);
       this.callbacks.onReplicaFailed();
       throw err;
     }
+    if (id !== undefined) this.unacknowledged.delete(id);
     this.callbacks.onAcknowledged(item);
     return writeAnswer(request, item, this.components.self.address);
   }
@@ -83,6 +95,12 @@ export class ChainReplication implements ReplicationStrategy {
   }
 
   close(): void {}
+
+  private rememberUnacknowledged(id: string, item: KeyedItem): void {
+    this.unacknowledged.delete(id);
+    this.unacknowledged.set(id, item);
+    if (this.unacknowledged.size > MAX_UNACKNOWLEDGED) this.unacknowledged.delete(this.unacknowledged.keys().next().value!);
+  }
 
   /** A batch arriving from the node before this one: apply it, pass it on, answer once the tail has it. */
   private async applyAndPass(items: KeyedItem[], rest: string[]): Promise<{ applied: number }> {

@@ -35,7 +35,11 @@ export type WriteRequest = (
   | ({ op: 'put'; key: string; value: string } & PutOptions)
   /** `expired`: the head's own delete of a pair whose time ran out; a no-op (VERSION_MISMATCH) if it was written again meanwhile. */
   | { op: 'delete'; key: string; expired?: boolean }
-) & { hops: number };
+) & {
+  hops: number;
+  /** The id the entry node gave the write, kept through its retries (see RecentWrites). */
+  id?: string;
+};
 
 export interface ReplicationStrategy {
   readonly mode: Consistency;
