@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Network } from './net.js';
-import type { Random } from './rng.js';
+import type { Rng } from './prng.js';
 import type { Member, TortureRing } from './ring.js';
 
 export const FAULTS = ['kill', 'pause', 'partition', 'join', 'depart'] as const;
@@ -20,7 +20,7 @@ export interface NemesisEvent {
 
 export interface NemesisOptions {
   readonly faults: readonly Fault[];
-  readonly random: Random;
+  readonly random: Rng;
   readonly network: Network;
   /** Never depart below this many members, nor join above `maxNodes`. */
   readonly minNodes: number;

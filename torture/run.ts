@@ -12,7 +12,7 @@ import type { Operation } from './history.js';
 import { allowedFinals, byKey, staleness, type Staleness } from './judge.js';
 import { Nemesis, type Fault, type NemesisEvent } from './nemesis.js';
 import { openNetwork } from './net.js';
-import { Random } from './rng.js';
+import { Rng } from './prng.js';
 import { TortureRing } from './ring.js';
 import { holdings, placementProblems, pointerProblems, until } from './settle.js';
 import { keyNames, readKey, Recorder, runClients } from './workload.js';
@@ -51,7 +51,7 @@ export interface TortureResult {
 
 export async function runTorture(options: TortureOptions): Promise<TortureResult> {
   await mkdir(options.out, { recursive: true });
-  const random = new Random(options.seed);
+  const random = new Rng(options.seed);
   const network = openNetwork(options.network, `ck${(process.pid % 46656).toString(36)}`);
   options.say(`network: ${network.note}`);
   const ring = new TortureRing({ nodes: options.nodes, k: options.k, mode: options.mode, dir: options.out, network, requestTimeoutMs: 1500 });
@@ -70,7 +70,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     await ring.startAll();
     options.say(`ring of ${options.nodes} up (k=${options.k}, ${options.mode}); running ${options.clients} clients for ${options.seconds} s, faults: ${options.faults.join(',') || 'none'}, seed ${options.seed}`);
     const nemesis = new Nemesis(ring, {
-      faults: options.faults, random: new Random(options.seed ^ 0x5eed), network,
+      faults: options.faults, random: new Rng(options.seed ^ 0x5eed), network,
       minNodes: Math.max(options.k + 1, 3), maxNodes: options.nodes + 3,
       holdMs: [2000, 4000], gapMs: [1000, 3000], depart: (address) => kv.depart(address),
     });

@@ -7,14 +7,14 @@ import { performance } from 'node:perf_hooks';
 import type { KvClient } from '../common/client.js';
 import { ChordError, PeerUnreachable } from '../common/errors.js';
 import type { OpKind, Operation, Outcome } from './history.js';
-import type { Random } from './rng.js';
+import type { Rng } from './prng.js';
 
 export interface WorkloadOptions {
   readonly clients: number;
   readonly keys: number;
   /** Where a client sends its next operation (a random healthy member, as the ring knows it). */
   readonly pickNode: () => string | undefined;
-  readonly random: Random;
+  readonly random: Rng;
 }
 
 /** The keys of a run: few, so that clients collide on them. */

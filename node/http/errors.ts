@@ -45,6 +45,12 @@ export function bodyError(err: unknown): never {
   if (err instanceof SyntaxError || e?.status === 400) {
     throw new ChordError('BAD_JSON', 'the request body is not valid JSON (send {"value": "<string>"})');
   }
+  // The decompressor's own errors: an unknown content-encoding (status 415, but not marked as
+  // safe to show) and zlib's (an errno, no status) for a body that is not what its encoding says.
+  if (e?.status === 415) throw new ChordError('UNSUPPORTED_MEDIA_TYPE', `${e.message ?? 'unsupported content-encoding'} (use gzip, deflate, br or none)`);
+  if (typeof (err as { errno?: unknown })?.errno === 'number' && e?.status === undefined) {
+    throw new ChordError('BAD_REQUEST', 'the request body does not decompress as its content-encoding says');
+  }
   throw err;
 }
 

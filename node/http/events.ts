@@ -15,7 +15,9 @@ const HEARTBEAT_MS = 15_000;
  */
 export async function serveEvents<T>(ctx: Koa.Context, open: (signal: AbortSignal) => Promise<AsyncIterable<T>>): Promise<void> {
   const abort = new AbortController();
-  ctx.req.once('close', () => abort.abort());
+  // The response's close, not the request's: a request that came with a body has already
+  // closed once the parser read it, and a watch waiting for that would poll forever.
+  ctx.res.once('close', () => abort.abort());
   const events = await open(abort.signal); // a failure here is an ordinary error answer
   const stream = new PassThrough();
   ctx.req.socket.setTimeout(0);

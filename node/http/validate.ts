@@ -1,8 +1,8 @@
 /** Parsing of what users send: keys from the raw path, values from the body. Throws InvalidRequest. */
 import { InvalidRequest, type ChordError, type ErrorCode } from '../../common/errors.js';
 import { MAX_BATCH_OPS } from '../rpc/routing.js';
-import { isWellFormed, parsePutOptions, parseValue } from '../rpc/parse.js';
-import { DEFAULT_SCAN_LIMIT, MAX_KEY_BYTES, MAX_SCAN_LIMIT, type BatchOp, type ScanRequest } from '../../common/wire.js';
+import { checkKey, parsePutOptions, parseValue } from '../rpc/parse.js';
+import { DEFAULT_SCAN_LIMIT, MAX_SCAN_LIMIT, type BatchOp, type ScanRequest } from '../../common/wire.js';
 
 export { parsePutOptions, parseValue } from '../rpc/parse.js';
 
@@ -15,16 +15,6 @@ export function parseKey(rawSegment: string): string {
     throw new InvalidRequest('INVALID_KEY', 'the key is not valid percent-encoding (encode it with encodeURIComponent)');
   }
   return checkKey(key);
-}
-
-/** A key as the API accepts it: a non-empty string of at most MAX_KEY_BYTES bytes of UTF-8. */
-function checkKey(key: unknown, where = ''): string {
-  if (typeof key !== 'string' || key.length === 0) throw new InvalidRequest('INVALID_KEY', `${where}the key must be a non-empty string`);
-  if (!isWellFormed(key)) throw new InvalidRequest('INVALID_KEY', `${where}the key is not well-formed Unicode (it has a lone surrogate)`);
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    throw new InvalidRequest('KEY_TOO_LONG', `${where}the key is longer than ${MAX_KEY_BYTES} bytes of UTF-8`);
-  }
-  return key;
 }
 
 /** The body of POST /kv/_batch: `{"ops": [...]}`, each op checked as its single request would be. */

@@ -68,7 +68,7 @@ function parsePointers(body: unknown): PointersRequest {
   const b = (body ?? {}) as Record<string, unknown>;
   const predecessorOk = b.predecessor === undefined || b.predecessor === null || isMemberJson(b.predecessor);
   const successorsOk = b.successors === undefined || (Array.isArray(b.successors) && b.successors.every(isMemberJson));
-  if (typeof b !== 'object' || !predecessorOk || !successorsOk) {
+  if (typeof b !== 'object' || Array.isArray(b) || !predecessorOk || !successorsOk) {
     throw new InvalidRequest('INVALID_REQUEST', 'pointers need predecessor (a peer or null) and successors (a list of peers)');
   }
   return b;

@@ -47,10 +47,14 @@ export class MemoryNetwork {
   /**
    * Holds back the next call from `from` to `to` on `path` for `ms`, as a congested or cut
    * link does: a caller whose deadline passes first gives up, yet the call still arrives.
-   * Resolves once the held call has been handled (or refused) at `to`.
+   * `taken`: the call was made and is being held; `delivered`: it was handled (or refused) at `to`.
    */
-  holdNext(from: string, to: string, path: string, ms: number): Promise<void> {
-    return new Promise((delivered) => this.holds.push({ from, to, path, ms, delivered }));
+  holdNext(from: string, to: string, path: string, ms: number): { taken: Promise<void>; delivered: Promise<void> } {
+    let taken!: () => void;
+    let delivered!: () => void;
+    const promises = { taken: new Promise<void>((resolve) => { taken = resolve; }), delivered: new Promise<void>((resolve) => { delivered = resolve; }) };
+    this.holds.push({ from, to, path, ms, taken, delivered });
+    return promises;
   }
 
   /** The transport a node at `from` calls through, presenting `secret`. */
@@ -65,6 +69,7 @@ export class MemoryNetwork {
   private async deliver(from: string, to: string, method: Method, path: string, body: unknown, secret?: string): Promise<unknown> {
     const held = this.takeHold(from, to, path);
     if (held) {
+      held.taken();
       await new Promise((resolve) => setTimeout(resolve, held.ms));
       return this.dispatch(from, to, method, path, body, secret).finally(() => held.delivered());
     }
@@ -100,6 +105,7 @@ interface Hold {
   readonly to: string;
   readonly path: string;
   readonly ms: number;
+  readonly taken: () => void;
   readonly delivered: () => void;
 }
 

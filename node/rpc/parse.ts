@@ -3,8 +3,22 @@
  * user's: a malformed one must be refused with INVALID_REQUEST, never stored or acted on.
  */
 import { InvalidRequest } from '../../common/errors.js';
-import { MAX_TTL_MS, MAX_VALUE_BYTES, type KeyedItem, type MemberJson, type PutConditions, type PutOptions } from '../../common/wire.js';
+import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_VALUE_BYTES, type KeyedItem, type MemberJson, type PutConditions, type PutOptions } from '../../common/wire.js';
 import { counterVersions } from '../versions/counter.js';
+
+/**
+ * A key as the API accepts it: a non-empty, well-formed string of at most MAX_KEY_BYTES bytes
+ * of UTF-8. Routed operations are held to it too, or a caller with the secret could store a
+ * pair that no public request can name.
+ */
+export function checkKey(key: unknown, where = ''): string {
+  if (typeof key !== 'string' || key.length === 0) throw new InvalidRequest('INVALID_KEY', `${where}the key must be a non-empty string`);
+  if (!isWellFormed(key)) throw new InvalidRequest('INVALID_KEY', `${where}the key is not well-formed Unicode (it has a lone surrogate)`);
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+    throw new InvalidRequest('KEY_TOO_LONG', `${where}the key is longer than ${MAX_KEY_BYTES} bytes of UTF-8`);
+  }
+  return key;
+}
 
 /** The `value` of a PUT body (or of a routed put). */
 export function parseValue(body: unknown): string {

@@ -1,7 +1,7 @@
 /** Routing calls: a user operation on its way to the key's owner, and Chord's find_successor. */
 import { InvalidRequest, type ErrorBody } from '../../common/errors.js';
 import type { MemberJson, OpAnswer, PutOptions } from '../../common/wire.js';
-import { field, isHexId, isHops, isWellFormed, parsePutOptions, parseValue } from './parse.js';
+import { checkKey, field, isHexId, isHops, parsePutOptions, parseValue } from './parse.js';
 import { defineRpc, handle, type RpcHandler } from './spec.js';
 
 /** A routed user operation. `hops` counts node-to-node forwards so far. */
@@ -70,12 +70,12 @@ const MAX_WRITE_ID = 64;
 /** A routed operation from another node; checked as strictly as a user request. */
 export function parseOp(body: unknown): OpRequest {
   const b = (body ?? {}) as Record<string, unknown>;
-  if (typeof b.key !== 'string' || b.key.length === 0 || !isWellFormed(b.key)) throw new InvalidRequest('INVALID_KEY', 'op needs a non-empty, well-formed string key');
+  const key = checkKey(b.key);
   const hops = isHops(b.hops) ? b.hops as number : 0;
   const final = b.final === true;
   const id = typeof b.id === 'string' && b.id.length > 0 && b.id.length <= MAX_WRITE_ID ? { id: b.id } : {};
-  if (b.op === 'put') return { op: 'put', key: b.key, value: parseValue(b), ...parsePutOptions(b), hops, final, ...id };
-  if (b.op === 'delete') return { op: b.op, key: b.key, hops, final, ...id };
-  if (b.op === 'get') return { op: b.op, key: b.key, hops, final };
+  if (b.op === 'put') return { op: 'put', key, value: parseValue(b), ...parsePutOptions(b), hops, final, ...id };
+  if (b.op === 'delete') return { op: b.op, key, hops, final, ...id };
+  if (b.op === 'get') return { op: b.op, key, hops, final };
   throw new InvalidRequest('INVALID_OP', 'op must be put, get or delete');
 }

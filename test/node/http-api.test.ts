@@ -3,6 +3,7 @@
  * every bad input gets a coded JSON error and stores nothing; odd keys travel intact;
  * /kv, /overlay and /status answer what DESIGN §3 promises.
  */
+import { gzipSync } from 'node:zlib';
 import test from 'ava';
 import { hashId, idToHex, replicaSet, sortClockwise } from '../../common/ring.js';
 import type { AllAnswer, DeleteAnswer, ErrorBody, OverlayAnswer, StatusAnswer, ValueAnswer } from '../../common/wire.js';
@@ -86,7 +87,10 @@ const badInputs: [title: string, method: string, path: string, body: unknown, st
   ['DELETE on /overlay', 'DELETE', '/overlay', undefined, 405, 'METHOD_NOT_ALLOWED'],
   ['an unknown /rpc/op operation', 'POST', '/rpc/op', { op: 'frobnicate', key: 'rpc-op-key', hops: 0 }, 400, 'INVALID_OP', 'rpc-op-key'],
   ['an /rpc/op put without a value', 'POST', '/rpc/op', { op: 'put', key: 'rpc-put-key', hops: 0 }, 400, 'INVALID_VALUE', 'rpc-put-key'],
+  ['an /rpc/op put with a key of 1025 bytes', 'POST', '/rpc/op', { op: 'put', key: 'o'.repeat(1025), value: 'x', hops: 0 }, 400, 'KEY_TOO_LONG', 'o'.repeat(1025)],
+  ['an /rpc/batch put with a key of 1025 bytes', 'POST', '/rpc/batch', { ops: [{ op: 'put', key: 'b'.repeat(1025), value: 'x', hops: 0 }], hops: 0 }, 400, 'KEY_TOO_LONG', 'b'.repeat(1025)],
   ['a join with a malformed id', 'POST', '/rpc/join', { node: { id: 'not-hex', address: '127.0.0.1:1' } }, 400, 'INVALID_REQUEST'],
+  ['pointers sent as a list', 'POST', '/rpc/pointers', [], 400, 'INVALID_REQUEST'],
   ['items of the wrong shape', 'POST', '/rpc/apply', { items: [{ key: 'bad-item', value: 5, version: 1 }] }, 400, 'INVALID_REQUEST', 'bad-item'],
 ];
 
@@ -114,6 +118,25 @@ test('a body sent without content-type: application/json gets 415 naming the hea
     t.regex(body.error.message, /content-type: application\/json/);
   }
   t.false(await isStored('wrong-type'));
+});
+
+test('a body that does not decompress as its content-encoding says gets 400, an unknown encoding 415, and stores nothing', async (t) => {
+  const cases: [encoding: string, status: number, code: string][] = [
+    ['gzip', 400, 'BAD_REQUEST'], ['deflate', 400, 'BAD_REQUEST'], ['br', 400, 'BAD_REQUEST'], ['compress', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ];
+  for (const [encoding, status, code] of cases) {
+    const response = await fetch(`http://${cluster.nodes[0].address}/kv/bad-encoding`, {
+      method: 'PUT', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: JSON.stringify({ value: 'x' }),
+    });
+    t.deepEqual([response.status, ((await response.json()) as ErrorBody).error.code], [status, code], encoding);
+  }
+  t.false(await isStored('bad-encoding'));
+  // A body that is what its encoding says is read as usual.
+  const zipped = await fetch(`http://${cluster.nodes[0].address}/kv/gzipped`, {
+    method: 'PUT', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(JSON.stringify({ value: 'unzipped' })),
+  });
+  t.deepEqual([zipped.status, ((await zipped.json()) as ValueAnswer).value], [200, 'unzipped']);
+  t.is((await call('DELETE', '/kv/gzipped')).status, 200);
 });
 
 test('405 answers say which methods the path takes, in Allow', async (t) => {

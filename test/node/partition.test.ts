@@ -76,10 +76,10 @@ test('a write held up on its way to the owner, retried and acknowledged, does no
 
   // The first attempt outlives the entry's deadline, so the entry tries again and succeeds;
   // the held attempt reaches the owner only after a later write was acknowledged.
-  const heldDelivered = cluster.network!.holdNext(entry.address, owner.address, '/rpc/op', 900);
+  const held = cluster.network!.holdNext(entry.address, owner.address, '/rpc/op', 900);
   await cluster.kv.put(entry.address, key, 'retried');
   await cluster.kv.put(entry.address, key, 'last');
-  await heldDelivered;
+  await held.delivered;
 
   for (const node of cluster.nodes) t.is((await cluster.kv.get(node.address, key)).value, 'last', `read through ${node.address}`);
 });
@@ -94,11 +94,11 @@ test('a delete says KEY_NOT_FOUND only when the tail agrees, not while another d
 
   const held = cluster.network!.holdNext(head.address, tail, '/rpc/chain', 600);
   const first = cluster.kv.delete(head.address, key);
-  await waitFor(async () => (await head.node.store.get(key))?.value === null, 5000, 5); // the head applied it; the tail has not
+  await held.taken; // the head applied the first delete before passing it on; the tail has not got it
   const second = await cluster.kv.delete(head.address, key).then(() => 'deleted', (err: { code?: string }) => err.code);
   const read = await cluster.kv.get(head.address, key).then((a) => a.value, (err: { code?: string }) => err.code);
   await first;
-  await held;
+  await held.delivered;
   t.is(second, 'deleted', 'the second delete answered while the tail still held the key');
   t.is(read, 'KEY_NOT_FOUND', 'a read after the second delete was acknowledged');
 });
