@@ -47,6 +47,7 @@ export const paths = {
   depart: '/depart',
   status: '/status',
   health: '/health',
+  metrics: '/metrics',
 } as const;
 
 /**

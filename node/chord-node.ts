@@ -16,6 +16,7 @@ import { MembershipLock } from './membership-lock.js';
 import { ReplicaSync } from './replicas.js';
 import { strategies, type ReplicationStrategy } from './replication/index.js';
 import { isConditional, mergeItems } from './replication/head.js';
+import { noMetrics, type Metrics } from './metrics.js';
 import { RecentWrites } from './recent-writes.js';
 import { retryWhileRingChanges } from './retry.js';
 import { Router } from './router.js';
@@ -50,6 +51,8 @@ export interface NodeComponents {
   readonly versions?: VersionPolicy;
   /** The wall clock in epoch milliseconds (default Date.now). */
   readonly now?: () => number;
+  /** Where the parts report what they do (default: nowhere). */
+  readonly metrics?: Metrics;
 }
 
 export class ChordNode {
@@ -75,6 +78,7 @@ export class ChordNode {
 
   constructor(readonly config: NodeConfig, private readonly components: NodeComponents) {
     const { self, rpc, log, peerBook } = components;
+    const metrics = components.metrics ?? noMetrics;
     const store = new ExpiryIndexedStore(components.store);
     this.store = store;
     this.now = components.now ?? Date.now;
@@ -88,7 +92,7 @@ export class ChordNode {
     const kickMaintenance = () => this.maintenance.kick();
     const neighbours = new Neighbours({ routing, rpc, log });
     this.router = new Router(
-      { routing, lifecycle, rpc, lock, log, recentWrites: new RecentWrites(), replication: () => this.replication },
+      { routing, lifecycle, rpc, lock, log, metrics, recentWrites: new RecentWrites(), replication: () => this.replication },
       { onPeerGone: kickMaintenance },
     );
     const findSuccessor = (idHex: string, hops: number) => this.router.findSuccessor(idHex, hops);
@@ -108,13 +112,14 @@ export class ChordNode {
     );
     const expiry = new ExpirySweeper({ store, routing, lock, log, now: this.now, replication: () => this.replication });
     this.maintenance = new Maintenance(
-      { routing, lifecycle, rpc, lock, neighbours, peerBook, log, findSuccessor, replicas: this.replicas, expire: () => expiry.sweep() },
+      { routing, lifecycle, rpc, lock, neighbours, peerBook, log, metrics, findSuccessor, replicas: this.replicas, expire: () => expiry.sweep() },
       config,
     );
     this.views = new Views(
       { routing, lifecycle, store, rpc, neighbours, settings, lastMaintenanceAt: () => this.maintenance.lastMaintenanceAt, now: this.now },
       config,
     );
+    this.watchGauges(metrics);
 
     this.rpcServer.register([
       ...routingHandlers({ route: (request) => this.router.route(request), findSuccessor, batch: (ops, hops) => this.batches.run(ops, hops) }),
@@ -222,6 +227,20 @@ export class ChordNode {
     this.rpcServer.unregister(this.replication.handlers);
     this.replication = this.createReplication(versions);
     this.rpcServer.register(this.replication.handlers);
+  }
+
+  /** Gauges read when /metrics is scraped: what this node holds, knows and has yet to pass on. */
+  private watchGauges(metrics: Metrics): void {
+    metrics.gauge('chordkv_keys', 'Live pairs held here, by role', ['role'], async () => {
+      const { keys } = await this.views.status();
+      return [[{ role: 'primary' }, keys.primary], [{ role: 'replica' }, keys.replica]];
+    });
+    metrics.gauge('chordkv_ring_size', 'Members this node knows of: itself, its predecessor, successors and fingers', [], async () => {
+      const { self, predecessor, successors, fingers } = this.routing;
+      const known = [self, predecessor, ...successors, ...fingers].filter((m) => m !== undefined && m !== null);
+      return [[{}, new Set(known.map((m) => m.address)).size]];
+    });
+    metrics.gauge('chordkv_replication_backlog', 'Writes accepted here and not yet passed on to every replica', [], async () => [[{}, this.replication.backlog()]]);
   }
 
   private createReplication(versions: VersionPolicy): ReplicationStrategy {

@@ -43,6 +43,8 @@ export interface NodeConfig {
   /** Cluster secret required on /rpc and /depart, when set. */
   readonly secret?: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Serve Prometheus metrics on GET /metrics (off: the parts report to nothing). */
+  readonly metrics: boolean;
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -60,6 +62,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   fsync: false,
   antiEntropyRounds: 20,
   logLevel: 'info',
+  metrics: true,
 };
 
 const ADDRESS = /^[^\s:/]+:\d{1,5}$/;
@@ -95,10 +98,13 @@ export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
   return Object.freeze(config);
 }
 
-/** Short timeouts for tests: failures surface in well under a second. */
+/**
+ * Short timeouts for tests: failures surface in well under a second. Metrics are off: a
+ * test process runs hundreds of nodes, and each registry watches the process (GC, event loop).
+ */
 export function testConfig(partial: Partial<NodeConfig> = {}): NodeConfig {
   return resolveConfig({ host: '127.0.0.1', port: 0, requestTimeoutMs: 5000, lockLeaseMs: 10000, retryDeadlineMs: 10000,
-    maintenanceIntervalMs: 150, antiEntropyRounds: 10, logLevel: 'error', memory: true, joinWaitMs: 0, ...partial,
+    maintenanceIntervalMs: 150, antiEntropyRounds: 10, logLevel: 'error', memory: true, joinWaitMs: 0, metrics: false, ...partial,
   });
 }
 

@@ -4,6 +4,7 @@
  * replicas — at once when the node's chain or range changed, and every few rounds anyway
  * (anti-entropy). The receiving side of Chord's notify lives here too.
  */
+import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { isGone, type ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
@@ -14,6 +15,7 @@ import type { Neighbours } from './membership/neighbours.js';
 import type { MembershipLock } from './membership-lock.js';
 import { notify } from './rpc/maintenance.js';
 import type { FindSuccessorAnswer } from './rpc/routing.js';
+import type { Metrics } from './metrics.js';
 import type { RpcClient } from './rpc/spec.js';
 import type { RoutingTable } from './routing.js';
 import type { PeerBook } from './storage/peer-book.js';
@@ -30,9 +32,10 @@ export interface MaintenanceComponents {
   readonly neighbours: Neighbours;
   readonly peerBook: PeerBook;
   readonly log: Logger;
+  readonly metrics: Pick<Metrics, 'maintenanceRound' | 'antiEntropy'>;
   findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
   /** Replica placement (see ReplicaSync). */
-  readonly replicas: { reconcile(): Promise<unknown>; chainIsCurrent(): boolean };
+  readonly replicas: { reconcile(): Promise<{ pushed: number }>; chainIsCurrent(): boolean };
   /** Replaces the expired pairs this node owns with tombstones (see ExpirySweeper). */
   expire(): Promise<unknown>;
 }
@@ -147,6 +150,7 @@ export class Maintenance {
     const { lifecycle, replicas, log } = this.components;
     if (lifecycle.state !== 'ready') return;
     this.round++;
+    const start = performance.now();
     try {
       await this.checkPredecessor();
       await this.stabilize();
@@ -159,11 +163,12 @@ export class Maintenance {
         this.reconfigureWanted = false;
         await this.reconfigure();
       } else if (this.round % this.init.antiEntropyRounds === 0) {
-        await replicas.reconcile();
+        this.components.metrics.antiEntropy((await replicas.reconcile()).pushed);
       }
     } catch (err) {
       log.warn(`maintenance round ${this.round}: ${(err as ChordError).code ?? ''} ${(err as Error).message}`);
     }
+    this.components.metrics.maintenanceRound((performance.now() - start) / 1000);
     this.lastRoundAt = new Date();
   }
 

@@ -9,6 +9,7 @@ import { hashId, hexToId } from '../common/ring.js';
 import { toMemberJson, type Member, type OpAnswer } from '../common/wire.js';
 import type { Lifecycle, NodeState } from './lifecycle.js';
 import type { MembershipLock } from './membership-lock.js';
+import type { Metrics } from './metrics.js';
 import type { RecentWrites } from './recent-writes.js';
 import type { ReplicationStrategy } from './replication/index.js';
 import { findSuccessor, op, type FindSuccessorAnswer, type OpRequest } from './rpc/routing.js';
@@ -25,6 +26,7 @@ export interface RouterComponents {
   readonly lock: MembershipLock;
   readonly log: Logger;
   readonly recentWrites: RecentWrites;
+  readonly metrics: Pick<Metrics, 'hops'>;
   /** The strategy of the ring's consistency mode (it changes once, when a joiner adopts the ring's settings). */
   replication(): ReplicationStrategy;
 }
@@ -64,6 +66,7 @@ export class Router {
         return await this.route(request);
       }
       const replication = this.components.replication();
+      this.components.metrics.hops(request.hops);
       if (request.op === 'get') return await replication.read(request.key, request.hops);
       return await this.components.recentWrites.run(request.id, request.op === 'put' ? request.value : undefined, () => replication.write(request));
     } finally {

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../common/log.js';
 import { hashId } from '../common/ring.js';
 import { createTransport } from '../common/transport.js';
 import { ChordNode } from './chord-node.js';
+import { noMetrics, PromMetrics } from './metrics.js';
 import type { NodeConfig } from './config.js';
 import { createApp } from './http/app.js';
 import type { MemoryNetwork } from './rpc/memory-network.js';
@@ -75,7 +76,8 @@ export async function startNode(config: NodeConfig, components: StartComponents 
     closeClient();
     throw err;
   }
-  const node = new ChordNode(config, { self: { id: hashId(address), address }, store, peerBook, rpc: new RpcClient(transport), log });
+  const metrics = config.metrics ? new PromMetrics({ node: address }) : noMetrics;
+  const node = new ChordNode(config, { self: { id: hashId(address), address }, store, peerBook, rpc: new RpcClient(transport, metrics), log, metrics });
   components.network?.attach(address, node.rpcServer, config.secret);
 
   let markDeparted!: () => void;
@@ -91,7 +93,7 @@ export async function startNode(config: NodeConfig, components: StartComponents 
     closeClient();
     await store.close();
   };
-  const serve = createApp(node, log, { onDeparted: () => markDeparted(), secret: config.secret }).callback();
+  const serve = createApp(node, log, { onDeparted: () => markDeparted(), secret: config.secret, metrics }).callback();
   handle = (req, res) => void serve(req, res);
 
   try {

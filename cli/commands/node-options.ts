@@ -14,6 +14,7 @@ export function nodeOptions<T>(yargs: Argv<T>) {
     .option('fsync', { type: 'boolean', default: false, describe: 'fsync every write: survives an OS crash, much slower' })
     .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as const })
     .option('request-timeout-ms', { type: 'number', describe: 'deadline of one node-to-node call' })
+    .option('metrics', { type: 'boolean', default: true, describe: 'serve Prometheus metrics on GET /metrics (--no-metrics: off)' })
     .config('config', 'a JSON file of these flags ({"port": 5001, "data-dir": "…"}); flags on the command line win')
     .check((argv) => firstProblem(
       checkWhole('--port', argv.port, 0, 65535), checkAddress('--advertise', argv.advertise),
@@ -23,11 +24,11 @@ export function nodeOptions<T>(yargs: Argv<T>) {
 
 export function nodeFlags(argv: {
   host: string; port: number; advertise?: string; secret?: string;
-  logLevel: NodeConfig['logLevel']; requestTimeoutMs?: number; dataDir?: string; memory: boolean; fsync: boolean;
+  logLevel: NodeConfig['logLevel']; requestTimeoutMs?: number; dataDir?: string; memory: boolean; fsync: boolean; metrics: boolean;
 }): Partial<NodeConfig> {
   return {
     host: argv.host, port: argv.port, advertise: argv.advertise, secret: argv.secret,
     logLevel: argv.logLevel, requestTimeoutMs: argv.requestTimeoutMs,
-    dataDir: argv.dataDir, memory: argv.memory, fsync: argv.fsync,
+    dataDir: argv.dataDir, memory: argv.memory, fsync: argv.fsync, metrics: argv.metrics,
   };
 }

@@ -4,6 +4,7 @@
  * node's RPC table in one route, behind the one secret check. Errors are mapped in one
  * middleware.
  */
+import { performance } from 'node:perf_hooks';
 import Router from '@koa/router';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
@@ -11,6 +12,7 @@ import { ChordError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { paths, PUBLIC_BODY_LIMIT, RPC_BODY_LIMIT, RPC_PREFIX, SECRET_HEADER } from '../../common/wire.js';
 import type { ChordNode } from '../chord-node.js';
+import type { Metrics } from '../metrics.js';
 import { checkSecret } from '../rpc/server.js';
 import { bodyError, errorBoundary } from './errors.js';
 import { serveEvents } from './events.js';
@@ -20,11 +22,23 @@ export interface AppOptions {
   /** Called after POST /depart has answered: the process (or test) decides what stopping means. */
   onDeparted: () => void;
   secret?: string;
+  /** Where request counts and latencies go, and what GET /metrics serves. */
+  metrics: Metrics;
 }
 
 export function createApp(node: ChordNode, log: Logger, options: AppOptions): Koa {
   const app = new Koa();
   app.silent = true; // errors are answered by the boundary, not printed by Koa
+  app.use(async (ctx, next) => {
+    const start = performance.now();
+    try {
+      await next();
+    } finally {
+      // The route's pattern, not its path: keys must not become label values.
+      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      options.metrics.request(route, ctx.method, ctx.status, (performance.now() - start) / 1000);
+    }
+  });
   app.use(errorBoundary(log));
   app.use(async (ctx, next) => {
     if (ctx.path.startsWith(RPC_PREFIX) || ctx.path === paths.depart) checkSecret(options.secret, ctx.get(SECRET_HEADER) || undefined);
@@ -47,6 +61,11 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
     ctx.body = { ok: true };
   });
   router.get(paths.status, async (ctx) => { ctx.body = await node.status(); });
+  router.get(paths.metrics, async (ctx) => {
+    const { body, contentType } = await options.metrics.text();
+    ctx.type = contentType;
+    ctx.body = body;
+  });
   router.get(paths.overlay, async (ctx) => { ctx.body = await node.overlay(); });
   router.get(paths.kv, async (ctx) => {
     ctx.body = isScan(ctx.query) ? await node.prefixScan(parseScan(ctx.query)) : await node.ringContents();

@@ -87,6 +87,12 @@ export class ChainReplication implements ReplicationStrategy {
     return readAnswer(key, answer.item, answer.node, answer.hops, this.components.now());
   }
 
+  backlog(): number {
+    let items = 0;
+    for (const batch of this.pending.values()) items += batch.items.length;
+    return items + this.inFlight.size;
+  }
+
   async flush(): Promise<void> {
     while (this.pending.size > 0 || this.inFlight.size > 0) {
       await new Promise((resolve) => setImmediate(resolve));

@@ -51,6 +51,10 @@ export class EventualReplication implements ReplicationStrategy {
    * sender retries until maintenance replaces it, and a depart must not hang on that
    * (it pushes everything it holds to its successor anyway, and reconcile repairs chains).
    */
+  backlog(): number {
+    return this.queued.size;
+  }
+
   async flush(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while ((this.queued.size > 0 || this.sending || this.timer) && Date.now() < deadline) {

@@ -54,6 +54,8 @@ export interface ReplicationStrategy {
   write(request: WriteRequest): Promise<OpAnswer>;
   /** Answers a read that reached the key's owner; throws KeyNotFound. */
   read(key: string, hops: number): Promise<OpAnswer>;
+  /** Writes accepted here and not yet passed on to every replica (for metrics). */
+  backlog(): number;
   /** Resolves when nothing accepted is still waiting to be passed on. */
   flush(): Promise<void>;
   close(): void;

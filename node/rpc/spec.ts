@@ -4,6 +4,8 @@
  * binds it) the handler. The HTTP app, the in-memory network and the client all work
  * from these declarations, so a call cannot drift apart between its two ends.
  */
+import { performance } from 'node:perf_hooks';
+import { noMetrics, type Metrics } from '../metrics.js';
 import type { Method, Transport } from '../../common/transport.js';
 
 export interface RpcSpec<Request, Answer> {
@@ -31,10 +33,19 @@ export function handle<Request, Answer>(spec: RpcSpec<Request, Answer>, serve: (
 
 /** Node-to-node calls, typed by their declarations, over whichever transport the node was given. */
 export class RpcClient {
-  constructor(private readonly transport: Transport) {}
+  constructor(private readonly transport: Transport, private readonly metrics: Pick<Metrics, 'call'> = noMetrics) {}
 
-  call<Request, Answer>(spec: RpcSpec<Request, Answer>, address: string, request: Request, timeoutMs?: number): Promise<Answer> {
+  async call<Request, Answer>(spec: RpcSpec<Request, Answer>, address: string, request: Request, timeoutMs?: number): Promise<Answer> {
     const body = spec.method === 'GET' ? undefined : request;
-    return this.transport.call<Answer>(address, spec.method, spec.path, body, timeoutMs ?? spec.timeoutMs?.(request));
+    const start = performance.now();
+    let outcome = 'ok';
+    try {
+      return await this.transport.call<Answer>(address, spec.method, spec.path, body, timeoutMs ?? spec.timeoutMs?.(request));
+    } catch (err) {
+      outcome = (err as { code?: string }).code ?? 'ERROR';
+      throw err;
+    } finally {
+      this.metrics.call(spec.path, address, outcome, (performance.now() - start) / 1000);
+    }
   }
 }

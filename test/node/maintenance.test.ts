@@ -3,6 +3,7 @@
  * the routing table when the ring moves under them.
  */
 import test from 'ava';
+import { noMetrics } from '../../node/metrics.js';
 import { PeerUnreachable } from '../../common/errors.js';
 import { createLogger } from '../../common/log.js';
 import { toMemberJson, type Member } from '../../common/wire.js';
@@ -26,7 +27,7 @@ function maintenanceOf(answer: (address: string) => Promise<unknown>) {
   const neighbours = { liveState: answer, refresh: async () => [] } as unknown as Neighbours;
   const rpc = new RpcClient({ call: async () => ({ changed: false }) as never, close: () => undefined });
   const maintenance = new Maintenance({
-    routing, lifecycle, rpc, neighbours, lock: new MembershipLock(), peerBook: new MemoryPeerBook(), log: createLogger('test', 'silent'),
+    routing, lifecycle, rpc, neighbours, lock: new MembershipLock(), peerBook: new MemoryPeerBook(), log: createLogger('test', 'silent'), metrics: noMetrics,
     findSuccessor: async () => ({ node: toMemberJson(member(14)), hops: 0 }),
     replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true },
     expire: async () => 0,

@@ -1,0 +1,92 @@
+/**
+ * Prometheus metrics of one node (`GET /metrics`). Each node has its own registry, since
+ * tests run many nodes in one process. Parts report through the narrow `Metrics` interface,
+ * handed to them as a component; `noMetrics` does nothing, for `--no-metrics` and for parts
+ * built in unit tests. Gauges whose value lives elsewhere (keys held, ring size, queues) are
+ * read when scraped, so the hot path pays only for counters and histograms.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  /** A public request answered: its route pattern (not the key), method, status and duration. */
+  request(route: string, method: string, status: number, seconds: number): void;
+  /** A node-to-node call made: which call, to whom, how it ended ('ok' or the error code), and how long it took. */
+  call(path: string, peer: string, outcome: string, seconds: number): void;
+  /** Forwards a user operation took to reach the node that answered it. */
+  hops(count: number): void;
+  /** One maintenance round (stabilize, fingers, repairs). */
+  maintenanceRound(seconds: number): void;
+  /** One anti-entropy pass and the pairs it sent. */
+  antiEntropy(pairsSent: number): void;
+  /** Registers a gauge read at scrape time: `read` returns value per label set. */
+  gauge(name: string, help: string, labelNames: string[], read: () => Promise<[Record<string, string>, number][]>): void;
+  /** The exposition text, and its content type. */
+  text(): Promise<{ body: string; contentType: string }>;
+}
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export class PromMetrics implements Metrics {
+  private readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'chordkv_http_requests_total', help: 'Public requests answered, by route, method and status', labelNames: ['route', 'method', 'status'], registers: [this.registry] });
+  private readonly requestSeconds = new Histogram({ name: 'chordkv_http_request_duration_seconds', help: 'Public request latency', labelNames: ['route', 'method'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private readonly calls = new Counter({ name: 'chordkv_rpc_calls_total', help: 'Node-to-node calls made, by call, peer and outcome (ok or the error code)', labelNames: ['call', 'peer', 'outcome'], registers: [this.registry] });
+  private readonly callSeconds = new Histogram({ name: 'chordkv_rpc_call_duration_seconds', help: 'Node-to-node call latency', labelNames: ['call'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private readonly hopCounts = new Histogram({ name: 'chordkv_route_hops', help: 'Forwards a user operation took to reach the node that answered it', buckets: [0, 1, 2, 3, 4, 5, 6, 8, 10, 16], registers: [this.registry] });
+  private readonly rounds = new Histogram({ name: 'chordkv_maintenance_round_seconds', help: 'Duration of a maintenance round', buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private readonly antiEntropyRounds = new Counter({ name: 'chordkv_anti_entropy_rounds_total', help: 'Anti-entropy passes', registers: [this.registry] });
+  private readonly antiEntropyPairs = new Counter({ name: 'chordkv_anti_entropy_pairs_total', help: 'Pairs sent by anti-entropy passes', registers: [this.registry] });
+
+  constructor(labels: Record<string, string>) {
+    this.registry.setDefaultLabels(labels);
+    collectDefaultMetrics({ register: this.registry, prefix: 'chordkv_' });
+  }
+
+  request(route: string, method: string, status: number, seconds: number): void {
+    this.requests.inc({ route, method, status: String(status) });
+    this.requestSeconds.observe({ route, method }, seconds);
+  }
+
+  call(path: string, peer: string, outcome: string, seconds: number): void {
+    this.calls.inc({ call: path, peer, outcome });
+    this.callSeconds.observe({ call: path }, seconds);
+  }
+
+  hops(count: number): void {
+    this.hopCounts.observe(count);
+  }
+
+  maintenanceRound(seconds: number): void {
+    this.rounds.observe(seconds);
+  }
+
+  antiEntropy(pairsSent: number): void {
+    this.antiEntropyRounds.inc();
+    this.antiEntropyPairs.inc(pairsSent);
+  }
+
+  gauge(name: string, help: string, labelNames: string[], read: () => Promise<[Record<string, string>, number][]>): void {
+    new Gauge({
+      name, help, labelNames, registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [labels, value] of await read()) this.set(labels, value);
+      },
+    });
+  }
+
+  async text(): Promise<{ body: string; contentType: string }> {
+    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+}
+
+/** Metrics switched off: every report is dropped, and /metrics says so. */
+export const noMetrics: Metrics = {
+  request() {},
+  call() {},
+  hops() {},
+  maintenanceRound() {},
+  antiEntropy() {},
+  gauge() {},
+  text: () => Promise.resolve({ body: '# metrics are off on this node (--no-metrics)\n', contentType: 'text/plain; version=0.0.4' }),
+};
