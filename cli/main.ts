@@ -1,25 +1,10 @@
-/** The chordkv command line: one yargs command module per command. */
-import { readFileSync } from 'node:fs';
-import yargs, { type CommandModule } from 'yargs';
-import * as bootstrap from './commands/bootstrap.js';
-import * as del from './commands/delete.js';
-import * as depart from './commands/depart.js';
-import * as dump from './commands/dump.js';
-import * as file from './commands/file.js';
-import * as fileparallel from './commands/fileparallel.js';
-import * as insert from './commands/insert.js';
-import * as mget from './commands/mget.js';
-import * as mset from './commands/mset.js';
-import * as node from './commands/node.js';
-import * as overlay from './commands/overlay.js';
-import * as query from './commands/query.js';
-import * as status from './commands/status.js';
-import * as up from './commands/up.js';
-import * as watchCommand from './commands/watch.js';
+/** The chordkv command line: one yargs command module per command (cli/parser.ts), plus the repl. */
+import type { CommandModule } from 'yargs';
+import * as repl from './commands/repl.js';
+import { buildParser, commandName, COMMANDS } from './parser.js';
 
-// Each module is typed by its own builder; yargs only needs the common shape.
-const COMMANDS = [bootstrap, node, up, insert, query, del, mget, mset, watchCommand, depart, overlay, file, fileparallel, status, dump] as unknown as CommandModule[];
-const NAMES = [...COMMANDS.map((c) => String(c.command).split(' ')[0]), 'help', 'completion'];
+const ALL = [...COMMANDS, repl as unknown as CommandModule];
+const NAMES = [...ALL.map(commandName), 'help', 'completion'];
 
 /** Parses `args` (without node and script) and runs the command. */
 export async function main(args: string[]): Promise<void> {
@@ -35,11 +20,7 @@ export async function main(args: string[]): Promise<void> {
       + `commands: ${NAMES.join(', ')} (chordkv --help)\n`);
     process.exit(2);
   }
-  const cli = yargs(shieldDashes(args)).scriptName('chordkv').env('CHORDKV')
-    // `-dash` is an unknown option, not -d -a -s -h; text after `--` is an operand, never a flag.
-    .parserConfiguration({ 'short-option-groups': false, 'populate--': true })
-    .middleware(unshieldDashes, true);
-  for (const command of COMMANDS) cli.command(command);
+  const cli = buildParser(ALL, args);
   await cli
     .command('help [command]', 'show this help, or the help of one command', (y) => y.positional('command', { type: 'string' }),
       async (argv) => {
@@ -48,11 +29,6 @@ export async function main(args: string[]): Promise<void> {
       })
     .completion('completion', 'print a bash/zsh completion script (add its output to your shell profile)')
     .demandCommand(1, 'name a command; see chordkv --help')
-    .strict()
-    .help()
-    .alias('h', 'help')
-    .version(version())
-    .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, err: unknown) => {
       // A failed flag check arrives as its message (a string), a flag yargs could not read (an
       // unreadable --config) as its YError; a command's own failure as any other Error.
@@ -61,29 +37,4 @@ export async function main(args: string[]): Promise<void> {
       process.exit(2);
     })
     .parseAsync();
-}
-
-/**
- * yargs reads a lone `-` (stdin, by convention: `--value-file -`) as an empty string, so it
- * travels past the parser under another name and is given back its own right after.
- */
-const LONE_DASH = '\u0000-';
-const shieldDashes = (args: string[]) => {
-  const end = args.includes('--') ? args.indexOf('--') : args.length;
-  return args.map((arg, i) => (arg === '-' && i < end ? LONE_DASH : arg));
-};
-function unshieldDashes(argv: Record<string, unknown>): void {
-  for (const [name, value] of Object.entries(argv)) if (value === LONE_DASH) argv[name] = '-';
-}
-
-/** The package's version, from the nearest package.json above this module (source or dist/). */
-function version(): string {
-  for (let url = new URL('.', import.meta.url); url.pathname !== '/'; url = new URL('..', url)) {
-    try {
-      return (JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as { version: string }).version;
-    } catch {
-      // not here: look one folder up
-    }
-  }
-  return 'unknown';
 }

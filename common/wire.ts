@@ -187,11 +187,16 @@ export interface OverlayAnswer {
   nodes: MemberJson[];
 }
 
+/** Where a node is in its life: it serves requests only when ready. */
+export type NodeState = 'joining' | 'ready' | 'departing' | 'departed';
+
 /** A node's own view, served by GET /status and used by peers through /rpc/state. */
 export interface StatusAnswer {
   id: string;
   address: string;
   ready: boolean;
+  /** Where the node is in its life; `ready` is `state === 'ready'`. */
+  state: NodeState;
   /** Takes part in routing (false for a node still waiting to be spliced in). */
   member: boolean;
   predecessor: MemberJson | null;

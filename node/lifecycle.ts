@@ -3,9 +3,9 @@
  * part in routing yet. Membership moves it along; every part may ask.
  */
 import { NotAMember, NotReady } from '../common/errors.js';
-import type { Member } from '../common/wire.js';
+import type { Member, NodeState } from '../common/wire.js';
 
-export type NodeState = 'joining' | 'ready' | 'departing' | 'departed';
+export type { NodeState } from '../common/wire.js';
 
 export class Lifecycle {
   private state_: NodeState = 'joining';

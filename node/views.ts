@@ -43,6 +43,7 @@ export class Views {
       id: idToHex(routing.self.id),
       address: routing.self.address,
       ready: lifecycle.state === 'ready',
+      state: lifecycle.state,
       member: lifecycle.isMember,
       predecessor: routing.predecessor ? toMemberJson(routing.predecessor) : null,
       successors: routing.successors.map(toMemberJson),

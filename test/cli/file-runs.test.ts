@@ -52,7 +52,7 @@ test('file runs insert, query and mix files in order, printing every answer and 
   t.regex(insertOut.stderr[0], /small\/insert\.txt:6: skipped malformed line: no comma between key and value/);
   t.regex(insertOut.stderr[1], /small\/insert\.txt:9: skipped malformed line: empty key/);
   for (const [key, values] of writes('small/insert.txt', 'insert')) {
-    t.is((await cluster.kv.get(cluster.random().address, key)).value, values.at(-1), key);
+    t.is((await cluster.kv.get(cluster.random().address, key)).value, values.at(-1)!, key);
   }
 
   const queried = await runFile({ path: fixture('small/query.txt'), type: 'query', node }, capture());

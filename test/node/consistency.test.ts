@@ -165,6 +165,6 @@ test('linearizable: while nodes crash, a read is either current or a clear 503, 
   t.deepEqual(violations, []);
   for (const code of failures.keys()) t.true(['PEER_UNREACHABLE', 'PEER_TIMEOUT', 'RING_CHANGING', 'NOT_A_MEMBER'].includes(code), code);
   for (const key of keys) {
-    t.is(Number((await cluster.kv.get(cluster.random().address, key)).value), acknowledged.get(key));
+    t.is(Number((await cluster.kv.get(cluster.random().address, key)).value), acknowledged.get(key)!);
   }
 });
