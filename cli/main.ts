@@ -1,5 +1,5 @@
 /** The chordkv command line: one yargs command module per command. */
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../common/version.js';
 import yargs, { type CommandModule } from 'yargs';
 import * as bootstrap from './commands/bootstrap.js';
 import * as del from './commands/delete.js';
@@ -51,7 +51,7 @@ export async function main(args: string[]): Promise<void> {
     .strict()
     .help()
     .alias('h', 'help')
-    .version(version())
+    .version(packageVersion())
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, err: unknown) => {
       // A failed flag check arrives as its message (a string), a flag yargs could not read (an
@@ -74,16 +74,4 @@ const shieldDashes = (args: string[]) => {
 };
 function unshieldDashes(argv: Record<string, unknown>): void {
   for (const [name, value] of Object.entries(argv)) if (value === LONE_DASH) argv[name] = '-';
-}
-
-/** The package's version, from the nearest package.json above this module (source or dist/). */
-function version(): string {
-  for (let url = new URL('.', import.meta.url); url.pathname !== '/'; url = new URL('..', url)) {
-    try {
-      return (JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as { version: string }).version;
-    } catch {
-      // not here: look one folder up
-    }
-  }
-  return 'unknown';
 }

@@ -1,7 +1,8 @@
 /** Routing calls: a user operation on its way to the key's owner, and Chord's find_successor. */
 import { InvalidRequest, type ErrorBody } from '../../common/errors.js';
-import type { MemberJson, OpAnswer, PutOptions } from '../../common/wire.js';
-import { field, isHexId, isHops, isWellFormed, parsePutOptions, parseValue } from './parse.js';
+import { MAX_BATCH_OPS, type MemberJson, type OpAnswer, type PutOptions } from '../../common/wire.js';
+import { isWellFormed } from '../schema/check.js';
+import { field, isHexId, isHops, parsePut } from './parse.js';
 import { defineRpc, handle, type RpcHandler } from './spec.js';
 
 /** A routed user operation. `hops` counts node-to-node forwards so far. */
@@ -40,9 +41,6 @@ export const findSuccessor = defineRpc<FindSuccessorRequest, FindSuccessorAnswer
 /** One result of a batch: the operation's answer, or its error as a response body carries it. */
 export type BatchResult = OpAnswer | ErrorBody;
 
-/** Operations per batch, at most. */
-export const MAX_BATCH_OPS = 1000;
-
 /** Operations passed on together: the receiver runs those it owns and passes the rest on. */
 export const batch = defineRpc<{ ops: OpRequest[]; hops: number }, { results: BatchResult[] }>({
   method: 'POST',
@@ -74,7 +72,10 @@ export function parseOp(body: unknown): OpRequest {
   const hops = isHops(b.hops) ? b.hops as number : 0;
   const final = b.final === true;
   const id = typeof b.id === 'string' && b.id.length > 0 && b.id.length <= MAX_WRITE_ID ? { id: b.id } : {};
-  if (b.op === 'put') return { op: 'put', key: b.key, value: parseValue(b), ...parsePutOptions(b), hops, final, ...id };
+  if (b.op === 'put') {
+    const { value, options } = parsePut(b);
+    return { op: 'put', key: b.key, value, ...options, hops, final, ...id };
+  }
   if (b.op === 'delete') return { op: b.op, key: b.key, hops, final, ...id };
   if (b.op === 'get') return { op: b.op, key: b.key, hops, final };
   throw new InvalidRequest('INVALID_OP', 'op must be put, get or delete');
