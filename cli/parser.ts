@@ -3,7 +3,7 @@
  * flags, environment defaults and dash handling, so a line typed at the prompt means what it
  * means in the shell.
  */
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../common/version.js';
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import * as bootstrap from './commands/bootstrap.js';
 import * as del from './commands/delete.js';
@@ -37,7 +37,7 @@ export function buildParser(commands: readonly CommandModule[], args: string[] =
     .strict()
     .help()
     .alias('h', 'help')
-    .version(version())
+    .version(packageVersion())
     .wrap(Math.min(100, process.stdout.columns || 100));
 }
 
@@ -52,16 +52,4 @@ export const shieldDashes = (args: string[]) => {
 };
 function unshieldDashes(argv: Record<string, unknown>): void {
   for (const [name, value] of Object.entries(argv)) if (value === LONE_DASH) argv[name] = '-';
-}
-
-/** The package's version, from the nearest package.json above this module (source or dist/). */
-export function version(): string {
-  for (let url = new URL('.', import.meta.url); url.pathname !== '/'; url = new URL('..', url)) {
-    try {
-      return (JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as { version: string }).version;
-    } catch {
-      // not here: look one folder up
-    }
-  }
-  return 'unknown';
 }

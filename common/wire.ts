@@ -179,6 +179,9 @@ export interface ScanRequest {
   cursor?: string;
 }
 
+/** Operations per batch (POST /kv/_batch), at most. */
+export const MAX_BATCH_OPS = 1000;
+
 /** Pages hold at most this many pairs. */
 export const MAX_SCAN_LIMIT = 1000;
 export const DEFAULT_SCAN_LIMIT = 100;

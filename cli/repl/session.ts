@@ -7,7 +7,8 @@ import readline from 'node:readline';
 import type { CommandModule } from 'yargs';
 import { createKvClient } from '../../common/client.js';
 import { checkAddress } from '../flags.js';
-import { buildParser, commandName, COMMANDS, shieldDashes, version } from '../parser.js';
+import { packageVersion as version } from '../../common/version.js';
+import { buildParser, commandName, COMMANDS, shieldDashes } from '../parser.js';
 import { loadHistory, MAX_HISTORY, saveHistory } from './history.js';
 import { splitWords } from './words.js';
 

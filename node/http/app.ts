@@ -13,10 +13,14 @@ import type { Logger } from '../../common/log.js';
 import { paths, PUBLIC_BODY_LIMIT, RPC_BODY_LIMIT, RPC_PREFIX, SECRET_HEADER } from '../../common/wire.js';
 import type { ChordNode } from '../chord-node.js';
 import type { Metrics } from '../metrics.js';
+import { putOptionsOf } from '../rpc/parse.js';
 import { checkSecret } from '../rpc/server.js';
+import type { PutBody } from '../schema/requests.js';
 import { bodyError, errorBoundary } from './errors.js';
 import { serveEvents } from './events.js';
-import { isScan, parseBatch, parseKey, parsePutOptions, parseScan, parseValue } from './validate.js';
+import { docsHtml, openApiDocument } from './openapi.js';
+import { routes, type RouteSpec } from './routes.js';
+import { batchOf, inputOf, isScan, parseKey, scanOf, type Input } from './validate.js';
 
 export interface AppOptions {
   /** Called after POST /depart has answered: the process (or test) decides what stopping means. */
@@ -55,57 +59,57 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
   const rpcBody = bodyParser({ enableTypes: ['json'], jsonLimit: RPC_BODY_LIMIT, strict: true, onerror: bodyError });
   app.use(async (ctx, next) => { await (ctx.path.startsWith(RPC_PREFIX) ? rpcBody : publicBody)(ctx, next); });
 
-  const router = new Router();
-  router.get(paths.health, (ctx) => {
-    if (node.state !== 'ready') throw new ChordError('NOT_READY', `node is ${node.state}`);
-    ctx.body = { ok: true };
-  });
-  router.get(paths.status, async (ctx) => { ctx.body = await node.status(); });
-  router.get(paths.metrics, async (ctx) => {
-    const { body, contentType } = await options.metrics.text();
-    ctx.type = contentType;
-    ctx.body = body;
-  });
-  router.get(paths.overlay, async (ctx) => { ctx.body = await node.overlay(); });
-  router.get(paths.kv, async (ctx) => {
-    ctx.body = isScan(ctx.query) ? await node.prefixScan(parseScan(ctx.query)) : await node.ringContents();
-  });
-  router.post(paths.batch, async (ctx) => { ctx.body = await node.batch(parseBatch(ctx.request.body)); });
-  router.get('/kv/:key', async (ctx) => { ctx.body = await node.get(rawKey(ctx.path)); });
-  router.get('/watch', async (ctx) => {
-    const prefix = ctx.query.prefix;
-    if (typeof prefix !== 'string') throw new ChordError('INVALID_REQUEST', 'watch a key (/watch/KEY) or a prefix (/watch?prefix=P)');
-    await serveEvents(ctx, (signal) => node.watchPrefix(prefix, signal));
-  });
-  router.get('/watch/:key', async (ctx) => {
-    const key = parseKey(ctx.path.slice(paths.watch('').length));
-    await serveEvents(ctx, (signal) => node.watch(key, signal));
-  });
-  router.put('/kv/:key', async (ctx) => {
-    const key = rawKey(ctx.path);
-    ctx.body = await node.put(key, parseValue(ctx.request.body), parsePutOptions(ctx.request.body));
-  });
-  router.delete('/kv/:key', async (ctx) => { ctx.body = await node.delete(rawKey(ctx.path)); });
-  // PUT or DELETE on /kv (or /kv/) names no key: say so rather than "method not allowed".
-  router.put(paths.kv, () => { parseKey(''); });
-  router.delete(paths.kv, () => { parseKey(''); });
-  router.post(paths.depart, async (ctx) => {
-    ctx.body = await node.depart();
-    ctx.res.once('finish', options.onDeparted);
-  });
-  router.all(`${RPC_PREFIX}:call`, async (ctx) => {
-    const allowed = node.rpcServer.methodOf(ctx.path);
-    if (allowed && allowed !== ctx.method) ctx.set('Allow', allowed);
-    ctx.body = await node.rpcServer.dispatch(ctx.method, ctx.path, ctx.request.body);
-  });
-
+  const router = createRouter(node, options);
   app.use(router.routes());
   // Without `throw`, the router answers 405 and 501 with an Allow header and no body; the boundary words them.
   app.use(router.allowedMethods());
   return app;
 }
 
-/** The key as sent: the raw path after /kv/, decoded exactly once. */
-function rawKey(path: string): string {
-  return parseKey(path.slice(paths.kv.length + 1));
+/** Every route: the public ones by their declarations (routes.ts), whose schemas check each request; then the node-to-node calls. */
+export function createRouter(node: ChordNode, options: AppOptions): Router {
+  const router = new Router();
+  const on = (spec: RouteSpec, handler: (input: Input, ctx: Koa.Context) => unknown) => {
+    router.register(spec.path, [spec.method], async (ctx) => {
+      const answer = await handler(inputOf(spec, { path: ctx.path, query: ctx.query, body: ctx.request.body }), ctx);
+      if (answer !== undefined) ctx.body = answer;
+    });
+  };
+  on(routes.health, () => {
+    if (node.state !== 'ready') throw new ChordError('NOT_READY', `node is ${node.state}`);
+    return { ok: true };
+  });
+  on(routes.status, () => node.status());
+  on(routes.metrics, async (_, ctx) => {
+    const { body, contentType } = await options.metrics.text();
+    ctx.type = contentType;
+    return body;
+  });
+  on(routes.overlay, () => node.overlay());
+  on(routes.list, ({ query }, ctx) => (isScan(ctx.query) ? node.prefixScan(scanOf(query)) : node.ringContents()));
+  on(routes.batch, ({ body }) => node.batch(batchOf(body)));
+  on(routes.get, ({ key }) => node.get(key));
+  on(routes.watchPrefix, ({ query }, ctx) => serveEvents(ctx, (signal) => node.watchPrefix(query.prefix as string, signal)));
+  on(routes.watch, ({ key }, ctx) => serveEvents(ctx, (signal) => node.watch(key, signal)));
+  on(routes.put, ({ key, body }) => node.put(key, (body as PutBody).value, putOptionsOf(body as PutBody)));
+  on(routes.delete, ({ key }) => node.delete(key));
+  // PUT or DELETE on /kv (or /kv/) names no key: say so rather than "method not allowed".
+  on(routes.putNoKey, () => parseKey(''));
+  on(routes.deleteNoKey, () => parseKey(''));
+  on(routes.depart, async (_, ctx) => {
+    const departed = await node.depart();
+    ctx.res.once('finish', options.onDeparted);
+    return departed;
+  });
+  on(routes.openapi, () => openApiDocument());
+  on(routes.docs, (_, ctx) => {
+    ctx.type = 'text/html; charset=utf-8';
+    return docsHtml();
+  });
+  router.all(`${RPC_PREFIX}:call`, async (ctx) => {
+    const allowed = node.rpcServer.methodOf(ctx.path);
+    if (allowed && allowed !== ctx.method) ctx.set('Allow', allowed);
+    ctx.body = await node.rpcServer.dispatch(ctx.method, ctx.path, ctx.request.body);
+  });
+  return router;
 }

@@ -1,62 +1,83 @@
-/** Parsing of what users send: keys from the raw path, values from the body. Throws InvalidRequest. */
-import { InvalidRequest, type ChordError, type ErrorCode } from '../../common/errors.js';
-import { MAX_BATCH_OPS } from '../rpc/routing.js';
-import { checkKey, parsePutOptions, parseValue } from '../rpc/parse.js';
-import { DEFAULT_SCAN_LIMIT, MAX_SCAN_LIMIT, type BatchOp, type ScanRequest } from '../../common/wire.js';
-
-export { parsePutOptions, parseValue } from '../rpc/parse.js';
-
-/** Decodes the key from the raw (still percent-encoded) path segment. */
-export function parseKey(rawSegment: string): string {
-  let key: string;
-  try {
-    key = decodeURIComponent(rawSegment);
-  } catch {
-    throw new InvalidRequest('INVALID_KEY', 'the key is not valid percent-encoding (encode it with encodeURIComponent)');
-  }
-  return checkKey(key);
-}
-
-/** The body of POST /kv/_batch: `{"ops": [...]}`, each op checked as its single request would be. */
-export function parseBatch(body: unknown): BatchOp[] {
-  const ops = (body as { ops?: unknown } | undefined)?.ops;
-  if (!Array.isArray(ops) || ops.length === 0 || ops.length > MAX_BATCH_OPS) {
-    throw new InvalidRequest('INVALID_REQUEST', `the body must be {"ops": [...]} with 1 to ${MAX_BATCH_OPS} operations`);
-  }
-  return ops.map((op: unknown, i): BatchOp => {
-    const where = `ops[${i}]: `;
-    const { op: kind, key } = (op ?? {}) as Record<string, unknown>;
-    const checked = checkKey(key, where);
-    if (kind === 'get' || kind === 'delete') return { op: kind, key: checked };
-    if (kind !== 'put') throw new InvalidRequest('INVALID_OP', `${where}op must be put, get or delete`);
-    try {
-      return { op: 'put', key: checked, value: parseValue(op), ...parsePutOptions(op) };
-    } catch (err) {
-      throw new InvalidRequest((err as ChordError).code as ErrorCode, where + (err as Error).message);
-    }
-  });
-}
+/**
+ * Checks of what users send, driven by the route's declaration (routes.ts): the key from the
+ * raw path, the query's parameters, the body, each against its schema (schema/requests.ts),
+ * in that order. Throws InvalidRequest with the code the failing schema names.
+ */
+import { InvalidRequest } from '../../common/errors.js';
+import type { BatchOp, ScanRequest } from '../../common/wire.js';
+import { check, errorOf, failure } from '../schema/check.js';
+import { keyParam, scanParams, type Parameter, type PutBody } from '../schema/requests.js';
+import { putOptionsOf } from '../rpc/parse.js';
+import type { RouteSpec } from './routes.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
-/** GET /kv with any of prefix, limit or cursor is a prefix scan; without, it lists every pair. */
-export const isScan = (query: Query): boolean => ['prefix', 'limit', 'cursor'].some((name) => query[name] !== undefined);
+/** A request as its route's schemas accept it: the path's key, the query's parameters (defaults filled in), the body. */
+export interface Input {
+  key: string;
+  query: Record<string, unknown>;
+  body: unknown;
+}
 
-/** The prefix, limit and cursor of a prefix scan, each given at most once. */
-export function parseScan(query: Query): ScanRequest {
-  const one = (name: string): string | undefined => {
-    const value = query[name];
-    if (Array.isArray(value)) throw new InvalidRequest('INVALID_REQUEST', `give ${name} once`);
-    return value;
+export function inputOf(spec: RouteSpec, request: { path: string; query: Query; body: unknown }): Input {
+  const input: Input = { key: '', query: {}, body: request.body };
+  for (const param of spec.params ?? []) {
+    if (param.in === 'path') input.key = pathParam(param, request.path.slice(spec.path.indexOf(':')));
+    else if (param.in === 'query') {
+      const value = queryParam(param, request.query[param.name]);
+      if (value !== undefined) input.query[param.name] = value;
+    }
+  }
+  if (spec.body) check(spec.body, request.body);
+  return input;
+}
+
+/** Decodes the key from the raw (still percent-encoded) path segment, then checks it. */
+export function parseKey(rawSegment: string): string {
+  return pathParam(keyParam, rawSegment);
+}
+
+function pathParam(param: Parameter, raw: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    const { code, message } = param['x-errors']?.encoding ?? { code: 'INVALID_REQUEST', message: `${param.name} is not valid percent-encoding` };
+    throw new InvalidRequest(code, message);
+  }
+  return check<string>(param.schema, decoded);
+}
+
+/** A query parameter given at most once, as its schema's type (numbers from their text), or its default. */
+function queryParam(param: Parameter, raw: string | string[] | undefined): unknown {
+  const refuse = (which: 'required' | 'repeated') => {
+    const { code, message } = param['x-errors']?.[which] ?? { code: 'INVALID_REQUEST', message: `${param.name} is ${which}` };
+    return new InvalidRequest(code, message);
   };
-  const limitText = one('limit');
-  const limit = limitText === undefined ? DEFAULT_SCAN_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SCAN_LIMIT) {
-    throw new InvalidRequest('INVALID_REQUEST', `limit must be a whole number from 1 to ${MAX_SCAN_LIMIT} (got ${limitText})`);
+  if (Array.isArray(raw)) throw refuse('repeated');
+  if (raw === undefined) {
+    if (param.required) throw refuse('required');
+    return param.schema.default;
   }
-  const cursor = one('cursor');
-  if (cursor !== undefined && !/^[A-Za-z0-9_-]+$/.test(cursor)) {
-    throw new InvalidRequest('INVALID_REQUEST', 'cursor must be the cursor a previous page answered');
-  }
-  return { prefix: one('prefix') ?? '', limit, ...(cursor !== undefined ? { cursor } : {}) };
+  const value = param.schema.type === 'integer' || param.schema.type === 'number' ? Number(raw) : raw;
+  const found = failure(param.schema, value);
+  if (found) throw errorOf(found, raw);
+  return value;
+}
+
+/** GET /kv with any of its parameters is a prefix scan; without, it lists every pair. */
+export const isScan = (query: Query): boolean => scanParams.some((param) => query[param.name] !== undefined);
+
+/** The prefix scan a checked GET /kv query asks for. */
+export function scanOf({ prefix, limit, cursor }: Record<string, unknown>): ScanRequest {
+  return { prefix: prefix as string, limit: limit as number, ...(cursor !== undefined ? { cursor: cursor as string } : {}) };
+}
+
+type BatchOpBody = ({ op: 'put' } & PutBody) | { op: 'get' | 'delete'; value?: never };
+
+/** The operations of a checked POST /kv/_batch body, with no fields but the ones declared. */
+export function batchOf(body: unknown): BatchOp[] {
+  return (body as { ops: (BatchOpBody & { key: string })[] }).ops.map((op): BatchOp => (op.op === 'put'
+    ? { op: 'put', key: op.key, value: op.value, ...putOptionsOf(op) }
+    : { op: op.op, key: op.key }));
 }

@@ -3,60 +3,25 @@
  * user's: a malformed one must be refused with INVALID_REQUEST, never stored or acted on.
  */
 import { InvalidRequest } from '../../common/errors.js';
-import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_VALUE_BYTES, type KeyedItem, type MemberJson, type PutConditions, type PutOptions } from '../../common/wire.js';
+import type { KeyedItem, MemberJson, PutOptions } from '../../common/wire.js';
+import { check as checkSchema } from '../schema/check.js';
+import { putBody, type PutBody } from '../schema/requests.js';
 import { counterVersions } from '../versions/counter.js';
 
-/**
- * A key as the API accepts it: a non-empty, well-formed string of at most MAX_KEY_BYTES bytes
- * of UTF-8. Routed operations are held to it too, or a caller with the secret could store a
- * pair that no public request can name.
- */
-export function checkKey(key: unknown, where = ''): string {
-  if (typeof key !== 'string' || key.length === 0) throw new InvalidRequest('INVALID_KEY', `${where}the key must be a non-empty string`);
-  if (!isWellFormed(key)) throw new InvalidRequest('INVALID_KEY', `${where}the key is not well-formed Unicode (it has a lone surrogate)`);
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    throw new InvalidRequest('KEY_TOO_LONG', `${where}the key is longer than ${MAX_KEY_BYTES} bytes of UTF-8`);
-  }
-  return key;
+/** The value and options of a PUT body (or of a routed put), checked against the public API's schema. */
+export function parsePut(body: unknown): { value: string; options: PutOptions } {
+  const checked = checkSchema<PutBody>(putBody, body);
+  return { value: checked.value, options: putOptionsOf(checked) };
 }
 
-/** The `value` of a PUT body (or of a routed put). */
-export function parseValue(body: unknown): string {
-  const value = (body as { value?: unknown } | undefined)?.value;
-  if (typeof value !== 'string') {
-    throw new InvalidRequest('INVALID_VALUE', 'the body must be a JSON object {"value": "<string>"}');
-  }
-  if (Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES) {
-    throw new InvalidRequest('VALUE_TOO_LARGE', `the value is larger than ${MAX_VALUE_BYTES} bytes of UTF-8`);
-  }
-  return value;
+/** The options of a checked PUT body: conditions (ifAbsent only when true) and a time to live. */
+export function putOptionsOf({ ifVersion, ifAbsent, ttlMs }: PutBody): PutOptions {
+  return {
+    ...(ifVersion !== undefined ? { ifVersion } : {}),
+    ...(ifAbsent === true ? { ifAbsent } : {}),
+    ...(ttlMs !== undefined ? { ttlMs } : {}),
+  };
 }
-
-/** The compare-and-set conditions of a PUT body (or of a routed put); absent fields mean none. */
-export function parseConditions(body: unknown): PutConditions {
-  const { ifVersion, ifAbsent } = (body ?? {}) as Record<string, unknown>;
-  if (ifVersion !== undefined && !counterVersions.isVersion(ifVersion)) {
-    throw new InvalidRequest('INVALID_REQUEST', 'ifVersion must be a version as GET answers it (a whole number)');
-  }
-  if (ifAbsent !== undefined && typeof ifAbsent !== 'boolean') throw new InvalidRequest('INVALID_REQUEST', 'ifAbsent must be true or false');
-  if (ifVersion !== undefined && ifAbsent === true) throw new InvalidRequest('INVALID_REQUEST', 'give ifVersion or ifAbsent, not both');
-  return { ...(ifVersion !== undefined ? { ifVersion } : {}), ...(ifAbsent === true ? { ifAbsent } : {}) };
-}
-
-/** The options of a PUT body (or of a routed put): conditions and a time to live. */
-export function parsePutOptions(body: unknown): PutOptions {
-  const { ttlMs } = (body ?? {}) as Record<string, unknown>;
-  if (ttlMs !== undefined && !(Number.isInteger(ttlMs) && (ttlMs as number) > 0 && (ttlMs as number) <= MAX_TTL_MS)) {
-    throw new InvalidRequest('INVALID_REQUEST', `ttlMs must be a whole number of milliseconds from 1 to ${MAX_TTL_MS}`);
-  }
-  return { ...parseConditions(body), ...(ttlMs !== undefined ? { ttlMs: ttlMs as number } : {}) };
-}
-
-/**
- * Whether `text` is well-formed UTF-16 (no lone surrogate): a key that is not would become
- * U+FFFD in UTF-8 (on disk, in its SHA-1), so two different keys would be one.
- */
-export const isWellFormed = (text: string): boolean => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
 
 /** A required field of a node-to-node body. */
 export function field<T>(body: unknown, name: string, check: (v: unknown) => boolean): T {

@@ -1,7 +1,9 @@
 /** Routing calls: a user operation on its way to the key's owner, and Chord's find_successor. */
 import { InvalidRequest, type ErrorBody } from '../../common/errors.js';
-import type { MemberJson, OpAnswer, PutOptions } from '../../common/wire.js';
-import { checkKey, field, isHexId, isHops, parsePutOptions, parseValue } from './parse.js';
+import { MAX_BATCH_OPS, type MemberJson, type OpAnswer, type PutOptions } from '../../common/wire.js';
+import { check as checkSchema } from '../schema/check.js';
+import { keySchema } from '../schema/requests.js';
+import { field, isHexId, isHops, parsePut } from './parse.js';
 import { defineRpc, handle, type RpcHandler } from './spec.js';
 
 /** A routed user operation. `hops` counts node-to-node forwards so far. */
@@ -40,9 +42,6 @@ export const findSuccessor = defineRpc<FindSuccessorRequest, FindSuccessorAnswer
 /** One result of a batch: the operation's answer, or its error as a response body carries it. */
 export type BatchResult = OpAnswer | ErrorBody;
 
-/** Operations per batch, at most. */
-export const MAX_BATCH_OPS = 1000;
-
 /** Operations passed on together: the receiver runs those it owns and passes the rest on. */
 export const batch = defineRpc<{ ops: OpRequest[]; hops: number }, { results: BatchResult[] }>({
   method: 'POST',
@@ -70,11 +69,15 @@ const MAX_WRITE_ID = 64;
 /** A routed operation from another node; checked as strictly as a user request. */
 export function parseOp(body: unknown): OpRequest {
   const b = (body ?? {}) as Record<string, unknown>;
-  const key = checkKey(b.key);
+  // Held to the public API's key rule, or a caller with the secret could store a pair no public request can name.
+  const key = checkSchema<string>(keySchema, b.key);
   const hops = isHops(b.hops) ? b.hops as number : 0;
   const final = b.final === true;
   const id = typeof b.id === 'string' && b.id.length > 0 && b.id.length <= MAX_WRITE_ID ? { id: b.id } : {};
-  if (b.op === 'put') return { op: 'put', key, value: parseValue(b), ...parsePutOptions(b), hops, final, ...id };
+  if (b.op === 'put') {
+    const { value, options } = parsePut(b);
+    return { op: 'put', key, value, ...options, hops, final, ...id };
+  }
   if (b.op === 'delete') return { op: b.op, key, hops, final, ...id };
   if (b.op === 'get') return { op: b.op, key, hops, final };
   throw new InvalidRequest('INVALID_OP', 'op must be put, get or delete');

@@ -1,0 +1,112 @@
+/**
+ * Every public route, declared once: app.ts registers each with the router by this
+ * declaration and checks its request against the declared parameters and body
+ * (validate.ts); openapi.ts turns the same declarations into GET /openapi.json.
+ */
+import type { ErrorCode } from '../../common/errors.js';
+import { paths } from '../../common/wire.js';
+import {
+  allAnswer, batchAnswer, deleteAnswer, departAnswer, healthAnswer, overlayAnswer, scanAnswer, statusAnswer, valueAnswer,
+} from '../schema/answers.js';
+import type { Schema } from '../schema/check.js';
+import { batchBody, keyParam, putBody, scanParams, watchParams, type Parameter } from '../schema/requests.js';
+
+export interface RouteSpec {
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  /** As the router matches it (`/kv/:key`); a parameter may only end the path. */
+  path: string;
+  summary: string;
+  params?: readonly Parameter[];
+  body?: Schema;
+  /** The 200 answer: JSON of this schema, server-sent events, or another media type. */
+  answer?: Schema | 'events' | { mediaType: string; description: string };
+  /** Codes besides those its parameters and body are refused with (and INTERNAL, which any route may answer). */
+  codes: readonly ErrorCode[];
+  /** Refused without the cluster secret, when the nodes have one. */
+  secret?: boolean;
+}
+
+/** A body that is not JSON, too large or not declared JSON. */
+const BODY: ErrorCode[] = ['BAD_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
+/** The node is not serving yet, or the ring changed or failed under the request. */
+const RING: ErrorCode[] = ['NOT_READY', 'NOT_A_MEMBER', 'RING_CHANGING', 'ROUTING_LOOP', 'PEER_UNREACHABLE', 'PEER_TIMEOUT', 'BAD_RESPONSE'];
+
+export const routes = {
+  health: { method: 'GET', path: paths.health, summary: 'whether the node has joined and serves (503 before, and while departing)', answer: healthAnswer, codes: ['NOT_READY'] },
+  status: { method: 'GET', path: paths.status, summary: 'the node\'s own view: pointers, fingers, settings, key counts', answer: statusAnswer, codes: [] },
+  overlay: { method: 'GET', path: paths.overlay, summary: 'the ring\'s members in order, from the node asked', answer: overlayAnswer, codes: RING },
+  list: {
+    method: 'GET',
+    path: paths.kv,
+    summary: 'without parameters: every live pair, by node; with any of prefix, limit, cursor: one page of a prefix scan',
+    params: scanParams,
+    answer: { oneOf: [allAnswer, scanAnswer] },
+    codes: RING,
+  },
+  batch: {
+    method: 'POST',
+    path: paths.batch,
+    summary: 'many operations at once; each answers (or fails) in its place; operations on one key apply in the order given',
+    body: batchBody,
+    answer: batchAnswer,
+    codes: [...BODY, ...RING],
+  },
+  get: { method: 'GET', path: '/kv/:key', summary: 'read a key', params: [keyParam], answer: valueAnswer, codes: ['KEY_NOT_FOUND', ...RING] },
+  watchPrefix: {
+    method: 'GET',
+    path: '/watch',
+    summary: 'server-sent events: every acknowledged change of a key starting with prefix, each key\'s in version order',
+    params: watchParams,
+    answer: 'events',
+    codes: RING,
+  },
+  watch: {
+    method: 'GET',
+    path: '/watch/:key',
+    summary: 'server-sent events: every acknowledged change of the key from the moment of the call, in version order',
+    params: [keyParam],
+    answer: 'events',
+    codes: RING,
+  },
+  put: {
+    method: 'PUT',
+    path: '/kv/:key',
+    summary: 'write a key; optionally compare-and-set (ifVersion, ifAbsent; linearizable rings only) and a time to live',
+    params: [keyParam],
+    body: putBody,
+    answer: valueAnswer,
+    codes: [...BODY, 'VERSION_MISMATCH', 'CONDITIONAL_WRITE_UNSUPPORTED', ...RING],
+  },
+  delete: { method: 'DELETE', path: '/kv/:key', summary: 'delete a key', params: [keyParam], answer: deleteAnswer, codes: ['KEY_NOT_FOUND', ...RING] },
+  putNoKey: { method: 'PUT', path: paths.kv, summary: 'names no key: always refused (write to /kv/{key})', codes: [...BODY, 'INVALID_KEY'] },
+  deleteNoKey: { method: 'DELETE', path: paths.kv, summary: 'names no key: always refused (delete /kv/{key})', codes: ['INVALID_KEY'] },
+  depart: {
+    method: 'POST',
+    path: paths.depart,
+    summary: 'leave the ring: answers once the node\'s data lives on its new holders; then the process exits',
+    answer: departAnswer,
+    codes: ['UNAUTHORIZED', 'LAST_NODE', ...RING],
+    secret: true,
+  },
+  openapi: {
+    method: 'GET',
+    path: '/openapi.json',
+    summary: 'this document (OpenAPI 3.1)',
+    answer: { type: 'object', description: 'an OpenAPI 3.1 document' },
+    codes: [],
+  },
+  metrics: {
+    method: 'GET',
+    path: paths.metrics,
+    summary: 'Prometheus metrics of this node (text exposition format); a comment line when metrics are off',
+    answer: { mediaType: 'text/plain', description: 'requests, node-to-node calls, hops, maintenance, anti-entropy, keys held, ring size, backlog, process' },
+    codes: [],
+  },
+  docs: {
+    method: 'GET',
+    path: '/docs',
+    summary: 'this document as a web page',
+    answer: { mediaType: 'text/html', description: 'the routes, their parameters, bodies, answers and error codes' },
+    codes: [],
+  },
+} as const satisfies Record<string, RouteSpec>;
