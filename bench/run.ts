@@ -7,7 +7,8 @@
  * is the round with the median throughput, with the lowest and highest beside it, because a
  * shared machine's load comes in bursts that a single run can land in.
  *
- * A third ring (linearizable) keeps its data in LevelDB, to compare the disk store with memory.
+ * A third ring (linearizable) keeps its data in LevelDB, to compare the disk store with memory,
+ * and a fourth runs with --no-metrics, to show what the metrics cost.
  *
  * Options: --quick (or BENCH_QUICK=1) for a short smoke run; --rounds N (default 3, quick 1).
  */
@@ -57,14 +58,17 @@ async function warmUp(nodes: string[], files: Files): Promise<void> {
   await parallel('warm-up', { nodes, path: files.warmQuery, type: 'query' }, CONCURRENCY);
 }
 
-/** One ring's inserts and queries; with `onDisk`, every node keeps its data in LevelDB (else in memory). */
-async function measureRing(consistency: Consistency, files: Files, onDisk = false): Promise<Row[]> {
+/**
+ * One ring's inserts and queries; with `onDisk`, every node keeps its data in LevelDB (else in
+ * memory); without `metrics`, the nodes run with --no-metrics (what metrics cost).
+ */
+async function measureRing(consistency: Consistency, files: Files, onDisk = false, metrics = true): Promise<Row[]> {
   const dataRoot = onDisk ? await mkdtemp(join(tmpdir(), 'chordkv-bench-')) : undefined;
-  const ring = await startRing(K, consistency, NODES, dataRoot);
+  const ring = await startRing(K, consistency, NODES, dataRoot, metrics ? [] : ['--no-metrics']);
   try {
     await warmUp(ring.addresses, files);
     const spec = (path: string, type: RunSpec['type']): RunSpec => ({ nodes: ring.addresses, path, type });
-    const setup = `ring ${NODES} nodes, k=${K}, ${consistency}${onDisk ? ', LevelDB store' : ''}`;
+    const setup = `ring ${NODES} nodes, k=${K}, ${consistency}${onDisk ? ', LevelDB store' : ''}${metrics ? '' : ', metrics off'}`;
     return [
       await parallel(`${setup}: insert`, spec(files.insert, 'insert'), CONCURRENCY),
       await parallel(`${setup}: query`, spec(files.query, 'query'), CONCURRENCY),
@@ -107,6 +111,8 @@ async function main(): Promise<void> {
       console.error(`  round ${round}/${ROUNDS}: ring, ${mode}…`);
       keep(await measureRing(mode, files));
     }
+    console.error(`  round ${round}/${ROUNDS}: ring, linearizable, metrics off…`);
+    keep(await measureRing('linearizable', files, false, false));
     console.error(`  round ${round}/${ROUNDS}: ring, linearizable, LevelDB store…`);
     keep(await measureRing('linearizable', files, true));
     console.error(`  round ${round}/${ROUNDS}: reference chain…`);

@@ -23,6 +23,8 @@ export interface LaunchOptions {
   dataRoot?: string;
   /** How long one node may take to report ready. */
   readyTimeoutMs?: number;
+  /** More flags for every node (e.g. --no-metrics). */
+  nodeArgs?: readonly string[];
 }
 
 export interface LocalRing {
@@ -48,6 +50,7 @@ export async function launchRing(options: LaunchOptions): Promise<LocalRing> {
       args.push('--host', options.host, '--port', String(port), '--log-level', options.logLevel);
       if (options.secret) args.push('--secret', options.secret);
       if (options.dataRoot) args.push('--data-dir', join(options.dataRoot, `node-${i}`));
+      args.push(...(options.nodeArgs ?? []));
       const child = spawn(process.execPath, [options.executable, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
       children.push(child);
       addresses.push(await waitReady(child, options.readyTimeoutMs ?? 30_000));

@@ -19,10 +19,10 @@ export interface BenchRing {
  * A fresh ring of `nodes` processes. Log level warn: info logs on stderr would cost the nodes
  * CPU that the measurement is meant to give to requests.
  */
-export async function startRing(k: number, consistency: Consistency, nodes = 10, dataRoot?: string): Promise<BenchRing> {
+export async function startRing(k: number, consistency: Consistency, nodes = 10, dataRoot?: string, nodeArgs: readonly string[] = []): Promise<BenchRing> {
   const ring = await trackStarting(launchRing({
     executable: join(REPO, 'bin', 'chordkv.js'),
-    nodes, k, consistency, host: '127.0.0.1', basePort: 0, logLevel: 'warn', dataRoot,
+    nodes, k, consistency, host: '127.0.0.1', basePort: 0, logLevel: 'warn', dataRoot, nodeArgs,
   }));
   return { addresses: ring.addresses, stop: ring.stop };
 }
