@@ -63,7 +63,8 @@ export async function launchRing(options: LaunchOptions): Promise<LocalRing> {
   return { addresses, exited, stop };
 }
 
-function waitReady(child: ChildProcess, timeoutMs: number): Promise<string> {
+/** Resolves with the address a starting node reports on its readiness line; rejects if it exits or stays silent. */
+export function waitReady(child: ChildProcess, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => fail(new Error(`a node did not report ready within ${timeoutMs} ms`)), timeoutMs);

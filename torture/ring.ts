@@ -7,13 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { waitReady } from '../bootstrap/launcher.js';
 import type { Consistency } from '../common/wire.js';
 import type { Network } from './net.js';
 
 const BIN = fileURLToPath(new URL('../bin/chordkv.js', import.meta.url));
-const READY = /^ready (\S+) id=([0-9a-f]{40})\b/;
 /** Inside a namespace a member has the port space to itself. */
 const NAMESPACE_PORT = 7000;
 
@@ -91,7 +90,8 @@ export class TortureRing {
     const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr.pipe(this.log(member), { end: false });
     member.child = child;
-    await ready(child, 30_000, member.address);
+    const address = await waitReady(child, 30_000);
+    if (address !== member.address) throw new Error(`a node meant to be ${member.address} came up as ${address}`);
     member.state = 'up';
   }
 
@@ -141,28 +141,6 @@ export class TortureRing {
     }
     return log;
   }
-}
-
-function ready(child: ChildProcess, timeoutMs: number, expected: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => fail(new Error(`${expected} did not report ready within ${timeoutMs} ms`)), timeoutMs);
-    const onExit = (code: number | null) => fail(new Error(`${expected} exited (code ${code}) before it was ready; see its log`));
-    function fail(err: Error) {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      reject(err);
-    }
-    child.once('exit', onExit);
-    lines.on('line', (line) => {
-      const match = READY.exec(line);
-      if (!match) return;
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      if (match[1] === expected) resolve();
-      else reject(new Error(`a node meant to be ${expected} came up as ${match[1]}`));
-    });
-  });
 }
 
 function exited(child: ChildProcess, timeoutMs = 10_000): Promise<void> {

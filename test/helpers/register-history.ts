@@ -2,6 +2,7 @@
  * Histories for the linearizability checker's tests: a hand-written one from short rows, and
  * generated ones from a simulated register, valid by construction.
  */
+import { Rng } from '../../torture/prng.js';
 import type { OpKind, Operation, Outcome } from '../../torture/history.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -66,14 +67,8 @@ export function simulate(options: SimulateOptions): Operation[] {
   });
 }
 
-/** A small seeded generator, so that a failing history can be regenerated. */
+/** A seeded source of numbers in [0, 1) (the torture runs' own), so that a failing history can be regenerated. */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
