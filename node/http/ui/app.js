@@ -6,7 +6,8 @@
 const POLL_MS = 1000;
 const RING = 2n ** 160n;
 const SVG = 'http://www.w3.org/2000/svg';
-const CENTER = 220;
+const CX = 260;
+const CY = 220;
 const RADIUS = 160;
 
 const $ = (selector) => document.querySelector(selector);
@@ -39,7 +40,7 @@ const angleOf = (hex) => Number((BigInt('0x' + hex) * 3_600_000n) / RING) / 10_0
 
 function point(angle, radius = RADIUS) {
   const rad = (angle * Math.PI) / 180;
-  return [CENTER + radius * Math.sin(rad), CENTER - radius * Math.cos(rad)];
+  return [CX + radius * Math.sin(rad), CY - radius * Math.cos(rad)];
 }
 
 function healthOf(member) {
@@ -87,7 +88,7 @@ async function loadHoldings() {
 
 function drawRing() {
   const svg = $('#ring');
-  svg.replaceChildren(el('svg:circle', { cx: CENTER, cy: CENTER, r: RADIUS, fill: 'none', stroke: '#ddd', 'stroke-width': 14 }));
+  svg.replaceChildren(el('svg:circle', { cx: CX, cy: CY, r: RADIUS, fill: 'none', stroke: '#ddd', 'stroke-width': 14 }));
   const { members } = ring;
   const chain = search ? replicaSet(search.id).map((m) => m.address) : [];
   members.forEach((m, i) => {
@@ -96,7 +97,7 @@ function drawRing() {
     const from = members[(i + members.length - 1) % members.length].angle;
     const sweep = members.length === 1 ? 360 : (m.angle - from + 360) % 360;
     if (sweep >= 359.99) {
-      svg.append(el('svg:circle', { cx: CENTER, cy: CENTER, r: RADIUS, fill: 'none', stroke: colour, 'stroke-width': 10, 'data-arc': m.address }));
+      svg.append(el('svg:circle', { cx: CX, cy: CY, r: RADIUS, fill: 'none', stroke: colour, 'stroke-width': 10, 'data-arc': m.address }));
     } else {
       const [x0, y0] = point(from);
       const [x1, y1] = point(m.angle);
@@ -104,23 +105,31 @@ function drawRing() {
       svg.append(el('svg:path', { d, fill: 'none', stroke: colour, 'stroke-width': 10, opacity: 0.7, 'data-arc': m.address }));
     }
   });
+  let lastLabel = -Infinity;
   members.forEach((m, i) => {
     const [x, y] = point(m.angle);
     const classes = ['node', healthOf(m), chain.includes(m.address) ? 'in-chain' : ''].join(' ').trim();
     const marker = el('svg:circle', { cx: x, cy: y, r: 7, fill: colourOf(i, members.length), class: classes, 'data-node': m.address, 'data-state': healthOf(m) });
     marker.append(el('svg:title', {}, `${m.address} (${healthOf(m)})`));
     svg.append(marker);
-    const [lx, ly] = point(m.angle, RADIUS + 26);
-    svg.append(el('svg:text', { x: lx, y: ly, 'text-anchor': 'middle', 'dominant-baseline': 'middle', class: 'node-label' }, m.address));
+    // Nodes a few degrees apart would print over each other: the table and the tooltip name them all.
+    if (m.angle - lastLabel < 8) return;
+    lastLabel = m.angle;
+    const [lx, ly] = point(m.angle, RADIUS + 16);
+    const anchor = Math.abs(lx - CX) < 20 ? 'middle' : lx > CX ? 'start' : 'end';
+    svg.append(el('svg:text', { x: lx, y: ly, 'text-anchor': anchor, 'dominant-baseline': 'middle', class: 'node-label' }, m.address));
   });
   if (search) {
-    const [x, y] = point(search.angle, RADIUS - 22);
-    svg.append(el('svg:line', { x1: CENTER, y1: CENTER, x2: x, y2: y, class: 'key-line' }));
+    const [x, y] = point(search.angle, RADIUS - 30);
+    const [x1, y1] = point(search.angle, RADIUS);
+    svg.append(el('svg:line', { x1: x, y1: y, x2: x1, y2: y1, class: 'key-line' }));
     svg.append(el('svg:circle', { cx: x, cy: y, r: 5, class: 'key-marker', 'data-key': search.key }));
+    const [tx, ty] = point(search.angle, RADIUS - 44);
+    svg.append(el('svg:text', { x: tx, y: ty, 'text-anchor': 'middle', 'dominant-baseline': 'middle', class: 'node-label' }, search.key));
   }
   const total = members.reduce((sum, m) => sum + (m.status?.keys.primary ?? 0), 0);
-  svg.append(el('svg:text', { x: CENTER, y: CENTER - 8, 'text-anchor': 'middle', 'font-size': 16 }, `${members.length} nodes`));
-  svg.append(el('svg:text', { x: CENTER, y: CENTER + 14, 'text-anchor': 'middle', 'font-size': 12, fill: '#666' }, `${total} keys, k=${ring.k}`));
+  svg.append(el('svg:text', { x: CX, y: CY - 8, 'text-anchor': 'middle', 'font-size': 16 }, `${members.length} nodes`));
+  svg.append(el('svg:text', { x: CX, y: CY + 14, 'text-anchor': 'middle', 'font-size': 12, fill: '#666' }, `${total} keys, k=${ring.k}`));
 }
 
 function drawTable() {
