@@ -31,4 +31,14 @@ export default defineConfig(
       globals: { console: 'readonly', process: 'readonly', URL: 'readonly' },
     },
   },
+  {
+    // The dashboard's script runs in the browser, not in Node.
+    files: ['node/http/ui/**/*.js'],
+    languageOptions: {
+      globals: {
+        AbortSignal: 'readonly', crypto: 'readonly', DataView: 'readonly', document: 'readonly', fetch: 'readonly',
+        globalThis: 'readonly', location: 'readonly', performance: 'readonly', setTimeout: 'readonly', TextEncoder: 'readonly',
+      },
+    },
+  },
 );

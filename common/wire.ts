@@ -48,6 +48,7 @@ export const paths = {
   status: '/status',
   health: '/health',
   metrics: '/metrics',
+  ui: '/ui',
 } as const;
 
 /**

@@ -20,6 +20,7 @@ import { bodyError, errorBoundary } from './errors.js';
 import { serveEvents } from './events.js';
 import { docsHtml, openApiDocument } from './openapi.js';
 import { routes, type RouteSpec } from './routes.js';
+import { uiFile, type UiFile } from './ui.js';
 import { batchOf, inputOf, isScan, parseKey, scanOf, type Input } from './validate.js';
 
 export interface AppOptions {
@@ -71,6 +72,7 @@ export function createRouter(node: ChordNode, options: AppOptions): Router {
   const router = new Router();
   const on = (spec: RouteSpec, handler: (input: Input, ctx: Koa.Context) => unknown) => {
     router.register(spec.path, [spec.method], async (ctx) => {
+      if (spec.anyOrigin) ctx.set('Access-Control-Allow-Origin', '*');
       const answer = await handler(inputOf(spec, { path: ctx.path, query: ctx.query, body: ctx.request.body }), ctx);
       if (answer !== undefined) ctx.body = answer;
     });
@@ -106,6 +108,14 @@ export function createRouter(node: ChordNode, options: AppOptions): Router {
     ctx.type = 'text/html; charset=utf-8';
     return docsHtml();
   });
+  const serveUi = (name: UiFile) => async (_: Input, ctx: Koa.Context) => {
+    const { body, type } = await uiFile(name);
+    ctx.type = type;
+    return body;
+  };
+  on(routes.ui, serveUi('index.html'));
+  on(routes.uiScript, serveUi('app.js'));
+  on(routes.uiStyle, serveUi('app.css'));
   router.all(`${RPC_PREFIX}:call`, async (ctx) => {
     const allowed = node.rpcServer.methodOf(ctx.path);
     if (allowed && allowed !== ctx.method) ctx.set('Allow', allowed);

@@ -24,6 +24,11 @@ export interface RouteSpec {
   codes: readonly ErrorCode[];
   /** Refused without the cluster secret, when the nodes have one. */
   secret?: boolean;
+  /**
+   * Answered with `Access-Control-Allow-Origin: *`, so that a page served by one node (GET /ui)
+   * may read it from every other node. Only the ring's metadata: no route that carries pairs.
+   */
+  anyOrigin?: boolean;
 }
 
 /** A body that is not JSON, too large or not declared JSON. */
@@ -32,9 +37,9 @@ const BODY: ErrorCode[] = ['BAD_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_T
 const RING: ErrorCode[] = ['NOT_READY', 'NOT_A_MEMBER', 'RING_CHANGING', 'ROUTING_LOOP', 'PEER_UNREACHABLE', 'PEER_TIMEOUT', 'BAD_RESPONSE'];
 
 export const routes = {
-  health: { method: 'GET', path: paths.health, summary: 'whether the node has joined and serves (503 before, and while departing)', answer: healthAnswer, codes: ['NOT_READY'] },
-  status: { method: 'GET', path: paths.status, summary: 'the node\'s own view: pointers, fingers, settings, key counts', answer: statusAnswer, codes: [] },
-  overlay: { method: 'GET', path: paths.overlay, summary: 'the ring\'s members in order, from the node asked', answer: overlayAnswer, codes: RING },
+  health: { method: 'GET', path: paths.health, summary: 'whether the node has joined and serves (503 before, and while departing)', answer: healthAnswer, codes: ['NOT_READY'], anyOrigin: true },
+  status: { method: 'GET', path: paths.status, summary: 'the node\'s own view: pointers, fingers, settings, key counts', answer: statusAnswer, codes: [], anyOrigin: true },
+  overlay: { method: 'GET', path: paths.overlay, summary: 'the ring\'s members in order, from the node asked', answer: overlayAnswer, codes: RING, anyOrigin: true },
   list: {
     method: 'GET',
     path: paths.kv,
@@ -107,6 +112,28 @@ export const routes = {
     path: '/docs',
     summary: 'this document as a web page',
     answer: { mediaType: 'text/html', description: 'the routes, their parameters, bodies, answers and error codes' },
+    codes: [],
+  },
+  // The dashboard: static files of node/http/ui/ (ui.ts); the page reads the routes above.
+  ui: {
+    method: 'GET',
+    path: paths.ui,
+    summary: 'the dashboard: the ring drawn live, key counts and health per node, key search and key operations',
+    answer: { mediaType: 'text/html', description: 'the dashboard page' },
+    codes: [],
+  },
+  uiScript: {
+    method: 'GET',
+    path: `${paths.ui}/app.js`,
+    summary: 'the dashboard\'s script',
+    answer: { mediaType: 'application/javascript', description: 'the script GET /ui loads' },
+    codes: [],
+  },
+  uiStyle: {
+    method: 'GET',
+    path: `${paths.ui}/app.css`,
+    summary: 'the dashboard\'s style sheet',
+    answer: { mediaType: 'text/css', description: 'the style sheet GET /ui loads' },
     codes: [],
   },
 } as const satisfies Record<string, RouteSpec>;
