@@ -21,7 +21,9 @@ const argv = yargs(hideBin(process.argv))
   .option('nemesis', { type: 'string', default: FAULTS.join(','), describe: `comma-separated: ${FAULTS.join(', ')} (empty: none)` })
   .option('seed', { type: 'number', describe: 'replays a run (default: from the clock)' })
   .option('out', { type: 'string', describe: 'where the history, the verdict and the node logs go (default: a new temp dir)' })
-  .option('loopback', { type: 'boolean', default: false, describe: 'all nodes on 127.0.0.1 even as root (no partitions)' })
+  .option('loopback', { type: 'boolean', describe: 'every node a process on 127.0.0.1, even as root (no partitions)' })
+  .option('memory', { type: 'boolean', describe: 'every node in this process on the in-memory network (what runs without root), even as root' })
+  .conflicts('loopback', 'memory')
   .check((args) => {
     const unknown = args.nemesis.split(',').filter((f) => f && !(FAULTS as readonly string[]).includes(f));
     if (unknown.length > 0) throw new Error(`unknown nemesis ${unknown.join(', ')}; choose from ${FAULTS.join(', ')}`);
@@ -39,7 +41,7 @@ const seed = argv.seed ?? Date.now() % 1_000_000;
 const out = argv.out ?? join(tmpdir(), `chordkv-torture-${seed}-${process.pid}`);
 const result = await runTorture({
   mode: argv.mode, seconds: argv.seconds, clients: argv.clients, keys: argv.keys, nodes: argv.nodes, k: argv.k,
-  faults: argv.nemesis.split(',').filter(Boolean) as Fault[], seed, out, network: argv.loopback ? 'loopback' : 'auto',
+  faults: argv.nemesis.split(',').filter(Boolean) as Fault[], seed, out, network: argv.loopback ? 'loopback' : argv.memory ? 'memory' : 'auto',
   say: (line) => console.log(line),
 });
 for (const line of result.report) console.log(line);

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Network } from './net.js';
 import type { Rng } from './prng.js';
-import type { Member, TortureRing } from './ring.js';
+import type { Member, Ring } from './ring.js';
 
 export const FAULTS = ['kill', 'pause', 'partition', 'join', 'depart'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -36,7 +36,7 @@ export class Nemesis {
   readonly events: NemesisEvent[] = [];
   private stopped = false;
 
-  constructor(private readonly ring: TortureRing, private readonly options: NemesisOptions) {}
+  constructor(private readonly ring: Ring, private readonly options: NemesisOptions) {}
 
   /** Injects faults until `stop` resolves, then heals whatever is still broken. */
   async run(stop: Promise<void>): Promise<void> {
@@ -74,7 +74,7 @@ export class Nemesis {
         return;
       }
       case 'partition': {
-        if (network.kind !== 'namespaces') return;
+        if (network.kind === 'loopback') return;
         if (random.next() < 0.5) {
           const victim = random.pick(up);
           this.log('partition', victim, 'cut off');

@@ -2,13 +2,21 @@
  * Where the torture ring's nodes live. With root and `ip netns`, every node gets its own
  * network namespace and address on one of two bridges, so the nemesis can cut a node off
  * (its link down) or cut the ring in two (the link between the bridges down) without
- * touching the processes. Without them, every node listens on 127.0.0.1 and partitions are
- * not available: the run says so.
+ * touching the processes. Without them, the nodes run inside the runner's process on the
+ * in-memory network, whose links the partitions cut (MemoryPartitions); asked for loopback,
+ * every node is a process on 127.0.0.1 and partitions are not available. The run says which.
  *
  * Layout (a 10.231.x.0/24 no other interface uses): the runner's own namespace holds both bridges and the
  * address .254 on the first one, so the clients always sit on side A of a split.
  */
 import { execFileSync } from 'node:child_process';
+import { MemoryNetwork } from '../node/rpc/memory-network.js';
+
+/** What a partition needs to know of a member. */
+interface Slotted {
+  readonly slot: number;
+  readonly address: string;
+}
 
 export interface Placement {
   /** The host a member listens on and is reached at. */
@@ -19,7 +27,7 @@ export interface Placement {
 
 export interface Network {
   /** `namespaces` when partitions are possible, else why not. */
-  readonly kind: 'namespaces' | 'loopback';
+  readonly kind: 'namespaces' | 'memory' | 'loopback';
   readonly note: string;
   /** Where member `slot` lives; slots are handed out once per member (restarts reuse them). */
   place(slot: number): Placement;
@@ -132,13 +140,55 @@ function tryIp(...args: string[]): void {
   }
 }
 
+/** Partitions on the in-memory network: a member cut off from every other, or side A (even slots) from side B. */
+export class MemoryPartitions implements Network {
+  readonly kind = 'memory';
+  get note(): string {
+    return `${this.reason}: every node in this process on the in-memory network, whose links the partitions cut (clients still reach every node); pauses skipped`;
+  }
+  private members: () => readonly Slotted[] = () => [];
+
+  readonly network = new MemoryNetwork();
+
+  constructor(readonly reason: string) {}
+
+  /** The members whose links the partitions cut. */
+  bind(members: () => readonly Slotted[]): void {
+    this.members = members;
+  }
+
+  place(): Placement {
+    return { host: '127.0.0.1', prefix: [] };
+  }
+
+  isolate(slot: number, cut: boolean): void {
+    if (!cut) return this.network.heal();
+    const all = this.members();
+    const victim = all.find((m) => m.slot === slot);
+    for (const other of all) if (victim && other !== victim) this.network.partition(victim.address, other.address);
+  }
+
+  split(cut: boolean): void {
+    if (!cut) return this.network.heal();
+    const all = this.members();
+    for (const a of all.filter((m) => m.slot % 2 === 0)) {
+      for (const b of all.filter((m) => m.slot % 2 === 1)) this.network.partition(a.address, b.address);
+    }
+  }
+
+  teardown(): void {
+    this.network.heal();
+  }
+}
+
 /**
  * Namespaces when this process may make them (root, `ip` present, the kernel willing);
- * otherwise loopback, with the reason. `tag` keeps concurrent runs apart (≤ 6 characters).
+ * otherwise the in-memory network, with the reason. `tag` keeps concurrent runs apart (≤ 6 characters).
  */
-export function openNetwork(want: 'auto' | 'loopback', tag: string): Network {
+export function openNetwork(want: 'auto' | 'memory' | 'loopback', tag: string): Network {
   if (want === 'loopback') return new LoopbackNetwork('loopback by request: partitions are not available');
-  if (process.getuid?.() !== 0) return new LoopbackNetwork('not root: network namespaces unavailable, partitions skipped');
+  if (want === 'memory') return new MemoryPartitions('in-memory network by request');
+  if (process.getuid?.() !== 0) return new MemoryPartitions('not root, so no network namespaces');
   const network = new NamespaceNetwork(tag);
   try {
     network.setup();
@@ -146,6 +196,6 @@ export function openNetwork(want: 'auto' | 'loopback', tag: string): Network {
   } catch (err) {
     const reason = (err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message;
     network.teardown(); // a half-made setup must not stay behind
-    return new LoopbackNetwork(`network namespaces unavailable (${reason}); partitions skipped`);
+    return new MemoryPartitions(`network namespaces unavailable (${reason})`);
   }
 }

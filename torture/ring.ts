@@ -31,6 +31,28 @@ export interface Member {
   readonly bootstrap: boolean;
 }
 
+/** What the nemesis and the run need of a ring, whatever its nodes are (processes here, or MemoryRing). */
+export interface Ring {
+  readonly members: Member[];
+  /** Members that belong to the ring (not departed), whatever their health. */
+  readonly joined: Member[];
+  /** Members that are up, not paused and reachable. */
+  readonly healthy: Member[];
+  startAll(): Promise<void>;
+  /** A fresh member: the bootstrap node first, later ones join through a healthy member. */
+  add(): Promise<Member>;
+  /** (Re)starts a member with its data dir, joining through any healthy member. */
+  start(member: Member): Promise<void>;
+  /** Stops a member with no goodbye: nothing flushed beyond what its store already wrote. */
+  kill(member: Member): Promise<void>;
+  pause(member: Member): void;
+  resume(member: Member): void;
+  /** Graceful depart through the public API. */
+  depart(member: Member, request: (address: string) => Promise<unknown>): Promise<void>;
+  /** Stops every node it started. */
+  stop(): Promise<void>;
+}
+
 export interface RingOptions {
   readonly nodes: number;
   readonly k: number;
@@ -41,7 +63,7 @@ export interface RingOptions {
   readonly requestTimeoutMs: number;
 }
 
-export class TortureRing {
+export class TortureRing implements Ring {
   readonly members: Member[] = [];
   private readonly logs = new Map<number, WriteStream>();
 

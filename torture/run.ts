@@ -11,9 +11,10 @@ import { checkHistory, describe, type Verdict } from './checker.js';
 import type { Operation } from './history.js';
 import { allowedFinals, byKey, staleness, type Staleness } from './judge.js';
 import { Nemesis, type Fault, type NemesisEvent } from './nemesis.js';
-import { openNetwork } from './net.js';
+import { MemoryRing } from './memory-ring.js';
+import { MemoryPartitions, openNetwork } from './net.js';
 import { Rng } from './prng.js';
-import { TortureRing } from './ring.js';
+import { TortureRing, type Ring } from './ring.js';
 import { holdings, placementProblems, pointerProblems, until } from './settle.js';
 import { keyNames, readKey, Recorder, runClients } from './workload.js';
 
@@ -27,7 +28,8 @@ export interface TortureOptions {
   readonly faults: readonly Fault[];
   readonly seed: number;
   readonly out: string;
-  readonly network: 'auto' | 'loopback';
+  /** auto: namespaces as root, else the in-memory network (see net.ts). */
+  readonly network: 'auto' | 'memory' | 'loopback';
   /** Progress lines (the summary is returned, not printed). */
   readonly say: (line: string) => void;
 }
@@ -54,7 +56,11 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   const random = new Rng(options.seed);
   const network = openNetwork(options.network, `ck${(process.pid % 46656).toString(36)}`);
   options.say(`network: ${network.note}`);
-  const ring = new TortureRing({ nodes: options.nodes, k: options.k, mode: options.mode, dir: options.out, network, requestTimeoutMs: 1500 });
+  const ringOptions = { nodes: options.nodes, k: options.k, mode: options.mode, dir: options.out, requestTimeoutMs: 1500 };
+  const ring: Ring = network instanceof MemoryPartitions ? new MemoryRing(ringOptions, network.network) : new TortureRing({ ...ringOptions, network });
+  if (network instanceof MemoryPartitions) network.bind(() => ring.joined);
+  // A node inside this process cannot be paused.
+  const faults = network.kind === 'memory' ? options.faults.filter((f) => f !== 'pause') : options.faults;
   const { kv, close } = createKvClient({ timeoutMs: 8000 });
   const recorder = new Recorder();
   const problems: string[] = [];
@@ -68,9 +74,9 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     await ring.startAll();
-    options.say(`ring of ${options.nodes} up (k=${options.k}, ${options.mode}); running ${options.clients} clients for ${options.seconds} s, faults: ${options.faults.join(',') || 'none'}, seed ${options.seed}`);
+    options.say(`ring of ${options.nodes} up (k=${options.k}, ${options.mode}); running ${options.clients} clients for ${options.seconds} s, faults: ${faults.join(',') || 'none'}, seed ${options.seed}`);
     const nemesis = new Nemesis(ring, {
-      faults: options.faults, random: new Rng(options.seed ^ 0x5eed), network,
+      faults, random: new Rng(options.seed ^ 0x5eed), network,
       minNodes: Math.max(options.k + 1, 3), maxNodes: options.nodes + 3,
       holdMs: [2000, 4000], gapMs: [1000, 3000], depart: (address) => kv.depart(address),
     });

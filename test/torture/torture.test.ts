@@ -1,7 +1,8 @@
 /**
  * The bounded torture run inside `npm test`: a ring of real processes in linearizable mode,
- * clients recording a history while every kind of fault lands (partitions only where
- * network namespaces can be made: as root), then the checker and the loss checks.
+ * clients recording a history while every kind of fault lands (partitions in network
+ * namespaces, as root), then the checker and the loss checks; and the same with every node in
+ * the test's process on the in-memory network, as a run without root does.
  * The long runs are `npm run torture`.
  */
 import test from 'ava';
@@ -26,6 +27,24 @@ test('linearizable mode: 25 s of clients under kill, pause, partition, join and 
   t.deepEqual(result.lost, [], `history and node logs kept in ${out}`);
   t.deepEqual(result.placement, []);
   t.deepEqual(result.problems, []);
+  t.true(result.ok);
+  if (result.ok) await rm(out, { recursive: true, force: true });
+});
+
+// Without partitions: a cut on the in-memory network refuses connections, the sides evict each
+// other and form two rings that do not merge again when it heals (see torture/README.md).
+test('the same on the in-memory network (the run without root): 15 s under kill, join and depart', async (t) => {
+  const out = await mkdtemp(join(tmpdir(), 'chordkv-torture-test-'));
+  const result = await runTorture({
+    mode: 'linearizable', seconds: 15, clients: 8, keys: 4, nodes: 5, k: 3, faults: ['kill', 'join', 'depart'], seed: 20261203,
+    out, network: 'memory', say: (line) => t.log(line),
+  });
+  t.log(summaryLine(result));
+  t.regex(result.network, /in-memory network/);
+  t.true(result.nemesis.some((e) => e.fault !== 'heal'), 'no fault was injected');
+  t.true(result.linearizability?.linearizable, result.report.join('\n'));
+  t.deepEqual(result.lost, [], `history kept in ${out}`);
+  t.deepEqual(result.placement, []);
   t.true(result.ok);
   if (result.ok) await rm(out, { recursive: true, force: true });
 });
