@@ -117,7 +117,7 @@ export class Maintenance {
     await lock.acquireExclusive(token, this.init.lockLeaseMs);
     try {
       if (!routing.notify(candidate)) return false;
-      log.info(`predecessor is now ${candidate.address}`);
+      log.info(`predecessor is now ${candidate.address}`, { peer: candidate.address });
       await replicas.reconcile();
       return true;
     } finally {
@@ -166,7 +166,7 @@ export class Maintenance {
         this.components.metrics.antiEntropy((await replicas.reconcile()).pushed);
       }
     } catch (err) {
-      log.warn(`maintenance round ${this.round}: ${(err as ChordError).code ?? ''} ${(err as Error).message}`);
+      log.warn(`maintenance round ${this.round}: ${(err as ChordError).code ?? ''} ${(err as Error).message}`, { round: this.round, code: (err as ChordError).code });
     }
     this.components.metrics.maintenanceRound((performance.now() - start) / 1000);
     this.lastRoundAt = new Date();
@@ -181,7 +181,7 @@ export class Maintenance {
       await neighbours.liveState(pred.address);
     } catch (err) {
       if (!isGone(err, pred.address)) return;
-      log.warn(`predecessor ${pred.address} is unreachable`);
+      log.warn(`predecessor ${pred.address} is unreachable`, { peer: pred.address });
       routing.markPredecessorFailed(pred);
     }
   }
@@ -204,7 +204,7 @@ export class Maintenance {
     try {
       await rpc.call(notify, successor.address, { node: toMemberJson(routing.self) });
     } catch (err) {
-      log.debug(`notify ${successor.address}: ${(err as Error).message}`);
+      log.debug(`notify ${successor.address}: ${(err as Error).message}`, { peer: successor.address, code: (err as ChordError).code });
     }
   }
 

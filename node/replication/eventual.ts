@@ -92,7 +92,7 @@ export class EventualReplication implements ReplicationStrategy {
     if (results.some((r) => r.status === 'rejected')) {
       // Re-send the whole batch: applying is idempotent (the newer version wins).
       keys.forEach((key) => this.queued.add(key));
-      log.warn(`eventual propagation of ${keys.length} keys failed; retrying`);
+      log.warn(`eventual propagation of ${keys.length} keys failed; retrying`, { keys: keys.length });
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
     }
   }
