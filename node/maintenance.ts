@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { isGone, type ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
+import { withRequestId } from '../common/request-id.js';
 import { fingerStart, idToHex, inHalfOpen } from '../common/ring.js';
 import { fromMemberJson, toMemberJson, type MemberJson } from '../common/wire.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -137,12 +138,14 @@ export class Maintenance {
 
   private schedule(delayMs: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    // Rounds serve no request: one kicked while serving a request must not carry (and pass on
+    // to every later round) that request's id.
+    this.timer = withRequestId(undefined, () => setTimeout(() => {
       this.timer = null;
       void this.runRound().finally(() => {
         if (!this.stopped) this.schedule(this.init.maintenanceIntervalMs);
       });
-    }, delayMs);
+    }, delayMs));
     this.timer.unref();
   }
 

@@ -6,6 +6,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { createLogger, type LogDestination } from '../../common/log.js';
+import { withRequestId } from '../../common/request-id.js';
 import { hashId, idToHex, replicaSet } from '../../common/ring.js';
 import { testConfig } from '../../node/config.js';
 import { MemoryNetwork } from '../../node/rpc/memory-network.js';
@@ -139,4 +140,16 @@ test.serial('a client\'s usable x-request-id is kept and passed on; an unusable 
   }
   const longest = 'y'.repeat(128);
   t.is((await fetch(`http://${a.address}/health`, { headers: { 'x-request-id': longest } })).headers.get('x-request-id'), longest);
+});
+
+test.serial('maintenance kicked while serving a request does not carry its id into later rounds', async (t) => {
+  const { a, b, logs } = await startPair(t);
+  // A router that finds a peer gone kicks maintenance from inside the request.
+  withRequestId('kicker', () => a.node.maintenance.kick());
+  // Three intervals (150 ms in tests) later, several rounds have run, each calling B.
+  const since = Date.now();
+  await waitFor(() => Date.now() - since > 450 && (a.node.maintenance.lastMaintenanceAt?.getTime() ?? 0) > since + 300);
+  const rpcAtB = logs.get(b.address)!.lines.filter((line) => typeof line.path === 'string' && line.path.startsWith('/rpc/'));
+  t.true(rpcAtB.length > 0, 'B logged the maintenance calls it served');
+  t.deepEqual(rpcAtB.filter((line) => line.reqId !== undefined), []);
 });
