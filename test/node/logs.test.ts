@@ -4,9 +4,12 @@
  * the node-to-node calls made for it (over HTTP and over the in-memory network alike), and
  * is on every line written while serving it, on each node it reaches.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import { createLogger, type LogDestination } from '../../common/log.js';
 import { withRequestId } from '../../common/request-id.js';
+import { createTransport } from '../../common/transport.js';
 import { hashId, idToHex, replicaSet } from '../../common/ring.js';
 import { testConfig } from '../../node/config.js';
 import { MemoryNetwork } from '../../node/rpc/memory-network.js';
@@ -152,4 +155,21 @@ test.serial('maintenance kicked while serving a request does not carry its id in
   const rpcAtB = logs.get(b.address)!.lines.filter((line) => typeof line.path === 'string' && line.path.startsWith('/rpc/'));
   t.true(rpcAtB.length > 0, 'B logged the maintenance calls it served');
   t.deepEqual(rpcAtB.filter((line) => line.reqId !== undefined), []);
+});
+
+test('both HTTP transports send the current request id beside the secret, and none outside a request', async (t) => {
+  const server = http.createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ secret: req.headers['x-chordkv-secret'] ?? null, reqId: req.headers['x-request-id'] ?? null }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => { server.close(); });
+  const address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  for (const kind of ['http', 'got'] as const) {
+    const transport = createTransport({ timeoutMs: 2000, secret: 's3cret', transport: kind });
+    t.deepEqual(await withRequestId('abc', () => transport.call(address, 'POST', '/rpc/x', { a: 1 })), { secret: 's3cret', reqId: 'abc' }, kind);
+    t.deepEqual(await withRequestId('abc', () => transport.call(address, 'GET', '/rpc/x')), { secret: 's3cret', reqId: 'abc' }, kind);
+    t.deepEqual(await transport.call(address, 'GET', '/rpc/x'), { secret: 's3cret', reqId: null }, kind);
+    transport.close();
+  }
 });
