@@ -8,7 +8,8 @@
 import http from 'node:http';
 import got, { type Got, RequestError } from 'got';
 import { asChordError, ChordError, PeerTimeout, PeerUnreachable, type ErrorBody } from './errors.js';
-import { SECRET_HEADER } from './wire.js';
+import { currentRequestId } from './request-id.js';
+import { REQUEST_ID_HEADER, SECRET_HEADER } from './wire.js';
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -61,8 +62,12 @@ export class NodeHttpTransport implements Transport {
   call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
     const separator = address.lastIndexOf(':');
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers = payload === undefined ? this.headers
-      : { ...this.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
+    const reqId = currentRequestId();
+    const headers = payload === undefined && reqId === undefined ? this.headers : {
+      ...this.headers,
+      ...(reqId === undefined ? {} : { [REQUEST_ID_HEADER]: reqId }),
+      ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
+    };
     return new Promise<T>((resolve, reject) => {
       const request = http.request({
         host: address.slice(0, separator), port: Number(address.slice(separator + 1)), path, method, headers, agent: this.agent,
@@ -121,10 +126,12 @@ export class GotTransport implements Transport {
 
   async call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
     let response;
+    const reqId = currentRequestId();
     try {
       response = await this.got(`http://${address}${path}`, {
         method,
         json: body,
+        ...(reqId === undefined ? {} : { headers: { [REQUEST_ID_HEADER]: reqId } }),
         ...(timeoutMs ? { timeout: { request: timeoutMs } } : {}),
       });
     } catch (err) {

@@ -34,6 +34,8 @@ export const RPC_PREFIX = '/rpc/';
 
 /** Header that carries the cluster secret on node-to-node calls. */
 export const SECRET_HEADER = 'x-chordkv-secret';
+/** The id of the public request a call is made for: echoed to the client, sent on every node-to-node call it causes. */
+export const REQUEST_ID_HEADER = 'x-request-id';
 
 export const paths = {
   kv: '/kv',

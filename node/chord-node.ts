@@ -122,7 +122,7 @@ export class ChordNode {
     this.watchGauges(metrics);
 
     this.rpcServer.register([
-      ...routingHandlers({ route: (request) => this.router.route(request), findSuccessor, batch: (ops, hops) => this.batches.run(ops, hops) }),
+      ...routingHandlers({ route: (request) => this.router.arrived(request), findSuccessor, batch: (ops, hops) => this.batches.run(ops, hops) }),
       ...membershipHandlers({
         admit: (joiner) => this.membership.admit(joiner),
         lock: (token, leaseMs) => lock.acquireExclusive(token, leaseMs),

@@ -43,6 +43,8 @@ export interface NodeConfig {
   /** Cluster secret required on /rpc and /depart, when set. */
   readonly secret?: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Human-readable log lines instead of JSON; absent: when stderr is a terminal. */
+  readonly logPretty?: boolean;
   /** Serve Prometheus metrics on GET /metrics (off: the parts report to nothing). */
   readonly metrics: boolean;
 }

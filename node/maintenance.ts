@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { isGone, type ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
+import { withRequestId } from '../common/request-id.js';
 import { fingerStart, idToHex, inHalfOpen } from '../common/ring.js';
 import { fromMemberJson, toMemberJson, type MemberJson } from '../common/wire.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -117,7 +118,7 @@ export class Maintenance {
     await lock.acquireExclusive(token, this.init.lockLeaseMs);
     try {
       if (!routing.notify(candidate)) return false;
-      log.info(`predecessor is now ${candidate.address}`);
+      log.info(`predecessor is now ${candidate.address}`, { peer: candidate.address });
       await replicas.reconcile();
       return true;
     } finally {
@@ -137,12 +138,14 @@ export class Maintenance {
 
   private schedule(delayMs: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    // Rounds serve no request: one kicked while serving a request must not carry (and pass on
+    // to every later round) that request's id.
+    this.timer = withRequestId(undefined, () => setTimeout(() => {
       this.timer = null;
       void this.runRound().finally(() => {
         if (!this.stopped) this.schedule(this.init.maintenanceIntervalMs);
       });
-    }, delayMs);
+    }, delayMs));
     this.timer.unref();
   }
 
@@ -166,7 +169,7 @@ export class Maintenance {
         this.components.metrics.antiEntropy((await replicas.reconcile()).pushed);
       }
     } catch (err) {
-      log.warn(`maintenance round ${this.round}: ${(err as ChordError).code ?? ''} ${(err as Error).message}`);
+      log.warn(`maintenance round ${this.round}: ${(err as ChordError).code ?? ''} ${(err as Error).message}`, { round: this.round, code: (err as ChordError).code });
     }
     this.components.metrics.maintenanceRound((performance.now() - start) / 1000);
     this.lastRoundAt = new Date();
@@ -181,7 +184,7 @@ export class Maintenance {
       await neighbours.liveState(pred.address);
     } catch (err) {
       if (!isGone(err, pred.address)) return;
-      log.warn(`predecessor ${pred.address} is unreachable`);
+      log.warn(`predecessor ${pred.address} is unreachable`, { peer: pred.address });
       routing.markPredecessorFailed(pred);
     }
   }
@@ -204,7 +207,7 @@ export class Maintenance {
     try {
       await rpc.call(notify, successor.address, { node: toMemberJson(routing.self) });
     } catch (err) {
-      log.debug(`notify ${successor.address}: ${(err as Error).message}`);
+      log.debug(`notify ${successor.address}: ${(err as Error).message}`, { peer: successor.address, code: (err as ChordError).code });
     }
   }
 

@@ -124,7 +124,7 @@ export class ReplicaSync {
           if (await store.remove(item.key, unchanged)) dropped++;
         }
       } catch (err) {
-        log.warn(`could not hand on ${group.length} pairs (${(err as ChordError).code ?? (err as Error).message}); keeping them for now`);
+        log.warn(`could not hand on ${group.length} pairs (${(err as ChordError).code ?? (err as Error).message}); keeping them for now`, { pairs: group.length, code: (err as ChordError).code });
       } finally {
         pending = rest;
       }

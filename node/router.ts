@@ -74,6 +74,12 @@ export class Router {
     }
   }
 
+  /** Serves an operation another node routed here (the /rpc/op call). */
+  arrived(request: OpRequest): Promise<OpAnswer> {
+    this.components.log.debug(`routed ${request.op} arrived`, { op: request.op, key: request.key, hops: request.hops });
+    return this.route(request);
+  }
+
   /** The owner of `idHex`, found by routing (Chord's find_successor). */
   async findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer> {
     const { routing, lifecycle, rpc } = this.components;
@@ -101,10 +107,11 @@ export class Router {
     }
     try {
       const final = routing.ownerInSuccessors(id)?.id === next.id;
+      log.debug(`forwarding ${request.op} to ${next.address}`, { op: request.op, key: request.key, peer: next.address, hops: request.hops + 1 });
       return await rpc.call(op, next.address, { ...request, hops: request.hops + 1, final });
     } catch (err) {
       if (!this.evictIfGone(err, next)) throw err;
-      log.warn(`${next.address} is unreachable; routing around it`);
+      log.warn(`${next.address} is unreachable; routing around it`, { peer: next.address });
       return this.route(request);
     }
   }

@@ -6,8 +6,8 @@ import http from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { isGone } from '../common/errors.js';
-import { createLogger, type Logger } from '../common/log.js';
-import { hashId } from '../common/ring.js';
+import { createLogger, type LogDestination, type Logger } from '../common/log.js';
+import { hashId, idToHex } from '../common/ring.js';
 import { createTransport } from '../common/transport.js';
 import { ChordNode } from './chord-node.js';
 import { noMetrics, PromMetrics } from './metrics.js';
@@ -26,6 +26,8 @@ export interface StartComponents {
   peerBook?: PeerBook;
   /** Node-to-node calls go over this in-memory network instead of HTTP (tests). */
   network?: MemoryNetwork;
+  /** Where the node's log lines go instead of stderr (tests read them). */
+  logDestination?: LogDestination;
 }
 
 export interface RunningNode {
@@ -61,7 +63,8 @@ export async function startNode(config: NodeConfig, components: StartComponents 
   });
   const bound = server.address() as AddressInfo;
   const address = config.advertise ?? `${config.host}:${bound.port}`;
-  const log = createLogger(address, config.logLevel);
+  const id = hashId(address);
+  const log = createLogger(address, config.logLevel, { id: idToHex(id), pretty: config.logPretty, destination: components.logDestination });
   const transportOptions = { timeoutMs: config.requestTimeoutMs, secret: config.secret };
   const transport = components.network?.transport(address, transportOptions) ?? createTransport(transportOptions);
   const closeClient = () => transport.close();
@@ -77,7 +80,7 @@ export async function startNode(config: NodeConfig, components: StartComponents 
     throw err;
   }
   const metrics = config.metrics ? new PromMetrics({ node: address }) : noMetrics;
-  const node = new ChordNode(config, { self: { id: hashId(address), address }, store, peerBook, rpc: new RpcClient(transport, metrics), log, metrics });
+  const node = new ChordNode(config, { self: { id, address }, store, peerBook, rpc: new RpcClient(transport, metrics), log, metrics });
   components.network?.attach(address, node.rpcServer, config.secret);
 
   let markDeparted!: () => void;
@@ -104,7 +107,7 @@ export async function startNode(config: NodeConfig, components: StartComponents 
     throw err;
   }
   node.maintenance.start();
-  log.info(`serving as ${address} (k=${node.settings.k}, ${node.settings.mode})`);
+  log.info(`serving as ${address} (k=${node.settings.k}, ${node.settings.mode})`, { k: node.settings.k, consistency: node.settings.mode });
   return { node, address, departed, stop };
 }
 
@@ -127,7 +130,7 @@ async function enterRing(node: ChordNode, log: Logger, config: NodeConfig, known
     for (const contact of contacts) {
       try {
         await node.membership.join(contact, knownPeers);
-        if (contact !== config.contact) log.info(`rejoined the ring through ${contact}, a peer from before the restart`);
+        if (contact !== config.contact) log.info(`rejoined the ring through ${contact}, a peer from before the restart`, { contact });
         return;
       } catch (err) {
         // A contact that is gone, starting, or too slow to answer: try the next one. Anything

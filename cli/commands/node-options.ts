@@ -13,6 +13,7 @@ export function nodeOptions<T>(yargs: Argv<T>) {
     .option('memory', { type: 'boolean', default: false, describe: 'keep data in memory only' })
     .option('fsync', { type: 'boolean', default: false, describe: 'fsync every write: survives an OS crash, much slower' })
     .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as const })
+    .option('log-pretty', { type: 'boolean', describe: 'human-readable log lines on stderr instead of JSON (default: when stderr is a terminal)' })
     .option('request-timeout-ms', { type: 'number', describe: 'deadline of one node-to-node call' })
     .option('metrics', { type: 'boolean', default: true, describe: 'serve Prometheus metrics on GET /metrics (--no-metrics: off)' })
     .config('config', 'a JSON file of these flags ({"port": 5001, "data-dir": "…"}); flags on the command line win')
@@ -24,11 +25,11 @@ export function nodeOptions<T>(yargs: Argv<T>) {
 
 export function nodeFlags(argv: {
   host: string; port: number; advertise?: string; secret?: string;
-  logLevel: NodeConfig['logLevel']; requestTimeoutMs?: number; dataDir?: string; memory: boolean; fsync: boolean; metrics: boolean;
+  logLevel: NodeConfig['logLevel']; logPretty?: boolean; requestTimeoutMs?: number; dataDir?: string; memory: boolean; fsync: boolean; metrics: boolean;
 }): Partial<NodeConfig> {
   return {
     host: argv.host, port: argv.port, advertise: argv.advertise, secret: argv.secret,
-    logLevel: argv.logLevel, requestTimeoutMs: argv.requestTimeoutMs,
+    logLevel: argv.logLevel, logPretty: argv.logPretty, requestTimeoutMs: argv.requestTimeoutMs,
     dataDir: argv.dataDir, memory: argv.memory, fsync: argv.fsync, metrics: argv.metrics,
   };
 }

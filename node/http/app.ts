@@ -10,7 +10,8 @@ import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { ChordError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import { paths, PUBLIC_BODY_LIMIT, RPC_BODY_LIMIT, RPC_PREFIX, SECRET_HEADER } from '../../common/wire.js';
+import { newRequestId, validRequestId, withRequestId } from '../../common/request-id.js';
+import { paths, PUBLIC_BODY_LIMIT, REQUEST_ID_HEADER, RPC_BODY_LIMIT, RPC_PREFIX, SECRET_HEADER } from '../../common/wire.js';
 import type { ChordNode } from '../chord-node.js';
 import type { Metrics } from '../metrics.js';
 import { putOptionsOf } from '../rpc/parse.js';
@@ -34,6 +35,15 @@ export interface AppOptions {
 export function createApp(node: ChordNode, log: Logger, options: AppOptions): Koa {
   const app = new Koa();
   app.silent = true; // errors are answered by the boundary, not printed by Koa
+  // The request id: a public request keeps the client's (when usable) or gets a new one; a
+  // node-to-node call carries the id of the public request it was made for, or none. The rest
+  // of the request's work runs under it, so log lines and the calls it makes carry it too.
+  app.use(async (ctx, next) => {
+    const sent = validRequestId(ctx.get(REQUEST_ID_HEADER) || undefined);
+    const reqId = ctx.path.startsWith(RPC_PREFIX) ? sent : sent ?? newRequestId();
+    if (reqId !== undefined) ctx.set(REQUEST_ID_HEADER, reqId);
+    await withRequestId(reqId, next);
+  });
   app.use(async (ctx, next) => {
     const start = performance.now();
     try {
@@ -41,7 +51,9 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
     } finally {
       // The route's pattern, not its path: keys must not become label values.
       const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
-      options.metrics.request(route, ctx.method, ctx.status, (performance.now() - start) / 1000);
+      const ms = performance.now() - start;
+      options.metrics.request(route, ctx.method, ctx.status, ms / 1000);
+      log.debug(`${ctx.method} ${ctx.path} ${ctx.status}`, { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 });
     }
   });
   app.use(errorBoundary(log));

@@ -87,7 +87,7 @@ export class Membership {
       } catch (err) {
         if (retryOf(err) !== 'ring' || Date.now() > deadline) throw err;
         const pauseMs = Math.round(Math.min(100 * 2 ** attempt, 2000) * (0.5 + Math.random()));
-        this.components.log.info(`joining through ${contact}: ${(err as Error).message}; again in ${pauseMs} ms`);
+        this.components.log.info(`joining through ${contact}: ${(err as Error).message}; again in ${pauseMs} ms`, { contact, code: (err as { code?: string }).code, pauseMs });
         await sleep(pauseMs);
       }
     }
@@ -140,7 +140,7 @@ export class Membership {
       if (before.length < this.init.successorListSize && predecessor) await neighbours.refresh([]);
       await this.reconcileAround([...before.slice(0, k - 1), joiner, routing.self, ...routing.successors.slice(0, k)]);
     });
-    log.info(`admitted ${joiner.address} as predecessor`);
+    log.info(`admitted ${joiner.address} as predecessor`, { peer: joiner.address });
     return { joined: true };
   }
 

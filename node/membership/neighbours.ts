@@ -73,7 +73,7 @@ export class Neighbours {
       try {
         remote = await this.liveState(candidate.address);
       } catch (err) {
-        log.warn(`successor ${candidate.address} did not answer (${(err as ChordError).code ?? err}); skipping it`);
+        log.warn(`successor ${candidate.address} did not answer (${(err as ChordError).code ?? err}); skipping it`, { peer: candidate.address, code: (err as ChordError).code });
         if (isGone(err, candidate.address)) routing.evict(candidate.address);
         continue;
       }

@@ -7,6 +7,7 @@
 import { isLive, type KeyedItem, type OpAnswer } from '../../common/wire.js';
 import { apply } from '../rpc/replication.js';
 import { ChordError } from '../../common/errors.js';
+import { withRequestId } from '../../common/request-id.js';
 import { applyAtHead, isConditional, readAnswer, writeAnswer } from './head.js';
 import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
 
@@ -70,13 +71,15 @@ export class EventualReplication implements ReplicationStrategy {
 
   private schedule(): void {
     if (this.timer || this.sending || this.closed) return;
-    this.timer = setImmediate(() => {
+    // Propagation runs after the writes have been answered, for many of them at once, and
+    // retries until it succeeds: it serves no one request, so it carries no request id.
+    this.timer = withRequestId(undefined, () => setImmediate(() => {
       this.timer = null;
       this.sending = this.send().finally(() => {
         this.sending = null;
         if (this.queued.size > 0) this.schedule();
       });
-    });
+    }));
   }
 
   private async send(): Promise<void> {
@@ -92,7 +95,7 @@ export class EventualReplication implements ReplicationStrategy {
     if (results.some((r) => r.status === 'rejected')) {
       // Re-send the whole batch: applying is idempotent (the newer version wins).
       keys.forEach((key) => this.queued.add(key));
-      log.warn(`eventual propagation of ${keys.length} keys failed; retrying`);
+      log.warn(`eventual propagation of ${keys.length} keys failed; retrying`, { keys: keys.length });
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
     }
   }

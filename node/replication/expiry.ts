@@ -37,7 +37,7 @@ export class ExpirySweeper {
         expired++;
       } catch (err) {
         // Written again since (VERSION_MISMATCH), or the chain is changing: the next round sees it.
-        if ((err as ChordError).code !== 'VERSION_MISMATCH') log.debug(`expiring ${JSON.stringify(key)}: ${(err as Error).message}`);
+        if ((err as ChordError).code !== 'VERSION_MISMATCH') log.debug(`expiring ${JSON.stringify(key)}: ${(err as Error).message}`, { key, code: (err as ChordError).code });
       } finally {
         release();
       }

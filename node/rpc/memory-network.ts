@@ -2,9 +2,11 @@
  * An in-memory network for tests: nodes in one process call each other's RPC handler
  * tables directly, with the same secret check, error mapping and deadlines as over HTTP.
  * Links can be cut (`partition`) and restored (`heal`), and every call can be delayed.
- * Messages are copied through JSON both ways, as they would be on a wire.
+ * Messages are copied through JSON both ways, as they would be on a wire, and the request id
+ * travels as the x-request-id header does: read at the sender, set again at the receiver.
  */
 import { asChordError, ChordError, PeerTimeout, PeerUnreachable } from '../../common/errors.js';
+import { currentRequestId, withRequestId } from '../../common/request-id.js';
 import type { Method, Transport } from '../../common/transport.js';
 import { checkSecret, type RpcServer } from './server.js';
 
@@ -60,21 +62,23 @@ export class MemoryNetwork {
   /** The transport a node at `from` calls through, presenting `secret`. */
   transport(from: string, options: { timeoutMs: number; secret?: string }): Transport {
     return {
-      call: <T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number) =>
-        withDeadline(this.deliver(from, address, method, path, body, options.secret), address, timeoutMs ?? options.timeoutMs) as Promise<T>,
+      call: <T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number) => {
+        const call = { method, path, body, secret: options.secret, reqId: currentRequestId() };
+        return withDeadline(this.deliver(from, address, call), address, timeoutMs ?? options.timeoutMs) as Promise<T>;
+      },
       close: () => undefined,
     };
   }
 
-  private async deliver(from: string, to: string, method: Method, path: string, body: unknown, secret?: string): Promise<unknown> {
-    const held = this.takeHold(from, to, path);
+  private async deliver(from: string, to: string, call: Call): Promise<unknown> {
+    const held = this.takeHold(from, to, call.path);
     if (held) {
       held.taken();
       await new Promise((resolve) => setTimeout(resolve, held.ms));
-      return this.dispatch(from, to, method, path, body, secret).finally(() => held.delivered());
+      return this.dispatch(from, to, call).finally(() => held.delivered());
     }
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    return this.dispatch(from, to, method, path, body, secret);
+    return this.dispatch(from, to, call);
   }
 
   private takeHold(from: string, to: string, path: string): Hold | undefined {
@@ -82,13 +86,14 @@ export class MemoryNetwork {
     return index < 0 ? undefined : this.holds.splice(index, 1)[0];
   }
 
-  private async dispatch(from: string, to: string, method: Method, path: string, body: unknown, secret?: string): Promise<unknown> {
+  private async dispatch(from: string, to: string, { method, path, body, secret, reqId }: Call): Promise<unknown> {
     const target = this.nodes.get(to);
     if (!target || this.cut.has(link(from, to))) throw new PeerUnreachable(to);
     let answer: unknown;
     try {
       checkSecret(target.secret, secret);
-      answer = await target.server.dispatch(method, path, copy(body));
+      // The receiver runs under the id the call carried, as the HTTP app does from the header.
+      answer = await withRequestId(reqId, () => target.server.dispatch(method, path, copy(body)));
     } catch (err) {
       // What the caller sees is what the wire would carry: a fresh error built from the body.
       const error = asChordError(err);
@@ -98,6 +103,15 @@ export class MemoryNetwork {
     if (this.cut.has(link(from, to))) throw new PeerUnreachable(to);
     return copy(answer);
   }
+}
+
+/** One call as the wire would carry it: what the HTTP transport puts in the request line, headers and body. */
+interface Call {
+  readonly method: Method;
+  readonly path: string;
+  readonly body: unknown;
+  readonly secret?: string;
+  readonly reqId?: string;
 }
 
 interface Hold {

@@ -1,0 +1,31 @@
+/**
+ * The id of the public request being served, carried through its async work by
+ * AsyncLocalStorage: the HTTP app sets it where a request enters (public or /rpc), the
+ * transports read it when they call another node, the logger when it writes a line.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+
+const current = new AsyncLocalStorage<string>();
+
+/** The id of the request whose work is running now, if any. */
+export function currentRequestId(): string | undefined {
+  return current.getStore();
+}
+
+/** Runs `fn` as work of request `id`; with no id, as work of no request (nothing is inherited). */
+export function withRequestId<T>(id: string | undefined, fn: () => T): T {
+  return id === undefined ? current.exit(fn) : current.run(id, fn);
+}
+
+/** A fresh id: 12 hex digits, short enough to read and grep, random enough not to collide in a log. */
+export function newRequestId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+const VISIBLE_ASCII = /^[\x21-\x7e]{1,128}$/;
+
+/** `header` when it is a usable id (1 to 128 visible ASCII characters), else undefined. */
+export function validRequestId(header: string | undefined): string | undefined {
+  return header !== undefined && VISIBLE_ASCII.test(header) ? header : undefined;
+}
