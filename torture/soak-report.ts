@@ -107,6 +107,7 @@ export function judge(options: SoakOptions, samples: Sample[], problems: string[
 }
 
 const fixed = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '');
+const growth = (g: number) => (Number.isFinite(g) ? `×${g.toFixed(2)} (${g >= 1 ? '+' : ''}${((g - 1) * 100).toFixed(0)} %)` : '–');
 
 export function csv(samples: readonly Sample[]): string {
   const nodes = samples[0]?.rssMb.length ?? 0;
@@ -145,7 +146,7 @@ export function summaryLines(r: SoakResult): string[] {
     `RSS (MiB) at ${fixed(r.startAt, 0)} s (after warm-up) and at ${fixed(r.endAt, 0)} s:`,
     '| node | start | end | growth | restarts |',
     '| --- | --: | --: | --: | --: |',
-    ...r.memory.map((m) => `| ${m.node} | ${fixed(m.startMb)} | ${fixed(m.endMb)} | ×${fixed(m.growth, 2)} (${m.growth >= 1 ? '+' : ''}${fixed((m.growth - 1) * 100, 0)} %) | ${m.restarts} |`),
+    ...r.memory.map((m) => `| ${m.node} | ${fixed(m.startMb)} | ${Number.isFinite(m.endMb) ? fixed(m.endMb) : 'down'} | ${growth(m.growth)} | ${m.restarts} |`),
     `operations: ${r.ops} (${fixed(r.ops / Math.max(1, r.endAt))} ops/s), errors: ${codes}`,
     `outside churn windows: ${r.quiet.errors} errors in ${r.quiet.ops} operations (${fixed(r.quiet.rate * 100, 3)} %), ${r.quiet.belowThreshold ? 'below' : 'ABOVE'} the ${QUIET_ERROR_THRESHOLD * 100} % threshold`,
     `churn: ${r.churnSpans.length} kill -9 and restart${r.churnSpans.length === 1 ? '' : 's'}`,

@@ -74,7 +74,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         span[1] = now() + CLIENT_TIMEOUT_MS / 1000;
         options.say(`churn: node-${victim.slot} back (pid ${victim.child?.pid}), ring settled at ${now().toFixed(0)} s`);
       }
-    })();
+    })().catch((err: Error) => {
+      problems.push(`churn: ${err.message}`);
+      stopping = true;
+    });
 
     const samples: Sample[] = [];
     let lastOk = 0;
@@ -87,7 +90,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const held = await keysHeld(kv, ring.healthy);
       const running = rssMb.filter((v) => Number.isFinite(v));
       const errors = Object.values(interval.errors).reduce((a, b) => a + b, 0);
-      const churn = churnSpans.some(([from, to]) => from < t && to > t - elapsed);
+      // Until the reads above are done: a kill that lands during them shows in this sample already.
+      const churn = churnSpans.some(([from, to]) => from < now() && to > t - elapsed);
       const sample: Sample = {
         t, rssMb, meanRssMb: running.reduce((a, b) => a + b, 0) / running.length, opsPerS: interval.ops / elapsed, ops: interval.ops,
         errors, errorCodes: interval.errors, p50: percentile(interval.latencies, 50), p99: percentile(interval.latencies, 99),
