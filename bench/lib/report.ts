@@ -1,5 +1,5 @@
 /** docs/experiments.md and its charts, from the numbers one `npm run experiments` measured. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Consistency } from '../../common/wire.js';
 import { explain } from './explain.js';
@@ -201,6 +201,16 @@ export async function writeReport(outDir: string, r: ExperimentResults): Promise
     '',
   ].join('\n');
   const path = join(outDir, 'experiments.md');
-  await writeFile(path, doc);
+  await writeFile(path, doc + (await keptSections(path)));
   return path;
+}
+
+/**
+ * Sections from `## Soak` on are written by hand from `npm run soak` runs, which take half an
+ * hour each; rewriting the page for new experiment numbers must not drop them.
+ */
+async function keptSections(path: string): Promise<string> {
+  const old = await readFile(path, 'utf8').catch(() => '');
+  const at = old.indexOf('\n## Soak');
+  return at < 0 ? '' : old.slice(at);
 }

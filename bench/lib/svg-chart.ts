@@ -15,21 +15,21 @@ export interface BarChart {
   integer?: boolean;
 }
 
-const COLORS = ['#3b6ea8', '#e08a2c', '#5a9e4b', '#b5475a', '#7c5ea8', '#8c6d31'];
+export const COLORS = ['#3b6ea8', '#e08a2c', '#5a9e4b', '#b5475a', '#7c5ea8', '#8c6d31'];
 const WIDTH = 720;
 const HEIGHT = 420;
 const MARGIN = { top: 48, right: 24, bottom: 80, left: 84 };
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A round tick step (1, 2 or 5 × 10^n) giving about five ticks up to `max`. */
-function tickStep(max: number): number {
+export function tickStep(max: number): number {
   const rough = max / 5;
   const magnitude = 10 ** Math.floor(Math.log10(rough));
   return [1, 2, 5, 10].map((m) => m * magnitude).find((step) => step >= rough) ?? 10 * magnitude;
 }
 
-function label(value: number): string {
+export function label(value: number): string {
   if (value >= 100 || Number.isInteger(value)) return String(Math.round(value));
   return value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
