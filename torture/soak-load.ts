@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { KvClient } from '../common/client.js';
 import { ChordError } from '../common/errors.js';
-import type { Random } from './rng.js';
+import type { Rng } from './prng.js';
 
 export interface LoadOptions {
   /** Operations per second to start. */
@@ -15,7 +15,7 @@ export interface LoadOptions {
   readonly keys: number;
   /** Where the next operation goes (a random healthy member), or undefined while none is. */
   readonly pickNode: () => string | undefined;
-  readonly random: Random;
+  readonly random: Rng;
   /** Operations in flight at most; beyond it a due operation is skipped and counted as `behind`. */
   readonly maxInFlight?: number;
 }

@@ -7,7 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { createKvClient, type KvClient } from '../common/client.js';
 import { openNetwork } from './net.js';
-import { Random } from './rng.js';
+import { Rng } from './prng.js';
 import { TortureRing, type Member } from './ring.js';
 import { pointerProblems, until } from './settle.js';
 import { percentile, SoakLoad } from './soak-load.js';
@@ -21,7 +21,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
 
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   await mkdir(options.out, { recursive: true });
-  const random = new Random(options.seed);
+  const random = new Rng(options.seed);
   const network = openNetwork('loopback', 'soak');
   const ring = new TortureRing({ nodes: options.nodes, k: options.k, mode: options.mode, dir: options.out, network, requestTimeoutMs: 1500 });
   const { kv, close } = createKvClient({ timeoutMs: CLIENT_TIMEOUT_MS });
@@ -51,7 +51,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     // Churn: one non-bootstrap node at a time, killed and restarted on its own data dir.
     const churnDone = (async () => {
       if (options.churnEverySeconds <= 0) return;
-      const churnRandom = new Random(options.seed ^ 0xc4a2);
+      const churnRandom = new Rng(options.seed ^ 0xc4a2);
       for (let round = 1; ; round++) {
         while (!stopping && now() < round * options.churnEverySeconds) await sleep(Math.min(500, (round * options.churnEverySeconds - now()) * 1000));
         // A kill too close to the end would leave its errors with no quiet time after them.
