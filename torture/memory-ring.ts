@@ -10,24 +10,13 @@ import { join } from 'node:path';
 import { resolveConfig } from '../node/config.js';
 import { MemoryNetwork } from '../node/rpc/memory-network.js';
 import { startNode, type RunningNode } from '../node/start.js';
-import type { Member, Ring, RingOptions } from './ring.js';
+import { RingBase, type Member, type RingOptions } from './ring.js';
 
-export class MemoryRing implements Ring {
-  readonly members: Member[] = [];
+export class MemoryRing extends RingBase {
   private readonly running = new Map<number, RunningNode>();
 
-  constructor(private readonly options: Omit<RingOptions, 'network'>, private readonly network: MemoryNetwork) {}
-
-  get joined(): Member[] {
-    return this.members.filter((m) => m.state !== 'departed');
-  }
-
-  get healthy(): Member[] {
-    return this.members.filter((m) => m.state === 'up' && !m.isolated);
-  }
-
-  async startAll(): Promise<void> {
-    for (let i = 0; i < this.options.nodes; i++) await this.add();
+  constructor(private readonly options: Omit<RingOptions, 'network'>, private readonly network: MemoryNetwork) {
+    super(options.nodes);
   }
 
   async add(): Promise<Member> {

@@ -53,6 +53,53 @@ export interface Ring {
   stop(): Promise<void>;
 }
 
+/** The member list every ring keeps, and starting the first `nodes` one by one. */
+export abstract class RingBase implements Ring {
+  readonly members: Member[] = [];
+
+  constructor(private readonly size: number) {}
+
+  get joined(): Member[] {
+    return this.members.filter((m) => m.state !== 'departed');
+  }
+
+  get healthy(): Member[] {
+    return this.members.filter((m) => m.state === 'up' && !m.isolated);
+  }
+
+  async startAll(): Promise<void> {
+    for (let i = 0; i < this.size; i++) await this.add();
+  }
+
+  abstract add(): Promise<Member>;
+  abstract start(member: Member): Promise<void>;
+  abstract kill(member: Member): Promise<void>;
+  abstract pause(member: Member): void;
+  abstract resume(member: Member): void;
+  abstract depart(member: Member, request: (address: string) => Promise<unknown>): Promise<void>;
+  abstract stop(): Promise<void>;
+}
+
+/**
+ * Stops the ring and tears the network down when the run ends, or when it is interrupted
+ * (SIGINT, SIGTERM: the signal is raised again once everything stopped). Call the function
+ * returned where the run ends.
+ */
+export function stopOnInterrupt(ring: Ring, network: Network): () => Promise<void> {
+  const interrupted = (signal: NodeJS.Signals) => {
+    void ring.stop().finally(() => {
+      network.teardown();
+      process.kill(process.pid, signal);
+    });
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  return async () => {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+    await ring.stop();
+    network.teardown();
+  };
+}
+
 export interface RingOptions {
   readonly nodes: number;
   readonly k: number;
@@ -63,24 +110,11 @@ export interface RingOptions {
   readonly requestTimeoutMs: number;
 }
 
-export class TortureRing implements Ring {
-  readonly members: Member[] = [];
+export class TortureRing extends RingBase {
   private readonly logs = new Map<number, WriteStream>();
 
-  constructor(private readonly options: RingOptions) {}
-
-  /** Members that belong to the ring (not departed), whatever their health. */
-  get joined(): Member[] {
-    return this.members.filter((m) => m.state !== 'departed');
-  }
-
-  /** Members that are up, not paused and reachable. */
-  get healthy(): Member[] {
-    return this.members.filter((m) => m.state === 'up' && !m.isolated);
-  }
-
-  async startAll(): Promise<void> {
-    for (let i = 0; i < this.options.nodes; i++) await this.add();
+  constructor(private readonly options: RingOptions) {
+    super(options.nodes);
   }
 
   /** A fresh member: the bootstrap node first, later ones join through a healthy member. */

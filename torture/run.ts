@@ -14,7 +14,7 @@ import { Nemesis, type Fault, type NemesisEvent } from './nemesis.js';
 import { MemoryRing } from './memory-ring.js';
 import { MemoryPartitions, openNetwork } from './net.js';
 import { Rng } from './prng.js';
-import { TortureRing, type Ring } from './ring.js';
+import { stopOnInterrupt, TortureRing, type Ring } from './ring.js';
 import { holdings, placementProblems, pointerProblems, until } from './settle.js';
 import { keyNames, readKey, Recorder, runClients } from './workload.js';
 
@@ -64,14 +64,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   const { kv, close } = createKvClient({ timeoutMs: 8000 });
   const recorder = new Recorder();
   const problems: string[] = [];
-  // Interrupted, the run still stops its processes and removes its namespaces.
-  const interrupted = (signal: NodeJS.Signals) => {
-    void ring.stop().finally(() => {
-      network.teardown();
-      process.kill(process.pid, signal);
-    });
-  };
-  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  const stopRing = stopOnInterrupt(ring, network);
   try {
     await ring.startAll();
     options.say(`ring of ${options.nodes} up (k=${options.k}, ${options.mode}); running ${options.clients} clients for ${options.seconds} s, faults: ${faults.join(',') || 'none'}, seed ${options.seed}`);
@@ -129,10 +122,8 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     await writeFile(join(options.out, 'verdict.json'), JSON.stringify({ options: { ...options, say: undefined }, ...result }, null, 2));
     return result;
   } finally {
-    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     close();
-    await ring.stop();
-    network.teardown();
+    await stopRing();
   }
 }
 

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { createKvClient, type KvClient } from '../common/client.js';
 import { openNetwork } from './net.js';
 import { Rng } from './prng.js';
-import { TortureRing, type Member } from './ring.js';
+import { stopOnInterrupt, TortureRing, type Member } from './ring.js';
 import { pointerProblems, until } from './settle.js';
 import { percentile, SoakLoad } from './soak-load.js';
 import { judge, writeFiles, type Sample, type SoakOptions, type SoakResult } from './soak-report.js';
@@ -25,10 +25,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const network = openNetwork('loopback', 'soak');
   const ring = new TortureRing({ nodes: options.nodes, k: options.k, mode: options.mode, dir: options.out, network, requestTimeoutMs: 1500 });
   const { kv, close } = createKvClient({ timeoutMs: CLIENT_TIMEOUT_MS });
-  const interrupted = (signal: NodeJS.Signals) => {
-    void ring.stop().finally(() => process.kill(process.pid, signal));
-  };
-  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  const stopRing = stopOnInterrupt(ring, network);
   try {
     await ring.startAll();
     const formed = await until(() => pointerProblems(kv, ring.joined), 60_000);
@@ -121,10 +118,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await writeFiles(options.out, result);
     return result;
   } finally {
-    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     close();
-    await ring.stop();
-    network.teardown();
+    await stopRing();
   }
 }
 

@@ -2,7 +2,7 @@
  * Line charts over time as standalone SVG, beside the bar charts of svg-chart.ts (same
  * colours and ticks), so that a soak run can draw its memory curve without a dependency.
  */
-import { COLORS, escape, label, tickStep } from './svg-chart.js';
+import { COLORS, escape, label, svgDocument, tickStep } from './svg-chart.js';
 
 export interface LineSeries {
   name: string;
@@ -108,10 +108,5 @@ export function lineChartSvg(chart: LineChart): string {
     text(lx + 16, HEIGHT - 8, item.name, 'font-size="12"');
     lx += 28 + item.name.length * 6.5;
   }
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="Helvetica, Arial, sans-serif">`,
-    ...parts.map((p) => `  ${p}`),
-    '</svg>',
-    '',
-  ].join('\n');
+  return svgDocument(WIDTH, HEIGHT, parts);
 }

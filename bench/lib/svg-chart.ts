@@ -78,8 +78,13 @@ export function barChartSvg(chart: BarChart): string {
     text(lx + 16, HEIGHT - 6, series.name, 'font-size="12"');
     lx += 28 + series.name.length * 7;
   });
+  return svgDocument(WIDTH, HEIGHT, parts);
+}
+
+/** The SVG document around a chart's elements. */
+export function svgDocument(width: number, height: number, parts: readonly string[]): string {
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="Helvetica, Arial, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     ...parts.map((p) => `  ${p}`),
     '</svg>',
     '',
