@@ -18,6 +18,8 @@ export interface Logger {
   info(message: string, fields?: Fields): void;
   warn(message: string, fields?: Fields): void;
   error(message: string, fields?: Fields): void;
+  /** Whether debug lines are written: a hot path builds its message and fields only then. */
+  readonly debugEnabled: boolean;
 }
 
 /** Something lines can be written to: one whole line per write. */
@@ -67,5 +69,5 @@ export function createLogger(name: string, level: Level | 'silent' = 'info', opt
     if (fields) logger[method](fields, message);
     else logger[method](message);
   };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), debugEnabled: logger.isLevelEnabled('debug') };
 }

@@ -24,6 +24,20 @@ export interface Metrics {
   text(): Promise<{ body: string; contentType: string }>;
 }
 
+/**
+ * The process's own metrics (CPU, memory, GC, event loop), collected once per process: they
+ * watch the process through observers that are never released, so one set serves every node
+ * in it (the executable runs one; tests run many). They carry no `node` label.
+ */
+let processMetrics: Registry | undefined;
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics, prefix: 'chordkv_' });
+  }
+  return processMetrics;
+}
+
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export class PromMetrics implements Metrics {
@@ -39,7 +53,6 @@ export class PromMetrics implements Metrics {
 
   constructor(labels: Record<string, string>) {
     this.registry.setDefaultLabels(labels);
-    collectDefaultMetrics({ register: this.registry, prefix: 'chordkv_' });
   }
 
   request(route: string, method: string, status: number, seconds: number): void {
@@ -76,7 +89,8 @@ export class PromMetrics implements Metrics {
   }
 
   async text(): Promise<{ body: string; contentType: string }> {
-    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+    const body = (await this.registry.metrics()) + (await processRegistry().metrics());
+    return { body, contentType: this.registry.contentType };
   }
 }
 

@@ -76,7 +76,8 @@ export class Router {
 
   /** Serves an operation another node routed here (the /rpc/op call). */
   arrived(request: OpRequest): Promise<OpAnswer> {
-    this.components.log.debug(`routed ${request.op} arrived`, { op: request.op, key: request.key, hops: request.hops });
+    const { log } = this.components;
+    if (log.debugEnabled) log.debug(`routed ${request.op} arrived`, { op: request.op, key: request.key, hops: request.hops });
     return this.route(request);
   }
 
@@ -107,7 +108,7 @@ export class Router {
     }
     try {
       const final = routing.ownerInSuccessors(id)?.id === next.id;
-      log.debug(`forwarding ${request.op} to ${next.address}`, { op: request.op, key: request.key, peer: next.address, hops: request.hops + 1 });
+      if (log.debugEnabled) log.debug(`forwarding ${request.op} to ${next.address}`, { op: request.op, key: request.key, peer: next.address, hops: request.hops + 1 });
       return await rpc.call(op, next.address, { ...request, hops: request.hops + 1, final });
     } catch (err) {
       if (!this.evictIfGone(err, next)) throw err;

@@ -53,6 +53,7 @@ export class Nemesis {
     const { random, network } = this.options;
     const ring = this.ring;
     const up = ring.healthy;
+    if (up.length === 0) return; // nothing healthy to fault: the previous fault has not healed
     const hold = () => sleep(random.between(...this.options.holdMs));
     switch (fault) {
       case 'kill': {
@@ -99,9 +100,8 @@ export class Nemesis {
         return;
       }
       case 'depart': {
-        const candidates = up.filter((m) => m.state === 'up');
-        if (ring.joined.length <= this.options.minNodes || candidates.length === 0) return;
-        const victim = random.pick(candidates);
+        if (ring.joined.length <= this.options.minNodes) return;
+        const victim = random.pick(up);
         this.log('depart', victim);
         try {
           await ring.depart(victim, this.options.depart);

@@ -100,6 +100,7 @@ class NamespaceNetwork implements Network {
     if (!this.placed.has(slot)) {
       const outside = `${this.tag}h${slot}`;
       const inside = `${this.tag}i${slot}`;
+      this.placed.add(slot); // before the first command, so that teardown removes a half-made slot too
       ip('netns', 'add', ns);
       ip('link', 'add', outside, 'type', 'veth', 'peer', 'name', inside);
       ip('link', 'set', inside, 'netns', ns);
@@ -108,7 +109,6 @@ class NamespaceNetwork implements Network {
       ip('netns', 'exec', ns, 'ip', 'addr', 'add', `${host}/24`, 'dev', inside);
       ip('netns', 'exec', ns, 'ip', 'link', 'set', inside, 'up');
       ip('netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up');
-      this.placed.add(slot);
     }
     return { host, prefix: ['ip', 'netns', 'exec', ns] };
   }

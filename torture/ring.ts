@@ -146,8 +146,13 @@ export class TortureRing extends RingBase {
     const child = spawn(command, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr.pipe(this.log(member), { end: false });
     member.child = child;
-    const address = await waitReady(child, 30_000);
-    if (address !== member.address) throw new Error(`a node meant to be ${member.address} came up as ${address}`);
+    try {
+      const address = await waitReady(child, 30_000);
+      if (address !== member.address) throw new Error(`a node meant to be ${member.address} came up as ${address}`);
+    } catch (err) {
+      child.kill('SIGKILL'); // a node that did not come up right must not stay running
+      throw err;
+    }
     member.state = 'up';
   }
 

@@ -53,7 +53,7 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
       const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
       const ms = performance.now() - start;
       options.metrics.request(route, ctx.method, ctx.status, ms / 1000);
-      log.debug(`${ctx.method} ${ctx.path} ${ctx.status}`, { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 });
+      if (log.debugEnabled) log.debug(`${ctx.method} ${ctx.path} ${ctx.status}`, { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 });
     }
   });
   app.use(errorBoundary(log));

@@ -6,6 +6,7 @@
  * (`/rpc/chain`, `/rpc/read`) lives here too.
  */
 import { KeyNotFound } from '../../common/errors.js';
+import { withRequestId } from '../../common/request-id.js';
 import type { KeyedItem, OpAnswer } from '../../common/wire.js';
 import { chain as chainCall, read as readCall } from '../rpc/replication.js';
 import { handle, type RpcHandler } from '../rpc/spec.js';
@@ -123,7 +124,8 @@ export class ChainReplication implements ReplicationStrategy {
     if (!batch) {
       batch = { addresses, items: [], waiters: [] };
       this.pending.set(id, batch);
-      setImmediate(() => this.send(id));
+      // The batch carries many writes: it runs as no single request's work (its log lines and calls carry no request id).
+      withRequestId(undefined, () => setImmediate(() => this.send(id)));
     }
     batch.items.push(item);
     const waiters = batch.waiters;

@@ -5,6 +5,7 @@
  * from these declarations, so a call cannot drift apart between its two ends.
  */
 import { performance } from 'node:perf_hooks';
+import { ERROR_CATALOGUE } from '../../common/errors.js';
 import { noMetrics, type Metrics } from '../metrics.js';
 import type { Method, Transport } from '../../common/transport.js';
 
@@ -42,7 +43,9 @@ export class RpcClient {
     try {
       return await this.transport.call<Answer>(address, spec.method, spec.path, body, timeoutMs ?? spec.timeoutMs?.(request));
     } catch (err) {
-      outcome = (err as { code?: string }).code ?? 'ERROR';
+      // Only catalogued codes become label values: a peer's answer must not mint new series.
+      const code = (err as { code?: string }).code;
+      outcome = code !== undefined && code in ERROR_CATALOGUE ? code : 'ERROR';
       throw err;
     } finally {
       this.metrics.call(spec.path, address, outcome, (performance.now() - start) / 1000);
