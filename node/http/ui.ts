@@ -1,11 +1,11 @@
 /**
  * The dashboard's files (GET /ui, /ui/app.js, /ui/app.css): plain files in node/http/ui/ of the
  * source tree, served as they are. No build step, so the compiled module in dist/ finds them by
- * walking up to the folder that holds package.json (as common/version.ts does) rather than
+ * from the package's root (the folder that holds package.json) rather than
  * beside itself, where tsc copies nothing.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { packageRoot } from '../../common/version.js';
 
 export const UI_FILES = {
   'index.html': 'text/html; charset=utf-8',
@@ -20,11 +20,7 @@ const cache = new Map<UiFile, string>();
 
 /** node/http/ui/ under the package root, found from this module in the source tree or in dist/. */
 export function uiFolder(): URL {
-  if (folder) return folder;
-  for (let url = new URL('.', import.meta.url); url.pathname !== '/'; url = new URL('..', url)) {
-    if (existsSync(new URL('package.json', url))) return (folder = new URL('node/http/ui/', url));
-  }
-  throw new Error(`no package.json above ${import.meta.url}: cannot find the dashboard's files`);
+  return (folder ??= new URL('node/http/ui/', packageRoot()));
 }
 
 /** The file's text and media type; read once, since the files only change with the package. */

@@ -26,6 +26,8 @@ export class ChainReplication implements ReplicationStrategy {
   readonly handlers: readonly RpcHandler[];
   private readonly pending = new Map<string, Batch>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Writes in the batches on their way down the chain now. */
+  private sendingItems = 0;
   /**
    * Writes applied here whose trip down the chain failed, by write id. The tail may have
    * applied one already (only its acknowledgement was lost), so readers may have seen it; its
@@ -91,7 +93,7 @@ export class ChainReplication implements ReplicationStrategy {
   backlog(): number {
     let items = 0;
     for (const batch of this.pending.values()) items += batch.items.length;
-    return items + this.inFlight.size;
+    return items + this.sendingItems;
   }
 
   async flush(): Promise<void> {
@@ -142,6 +144,10 @@ export class ChainReplication implements ReplicationStrategy {
       (err) => batch.waiters.forEach((w) => w.reject(err)),
     );
     this.inFlight.add(call);
-    void call.finally(() => this.inFlight.delete(call));
+    this.sendingItems += batch.items.length;
+    void call.finally(() => {
+      this.inFlight.delete(call);
+      this.sendingItems -= batch.items.length;
+    });
   }
 }

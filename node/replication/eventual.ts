@@ -47,15 +47,15 @@ export class EventualReplication implements ReplicationStrategy {
     return readAnswer(key, await this.components.store.get(key), this.components.self.address, hops, this.components.now());
   }
 
+  backlog(): number {
+    return this.queued.size;
+  }
+
   /**
    * Waits for queued keys to be passed on, but not forever: with a chain member gone the
    * sender retries until maintenance replaces it, and a depart must not hang on that
    * (it pushes everything it holds to its successor anyway, and reconcile repairs chains).
    */
-  backlog(): number {
-    return this.queued.size;
-  }
-
   async flush(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while ((this.queued.size > 0 || this.sending || this.timer) && Date.now() < deadline) {

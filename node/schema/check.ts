@@ -76,10 +76,11 @@ export function failure(schema: Schema, value: unknown, path: (string | number)[
   if (schema.const !== undefined && value !== schema.const) return fail('const');
   if (schema.enum && !schema.enum.includes(value)) return fail('enum');
   if (typeof value === 'string') {
-    if (schema.minLength !== undefined && [...value].length < schema.minLength) return fail('minLength');
+    // Code points, not UTF-16 units; only counted when the units leave it in doubt.
+    if (schema.minLength !== undefined && value.length < 2 * schema.minLength && [...value].length < schema.minLength) return fail('minLength');
     if (schema['x-wellFormed'] && !isWellFormed(value)) return fail('x-wellFormed');
     if (schema['x-maxBytes'] !== undefined && Buffer.byteLength(value, 'utf8') > schema['x-maxBytes']) return fail('x-maxBytes');
-    if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) return fail('pattern');
+    if (schema.pattern !== undefined && !patternOf(schema.pattern).test(value)) return fail('pattern');
   }
   if (typeof value === 'number') {
     if (schema.minimum !== undefined && value < schema.minimum) return fail('minimum');
@@ -146,6 +147,14 @@ export function errorOf(found: Failure, got: unknown = found.value): InvalidRequ
 }
 
 /** `value` as `T` once it passes `schema`; otherwise throws the coded error its schema gives. */
+/** Each schema pattern compiled once: requests are checked against the same few patterns all the time. */
+const patterns = new Map<string, RegExp>();
+function patternOf(source: string): RegExp {
+  let pattern = patterns.get(source);
+  if (!pattern) patterns.set(source, (pattern = new RegExp(source, 'u')));
+  return pattern;
+}
+
 export function check<T>(schema: Schema, value: unknown): T {
   const found = failure(schema, value);
   if (found) throw errorOf(found);
