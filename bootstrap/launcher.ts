@@ -5,15 +5,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Consistency } from '../common/wire.js';
+import { ringArgs, type RingFlags } from './ring-args.js';
 import { READY_PATTERN } from '../node/main.js';
 
-export interface LaunchOptions {
+export interface LaunchOptions extends RingFlags {
   /** The chordkv executable (a .js file run with this Node). */
   executable: string;
   nodes: number;
-  k: number;
-  consistency: Consistency;
   host: string;
   /** Port of the bootstrap node; node i gets basePort + i. 0: every node picks a free port. */
   basePort: number;
@@ -45,7 +43,7 @@ export async function launchRing(options: LaunchOptions): Promise<LocalRing> {
     for (let i = 0; i < options.nodes; i++) {
       const port = options.basePort === 0 ? 0 : options.basePort + i;
       const args = i === 0
-        ? ['bootstrap', '-k', String(options.k), '--consistency', options.consistency]
+        ? ['bootstrap', ...ringArgs(options)]
         : ['node', '--bootstrap', addresses[0]];
       args.push('--host', options.host, '--port', String(port), '--log-level', options.logLevel);
       if (options.secret) args.push('--secret', options.secret);

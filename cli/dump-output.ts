@@ -3,7 +3,7 @@
  * from output.ts, which formats answers of the public API; a dump shows internals
  * (versions, tombstones) that no public answer carries.
  */
-import type { NodeItems } from '../common/wire.js';
+import { showVersion, type NodeItems } from '../common/wire.js';
 
 export interface DumpView {
   /** Print values and keys whole, however long. */
@@ -38,7 +38,7 @@ export function formatDump(dump: NodeItems, view: DumpView): string {
     const key = view.full ? q(item.key) : cut(q(item.key), KEY_WIDTH, utf8Size(item.key));
     const value = item.value === null ? '(deleted: tombstone)'
       : view.full ? q(item.value) : cut(q(item.value), VALUE_WIDTH, utf8Size(item.value));
-    return { key, value, version: String(item.version), role: item.role };
+    return { key, value, version: showVersion(item.version), role: item.role };
   });
   const width = (column: 'key' | 'value' | 'version') => Math.max(column.length, ...rows.map((r) => r[column].length));
   const [kw, vw, nw] = [width('key'), width('value'), width('version')];

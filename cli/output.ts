@@ -3,7 +3,9 @@
  * errors to stderr.
  */
 import { ChordError, PeerTimeout, PeerUnreachable } from '../common/errors.js';
-import type { AllAnswer, BatchAnswer, DeleteAnswer, OverlayAnswer, ScanAnswer, StatusAnswer, ValueAnswer, WatchEvent } from '../common/wire.js';
+import {
+  showVersion, type AllAnswer, type BatchAnswer, type DeleteAnswer, type OverlayAnswer, type QuorumAnswer, type ScanAnswer, type StatusAnswer, type ValueAnswer, type WatchEvent,
+} from '../common/wire.js';
 
 export interface Printer {
   json: boolean;
@@ -22,13 +24,22 @@ export function consolePrinter(json: boolean): Printer {
 const hops = (n: number) => `${n} hop${n === 1 ? '' : 's'}`;
 const q = (s: string) => JSON.stringify(s);
 
+/** How a read or write answer names its version: a version number, or a quorum ring's context. */
+const versionOf = (a: ValueAnswer | QuorumAnswer) => ('context' in a ? `context ${a.context}` : `version ${showVersion(a.version)}`);
+
 export const format = {
-  inserted: (a: ValueAnswer) => `inserted ${q(a.key)} = ${q(a.value)} at ${a.node} (${hops(a.hops)})`,
-  value: (a: ValueAnswer) => `${q(a.key)} = ${q(a.value)}  (from ${a.node}, ${hops(a.hops)}, version ${a.version})`,
+  inserted: (a: ValueAnswer | QuorumAnswer) => `inserted ${q(a.key)} = ${q(a.value ?? '')} at ${a.node} (${hops(a.hops)}${'context' in a ? `, ${versionOf(a)}` : ''})`,
+  value: (a: ValueAnswer | QuorumAnswer) => ('siblings' in a && a.siblings
+    ? [
+      `${q(a.key)} has ${a.siblings.length} siblings, values written concurrently  (from ${a.node}, ${hops(a.hops)}):`,
+      ...a.siblings.map((value) => `  ${q(value)}`),
+      `to keep one: chordkv insert ${q(a.key)} VALUE --context ${a.context}`,
+    ].join('\n')
+    : `${q(a.key)} = ${q(a.value ?? '')}  (from ${a.node}, ${hops(a.hops)}, ${versionOf(a)})`),
   scanned: (a: ScanAnswer) => [`${a.items.length} pair${a.items.length === 1 ? '' : 's'}`, ...a.items.map((i) => `  ${q(i.key)} = ${q(i.value)}`)].join('\n'),
   batchResult: (key: string, r: BatchAnswer['results'][number]) =>
-    ('error' in r ? `${q(key)}: ${r.error.message} (${r.error.code})` : 'deleted' in r ? `deleted ${q(key)}` : `${q(key)} = ${q(r.value)}`),
-  change: (e: WatchEvent) => (e.deleted ? `deleted ${q(e.key)} (version ${e.version})` : `${q(e.key)} = ${q(e.value ?? '')} (version ${e.version})`),
+    ('error' in r ? `${q(key)}: ${r.error.message} (${r.error.code})` : 'deleted' in r ? `deleted ${q(key)}` : `${q(key)} = ${q(r.value ?? '')}`),
+  change: (e: WatchEvent) => (e.deleted ? `deleted ${q(e.key)} (version ${showVersion(e.version)})` : `${q(e.key)} = ${q(e.value ?? '')} (version ${showVersion(e.version)})`),
   deleted: (a: DeleteAnswer) => `deleted ${q(a.key)} at ${a.node} (${hops(a.hops)})`,
   departed: (a: { departed: string }) => `${a.departed} departed; its data now lives on the remaining nodes`,
   overlay: (a: OverlayAnswer) => a.nodes.map((n, i) => `${String(i + 1).padStart(3)}. ${n.address.padEnd(22)} ${n.id}`).join('\n'),
@@ -46,7 +57,8 @@ export const format = {
   status: (s: StatusAnswer) => [
     `node         ${s.address}  ${s.ready ? 'ready' : 'not ready'}`,
     `id           ${s.id}`,
-    `ring         k=${s.k}, ${s.consistency}`,
+    `ring         k=${s.k}, ${s.consistency}${s.quorum ? ` R=${s.quorum.r} W=${s.quorum.w}${s.quorum.sloppy ? ' sloppy' : ''}` : ''}`,
+    ...(s.quorum?.sloppy ? [`hints        ${s.quorum.hints} kept for nodes that were down`] : []),
     `predecessor  ${s.predecessor ? `${s.predecessor.address}  ${s.predecessor.id}` : '(none: alone)'}`,
     `successors   ${s.successors.length === 0 ? '(none: alone)' : s.successors.map((p) => p.address).join(', ')}`,
     `fingers      ${s.fingers.length === 0 ? '(none yet)' : `${new Set(s.fingers.map((f) => f.node.address)).size} distinct nodes`}`,

@@ -5,7 +5,7 @@
  */
 import { createTransport, type HttpOptions, type Transport } from './transport.js';
 import {
-  paths, type AllAnswer, type BatchAnswer, type BatchOp, type DeleteAnswer, type OverlayAnswer, type PutOptions, type ScanAnswer, type ScanRequest, type StatusAnswer, type ValueAnswer,
+  paths, type AllAnswer, type BatchAnswer, type BatchOp, type DeleteAnswer, type OverlayAnswer, type PutOptions, type QuorumAnswer, type ScanAnswer, type ScanRequest, type StatusAnswer, type ValueAnswer,
 } from './wire.js';
 
 export type { HttpOptions } from './transport.js';
@@ -21,8 +21,18 @@ export class KvClient {
   get(node: string, key: string): Promise<ValueAnswer> {
     return this.http.call(node, 'GET', paths.key(key));
   }
-  delete(node: string, key: string): Promise<DeleteAnswer> {
-    return this.http.call(node, 'DELETE', paths.key(key));
+  /** `put` in a ring of any mode: a quorum ring answers a context (and no version). */
+  write(node: string, key: string, value: string, options: PutOptions = {}): Promise<ValueAnswer | QuorumAnswer> {
+    return this.http.call(node, 'PUT', paths.key(key), { value, ...options });
+  }
+  /** `get` in a ring of any mode: a quorum ring answers a context, and siblings when concurrent writes left several values. */
+  read(node: string, key: string): Promise<ValueAnswer | QuorumAnswer> {
+    return this.http.call(node, 'GET', paths.key(key));
+  }
+  /** Deletes; in a quorum ring, `context` (from a read) names the versions the delete supersedes. */
+  delete(node: string, key: string, options: { context?: string } = {}): Promise<DeleteAnswer> {
+    const query = options.context === undefined ? '' : `?${new URLSearchParams({ context: options.context }).toString()}`;
+    return this.http.call(node, 'DELETE', paths.key(key) + query);
   }
   all(node: string): Promise<AllAnswer> {
     return this.http.call(node, 'GET', paths.kv);

@@ -35,6 +35,8 @@ export const ERROR_CATALOGUE = {
   KEY_NOT_FOUND: entry(404),
   VERSION_MISMATCH: entry(409),
   CONDITIONAL_WRITE_UNSUPPORTED: entry(400),
+  TTL_UNSUPPORTED: entry(400),
+  INVALID_CONTEXT: entry(400),
   // the ring's state
   NOT_READY: entry(503, 'elsewhere'),
   NOT_A_MEMBER: entry(503, 'elsewhere'),
@@ -47,6 +49,7 @@ export const ERROR_CATALOGUE = {
   PEER_UNREACHABLE: entry(503, 'elsewhere'),
   PEER_TIMEOUT: entry(504, 'elsewhere'),
   BAD_RESPONSE: entry(502),
+  QUORUM_NOT_MET: entry(503, 'elsewhere'),
   // this process
   BAD_CONFIG: entry(400),
   DATA_DIR_UNUSABLE: entry(500),
@@ -122,8 +125,8 @@ export class KeyNotFound extends ChordError {
 
 /** A compare-and-set whose condition does not hold; `version` is the key's live version (null: none). */
 export class VersionMismatch extends ChordError {
-  constructor(key: string, current: number | null, expected: string) {
-    super('VERSION_MISMATCH', `the key ${JSON.stringify(key)} ${current === null ? 'has no value' : `is at version ${current}`}, not ${expected}`,
+  constructor(key: string, current: unknown, expected: string) {
+    super('VERSION_MISMATCH', `the key ${JSON.stringify(key)} ${current === null ? 'has no value' : `is at version ${JSON.stringify(current)}`}, not ${expected}`,
       { details: { version: current } });
   }
 }

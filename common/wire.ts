@@ -13,10 +13,29 @@ import { hexToId, idToHex } from './ring.js';
  */
 export type RingSettings =
   | { readonly mode: 'linearizable'; readonly k: number }
-  | { readonly mode: 'eventual'; readonly k: number };
+  | { readonly mode: 'eventual'; readonly k: number }
+  | QuorumSettings;
+
+/** Dynamo-style quorums: N = k copies, a write waits for `w` of them, a read for `r`; `sloppy`: stand-ins take writes for copies that are down. */
+export interface QuorumSettings {
+  readonly mode: 'quorum';
+  readonly k: number;
+  readonly r: number;
+  readonly w: number;
+  readonly sloppy: boolean;
+}
 
 export type Consistency = RingSettings['mode'];
-export const CONSISTENCIES: readonly Consistency[] = ['linearizable', 'eventual'];
+export const CONSISTENCIES: readonly Consistency[] = ['linearizable', 'eventual', 'quorum'];
+
+/** The default read and write quorum for N copies: a majority, so that every read meets the last acknowledged write. */
+export const majority = (n: number): number => Math.floor(n / 2) + 1;
+
+/** The settings in a few words, for logs and launch lines: `quorum N=3 R=2 W=2 sloppy`. */
+export function describeSettings(settings: RingSettings): string {
+  if (settings.mode !== 'quorum') return settings.mode;
+  return `quorum N=${settings.k} R=${settings.r} W=${settings.w}${settings.sloppy ? ' sloppy' : ''}`;
+}
 
 /** How many nodes hold each pair (the owner included) under `settings`. */
 export const replicaCount = (settings: RingSettings): number => settings.k;
@@ -77,7 +96,20 @@ export const sameMember = (a: Member | null | undefined, b: Member | null | unde
  * A version as stored and sent. Only the version policy (node/versions/) compares or
  * creates versions; everything else passes them along unread.
  */
-export type Version = number;
+export type Version = number | DottedVersion;
+
+/**
+ * Quorum mode's version of a key (node/versions/dotted.ts): the dot and past of the item's
+ * value, and the concurrent writes beside it, if any (siblings, each with its own value).
+ */
+export interface DottedVersion {
+  dot: [string, number];
+  past: Record<string, number>;
+  siblings?: { value: string | null; dot: [string, number]; past: Record<string, number> }[];
+}
+
+/** A version as people read it: a number as is, a quorum ring's dotted version as JSON. */
+export const showVersion = (version: Version): string => (typeof version === 'number' ? String(version) : JSON.stringify(version));
 
 /**
  * One stored version of a key. `value: null` is a tombstone: the key was deleted at `version`.
@@ -122,9 +154,13 @@ export interface PutConditions {
   ifAbsent?: boolean;
 }
 
-/** Options of a PUT: compare-and-set conditions, and a time to live in milliseconds. */
+/**
+ * Options of a PUT: compare-and-set conditions, a time to live in milliseconds, and (quorum
+ * rings) the context of a read, naming the versions this write supersedes.
+ */
 export interface PutOptions extends PutConditions {
   ttlMs?: number;
+  context?: string;
 }
 
 /** One operation of POST /kv/_batch. */
@@ -211,11 +247,27 @@ export interface StatusAnswer {
   fingers: { index: number; start: string; node: MemberJson }[];
   k: number;
   consistency: Consistency;
+  /** Quorum rings only: R, W, sloppy, and the hints this node keeps. */
+  quorum?: { r: number; w: number; sloppy: boolean; hints: number };
   keys: { primary: number; replica: number; total: number };
   lastMaintenanceAt: string | null;
 }
 
-export type OpAnswer = ValueAnswer | DeleteAnswer;
+/**
+ * A read or write in a quorum ring: `value` when one version is live, `siblings` (the live
+ * values, in a fixed order) when concurrent writes left several. `context` is opaque: a PUT
+ * or DELETE that sends it back supersedes every version the answer showed.
+ */
+export interface QuorumAnswer {
+  key: string;
+  value?: string;
+  siblings?: string[];
+  context: string;
+  node: string;
+  hops: number;
+}
+
+export type OpAnswer = ValueAnswer | DeleteAnswer | QuorumAnswer;
 
 import type { ErrorBody } from './errors.js';
 

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { CONSISTENCIES, type BatchOp, type DeleteAnswer, type PutOptions, type ScanRequest, type WatchEvent, type Member, type OpAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
-import type { NodeConfig } from './config.js';
+import { CONSISTENCIES, type BatchOp, type DeleteAnswer, type PutOptions, type ScanRequest, type WatchEvent, type Member, type OpAnswer, type QuorumAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
+import { ringSettingsOf, type NodeConfig } from './config.js';
 import { Lifecycle, type NodeState } from './lifecycle.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership/membership.js';
@@ -30,15 +30,24 @@ import { Watches } from './watch.js';
 import { RpcServer } from './rpc/server.js';
 import type { RpcClient } from './rpc/spec.js';
 import { RoutingTable } from './routing.js';
+import { MemoryHintBook, type HintBook } from './storage/hints.js';
 import type { PeerBook } from './storage/peer-book.js';
 import type { Store } from './storage/store.js';
-import { counterVersions } from './versions/counter.js';
+import { ModeVersions } from './versions/by-mode.js';
 import type { VersionPolicy } from './versions/policy.js';
 import { Views } from './views.js';
 import { ExpiryIndexedStore } from './storage/expiry-index.js';
 import { ExpirySweeper } from './replication/expiry.js';
 
 export type { NodeState } from './lifecycle.js';
+
+/** Settings as a ring answers them: a mode this node knows, k ≥ 1, and (quorum) 1 ≤ R, W ≤ k. */
+function validSettings(settings: RingSettings): boolean {
+  if (!CONSISTENCIES.includes(settings?.mode) || !Number.isInteger(settings.k) || settings.k < 1) return false;
+  if (settings.mode !== 'quorum') return true;
+  const inRange = (n: number) => Number.isInteger(n) && n >= 1 && n <= settings.k;
+  return inRange(settings.r) && inRange(settings.w) && typeof settings.sloppy === 'boolean';
+}
 
 /** What a node is built from. */
 export interface NodeComponents {
@@ -49,6 +58,8 @@ export interface NodeComponents {
   readonly rpc: RpcClient;
   readonly log: Logger;
   readonly versions?: VersionPolicy;
+  /** Copies kept for nodes that were down (quorum mode); default: in memory. */
+  readonly hints?: HintBook;
   /** The wall clock in epoch milliseconds (default Date.now). */
   readonly now?: () => number;
   /** Where the parts report what they do (default: nowhere). */
@@ -74,6 +85,7 @@ export class ChordNode {
   private replication: ReplicationStrategy;
 
   private readonly store: ExpiryIndexedStore;
+  private readonly hints: HintBook;
   private readonly now: () => number;
 
   constructor(readonly config: NodeConfig, private readonly components: NodeComponents) {
@@ -82,11 +94,12 @@ export class ChordNode {
     const store = new ExpiryIndexedStore(components.store);
     this.store = store;
     this.now = components.now ?? Date.now;
-    const versions = components.versions ?? counterVersions;
+    this.hints = components.hints ?? new MemoryHintBook();
+    const versions = components.versions ?? new ModeVersions(() => this.settings_.mode, self.address, this.now);
     this.self = self;
     this.routing = new RoutingTable(self, config.successorListSize);
     this.lifecycle = new Lifecycle(self);
-    this.settings_ = { mode: config.consistency, k: config.k };
+    this.settings_ = ringSettingsOf(config);
     const { routing, lock, lifecycle } = this;
     const settings = () => this.settings_;
     const kickMaintenance = () => this.maintenance.kick();
@@ -116,7 +129,7 @@ export class ChordNode {
       config,
     );
     this.views = new Views(
-      { routing, lifecycle, store, rpc, neighbours, settings, lastMaintenanceAt: () => this.maintenance.lastMaintenanceAt, now: this.now },
+      { routing, lifecycle, store, rpc, neighbours, settings, hints: () => this.hints.size(), lastMaintenanceAt: () => this.maintenance.lastMaintenanceAt, now: this.now },
       config,
     );
     this.watchGauges(metrics);
@@ -158,16 +171,18 @@ export class ChordNode {
   // ---- the public API (what the HTTP adapter calls) ----
 
   /** Inserts or overwrites; with conditions, only when the key's live version matches (compare-and-set); with `ttlMs`, for that long. */
-  put(key: string, value: string, options: PutOptions = {}): Promise<ValueAnswer> {
-    return this.runUserOp({ op: 'put', key, value, ...options, hops: 0, id: randomUUID() }) as Promise<ValueAnswer>;
+  put(key: string, value: string, options: PutOptions = {}): Promise<ValueAnswer | QuorumAnswer> {
+    return this.runUserOp({ op: 'put', key, value, ...options, hops: 0, id: randomUUID() }) as Promise<ValueAnswer | QuorumAnswer>;
   }
 
-  get(key: string): Promise<ValueAnswer> {
-    return this.runUserOp({ op: 'get', key, hops: 0 }) as Promise<ValueAnswer>;
+  /** The key's value; in a quorum ring, its siblings when concurrent writes left several, and a context. */
+  get(key: string): Promise<ValueAnswer | QuorumAnswer> {
+    return this.runUserOp({ op: 'get', key, hops: 0 }) as Promise<ValueAnswer | QuorumAnswer>;
   }
 
-  delete(key: string): Promise<DeleteAnswer> {
-    return this.runUserOp({ op: 'delete', key, hops: 0, id: randomUUID() }) as Promise<DeleteAnswer>;
+  /** Deletes; in a quorum ring, `context` names the versions the delete supersedes (without one: those a read quorum holds). */
+  delete(key: string, options: { context?: string } = {}): Promise<DeleteAnswer> {
+    return this.runUserOp({ op: 'delete', key, ...options, hops: 0, id: randomUUID() }) as Promise<DeleteAnswer>;
   }
 
   /**
@@ -219,7 +234,7 @@ export class ChordNode {
 
   /** Adopts the ring-wide settings of the ring this node joins, and that mode's strategy. */
   private adoptSettings(settings: RingSettings, versions: VersionPolicy): void {
-    if (!CONSISTENCIES.includes(settings?.mode) || !Number.isInteger(settings.k) || settings.k < 1) {
+    if (!validSettings(settings)) {
       throw new ChordError('BAD_RESPONSE', `the ring answered settings this node does not understand: ${JSON.stringify(settings)}`);
     }
     this.settings_ = { ...settings };
@@ -246,7 +261,10 @@ export class ChordNode {
   private createReplication(versions: VersionPolicy): ReplicationStrategy {
     const { self, rpc, log } = this.components;
     return strategies[this.settings_.mode](
-      { self, store: this.store, rpc, versions, log, now: this.now, chain: () => this.replicas.activeChain },
+      {
+        self, store: this.store, rpc, versions, log, now: this.now, chain: () => this.replicas.activeChain,
+        settings: this.settings_, hints: this.hints, successors: () => this.routing.successors,
+      },
       { onReplicaFailed: () => this.maintenance.kick(), onAcknowledged: (item) => this.feed.append(item) },
     );
   }
@@ -261,6 +279,9 @@ export class ChordNode {
     // Only failures before the head are retried for it; the caller re-reads after the others.
     const conditional = isConditional(request);
     const beforeTheHead = (err: unknown) => !conditional || !['PEER_TIMEOUT', 'PEER_UNREACHABLE'].includes((err as ChordError).code);
-    return retryWhileRingChanges(this.config.retryDeadlineMs, () => this.router.route(request), beforeTheHead);
+    // A quorum's coordinator has already waited for every replica it could ask: the caller
+    // hears of the shortfall now, not after the retry deadline.
+    const mayRetry = (err: unknown) => (err as ChordError).code !== 'QUORUM_NOT_MET' && beforeTheHead(err);
+    return retryWhileRingChanges(this.config.retryDeadlineMs, () => this.router.route(request), mayRetry);
   }
 }

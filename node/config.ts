@@ -3,7 +3,7 @@
  * frozen result. Nothing below the entry points reads process.env or process.argv.
  */
 import { ConfigError } from '../common/errors.js';
-import { CONSISTENCIES, type Consistency } from '../common/wire.js';
+import { CONSISTENCIES, majority, type Consistency, type RingSettings } from '../common/wire.js';
 
 export interface NodeConfig {
   /** Interface to listen on. */
@@ -17,6 +17,12 @@ export interface NodeConfig {
   /** Ring-wide settings; only the creating node's values count, joiners adopt the ring's. */
   readonly k: number;
   readonly consistency: Consistency;
+  /** Quorum mode: copies a read waits for (default a majority of k). */
+  readonly r?: number;
+  /** Quorum mode: copies a write waits for (default a majority of k). */
+  readonly w?: number;
+  /** Quorum mode: stand-ins take writes for preference-list nodes that are down (hinted handoff). */
+  readonly sloppy: boolean;
   /** Length of the successor list (at least k + 1, so a node can tell a ring of at most k nodes). */
   readonly successorListSize: number;
   /** How long a joining node keeps trying a contact that does not answer yet. */
@@ -62,6 +68,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   maintenanceIntervalMs: 500,
   memory: false,
   fsync: false,
+  sloppy: false,
   antiEntropyRounds: 20,
   logLevel: 'info',
   metrics: true,
@@ -72,7 +79,8 @@ const ADDRESS = /^[^\s:/]+:\d{1,5}$/;
 /** Merges `partial` over the defaults, validates, and freezes; throws ConfigError listing every problem. */
 export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
   const merged = { ...DEFAULT_CONFIG, ...stripUndefined(partial) };
-  const config = { ...merged, successorListSize: Math.max(merged.successorListSize, merged.k + 1) };
+  // Sloppy quorum needs stand-ins beyond the k - 1 successors that hold copies.
+  const config = { ...merged, successorListSize: Math.max(merged.successorListSize, merged.sloppy ? 2 * merged.k : merged.k + 1) };
   const problems: string[] = [];
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     problems.push(`port must be an integer from 0 to 65535 (got ${config.port})`);
@@ -82,6 +90,7 @@ export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
   if (!CONSISTENCIES.includes(config.consistency)) {
     problems.push(`consistency must be one of ${CONSISTENCIES.join(', ')} (got ${config.consistency})`);
   }
+  problems.push(...quorumProblems(config));
   if (config.advertise !== undefined && !ADDRESS.test(config.advertise)) problems.push(`advertise must be HOST:PORT (got ${config.advertise})`);
   if (config.contact !== undefined && !ADDRESS.test(config.contact)) problems.push(`bootstrap must be HOST:PORT (got ${config.contact})`);
   const own = config.advertise ?? `${config.host}:${config.port}`;
@@ -98,6 +107,25 @@ export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
   if (config.memory && config.dataDir) problems.push('--memory and --data-dir exclude each other');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** R and W belong to quorum rings, each from 1 to N = k. */
+export function quorumProblems(config: Pick<NodeConfig, 'k' | 'consistency' | 'r' | 'w'> & { sloppy?: boolean }): string[] {
+  const problems: string[] = [];
+  for (const name of ['r', 'w'] as const) {
+    const value = config[name];
+    if (value === undefined) continue;
+    if (config.consistency !== 'quorum') problems.push(`--${name} sets a quorum; it needs --consistency quorum`);
+    else if (!Number.isInteger(value) || value < 1 || value > config.k) problems.push(`--${name} must be a whole number from 1 to N = k = ${config.k} (got ${value})`);
+  }
+  if (config.sloppy && config.consistency !== 'quorum') problems.push('--sloppy needs --consistency quorum');
+  return problems;
+}
+
+/** The ring-wide settings a node that creates a ring fixes (joiners adopt the ring's instead). */
+export function ringSettingsOf(config: Pick<NodeConfig, 'k' | 'consistency' | 'r' | 'w'> & { sloppy?: boolean }): RingSettings {
+  if (config.consistency !== 'quorum') return { mode: config.consistency, k: config.k };
+  return { mode: 'quorum', k: config.k, r: config.r ?? majority(config.k), w: config.w ?? majority(config.k), sloppy: config.sloppy ?? false };
 }
 
 /**

@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { isGone } from '../common/errors.js';
 import { createLogger, type LogDestination, type Logger } from '../common/log.js';
 import { hashId, idToHex } from '../common/ring.js';
+import { describeSettings } from '../common/wire.js';
 import { createTransport } from '../common/transport.js';
 import { ChordNode } from './chord-node.js';
 import { noMetrics, PromMetrics } from './metrics.js';
@@ -17,6 +18,7 @@ import type { MemoryNetwork } from './rpc/memory-network.js';
 import { RpcClient } from './rpc/spec.js';
 import { LevelStore } from './storage/level-store.js';
 import { MemoryStore } from './storage/memory-store.js';
+import { MemoryHintBook, type HintBook } from './storage/hints.js';
 import { FilePeerBook, MemoryPeerBook, type PeerBook } from './storage/peer-book.js';
 import type { Store } from './storage/store.js';
 
@@ -70,17 +72,19 @@ export async function startNode(config: NodeConfig, components: StartComponents 
   const closeClient = () => transport.close();
   let store: Store;
   let peerBook: PeerBook;
+  let hints: HintBook;
   try {
     const dir = dataDirOf(config, bound.port);
     store = components.store ?? (dir ? await LevelStore.open(dir, address, { sync: config.fsync }) : new MemoryStore());
     peerBook = components.peerBook ?? (dir ? new FilePeerBook(dir, config.fsync) : new MemoryPeerBook());
+    hints = store instanceof LevelStore ? await store.hintBook() : new MemoryHintBook();
   } catch (err) {
     server.close();
     closeClient();
     throw err;
   }
   const metrics = config.metrics ? new PromMetrics({ node: address }) : noMetrics;
-  const node = new ChordNode(config, { self: { id, address }, store, peerBook, rpc: new RpcClient(transport, metrics), log, metrics });
+  const node = new ChordNode(config, { self: { id, address }, store, peerBook, hints, rpc: new RpcClient(transport, metrics), log, metrics });
   components.network?.attach(address, node.rpcServer, config.secret);
 
   let markDeparted!: () => void;
@@ -107,7 +111,7 @@ export async function startNode(config: NodeConfig, components: StartComponents 
     throw err;
   }
   node.maintenance.start();
-  log.info(`serving as ${address} (k=${node.settings.k}, ${node.settings.mode})`, { k: node.settings.k, consistency: node.settings.mode });
+  log.info(`serving as ${address} (k=${node.settings.k}, ${describeSettings(node.settings)})`, { k: node.settings.k, consistency: node.settings.mode });
   return { node, address, departed, stop };
 }
 

@@ -22,6 +22,8 @@ export interface ViewComponents {
   readonly rpc: RpcClient;
   readonly neighbours: Neighbours;
   settings(): RingSettings;
+  /** Copies kept here for nodes that were down (quorum rings). */
+  hints(): number;
   lastMaintenanceAt(): Date | null;
   now(): number;
 }
@@ -50,6 +52,7 @@ export class Views {
       fingers: routing.fingers.flatMap((member, index) => (member ? [{ index, start: idToHex(fingerStart(routing.self.id, index)), node: toMemberJson(member) }] : [])),
       k: settings.k,
       consistency: settings.mode,
+      ...(settings.mode === 'quorum' ? { quorum: { r: settings.r, w: settings.w, sloppy: settings.sloppy, hints: this.components.hints() } } : {}),
       keys: { primary, replica: entries.length - primary, total: entries.length },
       lastMaintenanceAt: this.components.lastMaintenanceAt()?.toISOString() ?? null,
     };

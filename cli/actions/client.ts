@@ -43,13 +43,13 @@ export function usage(message: string): ChordError {
 }
 
 export const insert = (flags: ClientFlags, printer: Printer, key: string, value: string, options: PutOptions = {}) =>
-  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.put(node, key, value, options), format.inserted));
+  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.write(node, key, value, options), format.inserted));
 
 /** `*` means every pair in the ring, grouped by node, unless `literal`. */
 export const query = (flags: ClientFlags, printer: Printer, key: string, literal = false) =>
   withClient(flags, printer, async (kv, node) => {
     if (key === '*' && !literal) printResult(printer, await kv.all(node), format.all);
-    else printResult(printer, await kv.get(node, key), format.value);
+    else printResult(printer, await kv.read(node, key), format.value);
   });
 
 /** Every pair whose key starts with `prefix` (at most `limit`), sorted by key, page after page. */
@@ -77,8 +77,8 @@ export async function batch(flags: ClientFlags, printer: Printer, ops: BatchOp[]
   return code !== 0 ? code : failed ? 1 : 0;
 }
 
-export const remove = (flags: ClientFlags, printer: Printer, key: string) =>
-  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.delete(node, key), format.deleted));
+export const remove = (flags: ClientFlags, printer: Printer, key: string, options: { context?: string } = {}) =>
+  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.delete(node, key, options), format.deleted));
 
 export const depart = (flags: ClientFlags, printer: Printer) =>
   withClient(flags, printer, async (kv, node) => printResult(printer, await kv.depart(node), format.departed));

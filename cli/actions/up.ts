@@ -1,12 +1,12 @@
 /** `chordkv up`: launch a local ring, print where it is, stop it on Ctrl-C or SIGTERM. */
 import { launchRing } from '../../bootstrap/launcher.js';
-import type { Consistency } from '../../common/wire.js';
+import { describeSettings } from '../../common/wire.js';
+import { ringSettingsOf } from '../../node/config.js';
+import type { RingFlags } from '../../bootstrap/ring-args.js';
 import { consolePrinter, printError } from '../output.js';
 
-export interface UpFlags {
+export interface UpFlags extends RingFlags {
   nodes: number;
-  k: number;
-  consistency: Consistency;
   host: string;
   basePort: number;
   secret?: string;
@@ -29,9 +29,9 @@ export async function runUp(flags: UpFlags): Promise<void> {
   }
   const [first] = ring.addresses;
   if (flags.json) {
-    printer.out(JSON.stringify({ nodes: ring.addresses, k: flags.k, consistency: flags.consistency }));
+    printer.out(JSON.stringify({ nodes: ring.addresses, ...ringSettingsOf(flags) }));
   } else {
-    printer.out(`chordkv ring up: ${ring.addresses.length} nodes, k=${flags.k}, ${flags.consistency}`);
+    printer.out(`chordkv ring up: ${ring.addresses.length} nodes, k=${flags.k}, ${describeSettings(ringSettingsOf(flags))}`);
     ring.addresses.forEach((address, i) => printer.out(`  ${i === 0 ? 'bootstrap' : `node ${i}    `}  ${address}`));
     printer.out('');
     printer.out('try, in another terminal:');

@@ -14,6 +14,7 @@ export const builder = (yargs: Argv) => clientOptions(yargs)
   .option('value-file', { type: 'string', describe: 'read the value from this file, or from stdin when it is -' })
   .option('if-version', { type: 'number', describe: 'compare-and-set: write only if the key is at this version (query --json shows it)' })
   .option('if-absent', { type: 'boolean', describe: 'compare-and-set: write only if the key has no value' })
+  .option('context', { type: 'string', describe: 'quorum rings: the context a query printed; the write replaces the versions (siblings) it showed' })
   .option('ttl', { type: 'string', describe: 'time to live: the pair reads as absent after it, and is removed (500ms, 30s, 5m, 2h, 1d)' })
   .conflicts('if-version', 'if-absent')
   .check((argv) => firstProblem(checkWhole('--if-version', argv.ifVersion, 0), checkDuration('--ttl', argv.ttl)))
@@ -39,5 +40,5 @@ export const handler = (argv: Awaited<ReturnType<typeof builder>['argv']>) => ru
     }
   }
   const ttlMs = argv.ttl === undefined ? undefined : durationMs(argv.ttl);
-  return actions.insert(clientFlags(argv), printer, key, value, { ifVersion: argv.ifVersion, ifAbsent: argv.ifAbsent || undefined, ttlMs });
+  return actions.insert(clientFlags(argv), printer, key, value, { ifVersion: argv.ifVersion, ifAbsent: argv.ifAbsent || undefined, ttlMs, context: argv.context });
 });

@@ -106,7 +106,7 @@ export function createRouter(node: ChordNode, options: AppOptions): Router {
   on(routes.watchPrefix, ({ query }, ctx) => serveEvents(ctx, (signal) => node.watchPrefix(query.prefix as string, signal)));
   on(routes.watch, ({ key }, ctx) => serveEvents(ctx, (signal) => node.watch(key, signal)));
   on(routes.put, ({ key, body }) => node.put(key, (body as PutBody).value, putOptionsOf(body as PutBody)));
-  on(routes.delete, ({ key }) => node.delete(key));
+  on(routes.delete, ({ key, query }) => node.delete(key, query.context === undefined ? {} : { context: query.context as string }));
   // PUT or DELETE on /kv (or /kv/) names no key: say so rather than "method not allowed".
   on(routes.putNoKey, () => parseKey(''));
   on(routes.deleteNoKey, () => parseKey(''));

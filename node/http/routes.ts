@@ -6,10 +6,10 @@
 import type { ErrorCode } from '../../common/errors.js';
 import { paths } from '../../common/wire.js';
 import {
-  allAnswer, batchAnswer, deleteAnswer, departAnswer, healthAnswer, overlayAnswer, scanAnswer, statusAnswer, valueAnswer,
+  allAnswer, batchAnswer, deleteAnswer, departAnswer, healthAnswer, overlayAnswer, quorumAnswer, scanAnswer, statusAnswer, valueAnswer,
 } from '../schema/answers.js';
 import type { Schema } from '../schema/check.js';
-import { batchBody, keyParam, putBody, scanParams, watchParams, type Parameter } from '../schema/requests.js';
+import { batchBody, deleteParams, keyParam, putBody, scanParams, watchParams, type Parameter } from '../schema/requests.js';
 
 export interface RouteSpec {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -34,6 +34,8 @@ export interface RouteSpec {
 /** A body that is not JSON, too large or not declared JSON. */
 const BODY: ErrorCode[] = ['BAD_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
 /** The node is not serving yet, or the ring changed or failed under the request. */
+/** A quorum ring could not reach R or W replicas. */
+const QUORUM: ErrorCode[] = ['QUORUM_NOT_MET'];
 const RING: ErrorCode[] = ['NOT_READY', 'NOT_A_MEMBER', 'RING_CHANGING', 'ROUTING_LOOP', 'PEER_UNREACHABLE', 'PEER_TIMEOUT', 'BAD_RESPONSE'];
 
 export const routes = {
@@ -56,7 +58,14 @@ export const routes = {
     answer: batchAnswer,
     codes: [...BODY, ...RING],
   },
-  get: { method: 'GET', path: '/kv/:key', summary: 'read a key', params: [keyParam], answer: valueAnswer, codes: ['KEY_NOT_FOUND', ...RING] },
+  get: {
+    method: 'GET',
+    path: '/kv/:key',
+    summary: 'read a key; a quorum ring answers a context, and siblings when concurrent writes left several values',
+    params: [keyParam],
+    answer: { oneOf: [valueAnswer, quorumAnswer] },
+    codes: ['KEY_NOT_FOUND', ...QUORUM, ...RING],
+  },
   watchPrefix: {
     method: 'GET',
     path: '/watch',
@@ -76,13 +85,21 @@ export const routes = {
   put: {
     method: 'PUT',
     path: '/kv/:key',
-    summary: 'write a key; optionally compare-and-set (ifVersion, ifAbsent; linearizable rings only) and a time to live',
+    summary: 'write a key; optionally compare-and-set (ifVersion, ifAbsent; linearizable rings only), a time to live (not in quorum rings), '
+      + 'and in a quorum ring the context of a read',
     params: [keyParam],
     body: putBody,
-    answer: valueAnswer,
-    codes: [...BODY, 'VERSION_MISMATCH', 'CONDITIONAL_WRITE_UNSUPPORTED', ...RING],
+    answer: { oneOf: [valueAnswer, quorumAnswer] },
+    codes: [...BODY, 'VERSION_MISMATCH', 'CONDITIONAL_WRITE_UNSUPPORTED', 'TTL_UNSUPPORTED', 'INVALID_CONTEXT', ...QUORUM, ...RING],
   },
-  delete: { method: 'DELETE', path: '/kv/:key', summary: 'delete a key', params: [keyParam], answer: deleteAnswer, codes: ['KEY_NOT_FOUND', ...RING] },
+  delete: {
+    method: 'DELETE',
+    path: '/kv/:key',
+    summary: 'delete a key; in a quorum ring, with the context a read answered',
+    params: [keyParam, ...deleteParams],
+    answer: deleteAnswer,
+    codes: ['KEY_NOT_FOUND', 'INVALID_CONTEXT', ...QUORUM, ...RING],
+  },
   putNoKey: { method: 'PUT', path: paths.kv, summary: 'names no key: always refused (write to /kv/{key})', codes: [...BODY, 'INVALID_KEY'] },
   deleteNoKey: { method: 'DELETE', path: paths.kv, summary: 'names no key: always refused (delete /kv/{key})', codes: ['INVALID_KEY'] },
   depart: {

@@ -1,6 +1,6 @@
 /** What every mode does with a write at its coordinator, and with pairs arriving from other nodes. */
-import { KeyNotFound, VersionMismatch } from '../../common/errors.js';
-import { isLive, storedItem, type Item, type KeyedItem, type OpAnswer, type PutConditions } from '../../common/wire.js';
+import { ChordError, KeyNotFound, VersionMismatch } from '../../common/errors.js';
+import { isLive, showVersion, storedItem, type Item, type KeyedItem, type OpAnswer, type PutConditions } from '../../common/wire.js';
 import type { Store } from '../storage/store.js';
 import type { VersionPolicy } from '../versions/policy.js';
 import type { WriteRequest } from './strategy.js';
@@ -13,6 +13,7 @@ import type { WriteRequest } from './strategy.js';
  */
 export async function applyAtHead(store: Store, versions: VersionPolicy, request: WriteRequest, nowMs: number, evenIfAbsent = false): Promise<KeyedItem> {
   const { key } = request;
+  if (request.context !== undefined) throw new ChordError('INVALID_CONTEXT', 'contexts are quorum rings\' (a read there answers one); this ring orders writes by itself: leave context out');
   let item!: KeyedItem;
   await store.update(key, (current) => {
     if (request.op === 'delete' && request.expired) {
@@ -34,7 +35,7 @@ function checkConditions(versions: VersionPolicy, request: PutConditions & { key
   const live = isLive(current, nowMs) ? current.version : null;
   if (request.ifAbsent && live !== null) throw new VersionMismatch(request.key, live, 'absent');
   if (request.ifVersion !== undefined && (live === null || !versions.same(live, request.ifVersion))) {
-    throw new VersionMismatch(request.key, live, `version ${request.ifVersion}`);
+    throw new VersionMismatch(request.key, live, `version ${showVersion(request.ifVersion)}`);
   }
 }
 
@@ -57,12 +58,12 @@ export function readAnswer(key: string, item: Item | null | undefined, node: str
 
 const expiry = (item: Item) => (item.expiresAt === undefined ? {} : { expiresAt: item.expiresAt });
 
-/** Merges pairs into `store`, each only where it supersedes what is held; returns how many it applied. */
+/** Merges pairs into `store` as the version policy merges them (the newer wins; concurrent ones become siblings); returns how many changed it. */
 export async function mergeItems(store: Store, versions: VersionPolicy, items: readonly KeyedItem[]): Promise<number> {
   let applied = 0;
   for (const { key, value, version, expiresAt } of items) {
     const incoming = storedItem({ value, version, expiresAt });
-    if (await store.update(key, (current) => (versions.supersedes(incoming, current) ? incoming : undefined))) applied++;
+    if (await store.update(key, (current) => versions.merge(incoming, current))) applied++;
   }
   return applied;
 }

@@ -6,8 +6,9 @@
  * implementation per consistency mode, chosen by the ring settings' `mode`.
  */
 import type { Logger } from '../../common/log.js';
-import type { Consistency, KeyedItem, Member, OpAnswer, PutOptions } from '../../common/wire.js';
+import type { Consistency, KeyedItem, Member, OpAnswer, PutOptions, RingSettings } from '../../common/wire.js';
 import type { RpcHandler, RpcClient } from '../rpc/spec.js';
+import type { HintBook } from '../storage/hints.js';
 import type { Store } from '../storage/store.js';
 import type { VersionPolicy } from '../versions/policy.js';
 
@@ -21,6 +22,12 @@ export interface ReplicationComponents {
   now(): number;
   /** The nodes after the owner that hold copies, in order (the active chain). */
   chain(): readonly Member[];
+  /** The ring-wide settings the strategy was made for (quorum mode reads R, W and sloppy). */
+  readonly settings: RingSettings;
+  /** Copies kept for nodes that were down (quorum mode's hinted handoff). */
+  readonly hints: HintBook;
+  /** This node's successors, nearest first. */
+  successors(): readonly Member[];
 }
 
 export interface ReplicationCallbacks {
@@ -34,7 +41,7 @@ export interface ReplicationCallbacks {
 export type WriteRequest = (
   | ({ op: 'put'; key: string; value: string } & PutOptions)
   /** `expired`: the head's own delete of a pair whose time ran out; a no-op (VERSION_MISMATCH) if it was written again meanwhile. */
-  | { op: 'delete'; key: string; expired?: boolean }
+  | { op: 'delete'; key: string; expired?: boolean; context?: string }
 ) & {
   hops: number;
   /** The id the entry node gave the write, kept through its retries (see RecentWrites). */

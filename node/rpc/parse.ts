@@ -7,6 +7,7 @@ import type { KeyedItem, MemberJson, PutOptions } from '../../common/wire.js';
 import { check as checkSchema } from '../schema/check.js';
 import { putBody, type PutBody } from '../schema/requests.js';
 import { counterVersions } from '../versions/counter.js';
+import { isDottedVersion } from '../versions/dotted-versions.js';
 
 /** The value and options of a PUT body (or of a routed put), checked against the public API's schema. */
 export function parsePut(body: unknown): { value: string; options: PutOptions } {
@@ -15,8 +16,9 @@ export function parsePut(body: unknown): { value: string; options: PutOptions } 
 }
 
 /** The options of a checked PUT body: conditions (ifAbsent only when true) and a time to live. */
-export function putOptionsOf({ ifVersion, ifAbsent, ttlMs }: PutBody): PutOptions {
+export function putOptionsOf({ ifVersion, ifAbsent, ttlMs, context }: PutBody): PutOptions {
   return {
+    ...(context !== undefined ? { context } : {}),
     ...(ifVersion !== undefined ? { ifVersion } : {}),
     ...(ifAbsent === true ? { ifAbsent } : {}),
     ...(ttlMs !== undefined ? { ttlMs } : {}),
@@ -46,11 +48,14 @@ export const isMemberJson = (v: unknown): v is MemberJson =>
 
 export const isAddressList = (v: unknown): boolean => Array.isArray(v) && v.every(isAddress);
 
+/** A version of any mode's policy (a node checks the shape here; its policy compares). */
+export const isAnyVersion = (v: unknown): boolean => counterVersions.isVersion(v) || isDottedVersion(v);
+
 /** Stored pairs: a non-empty string key, a string value or null (tombstone), a version the policy understands. */
 export const isItemList = (v: unknown): v is KeyedItem[] => Array.isArray(v) && v.every((item) => {
   if (typeof item !== 'object' || item === null) return false;
   const { key, value, version, expiresAt } = item as Record<string, unknown>;
-  return typeof key === 'string' && key.length > 0 && (typeof value === 'string' || value === null) && counterVersions.isVersion(version)
+  return typeof key === 'string' && key.length > 0 && (typeof value === 'string' || value === null) && isAnyVersion(version)
     && (expiresAt === undefined || (Number.isSafeInteger(expiresAt) && (expiresAt as number) >= 0));
 });
 

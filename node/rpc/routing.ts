@@ -2,7 +2,7 @@
 import { InvalidRequest, type ErrorBody } from '../../common/errors.js';
 import { MAX_BATCH_OPS, type MemberJson, type OpAnswer, type PutOptions } from '../../common/wire.js';
 import { check as checkSchema } from '../schema/check.js';
-import { keySchema } from '../schema/requests.js';
+import { deleteParams, keySchema } from '../schema/requests.js';
 import { field, isHexId, isHops, parsePut } from './parse.js';
 import { defineRpc, handle, type RpcHandler } from './spec.js';
 
@@ -10,7 +10,7 @@ import { defineRpc, handle, type RpcHandler } from './spec.js';
 export type OpRequest = (
   | ({ op: 'put'; key: string; value: string } & PutOptions)
   | { op: 'get'; key: string }
-  | { op: 'delete'; key: string }
+  | { op: 'delete'; key: string; context?: string }
 ) & {
   hops: number;
   /** Set when the sender found the receiver in its successor list as the key's owner. */
@@ -66,6 +66,10 @@ export const routingHandlers = (service: RoutingService): RpcHandler[] => [
 
 const MAX_WRITE_ID = 64;
 
+/** A routed delete's context, checked as the public API checks it. */
+const deleteContextOf = (context: unknown): { context?: string } =>
+  (context === undefined ? {} : { context: checkSchema<string>(deleteParams[0].schema, context) });
+
 /** A routed operation from another node; checked as strictly as a user request. */
 export function parseOp(body: unknown): OpRequest {
   const b = (body ?? {}) as Record<string, unknown>;
@@ -78,7 +82,7 @@ export function parseOp(body: unknown): OpRequest {
     const { value, options } = parsePut(b);
     return { op: 'put', key, value, ...options, hops, final, ...id };
   }
-  if (b.op === 'delete') return { op: b.op, key, hops, final, ...id };
+  if (b.op === 'delete') return { op: b.op, key, hops, final, ...id, ...deleteContextOf(b.context) };
   if (b.op === 'get') return { op: b.op, key, hops, final };
   throw new InvalidRequest('INVALID_OP', 'op must be put, get or delete');
 }

@@ -5,7 +5,7 @@
  */
 import { ERROR_CATALOGUE } from '../../common/errors.js';
 import type {
-  AllAnswer, DeleteAnswer, MemberJson, OverlayAnswer, ScanAnswer, StatusAnswer, ValueAnswer, WatchEvent,
+  AllAnswer, DeleteAnswer, MemberJson, OverlayAnswer, QuorumAnswer, ScanAnswer, StatusAnswer, ValueAnswer, WatchEvent,
 } from '../../common/wire.js';
 import { CONSISTENCIES } from '../../common/wire.js';
 import type { Schema } from './check.js';
@@ -22,7 +22,12 @@ const text = (description: string): Schema => ({ type: 'string', description });
 const count = (description: string): Schema => ({ type: 'integer', minimum: 0, description });
 const list = (items: Schema, description?: string): Schema => ({ type: 'array', items, ...(description ? { description } : {}) });
 
-const version = count('the pair\'s version; pass it as ifVersion for compare-and-set');
+const version: Schema = {
+  anyOf: [
+    count('the pair\'s version; pass it as ifVersion for compare-and-set'),
+    { type: 'object', description: 'quorum rings: the pair\'s dotted version vector and any siblings (read it through GET, which answers a context)' },
+  ],
+};
 const expiresAt = count('when the pair expires (epoch ms), if it was written with ttlMs');
 const hops = count('node-to-node forwards the request took');
 const hexId = { type: 'string', pattern: '^[0-9a-f]{1,40}$', description: 'ring id, lowercase hex' } as const satisfies Schema;
@@ -37,6 +42,15 @@ export const valueAnswer = object<ValueAnswer>('a key\'s value', {
   node: text('the node that answered (the owner that ordered a write; the tail for a linearizable read)'),
   hops,
 }, ['expiresAt']);
+
+export const quorumAnswer = object<QuorumAnswer>('a key in a quorum ring: its value, or its siblings, and a context', {
+  key: text('the key'),
+  value: text('the value, when one version is live'),
+  siblings: list(text('a value'), 'the live values of concurrent writes, when there are several; write with the context to resolve them'),
+  context: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', description: 'opaque: send it back with a PUT or DELETE to supersede every version shown' },
+  node: text('the coordinator (the first live node of the key\'s preference list)'),
+  hops,
+}, ['value', 'siblings']);
 
 export const deleteAnswer = object<DeleteAnswer>('a delete, acknowledged', {
   key: text('the key'),
@@ -73,6 +87,8 @@ export const errorBody: Schema = {
         message: text('for people; may change'),
         peer: text('the node the error is about (unreachable, too slow, not a member)'),
         version: { type: ['integer', 'null'], minimum: 0, description: 'VERSION_MISMATCH: the key\'s live version (null: none)' },
+        needed: count('QUORUM_NOT_MET: replicas the operation needs (R or W)'),
+        answered: count('QUORUM_NOT_MET: replicas that answered or took the write'),
       },
       required: ['code', 'message'],
     },
@@ -82,7 +98,7 @@ export const errorBody: Schema = {
 };
 
 export const batchAnswer: Schema = object<{ results: unknown }>('each operation\'s answer or error, in the order given', {
-  results: list({ oneOf: [valueAnswer, deleteAnswer, errorBody] }),
+  results: list({ oneOf: [valueAnswer, quorumAnswer, deleteAnswer, errorBody] }),
 });
 
 export const overlayAnswer = object<OverlayAnswer>('the ring in order, starting at the node asked', { nodes: list(member) });
@@ -102,9 +118,13 @@ export const statusAnswer = object<StatusAnswer>('the node\'s own view', {
   }), 'known fingers'),
   k: { type: 'integer', minimum: 1, description: 'copies of each pair' },
   consistency: { enum: CONSISTENCIES },
+  quorum: object<NonNullable<StatusAnswer['quorum']>>('quorum rings: reads wait for r copies, writes for w; sloppy: stand-ins take writes for copies that are down', {
+    r: { type: 'integer', minimum: 1 }, w: { type: 'integer', minimum: 1 }, sloppy: { type: 'boolean' },
+    hints: count('copies this node keeps for nodes that were down, until they answer again'),
+  }),
   keys: object<StatusAnswer['keys']>('live pairs held here', { primary: count('owned'), replica: count('held for others'), total: count('all') }),
   lastMaintenanceAt: { type: ['string', 'null'], format: 'date-time', description: 'the last maintenance round' },
-});
+}, ['quorum']);
 
 export const healthAnswer = object<{ ok: true }>('the node has joined and serves', { ok: { const: true } });
 
@@ -121,5 +141,5 @@ export const watchEvent = object<WatchEvent>('one acknowledged change, as the da
 /** Named in the document's components and referenced by name wherever they appear. */
 export const components: Readonly<Record<string, Schema>> = {
   Error: errorBody, ValueAnswer: valueAnswer, DeleteAnswer: deleteAnswer, AllAnswer: allAnswer, ScanAnswer: scanAnswer,
-  BatchAnswer: batchAnswer, OverlayAnswer: overlayAnswer, StatusAnswer: statusAnswer, Member: member, WatchEvent: watchEvent,
+  QuorumAnswer: quorumAnswer, BatchAnswer: batchAnswer, OverlayAnswer: overlayAnswer, StatusAnswer: statusAnswer, Member: member, WatchEvent: watchEvent,
 };

@@ -34,6 +34,9 @@ export const keySchema: Schema = {
   },
 };
 
+/** Far above any context a ring gives out (a clock of at most 16 entries, base64url). */
+const MAX_CONTEXT_CHARS = 8192;
+
 export const keyParam: Parameter = {
   name: 'key',
   in: 'path',
@@ -61,6 +64,14 @@ const putFields: { readonly [F in keyof PutBody]-?: Schema } = {
     maximum: MAX_TTL_MS,
     description: 'time to live: the pair reads as absent this many milliseconds after its head wrote it',
     'x-error': err('INVALID_REQUEST', `ttlMs must be a whole number of milliseconds from 1 to ${MAX_TTL_MS}`),
+  },
+  context: {
+    type: 'string',
+    minLength: 1,
+    'x-maxBytes': MAX_CONTEXT_CHARS,
+    pattern: '^[A-Za-z0-9_-]+$',
+    description: 'quorum rings: the context a read answered, unchanged; the write supersedes every version that read showed',
+    'x-error': err('INVALID_CONTEXT', 'context must be the context a read or write answered, unchanged'),
   },
   ifVersion: {
     type: 'integer',
@@ -142,6 +153,10 @@ export const scanParams: Parameter[] = [
     pattern: '^[A-Za-z0-9_-]+$',
     'x-error': err('INVALID_REQUEST', 'cursor must be the cursor a previous page answered'),
   }),
+];
+
+export const deleteParams: Parameter[] = [
+  query('context', 'quorum rings: the context a read answered; the delete supersedes every version that read showed', putFields.context),
 ];
 
 export const watchParams: Parameter[] = [

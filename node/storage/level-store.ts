@@ -14,6 +14,7 @@ import { ChordError, NotReady } from '../../common/errors.js';
 import { hashId, ID_BITS, idToHex } from '../../common/ring.js';
 import { storedItem, type Item, type KeyedItem } from '../../common/wire.js';
 import { KeyedMutex } from '../keyed-mutex.js';
+import { MemoryHintBook, type HintBook } from './hints.js';
 import { FilePeerBook } from './peer-book.js';
 import type { Store } from './store.js';
 
@@ -126,6 +127,17 @@ export class LevelStore implements Store {
     const result: KeyedItem[] = [];
     for await (const [key, item] of this.items.iterator(range)) result.push({ key: key.slice(ID_HEX), ...(item as Item) });
     return result;
+  }
+
+  /** The hinted-handoff book kept in this store's database (see hints.ts), with what it held before a restart. */
+  async hintBook(): Promise<HintBook> {
+    const hints = this.db.sublevel<string, unknown>('hints', { valueEncoding: 'json' }) as unknown as Sub;
+    const initial: { intended: string; item: KeyedItem }[] = [];
+    for await (const [, value] of hints.iterator()) initial.push(value as { intended: string; item: KeyedItem });
+    return new MemoryHintBook({
+      put: (key, value) => this.whileOpen(() => hints.put(key, value as never, this.writeOptions)),
+      del: (key) => this.whileOpen(() => hints.del(key, this.writeOptions)),
+    }, initial);
   }
 
   close(): Promise<void> {

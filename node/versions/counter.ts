@@ -1,4 +1,4 @@
-/** Versions as one number per key, ordered by the key's head: the policy of both chain and eventual modes. */
+/** Versions as one number per key, ordered by the key's head: the policy of both chain and eventual modes (a ring in those modes holds no other versions). */
 import type { Item, Version } from '../../common/wire.js';
 import type { VersionPolicy } from './policy.js';
 
@@ -13,17 +13,21 @@ export class CounterVersions implements VersionPolicy {
    * restart (across machines this assumes clocks agree to within the time between such writes).
    */
   next(current: Item | undefined): Version {
-    return Math.max((current?.version ?? 0) + 1, this.nowMs() * 1000);
+    return Math.max(((current?.version as number | undefined) ?? 0) + 1, this.nowMs() * 1000);
   }
 
   supersedes(incoming: Item, current: Item | undefined): boolean {
     if (!current) return true;
-    if (incoming.version !== current.version) return incoming.version > current.version;
+    if (incoming.version !== current.version) return (incoming.version as number) > (current.version as number);
     return incoming.value === null && current.value !== null;
   }
 
+  merge(incoming: Item, current: Item | undefined): Item | undefined {
+    return this.supersedes(incoming, current) ? incoming : undefined;
+  }
+
   later(a: Version, b: Version): boolean {
-    return a > b;
+    return (a as number) > (b as number);
   }
 
   same(a: Version, b: Version): boolean {

@@ -1,7 +1,7 @@
 /**
  * The version seam: how versions are made, compared and merged. Only a policy looks
  * inside a version; stores keep them, messages carry them, and everything else asks the
- * policy. A counter today; vector clocks with siblings fit behind the same questions.
+ * policy. A counter for chain and eventual modes; dotted version vectors, with siblings, for quorum mode.
  */
 import type { Item, Version } from '../../common/wire.js';
 
@@ -10,6 +10,11 @@ export interface VersionPolicy {
   next(current: Item | undefined): Version;
   /** True when `incoming` should replace `current` (the newer wins; a tombstone wins a tie). */
   supersedes(incoming: Item, current: Item | undefined): boolean;
+  /**
+   * What a holder of `current` keeps when `incoming` arrives from another node: `incoming`, a
+   * merge of both (concurrent siblings), or undefined to keep `current` as it is.
+   */
+  merge(incoming: Item, current: Item | undefined): Item | undefined;
   /** Whether `a` is a later version of a key than `b` (watchers ask for changes after the last they saw). */
   later(a: Version, b: Version): boolean;
   /** Whether two versions are the same version (compare-and-set). */

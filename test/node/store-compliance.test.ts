@@ -71,14 +71,14 @@ function complianceSuite(name: string, create: Factory): void {
     await t.throwsAsync(store.update('fresh', () => { throw new Error('refused too'); }), { message: 'refused too' });
     t.deepEqual(await store.get('k'), { value: 'before', version: 1 });
     t.is(await store.get('fresh'), undefined);
-    t.true(await store.update('k', (current) => ({ value: 'after', version: current!.version + 1 })));
+    t.true(await store.update('k', (current) => ({ value: 'after', version: (current!.version as number) + 1 })));
     t.deepEqual(await store.get('k'), { value: 'after', version: 2 });
   });
 
   test(`${name}: 100 concurrent read-modify-write updates of one key all count`, async (t) => {
     const store = await create(t);
     const increment = (current: Item | undefined): Item => ({
-      value: String(Number(current?.value ?? '0') + 1), version: (current?.version ?? 0) + 1,
+      value: String(Number(current?.value ?? '0') + 1), version: ((current?.version as number | undefined) ?? 0) + 1,
     });
     // Another key updated alongside must neither block nor be disturbed.
     const results = await Promise.all([
@@ -94,7 +94,7 @@ function complianceSuite(name: string, create: Factory): void {
     const store = await create(t);
     const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => store.update('mixed', (current) => {
       if (i % 3 === 0) throw new Error(`no ${i}`);
-      return { value: `${i}`, version: (current?.version ?? 0) + 1 };
+      return { value: `${i}`, version: ((current?.version as number | undefined) ?? 0) + 1 };
     })));
     t.is(results.filter((r) => r.status === 'rejected').length, 10);
     t.is((await store.get('mixed'))?.version, 20);
