@@ -30,7 +30,8 @@ export const commandName = (command: CommandModule) => String(command.command).s
 export function buildParser(commands: readonly CommandModule[], args: string[] = []): Argv {
   const cli = yargs(shieldDashes(args)).scriptName('chordkv').env('CHORDKV')
     // `-dash` is an unknown option, not -d -a -s -h; text after `--` is an operand, never a flag.
-    .parserConfiguration({ 'short-option-groups': false, 'populate--': true })
+    // A flag given twice takes its last value (as most command lines do), not an array no option expects.
+    .parserConfiguration({ 'short-option-groups': false, 'populate--': true, 'duplicate-arguments-array': false })
     .middleware(unshieldDashes, true);
   for (const command of commands) cli.command(command);
   return cli

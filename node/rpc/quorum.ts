@@ -10,7 +10,7 @@ import { defineRpc } from './spec.js';
  */
 export const quorumStore = defineRpc<{ item: KeyedItem; hint?: string }, { stored: boolean }>({
   method: 'POST',
-  path: '/rpc/quorum/store',
+  path: '/rpc/quorum-store',
   parse: (body) => ({
     item: field<KeyedItem[]>({ items: [(body as { item?: unknown } | undefined)?.item] }, 'items', isItemList)[0],
     ...((body as { hint?: unknown } | undefined)?.hint === undefined ? {} : { hint: field<string>(body, 'hint', isAddress) }),
@@ -20,6 +20,6 @@ export const quorumStore = defineRpc<{ item: KeyedItem; hint?: string }, { store
 /** The receiver's siblings of a key: what it holds, merged with copies it keeps for other nodes. */
 export const quorumRead = defineRpc<{ key: string }, { item: Item | null }>({
   method: 'POST',
-  path: '/rpc/quorum/read',
+  path: '/rpc/quorum-read',
   parse: (body) => ({ key: field(body, 'key', isString) }),
 });

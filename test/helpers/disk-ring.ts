@@ -35,6 +35,12 @@ export interface Member {
   process?: ChordkvProcess;
 }
 
+/** More flags: the bootstrap's (ring settings), and every member's. */
+export interface ExtraArgs {
+  bootstrap?: string[];
+  every?: string[];
+}
+
 /** Tries before giving up on finding a port nobody else took in the meantime. */
 const PORT_TRIES = 5;
 
@@ -44,19 +50,21 @@ export class DiskRing {
   readonly kv: KvClient;
   private readonly closeClient: () => void;
 
-  private constructor(readonly root: string, private readonly removeRoot: () => Promise<void>, readonly members: Member[], readonly k: number) {
+  private constructor(
+    readonly root: string, private readonly removeRoot: () => Promise<void>, readonly members: Member[], readonly k: number, private readonly extra: ExtraArgs,
+  ) {
     const { kv, close } = createKvClient({ timeoutMs: 20_000 });
     this.kv = kv;
     this.closeClient = close;
   }
 
   /** Describes a bootstrap node and `nodes` more, each with its own data dir; starts nothing. */
-  static async plan(nodes: number, k: number): Promise<DiskRing> {
+  static async plan(nodes: number, k: number, extra: ExtraArgs = {}): Promise<DiskRing> {
     const { dir, remove } = await scratchDir('ring');
     const members: Member[] = Array.from({ length: nodes + 1 }, (_, i) => ({
       role: i === 0 ? 'bootstrap' : 'node', dataDir: join(dir, `node-${i}`), address: '', args: [],
     }));
-    return new DiskRing(dir, remove, members, k);
+    return new DiskRing(dir, remove, members, k, extra);
   }
 
   /** The bootstrap node first, then every other member one at a time, as a user would. */
@@ -78,8 +86,9 @@ export class DiskRing {
     for (let attempt = 1; ; attempt++) {
       const port = String(await closedPort());
       const args = member.role === 'bootstrap'
-        ? ['bootstrap', '--port', port, '-k', String(this.k), '--data-dir', member.dataDir]
+        ? ['bootstrap', '--port', port, '-k', String(this.k), '--data-dir', member.dataDir, ...this.extra.bootstrap ?? []]
         : ['node', '--port', port, '--bootstrap', this.members[0].address, '--data-dir', member.dataDir];
+      args.push(...this.extra.every ?? []);
       try {
         const { process, address } = await startNodeProcess(args, this.started);
         Object.assign(member, { args, address, process });
