@@ -154,3 +154,21 @@ test('quorum rings refuse compare-and-set, times to live, and a context they did
   t.is(codeOf(await t.throwsAsync(kv.write(via, 'x', 'v', { context: 'not base64!' }))), 'INVALID_CONTEXT');
   t.is(codeOf(await t.throwsAsync(kv.read(via, 'x'))), 'KEY_NOT_FOUND', 'nothing was written');
 });
+
+test('joins, a depart and a crash keep every key on its N nodes with one value', async (t) => {
+  const cluster = await TestCluster.start(4, { k: 3, transport: 'memory', config: { consistency: 'quorum', k: 3, r: 2, w: 2 } });
+  t.teardown(() => cluster.teardown());
+  const expected = new Map<string, string>();
+  for (let i = 0; i < 40; i++) {
+    await cluster.kv.write(cluster.nodes[i % 4].address, `placed ${i}`, `v${i}`);
+    expected.set(`placed ${i}`, `v${i}`);
+  }
+  await cluster.join();
+  await cluster.join();
+  await cluster.depart(cluster.nodes[1]);
+  await cluster.crash(cluster.nodes[2]);
+  let problems: string[] = [];
+  await waitFor(async () => (problems = await cluster.placementProblems(expected, 3).catch((err: Error) => [err.message])).length === 0, 20_000, 200);
+  t.deepEqual(problems, []);
+  for (const [key, value] of expected) t.like(await cluster.kv.read(cluster.random().address, key), { value }, key);
+});
