@@ -3,8 +3,7 @@
  * dumps); `chain` and `read` are chain replication's own, registered by that strategy.
  */
 import { MAX_SCAN_LIMIT, type Item, type KeyedItem, type NodeItems, type ScanAnswer, type Version, type WatchEvent } from '../../common/wire.js';
-import { counterVersions } from '../versions/counter.js';
-import { field, isAddressList, isHops, isItemList, isString, noArguments } from './parse.js';
+import { field, isAddressList, isAnyVersion, isHops, isItemList, isString, noArguments } from './parse.js';
 import { defineRpc, handle, type RpcHandler } from './spec.js';
 
 /** Pairs pushed to a node that must hold them; it keeps whichever version is newer. */
@@ -55,7 +54,7 @@ export const watch = defineRpc<{ key: string; after?: Version | null; waitMs: nu
   path: '/rpc/watch',
   parse: (body) => ({
     key: field(body, 'key', isString),
-    after: field<Version | null | undefined>(body, 'after', (v) => v === undefined || v === null || counterVersions.isVersion(v)),
+    after: field<Version | null | undefined>(body, 'after', (v) => v === undefined || v === null || isAnyVersion(v)),
     waitMs: field(body, 'waitMs', (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 60_000),
   }),
   timeoutMs: (request) => request.waitMs + 5000,
