@@ -35,6 +35,11 @@ export interface Operation {
   /** Which node the client asked and, for diagnosis, the error code or message when it did not succeed. */
   readonly node?: string;
   readonly error?: string;
+  /**
+   * A read in a quorum ring that found concurrent writes: every live value it answered
+   * (`value` is then the first). Each must be one a correct read could see.
+   */
+  readonly siblings?: readonly string[];
   /** The version the store named in its answer (JSON), for diagnosis only: the checker never reads it. */
   readonly version?: string;
 }

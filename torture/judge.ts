@@ -69,12 +69,21 @@ class KeyIndex {
     return new Set([...this.origins].filter(([, list]) => list.some((o) => o.until === Infinity)).map(([value]) => value));
   }
 
-  /** A read is stale when every update that could have produced its value (begun before the read ended) had been replaced before the read began. */
+  /**
+   * A read is stale when every update that could have produced its value (begun before the
+   * read ended) had been replaced before the read began. A read that answered siblings is
+   * stale when any of them is: a write replaced for good was superseded by a write that saw it.
+   */
   stale(read: Operation): boolean {
-    const candidates = (this.origins.get(read.value) ?? []).filter((o) => o.invoke < read.complete!);
-    return candidates.every((o) => o.until < read.invoke);
+    return valuesOf(read).some((value) => {
+      const candidates = (this.origins.get(value) ?? []).filter((o) => o.invoke < read.complete!);
+      return candidates.every((o) => o.until < read.invoke);
+    });
   }
 }
+
+/** The values a read answered: its siblings, or its one value. */
+export const valuesOf = (read: Operation): readonly (string | null)[] => read.siblings ?? [read.value];
 
 export function allowedFinals(ops: readonly Operation[]): Set<string | null> {
   return new KeyIndex(ops).finals();

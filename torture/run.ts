@@ -9,7 +9,7 @@ import { createKvClient } from '../common/client.js';
 import type { Consistency } from '../common/wire.js';
 import { checkHistory, describe, type Verdict } from './checker.js';
 import type { Operation } from './history.js';
-import { allowedFinals, byKey, staleness, type Staleness } from './judge.js';
+import { allowedFinals, byKey, staleness, valuesOf, type Staleness } from './judge.js';
 import { Nemesis, type Fault, type NemesisEvent } from './nemesis.js';
 import { MemoryRing } from './memory-ring.js';
 import { MemoryPartitions, openNetwork } from './net.js';
@@ -135,8 +135,8 @@ function lostWrites(history: readonly Operation[], members: number): string[] {
     const finals = ops.filter((op) => op.process < 0);
     const unanswered = finals.filter((op) => op.outcome !== 'ok').length;
     if (unanswered > 0) lost.push(`${key}: ${unanswered} of ${members} members did not answer the final read`);
-    for (const read of finals.filter((op) => op.outcome === 'ok' && !allowed.has(op.value))) {
-      lost.push(`${key}: ${read.node} answers ${JSON.stringify(read.value)}, but the history allows only ${[...allowed].map((v) => JSON.stringify(v)).join(' or ')}`);
+    for (const read of finals.filter((op) => op.outcome === 'ok' && valuesOf(op).some((value) => !allowed.has(value)))) {
+      lost.push(`${key}: ${read.node} answers ${valuesOf(read).map((v) => JSON.stringify(v)).join(' and ')}, but the history allows only ${[...allowed].map((v) => JSON.stringify(v)).join(' or ')}`);
     }
   }
   return lost;

@@ -25,6 +25,8 @@ export function keyNames(count: number): string[] {
 /** What an operation's answer said: the value read and the version the store gave it. */
 export interface Seen {
   readonly value: string | null;
+  /** A quorum ring's siblings, when the read found several values. */
+  readonly siblings?: readonly string[];
   readonly version?: unknown;
 }
 
@@ -39,7 +41,8 @@ export class Recorder {
     try {
       const seen = await run();
       const version = seen.version === undefined ? {} : { version: JSON.stringify(seen.version) };
-      this.history.push({ id, process, key, kind, value: kind === 'read' ? seen.value : value, invoke, complete: performance.now(), outcome: 'ok', node, ...version });
+      const siblings = seen.siblings === undefined ? {} : { siblings: seen.siblings };
+      this.history.push({ id, process, key, kind, value: kind === 'read' ? seen.value : value, invoke, complete: performance.now(), outcome: 'ok', node, ...version, ...siblings });
       return 'ok';
     } catch (err) {
       const outcome = outcomeOf(kind, err);
@@ -59,8 +62,9 @@ export class Recorder {
 /** A read as the register sees it: an absent key reads as null. */
 export async function readKey(kv: KvClient, node: string, key: string): Promise<Seen> {
   try {
-    const answer = await kv.get(node, key);
-    return { value: answer.value, version: answer.version };
+    const answer = await kv.read(node, key);
+    if ('siblings' in answer && answer.siblings) return { value: answer.siblings[0], siblings: answer.siblings };
+    return { value: answer.value ?? null, version: 'version' in answer ? answer.version : undefined };
   } catch (err) {
     if (err instanceof ChordError && err.code === 'KEY_NOT_FOUND') return { value: null };
     throw err;

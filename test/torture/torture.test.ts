@@ -48,3 +48,21 @@ test('the same on the in-memory network (the run without root): 15 s under kill,
   t.true(result.ok);
   if (result.ok) await rm(out, { recursive: true, force: true });
 });
+
+// Quorum mode is not linearizable (the checker does not run); what it must show is that no
+// acknowledged write is lost and no read, or sibling, returns a value a later write replaced.
+test('quorum mode on the in-memory network: 15 s under kill, join and depart: nothing lost, nothing stale', async (t) => {
+  const out = await mkdtemp(join(tmpdir(), 'chordkv-torture-test-'));
+  const result = await runTorture({
+    mode: 'quorum', seconds: 15, clients: 8, keys: 4, nodes: 5, k: 3, faults: ['kill', 'join', 'depart'], seed: 20261204,
+    out, network: 'memory', say: (line) => t.log(line),
+  });
+  t.log(summaryLine(result));
+  t.true(result.nemesis.some((e) => e.fault !== 'heal'), 'no fault was injected');
+  t.is(result.linearizability, undefined);
+  t.deepEqual(result.lost, [], `history kept in ${out}`);
+  t.is(result.staleness.stale, 0, `history kept in ${out}`);
+  t.deepEqual(result.placement, []);
+  t.true(result.ok);
+  if (result.ok) await rm(out, { recursive: true, force: true });
+});
