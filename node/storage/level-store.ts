@@ -14,6 +14,7 @@ import { ChordError, NotReady } from '../../common/errors.js';
 import { hashId, ID_BITS, idToHex } from '../../common/ring.js';
 import { storedItem, type Item, type KeyedItem } from '../../common/wire.js';
 import { KeyedMutex } from '../keyed-mutex.js';
+import { GroupCommit } from './group-commit.js';
 import { MemoryHintBook, type HintBook } from './hints.js';
 import { FilePeerBook } from './peer-book.js';
 import type { Store } from './store.js';
@@ -30,6 +31,8 @@ export class LevelStore implements Store {
   private closing = false;
   /** classic-level honours `sync` on sublevel writes; the abstract typings do not list it. */
   private readonly writeOptions: object;
+  /** Pair writes, batched (see group-commit.ts). */
+  readonly commits: GroupCommit;
 
   private constructor(
     private readonly db: ClassicLevel<string, string>,
@@ -37,6 +40,14 @@ export class LevelStore implements Store {
     sync: boolean,
   ) {
     this.writeOptions = { sync };
+    this.commits = new GroupCommit((ops) => {
+      const batch = db.batch();
+      for (const op of ops) {
+        if (op.type === 'put') batch.put(op.key, op.value as never, { sublevel: items as never });
+        else batch.del(op.key, { sublevel: items as never });
+      }
+      return batch.write(this.writeOptions);
+    });
   }
 
   /** Opens (or creates) the store in `dir` for the node at `address`; throws ChordError with a clear code. */
@@ -79,7 +90,7 @@ export class LevelStore implements Store {
     return this.whileOpen(() => this.updates.run(key, async () => {
       const next = change((await this.items.get(stored)) as Item | undefined);
       if (!next) return false;
-      await this.items.put(stored, storedItem(next) as never, this.writeOptions);
+      await this.commits.submit({ type: 'put', key: stored, value: storedItem(next) });
       return true;
     }));
   }
@@ -89,7 +100,7 @@ export class LevelStore implements Store {
     return this.whileOpen(() => this.updates.run(key, async () => {
       const current = (await this.items.get(stored)) as Item | undefined;
       if (!current || (onlyIf && !onlyIf(current))) return false;
-      await this.items.del(stored, this.writeOptions);
+      await this.commits.submit({ type: 'del', key: stored });
       return true;
     }));
   }

@@ -311,3 +311,18 @@ test('LevelStore: with sync on, writes are readable after reopen like without it
   const second = await openLevel(t, dir);
   t.is((await second.entries()).length, 20);
 });
+
+test('LevelStore: writes made together go to disk as one batch (group commit), each durable when it resolves, and deletes too', async (t) => {
+  const dir = await tempDir(t);
+  const store = await LevelStore.open(dir, ADDRESS, { sync: true });
+  const before = store.commits.commits;
+  await Promise.all(Array.from({ length: 200 }, (_, i) => put(store, `group ${i}`, { value: `v${i}`, version: i + 1 })));
+  const batches = store.commits.commits - before;
+  t.true(batches <= 2, `${batches} batches for 200 writes made in one tick`);
+  await Promise.all(Array.from({ length: 100 }, (_, i) => store.remove(`group ${i}`)));
+  await store.close();
+  const reopened = await openLevel(t, dir);
+  const held = await reopened.entries();
+  t.is(held.length, 100);
+  t.deepEqual(held.map((e) => e.key).sort(), Array.from({ length: 100 }, (_, i) => `group ${i + 100}`).sort());
+});
