@@ -29,8 +29,8 @@ function maintenanceOf(answer: (address: string) => Promise<unknown>) {
   const maintenance = new Maintenance({
     routing, lifecycle, rpc, neighbours, lock: new MembershipLock(), peerBook: new MemoryPeerBook(), log: createLogger('test', 'silent'), metrics: noMetrics,
     findSuccessor: async () => ({ node: toMemberJson(member(14)), hops: 0 }),
-    replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true },
-    expire: async () => 0,
+    replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true, handOnForeign: async () => 0 },
+    expire: async () => 0, antiEntropy: async () => ({ moved: 0 }),
   }, { maintenanceIntervalMs: 1000, antiEntropyRounds: 1000, lockLeaseMs: 1000 });
   return { routing, maintenance };
 }
