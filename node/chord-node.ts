@@ -37,7 +37,7 @@ import type { VersionPolicy } from './versions/policy.js';
 import { Views } from './views.js';
 import { ExpiryIndexedStore } from './storage/expiry-index.js';
 import { ExpirySweeper } from './replication/expiry.js';
-import { ChangeCountingStore } from './storage/change-counting.js';
+import { NotifyingStore } from './storage/notifying-store.js';
 import { createMerkle } from './merkle/index.js';
 
 export type { NodeState } from './lifecycle.js';
@@ -81,7 +81,7 @@ export class ChordNode {
   constructor(readonly config: NodeConfig, private readonly components: NodeComponents) {
     const { self, rpc, log, peerBook } = components;
     const metrics = components.metrics ?? noMetrics;
-    const changes = new ChangeCountingStore(components.store);
+    const changes = new NotifyingStore(components.store);
     const store = new ExpiryIndexedStore(changes);
     this.store = store;
     this.now = components.now ?? Date.now;

@@ -45,11 +45,11 @@ export class MerkleExchange {
 
   /** One exchange with every chain member, one after another (a pair pulled from one reaches the next); returns the pairs moved. */
   async run(): Promise<{ moved: number }> {
-    const { routing, chain, log } = this.components;
+    const { routing, log } = this.components;
     const to = routing.self.id;
     const from = routing.predecessor?.id ?? to;
     let moved = 0;
-    for (const member of chain()) {
+    for (const member of this.components.chain()) {
       try {
         const { sent, received } = await this.exchange(member.address, from, to);
         moved += sent + received;

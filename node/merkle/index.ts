@@ -4,7 +4,7 @@ import type { Member } from '../../common/wire.js';
 import { merkleHandlers } from '../rpc/merkle.js';
 import type { RpcClient, RpcHandler } from '../rpc/spec.js';
 import type { RoutingTable } from '../routing.js';
-import type { ChangeCountingStore } from '../storage/change-counting.js';
+import type { NotifyingStore } from '../storage/notifying-store.js';
 import type { Store } from '../storage/store.js';
 import type { VersionPolicy } from '../versions/policy.js';
 import { merkleAnswers } from './answers.js';
@@ -15,18 +15,19 @@ export interface MerkleComponents {
   readonly routing: Pick<RoutingTable, 'self' | 'predecessor'>;
   /** The node's store, as every other part writes it. */
   readonly store: Store;
-  /** The same store's change count, which tells a cached tree that it is stale. */
-  readonly changes: Pick<ChangeCountingStore, 'generation' | 'scan'>;
+  /** The same store, wrapped where every write passes, telling the cached trees which keys changed. */
+  readonly changes: Pick<NotifyingStore, 'onChange' | 'get' | 'scan'>;
   readonly rpc: RpcClient;
   readonly versions: VersionPolicy;
   readonly log: Logger;
   chain(): readonly Member[];
 }
 
-export function createMerkle(components: MerkleComponents): { exchange: MerkleExchange; handlers: RpcHandler[] } {
+/** `pairsPerExchange`: the budget of one exchange with one member (default PAIRS_PER_EXCHANGE). */
+export function createMerkle(components: MerkleComponents, pairsPerExchange?: number): { exchange: MerkleExchange; handlers: RpcHandler[] } {
   const trees = new RangeTrees(components.changes);
   return {
-    exchange: new MerkleExchange({ ...components, trees }),
+    exchange: new MerkleExchange({ ...components, trees }, pairsPerExchange),
     handlers: merkleHandlers(merkleAnswers({ store: components.store, trees, versions: components.versions })),
   };
 }

@@ -32,57 +32,102 @@ export interface LeafEntry {
   readonly version: Version;
 }
 
-export interface MerkleTree {
-  /** Hash of the whole range (EMPTY when it holds no pair). */
-  readonly root: string;
-  /** Pairs in the tree. */
-  readonly size: number;
-  /** The hashes of the 16 children of `prefix` (shorter than DEPTH), in digit order; EMPTY for an empty child. */
-  children(prefix: string): string[];
-  /** The pairs of the leaf bucket `prefix` (DEPTH digits), sorted by key. */
-  leaf(prefix: string): readonly LeafEntry[];
-}
-
 /** The leaf bucket a key id falls in. */
 export const leafOf = (id: bigint): string => idToHex(id).slice(0, DEPTH);
 
 const sha1 = () => createHash('sha1');
+const byKey = (a: LeafEntry, b: LeafEntry) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-/** Builds the tree of some pairs, each given with its key id. */
-export function buildTree(pairs: Iterable<{ readonly id: bigint; readonly entry: LeafEntry }>): MerkleTree {
-  const leaves = new Map<string, LeafEntry[]>();
-  let size = 0;
-  for (const { id, entry } of pairs) {
+/**
+ * The tree, kept up to date pair by pair: `put` and `remove` touch one leaf, and hashes are
+ * recomputed lazily, only along the paths of the leaves touched since the last question.
+ * So a cached tree follows a store's writes at a cost per write, not per pair held.
+ */
+export class MerkleTree {
+  private readonly leaves = new Map<string, Map<string, LeafEntry>>();
+  /** Hashes of the non-empty branches, by prefix ('' is the root). */
+  private readonly hashes = new Map<string, string>();
+  /** Leaves touched since their hashes (and their ancestors') were last computed. */
+  private readonly stale = new Set<string>();
+  private size_ = 0;
+
+  /** Adds or replaces the pair of `entry.key`, whose key id is `id`. */
+  put(id: bigint, entry: LeafEntry): void {
     const prefix = leafOf(id);
-    const bucket = leaves.get(prefix);
-    if (bucket) bucket.push(entry);
-    else leaves.set(prefix, [entry]);
-    size++;
+    let leaf = this.leaves.get(prefix);
+    if (!leaf) this.leaves.set(prefix, (leaf = new Map<string, LeafEntry>()));
+    if (!leaf.has(entry.key)) this.size_++;
+    leaf.set(entry.key, entry);
+    this.stale.add(prefix);
   }
-  const hashes = new Map<string, string>();
-  for (const [prefix, entries] of leaves) {
-    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const hash = sha1();
-    // A JSON string is self-delimiting and a digest has a fixed width: no two lists hash one text.
-    for (const { key, digest } of entries) hash.update(JSON.stringify(key)).update(digest);
-    hashes.set(prefix, hash.digest('hex'));
+
+  /** Removes the pair of `key` (key id `id`), if present. */
+  remove(id: bigint, key: string): void {
+    const prefix = leafOf(id);
+    if (!this.leaves.get(prefix)?.delete(key)) return;
+    this.size_--;
+    this.stale.add(prefix);
   }
-  let level = [...leaves.keys()];
-  for (let depth = DEPTH - 1; depth >= 0; depth--) {
-    const parents = [...new Set(level.map((prefix) => prefix.slice(0, depth)))];
-    for (const parent of parents) hashes.set(parent, sha1().update(childHashes(hashes, parent).join(',')).digest('hex'));
-    level = parents;
+
+  /** Pairs in the tree. */
+  get size(): number {
+    return this.size_;
   }
-  return {
-    root: hashes.get('') ?? EMPTY,
-    size,
-    children: (prefix) => childHashes(hashes, prefix),
-    leaf: (prefix) => leaves.get(prefix) ?? [],
-  };
+
+  /** Hash of the whole range (EMPTY when it holds no pair). */
+  get root(): string {
+    this.refresh();
+    return this.hashes.get('') ?? EMPTY;
+  }
+
+  /** The hashes of the 16 children of `prefix` (shorter than DEPTH), in digit order; EMPTY for an empty child. */
+  children(prefix: string): string[] {
+    this.refresh();
+    return this.childHashes(prefix);
+  }
+
+  /** The pairs of the leaf bucket `prefix` (DEPTH digits), sorted by key. */
+  leaf(prefix: string): LeafEntry[] {
+    return [...(this.leaves.get(prefix)?.values() ?? [])].sort(byKey);
+  }
+
+  private childHashes(prefix: string): string[] {
+    return [...DIGITS].map((digit) => this.hashes.get(prefix + digit) ?? EMPTY);
+  }
+
+  /** Recomputes the hashes the puts and removes since the last question made stale (questions do it first anyway). */
+  refresh(): void {
+    if (this.stale.size === 0) return;
+    let level = [...this.stale];
+    this.stale.clear();
+    for (const prefix of level) {
+      const entries = this.leaf(prefix);
+      if (entries.length === 0) {
+        this.leaves.delete(prefix);
+        this.hashes.delete(prefix);
+        continue;
+      }
+      const hash = sha1();
+      // A JSON string is self-delimiting and a digest has a fixed width: no two lists hash one text.
+      for (const { key, digest } of entries) hash.update(JSON.stringify(key)).update(digest);
+      this.hashes.set(prefix, hash.digest('hex'));
+    }
+    for (let depth = DEPTH - 1; depth >= 0; depth--) {
+      level = [...new Set(level.map((prefix) => prefix.slice(0, depth)))];
+      for (const parent of level) {
+        const children = this.childHashes(parent);
+        if (children.every((child) => child === EMPTY)) this.hashes.delete(parent);
+        else this.hashes.set(parent, sha1().update(children.join(',')).digest('hex'));
+      }
+    }
+  }
 }
 
-function childHashes(hashes: ReadonlyMap<string, string>, prefix: string): string[] {
-  return [...DIGITS].map((digit) => hashes.get(prefix + digit) ?? EMPTY);
+/** The tree of some pairs, each given with its key id. */
+export function buildTree(pairs: Iterable<{ readonly id: bigint; readonly entry: LeafEntry }>): MerkleTree {
+  const tree = new MerkleTree();
+  for (const { id, entry } of pairs) tree.put(id, entry);
+  return tree;
 }
 
 /** The children of `prefix` whose hashes differ between two trees' answers for it. */

@@ -1,19 +1,19 @@
 /**
- * A Store that counts its changes, so that something derived from its contents (a Merkle
- * tree) can be cached and known to be stale: every successful update or remove bumps
- * `generation`. It wraps any store and changes nothing it does.
+ * A Store that tells listeners which key changed, after every successful update or remove,
+ * so that something derived from its contents (the Merkle trees of node/merkle/) can follow
+ * it write by write instead of rereading it. It wraps any store and changes nothing it does.
  */
 import type { Item, KeyedItem } from '../../common/wire.js';
 import type { Store } from './store.js';
 
-export class ChangeCountingStore implements Store {
-  private generation_ = 0;
+export class NotifyingStore implements Store {
+  private readonly listeners: ((key: string) => void)[] = [];
 
   constructor(private readonly inner: Store) {}
 
-  /** Successful updates and removes so far; equal generations mean equal contents. */
-  get generation(): number {
-    return this.generation_;
+  /** Calls `listener` with the key of every change from now on (after the change is in the store). */
+  onChange(listener: (key: string) => void): void {
+    this.listeners.push(listener);
   }
 
   get(key: string): Promise<Item | undefined> {
@@ -22,13 +22,13 @@ export class ChangeCountingStore implements Store {
 
   async update(key: string, change: (current: Item | undefined) => Item | undefined): Promise<boolean> {
     const changed = await this.inner.update(key, change);
-    if (changed) this.generation_++;
+    if (changed) this.changed(key);
     return changed;
   }
 
   async remove(key: string, onlyIf?: (current: Item) => boolean): Promise<boolean> {
     const removed = await this.inner.remove(key, onlyIf);
-    if (removed) this.generation_++;
+    if (removed) this.changed(key);
     return removed;
   }
 
@@ -42,5 +42,9 @@ export class ChangeCountingStore implements Store {
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+
+  private changed(key: string): void {
+    for (const listener of this.listeners) listener(key);
   }
 }
