@@ -81,7 +81,8 @@ export class ChordNode {
   constructor(readonly config: NodeConfig, private readonly components: NodeComponents) {
     const { self, rpc, log, peerBook } = components;
     const metrics = components.metrics ?? noMetrics;
-    const changes = new NotifyingStore(components.store);
+    // Every write passes here, so the Merkle trees hear of it; a store handed in already notifying is used as is.
+    const changes = components.store instanceof NotifyingStore ? components.store : new NotifyingStore(components.store);
     const store = new ExpiryIndexedStore(changes);
     this.store = store;
     this.now = components.now ?? Date.now;

@@ -22,21 +22,21 @@ export interface RangeRequest {
 /** The 16 child hashes of each branch named (hex prefixes shorter than the tree's depth), in order. */
 export const merkleChildren = defineRpc<RangeRequest & { prefixes: string[] }, { children: string[][] }>({
   method: 'POST',
-  path: '/rpc/merkle/children',
+  path: '/rpc/merkle-children',
   parse: (body) => ({ ...range(body), prefixes: field(body, 'prefixes', prefixList((p) => p.length < DEPTH)) }),
 });
 
 /** The pairs (key, item digest, version) of each leaf bucket named, sorted by key. */
 export const merkleLeaves = defineRpc<RangeRequest & { prefixes: string[] }, { leaves: LeafEntry[][] }>({
   method: 'POST',
-  path: '/rpc/merkle/leaves',
+  path: '/rpc/merkle-leaves',
   parse: (body) => ({ ...range(body), prefixes: field(body, 'prefixes', prefixList((p) => p.length === DEPTH)) }),
 });
 
 /** The differing pairs: the receiver merges `items` (each kept only where it supersedes), then answers its own items of the keys in `want`. */
 export const merkleSwap = defineRpc<{ items: KeyedItem[]; want: string[] }, { items: KeyedItem[] }>({
   method: 'POST',
-  path: '/rpc/merkle/swap',
+  path: '/rpc/merkle-swap',
   parse: (body) => ({
     items: field(body, 'items', (v) => isItemList(v) && v.length <= MAX_SWAP_PAIRS),
     want: field(body, 'want', (v) => Array.isArray(v) && v.length <= MAX_SWAP_PAIRS && v.every((key) => typeof key === 'string' && key.length > 0)),
