@@ -1,16 +1,20 @@
 /**
  * Two holders of one key range side by side in one process: an owner that runs a Merkle
- * exchange against a replica's handler table, over a transport that copies every message
- * through JSON (as a wire would) and counts what travels. Tests and bench/merkle.ts use it.
+ * exchange (or the old full push, `/rpc/apply`) against a replica's handler table, over a
+ * transport that copies every message through JSON (as a wire would) and counts what
+ * travels. Tests and bench/merkle.ts use it.
  */
 import { createLogger } from '../../common/log.js';
 import { hashId, inHalfOpen } from '../../common/ring.js';
 import type { Method, Transport } from '../../common/transport.js';
 import type { Item, KeyedItem } from '../../common/wire.js';
 import { createMerkle } from '../../node/merkle/index.js';
+import { mergeItems } from '../../node/replication/head.js';
+import { sendItems } from '../../node/replication/transfer.js';
 import { merkleSwap } from '../../node/rpc/merkle.js';
+import { apply } from '../../node/rpc/replication.js';
 import { RpcServer } from '../../node/rpc/server.js';
-import { RpcClient } from '../../node/rpc/spec.js';
+import { handle, RpcClient } from '../../node/rpc/spec.js';
 import { NotifyingStore } from '../../node/storage/notifying-store.js';
 import { MemoryStore } from '../../node/storage/memory-store.js';
 import { counterVersions } from '../../node/versions/counter.js';
@@ -55,6 +59,7 @@ export function merklePair(pairsPerExchange?: number) {
   const replicaAddress = 'replica:1';
   const server = new RpcServer();
   server.register(createMerkle({ routing: member(RANGE.from, RANGE.to), store: replica, changes: replica, rpc: unused(), versions: counterVersions, log, chain: () => [] }).handlers);
+  server.register([handle(apply, async ({ items }) => ({ applied: await mergeItems(replica, counterVersions, items) }))]);
   const wire = new Wire();
   const transport: Transport = {
     call: async <T>(_address: string, method: Method, path: string, body?: unknown): Promise<T> => {
@@ -63,19 +68,23 @@ export function merklePair(pairsPerExchange?: number) {
       wire.bytes += Buffer.byteLength(request) + Buffer.byteLength(answer);
       wire.calls.set(path, (wire.calls.get(path) ?? 0) + 1);
       const parsed = JSON.parse(answer) as T;
-      if (path === merkleSwap.path) {
-        wire.sent.push(...(body as { items: KeyedItem[] }).items);
-        wire.received.push(...(parsed as { items: KeyedItem[] }).items);
-      }
+      if (path === merkleSwap.path || path === apply.path) wire.sent.push(...(body as { items: KeyedItem[] }).items);
+      if (path === merkleSwap.path) wire.received.push(...(parsed as { items: KeyedItem[] }).items);
       return parsed;
     },
     close: () => undefined,
   };
+  const rpc = new RpcClient(transport);
   const { exchange } = createMerkle({
-    routing: member(RANGE.from, RANGE.to), store: owner, changes: owner, rpc: new RpcClient(transport), versions: counterVersions, log,
+    routing: member(RANGE.from, RANGE.to), store: owner, changes: owner, rpc, versions: counterVersions, log,
     chain: () => [{ id: RANGE.to + 1n, address: replicaAddress }],
   }, pairsPerExchange);
-  return { owner, replica, wire, exchange: () => exchange.exchange(replicaAddress, RANGE.from, RANGE.to) };
+  return {
+    owner, replica, wire,
+    exchange: () => exchange.exchange(replicaAddress, RANGE.from, RANGE.to),
+    /** What the periodic anti-entropy did before: every pair of the range pushed to the replica. */
+    fullPush: async () => sendItems(rpc, replicaAddress, await owner.scan(RANGE.from, RANGE.to)),
+  };
 }
 
 /** Writes `item` under `key` in both stores. */
