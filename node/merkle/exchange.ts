@@ -46,8 +46,10 @@ export class MerkleExchange {
   /** One exchange with every chain member, one after another (a pair pulled from one reaches the next); returns the pairs moved. */
   async run(): Promise<{ moved: number }> {
     const { routing, log } = this.components;
+    // Without a predecessor the range is not known yet (or the node is alone): nothing to compare.
+    if (!routing.predecessor) return { moved: 0 };
     const to = routing.self.id;
-    const from = routing.predecessor?.id ?? to;
+    const from = routing.predecessor.id;
     let moved = 0;
     for (const member of this.components.chain()) {
       try {

@@ -1,22 +1,24 @@
 /**
- * A Merkle tree over the pairs of one key range, pure (no I/O). Leaves are buckets of the
- * ring-id space: a pair goes to the bucket named by the first DEPTH hex digits of its key's
- * id (SHA-1), and every inner node is named by a shorter prefix, so two nodes that build a
- * tree over the same range agree on its shape without agreeing on anything else.
+ * A Merkle tree over the pairs of one key range (from, to], pure (no I/O). Leaves are buckets
+ * of the range's ring ids: the range is cut into 16^DEPTH equal arcs, a pair goes to the arc
+ * its key's id (SHA-1) falls in, and each bucket is named by its number in DEPTH hex digits,
+ * inner nodes by the shorter prefixes. Two nodes that build a tree over the same range thus
+ * agree on its shape without agreeing on anything else.
  *
- * Shape: fan-out 16 (one hex digit per level), DEPTH 4, hence 65,536 leaf buckets over the
- * whole ring. A range of 100,000 pairs owning a fifth of the ring fills ~13,000 of them with
- * ~8 pairs each. Ten differing pairs then cost four levels of at most 10 × 16 child hashes
- * (~7 KB each) and ten leaf listings of ~8 entries: tens of kilobytes, against the
- * ~10 MB of pushing every pair. A deeper tree would shrink the listings but add a round
- * trip and a level of hashes per difference; a shallower one (4,096 buckets) would list
- * ~120 pairs per differing bucket at that size.
+ * Shape: fan-out 16 (one hex digit per level) and DEPTH 4, hence 65,536 buckets whatever the
+ * range's size; cutting the range (not the whole ring) keeps the buckets as full in a small
+ * arc of a large ring as in a large one. 100,000 pairs fill ~50,000 buckets with 1 or 2
+ * pairs each. Ten differing pairs then cost four levels of at most 10 × 16 child hashes
+ * (~7 KB each) and ten leaf listings of a pair or two: about 25 KB in six calls, against
+ * ~14 MB to push every pair. One level more would add a call and ~7 KB of hashes per ten
+ * differences to save listings that are already a pair long; one level less (4,096 buckets)
+ * would list ~25 pairs per differing bucket and carry ten times the listing bytes.
  */
-import { createHash } from 'node:crypto';
-import { idToHex } from '../../common/ring.js';
+import { hash } from 'node:crypto';
+import { ringSize } from '../../common/ring.js';
 import type { Version } from '../../common/wire.js';
 
-/** Children per inner node: one hex digit of the key id per level. */
+/** Children per inner node: one hex digit of the bucket number per level. */
 export const FANOUT = 16;
 /** Levels below the root: leaves are named by this many hex digits. */
 export const DEPTH = 4;
@@ -32,10 +34,20 @@ export interface LeafEntry {
   readonly version: Version;
 }
 
-/** The leaf bucket a key id falls in. */
-export const leafOf = (id: bigint): string => idToHex(id).slice(0, DEPTH);
+const BUCKETS = BigInt(FANOUT ** DEPTH);
+const RING = ringSize();
 
-const sha1 = () => createHash('sha1');
+/** The whole ring cut from zero: (2^160 - 1, 2^160 - 1]; a bucket is then named by the first DEPTH hex digits of the id. */
+export const WHOLE_RING = { from: RING - 1n, to: RING - 1n } as const;
+
+/** The leaf bucket of the range (from, to] (the whole ring when equal) that the key id `id` falls in. */
+export function leafOf(id: bigint, from: bigint, to: bigint): string {
+  const length = from === to ? RING : (to - from + RING) % RING;
+  const offset = (id - from - 1n + RING) % RING; // from + 1 is the range's first id
+  return ((offset * BUCKETS) / length).toString(16).padStart(DEPTH, '0');
+}
+
+const sha1 = (text: string) => hash('sha1', text);
 const byKey = (a: LeafEntry, b: LeafEntry) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /**
@@ -44,6 +56,9 @@ const byKey = (a: LeafEntry, b: LeafEntry) => (a.key < b.key ? -1 : a.key > b.ke
  * So a cached tree follows a store's writes at a cost per write, not per pair held.
  */
 export class MerkleTree {
+  /** A tree of the range (from, to] (the whole ring when equal), empty until pairs are put in it. */
+  constructor(readonly from: bigint = WHOLE_RING.from, readonly to: bigint = WHOLE_RING.to) {}
+
   private readonly leaves = new Map<string, Map<string, LeafEntry>>();
   /** Hashes of the non-empty branches, by prefix ('' is the root). */
   private readonly hashes = new Map<string, string>();
@@ -51,9 +66,9 @@ export class MerkleTree {
   private readonly stale = new Set<string>();
   private size_ = 0;
 
-  /** Adds or replaces the pair of `entry.key`, whose key id is `id`. */
+  /** Adds or replaces the pair of `entry.key`, whose key id is `id` (in the tree's range). */
   put(id: bigint, entry: LeafEntry): void {
-    const prefix = leafOf(id);
+    const prefix = leafOf(id, this.from, this.to);
     let leaf = this.leaves.get(prefix);
     if (!leaf) this.leaves.set(prefix, (leaf = new Map<string, LeafEntry>()));
     if (!leaf.has(entry.key)) this.size_++;
@@ -63,7 +78,7 @@ export class MerkleTree {
 
   /** Removes the pair of `key` (key id `id`), if present. */
   remove(id: bigint, key: string): void {
-    const prefix = leafOf(id);
+    const prefix = leafOf(id, this.from, this.to);
     if (!this.leaves.get(prefix)?.delete(key)) return;
     this.size_--;
     this.stale.add(prefix);
@@ -107,25 +122,25 @@ export class MerkleTree {
         this.hashes.delete(prefix);
         continue;
       }
-      const hash = sha1();
       // A JSON string is self-delimiting and a digest has a fixed width: no two lists hash one text.
-      for (const { key, digest } of entries) hash.update(JSON.stringify(key)).update(digest);
-      this.hashes.set(prefix, hash.digest('hex'));
+      let text = '';
+      for (const { key, digest } of entries) text += JSON.stringify(key) + digest;
+      this.hashes.set(prefix, sha1(text));
     }
     for (let depth = DEPTH - 1; depth >= 0; depth--) {
       level = [...new Set(level.map((prefix) => prefix.slice(0, depth)))];
       for (const parent of level) {
         const children = this.childHashes(parent);
         if (children.every((child) => child === EMPTY)) this.hashes.delete(parent);
-        else this.hashes.set(parent, sha1().update(children.join(',')).digest('hex'));
+        else this.hashes.set(parent, sha1(children.join(',')));
       }
     }
   }
 }
 
-/** The tree of some pairs, each given with its key id. */
-export function buildTree(pairs: Iterable<{ readonly id: bigint; readonly entry: LeafEntry }>): MerkleTree {
-  const tree = new MerkleTree();
+/** The tree of some pairs of the range (from, to], each given with its key id. */
+export function buildTree(pairs: Iterable<{ readonly id: bigint; readonly entry: LeafEntry }>, from = WHOLE_RING.from, to = WHOLE_RING.to): MerkleTree {
+  const tree = new MerkleTree(from, to);
   for (const { id, entry } of pairs) tree.put(id, entry);
   return tree;
 }

@@ -58,7 +58,7 @@ export class RangeTrees {
   }
 
   private start(from: bigint, to: bigint): Cached {
-    const entry: Cached = { from, to, tree: new MerkleTree(), marked: new Set(), ready: Promise.resolve() };
+    const entry: Cached = { from, to, tree: new MerkleTree(from, to), marked: new Set(), ready: Promise.resolve() };
     entry.ready = (async () => {
       this.builds++;
       const pairs = await this.store.scan(from, to);

@@ -11,7 +11,7 @@ import { keysInRange, RANGE } from '../helpers/merkle-pair.js';
 
 /** The tree a fresh scan of the range would build now. */
 async function fresh(store: NotifyingStore) {
-  return buildTree((await store.scan(RANGE.from, RANGE.to)).map((p) => ({ id: hashId(p.key), entry: { key: p.key, digest: itemDigest(p), version: p.version } })));
+  return buildTree((await store.scan(RANGE.from, RANGE.to)).map((p) => ({ id: hashId(p.key), entry: { key: p.key, digest: itemDigest(p), version: p.version } })), RANGE.from, RANGE.to);
 }
 
 const outside = (() => {
@@ -66,7 +66,7 @@ test('a write that lands while the tree is being built is in it', async (t) => {
   const trees = new RangeTrees(store);
   const tree = await trees.tree(RANGE.from, RANGE.to);
   t.is(tree.root, (await fresh(new NotifyingStore(inner))).root);
-  t.is(tree.leaf(leafOf(hashId(keys[7]))).find((e) => e.key === keys[7])?.version, 2);
+  t.is(tree.leaf(leafOf(hashId(keys[7]), RANGE.from, RANGE.to)).find((e) => e.key === keys[7])?.version, 2);
 });
 
 test('ranges are cached apart, and a changed key marks only the ranges that hold it', async (t) => {

@@ -1,7 +1,7 @@
 /** The Merkle tree alone (pure): canonical digests, tree shape, and how two trees and two leaves differ, by table. */
 import test from 'ava';
 import { canonicalJson, itemDigest } from '../../node/merkle/digest.js';
-import { buildTree, DEPTH, diffLeaf, differingChildren, EMPTY, leafOf, type LeafEntry } from '../../node/merkle/tree.js';
+import { buildTree, DEPTH, diffLeaf, differingChildren, EMPTY, leafOf, WHOLE_RING, type LeafEntry } from '../../node/merkle/tree.js';
 import type { Item } from '../../common/wire.js';
 
 /** An id whose first hex digits are `prefix` (the rest zero, then `tail`). */
@@ -40,9 +40,27 @@ test('an item digest is the same for equal items however they are spelled, and d
   t.regex(itemDigest(base), /^[0-9a-f]{40}$/);
 });
 
-test('pairs land in the leaf named by the first hex digits of their id', (t) => {
-  const table: [bigint, string][] = [[0n, '0000'], [idAt('abcd', 5), 'abcd'], [(1n << 160n) - 1n, 'ffff'], [idAt('0f'), '0f00']];
-  for (const [id, leaf] of table) t.is(leafOf(id), leaf);
+test('pairs land in the bucket of their range that their id falls in, numbered in hex', (t) => {
+  const { from, to } = WHOLE_RING;
+  const max = (1n << 160n) - 1n;
+  const span = 1n << 17n; // two ids per bucket
+  const table: [bigint, bigint, bigint, string, string][] = [
+    // [id, from, to, bucket, why]
+    [0n, from, to, '0000', 'the whole ring from zero: the first hex digits of the id'],
+    [idAt('abcd', 5), from, to, 'abcd', 'the whole ring from zero'],
+    [max, from, to, 'ffff', 'the last id'],
+    [101n, 100n, 100n + span, '0000', 'the first id of a small range'],
+    [102n, 100n, 100n + span, '0000', 'two ids per bucket'],
+    [103n, 100n, 100n + span, '0001', 'the next bucket'],
+    [100n + span, 100n, 100n + span, 'ffff', 'the last id of the range'],
+    [max - 9n, max - 10n, span - 11n, '0000', 'a range that wraps past zero: its first id'],
+    [max, max - 10n, span - 11n, '0004', 'the last id before zero'],
+    [0n, max - 10n, span - 11n, '0005', 'zero: the count goes on'],
+    [span - 11n, max - 10n, span - 11n, 'ffff', 'its end'],
+    [idAt('8', 1), idAt('8'), idAt('8'), '0000', 'the whole ring cut at another point: the next id comes first'],
+  ];
+  for (const [id, start, end, bucket, why] of table) t.is(leafOf(id, start, end), bucket, why);
+  t.is(leafOf(idAt('8'), idAt('8'), idAt('8')), 'ffff', 'the cut point is the last id of a whole ring cut there');
   t.is(DEPTH, 4);
 });
 
