@@ -1,7 +1,7 @@
 /**
  * Merkle trees of key ranges, cached and kept up to date write by write. One exchange asks
  * for the same range's tree once per level it descends, a replica answers for every range
- * it holds, and building a tree hashes every pair of the range (about a second for 100,000
+ * it holds, and building a tree hashes every pair of the range (1 to 2 s for 100,000
  * pairs on a busy 2-core machine). So a tree is built from a store scan once, then every
  * change the store reports for a key in its range marks that key, and the next question
  * rereads only the marked keys. A change during the scan is marked too (the tree is
@@ -65,7 +65,7 @@ export class RangeTrees {
       for (let i = 0; i < pairs.length; i++) {
         const pair = pairs[i];
         if (!entry.marked.has(pair.key)) entry.tree.put(hashId(pair.key), { key: pair.key, digest: itemDigest(pair), version: pair.version });
-        // Hashing 100,000 pairs takes about a second: in slices, so that requests are served meanwhile.
+        // Hashing 100,000 pairs takes a second or two: in slices, so that requests are served meanwhile.
         if ((i + 1) % BUILD_SLICE === 0) {
           entry.tree.refresh();
           await new Promise((resolve) => setImmediate(resolve));
