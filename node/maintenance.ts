@@ -169,10 +169,9 @@ export class Maintenance {
         this.reconfigureWanted = false;
         await this.reconfigure();
       } else if (this.round % this.init.antiEntropyRounds === 0) {
-        const { moved } = await this.components.antiEntropy();
+        this.components.metrics.antiEntropy((await this.components.antiEntropy()).moved);
         // What a restarted node brought back from ranges the ring has since moved.
         await replicas.handOnForeign();
-        this.components.metrics.antiEntropy(moved);
       }
     } catch (err) {
       log.warn(`maintenance round ${this.round}: ${(err as ChordError).code ?? ''} ${(err as Error).message}`, { round: this.round, code: (err as ChordError).code });
