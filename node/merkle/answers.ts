@@ -21,7 +21,7 @@ export function merkleAnswers({ store, trees, versions }: AnswerComponents): Mer
     },
     leaves: async (from, to, prefixes) => {
       const tree = await trees.tree(from, to);
-      return prefixes.map((prefix) => [...tree.leaf(prefix)]);
+      return prefixes.map((prefix) => tree.leaf(prefix));
     },
     // Merge first: a wanted pair that now equals the copy the owner sent need not travel back.
     swap: async (items, want) => {

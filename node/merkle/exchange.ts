@@ -56,7 +56,7 @@ export class MerkleExchange {
         const { sent, received } = await this.exchange(member.address, from, to);
         moved += sent + received;
       } catch (err) {
-        log.debug(`merkle exchange with ${member.address}: ${(err as ChordError).code ?? ''} ${(err as Error).message}`, { peer: member.address });
+        log.warn(`merkle exchange with ${member.address}: ${(err as ChordError).code ?? ''} ${(err as Error).message}`, { peer: member.address });
       }
     }
     return { moved };
