@@ -10,6 +10,8 @@
  * A third ring (linearizable) keeps its data in LevelDB, to compare the disk store with memory,
  * and a fourth runs with --no-metrics, to show what the metrics cost.
  *
+ * Last, Merkle anti-entropy against the full push (bench/lib/merkle.ts, in one process, about 15 s).
+ *
  * Options: --quick (or BENCH_QUICK=1) for a short smoke run; --rounds N (default 3, quick 1).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,6 +22,7 @@ import { runMain } from './lib/cleanup.js';
 import { startForwardChain } from './lib/forward-chain.js';
 import { loadAverage, machineFacts, machineLines } from './lib/machine.js';
 import { fixture, startRing } from './lib/ring.js';
+import { merkleRows, merkleTable } from './lib/merkle.js';
 import { markdownTable } from './lib/table.js';
 import { combine, errorNotes, parallel, workloadFile, type Row, type RunSpec } from './lib/workload.js';
 
@@ -119,6 +122,7 @@ async function main(): Promise<void> {
     keep(await measureReference(files));
   }
   const rows = [...runs.values()].map(combine);
+  const merkle = await merkleRows(quick ? 20_000 : 100_000);
   const loadAfter = loadAverage();
 
   console.log(`## chordkv benchmark${quick ? ' (quick smoke run: not representative)' : ''}\n`);
@@ -141,6 +145,7 @@ async function main(): Promise<void> {
     'query.txt has but insert.txt does not: answers (404), not errors. "requests" is per run.',
     ...errorNotes(rows),
   ].join('\n'));
+  console.log(`\n### Merkle anti-entropy\n\n${merkleTable(merkle)}`);
 }
 
 await runMain(main);

@@ -38,6 +38,8 @@ import type { VersionPolicy } from './versions/policy.js';
 import { Views } from './views.js';
 import { ExpiryIndexedStore } from './storage/expiry-index.js';
 import { ExpirySweeper } from './replication/expiry.js';
+import { NotifyingStore } from './storage/notifying-store.js';
+import { createMerkle } from './merkle/index.js';
 
 export type { NodeState } from './lifecycle.js';
 
@@ -91,7 +93,9 @@ export class ChordNode {
   constructor(readonly config: NodeConfig, private readonly components: NodeComponents) {
     const { self, rpc, log, peerBook } = components;
     const metrics = components.metrics ?? noMetrics;
-    const store = new ExpiryIndexedStore(components.store);
+    // Every write passes here, so the Merkle trees hear of it; a store handed in already notifying is used as is.
+    const changes = components.store instanceof NotifyingStore ? components.store : new NotifyingStore(components.store);
+    const store = new ExpiryIndexedStore(changes);
     this.store = store;
     this.now = components.now ?? Date.now;
     this.hints = components.hints ?? new MemoryHintBook();
@@ -123,9 +127,10 @@ export class ChordNode {
       config,
       { adoptSettings: (s) => this.adoptSettings(s, versions), flushReplication: () => this.replication.flush(), kickMaintenance },
     );
+    const merkle = createMerkle({ routing, store, changes, rpc, versions, log, chain: () => this.replicas.activeChain });
     const expiry = new ExpirySweeper({ store, routing, lock, log, now: this.now, replication: () => this.replication });
     this.maintenance = new Maintenance(
-      { routing, lifecycle, rpc, lock, neighbours, peerBook, log, metrics, findSuccessor, replicas: this.replicas, expire: () => expiry.sweep() },
+      { routing, lifecycle, rpc, lock, neighbours, peerBook, log, metrics, findSuccessor, replicas: this.replicas, expire: () => expiry.sweep(), antiEntropy: () => merkle.exchange.run() },
       config,
     );
     this.views = new Views(
@@ -156,6 +161,7 @@ export class ChordNode {
         watch: (key, after, waitMs) => this.watches.poll(key, after, waitMs),
         watchPrefix: (prefix, afterSeq, sinceMs, waitMs) => this.watches.pollPrefix(prefix, afterSeq, sinceMs, waitMs),
       }),
+      ...merkle.handlers,
       ...this.replication.handlers,
     ]);
   }

@@ -1,8 +1,9 @@
 /**
  * Periodic maintenance on one scheduler, never overlapping: check the predecessor,
- * stabilize (and notify), remember the neighbours, fix a few fingers, and reconcile
- * replicas — at once when the node's chain or range changed, and every few rounds anyway
- * (anti-entropy). The receiving side of Chord's notify lives here too.
+ * stabilize (and notify), remember the neighbours, fix a few fingers, and keep replicas
+ * right: a full reconcile at once when the node's chain or range changed, and every few
+ * rounds a Merkle exchange with the chain (anti-entropy), which moves only the pairs that
+ * differ. The receiving side of Chord's notify lives here too.
  */
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
@@ -36,7 +37,9 @@ export interface MaintenanceComponents {
   readonly metrics: Pick<Metrics, 'maintenanceRound' | 'antiEntropy'>;
   findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
   /** Replica placement (see ReplicaSync). */
-  readonly replicas: { reconcile(): Promise<{ pushed: number }>; chainIsCurrent(): boolean };
+  readonly replicas: { reconcile(): Promise<{ pushed: number }>; chainIsCurrent(): boolean; handOnForeign(): Promise<number> };
+  /** Anti-entropy: a Merkle exchange with every chain member; the pairs it moved (see MerkleExchange). */
+  antiEntropy(): Promise<{ moved: number }>;
   /** Replaces the expired pairs this node owns with tombstones (see ExpirySweeper). */
   expire(): Promise<unknown>;
 }
@@ -166,7 +169,9 @@ export class Maintenance {
         this.reconfigureWanted = false;
         await this.reconfigure();
       } else if (this.round % this.init.antiEntropyRounds === 0) {
-        this.components.metrics.antiEntropy((await replicas.reconcile()).pushed);
+        this.components.metrics.antiEntropy((await this.components.antiEntropy()).moved);
+        // What a restarted node brought back from ranges the ring has since moved.
+        await replicas.handOnForeign();
       }
     } catch (err) {
       log.warn(`maintenance round ${this.round}: ${(err as ChordError).code ?? ''} ${(err as Error).message}`, { round: this.round, code: (err as ChordError).code });

@@ -16,8 +16,8 @@ export interface Metrics {
   hops(count: number): void;
   /** One maintenance round (stabilize, fingers, repairs). */
   maintenanceRound(seconds: number): void;
-  /** One anti-entropy pass and the pairs it sent. */
-  antiEntropy(pairsSent: number): void;
+  /** One anti-entropy pass and the pairs it moved (sent and received). */
+  antiEntropy(pairsMoved: number): void;
   /** Registers a gauge read at scrape time: `read` returns value per label set. */
   gauge(name: string, help: string, labelNames: string[], read: () => Promise<[Record<string, string>, number][]>): void;
   /** The exposition text, and its content type. */
@@ -49,7 +49,7 @@ export class PromMetrics implements Metrics {
   private readonly hopCounts = new Histogram({ name: 'chordkv_route_hops', help: 'Forwards a user operation took to reach the node that answered it', buckets: [0, 1, 2, 3, 4, 5, 6, 8, 10, 16], registers: [this.registry] });
   private readonly rounds = new Histogram({ name: 'chordkv_maintenance_round_seconds', help: 'Duration of a maintenance round', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   private readonly antiEntropyRounds = new Counter({ name: 'chordkv_anti_entropy_rounds_total', help: 'Anti-entropy passes', registers: [this.registry] });
-  private readonly antiEntropyPairs = new Counter({ name: 'chordkv_anti_entropy_pairs_total', help: 'Pairs sent by anti-entropy passes', registers: [this.registry] });
+  private readonly antiEntropyPairs = new Counter({ name: 'chordkv_anti_entropy_pairs_total', help: 'Pairs moved (sent or received) by anti-entropy passes', registers: [this.registry] });
 
   constructor(labels: Record<string, string>) {
     this.registry.setDefaultLabels(labels);
@@ -73,9 +73,9 @@ export class PromMetrics implements Metrics {
     this.rounds.observe(seconds);
   }
 
-  antiEntropy(pairsSent: number): void {
+  antiEntropy(pairsMoved: number): void {
     this.antiEntropyRounds.inc();
-    this.antiEntropyPairs.inc(pairsSent);
+    this.antiEntropyPairs.inc(pairsMoved);
   }
 
   gauge(name: string, help: string, labelNames: string[], read: () => Promise<[Record<string, string>, number][]>): void {

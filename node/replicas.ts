@@ -1,6 +1,7 @@
 /**
  * Replica placement: makes one node hold exactly what the ring says it should. Pairs it
- * owns are pushed to its chain; pairs outside its k ranges are handed on to the nodes
+ * owns are pushed to its chain when the chain or range changed (between changes, the Merkle
+ * exchange of node/merkle/ repairs differences without pushing everything); pairs outside its k ranges are handed on to the nodes
  * that now hold them (a restarted node may bring copies the ring has since moved) and
  * only then dropped. Receivers keep whichever version is newer, so this is idempotent
  * and safe beside ordinary writes. It also keeps the active chain: the one writes and
@@ -66,18 +67,24 @@ export class ReplicaSync {
     const { routing, store, rpc, lock } = this.components;
     const mayReconfigure = lock.heldBy !== null;
     const k = replicaCount(this.components.settings());
-    const heldFrom = await this.heldFrom(k);
     const self = routing.self.id;
-    // What it owns (everything when it has no predecessor), and what lies outside the k
-    // ranges it holds (nothing in a ring of at most k nodes); replica ranges are not read.
+    // What it owns: everything when it has no predecessor.
     const owned = await store.scan(routing.predecessor?.id ?? self, self);
-    const foreign = heldFrom === undefined ? [] : await store.scan(self, heldFrom);
     const chain = routing.chain(k);
     await Promise.all(chain.map((member) => sendItems(rpc, member.address, owned)));
     if (mayReconfigure) this.active = chain;
     else if (!sameChain(chain, this.active)) this.callbacks.requestReconfigure();
-    const dropped = foreign.length > 0 ? await this.handOn(foreign) : 0;
-    return { pushed: owned.length, dropped };
+    return { pushed: owned.length, dropped: await this.handOnForeign() };
+  }
+
+  /**
+   * Hands on, then drops, what lies outside the k ranges this node holds (nothing in a ring
+   * of at most k nodes); replica ranges are not read. Returns how many pairs it dropped.
+   */
+  async handOnForeign(): Promise<number> {
+    const heldFrom = await this.heldFrom(replicaCount(this.components.settings()));
+    const foreign = heldFrom === undefined ? [] : await this.components.store.scan(this.components.routing.self.id, heldFrom);
+    return foreign.length > 0 ? this.handOn(foreign) : 0;
   }
 
   /** Where the k ranges this node holds begin, (heldFrom, self]; undefined in a ring of at most k nodes (it holds everything). */

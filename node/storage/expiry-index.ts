@@ -3,17 +3,15 @@
  * pairs whose time ran out without reading the rest. It wraps any store; the index is
  * rebuilt from the store (one pass) the first time it is asked, so it survives restarts.
  */
-import type { Item, KeyedItem } from '../../common/wire.js';
-import type { Store } from './store.js';
+import type { Item } from '../../common/wire.js';
+import { ForwardingStore } from './forwarding-store.js';
 
-export class ExpiryIndexedStore implements Store {
+export class ExpiryIndexedStore extends ForwardingStore {
   private readonly expiries = new Map<string, number>();
   private loaded: Promise<void> | null = null;
   /** Keys written while the index loads: the load's older view of them must not win. */
   private readonly touchedWhileLoading = new Set<string>();
   private loading = false;
-
-  constructor(private readonly inner: Store) {}
 
   /** Keys whose live value expired at or before `nowMs`. */
   async due(nowMs: number): Promise<string[]> {
@@ -22,35 +20,19 @@ export class ExpiryIndexedStore implements Store {
     return [...this.expiries].filter(([, at]) => at <= nowMs).map(([key]) => key);
   }
 
-  get(key: string): Promise<Item | undefined> {
-    return this.inner.get(key);
-  }
-
-  async update(key: string, change: (current: Item | undefined) => Item | undefined): Promise<boolean> {
+  override async update(key: string, change: (current: Item | undefined) => Item | undefined): Promise<boolean> {
     let written: Item | undefined;
     const changed = await this.inner.update(key, (current) => (written = change(current)));
     if (changed && written) this.note(key, written);
     return changed;
   }
 
-  async remove(key: string, onlyIf?: (current: Item) => boolean): Promise<boolean> {
+  override async remove(key: string, onlyIf?: (current: Item) => boolean): Promise<boolean> {
     const removed = await this.inner.remove(key, onlyIf);
     if (!removed) return false;
     if (this.loading) this.touchedWhileLoading.add(key);
     this.expiries.delete(key);
     return true;
-  }
-
-  scan(fromId: bigint, toId: bigint): Promise<KeyedItem[]> {
-    return this.inner.scan(fromId, toId);
-  }
-
-  entries(): Promise<KeyedItem[]> {
-    return this.inner.entries();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 
   private note(key: string, item: Item): void {

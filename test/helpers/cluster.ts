@@ -10,6 +10,7 @@ import type { Consistency } from '../../common/wire.js';
 import { testConfig, type NodeConfig } from '../../node/config.js';
 import { MemoryNetwork } from '../../node/rpc/memory-network.js';
 import { startNode, type RunningNode } from '../../node/start.js';
+import type { Store } from '../../node/storage/store.js';
 
 export interface ClusterOptions {
   k?: number;
@@ -17,6 +18,8 @@ export interface ClusterOptions {
   config?: Partial<NodeConfig>;
   /** How nodes call each other: real HTTP (the default) or the in-memory network. */
   transport?: 'http' | 'memory';
+  /** Each node's store, made by this (the cluster keeps them: `storeOf`), instead of the one its config would build. */
+  store?: () => Store;
 }
 
 export class TestCluster {
@@ -25,6 +28,7 @@ export class TestCluster {
   /** The in-memory network, when the cluster uses one. */
   readonly network?: MemoryNetwork;
   private readonly closeClient: () => void;
+  private readonly stores = new Map<RunningNode, Store>();
 
   private constructor(private readonly options: ClusterOptions) {
     const { kv, close } = createKvClient({ timeoutMs: 20_000 });
@@ -37,9 +41,9 @@ export class TestCluster {
   static async start(size: number, options: ClusterOptions = {}): Promise<TestCluster> {
     const cluster = new TestCluster(options);
     try {
-      cluster.nodes.push(await startNode(testConfig({
+      cluster.nodes.push(await cluster.started(testConfig({
         k: options.k ?? 1, consistency: options.consistency ?? 'linearizable', ...options.config,
-      }), { network: cluster.network }));
+      })));
       for (let i = 1; i < size; i++) await cluster.join();
     } catch (err) {
       await cluster.teardown();
@@ -50,8 +54,22 @@ export class TestCluster {
 
   /** Starts one more node and joins it through `via` (default: a random member). */
   async join(via: RunningNode = this.random()): Promise<RunningNode> {
-    const node = await startNode(testConfig({ contact: via.address, ...this.options.config }), { network: this.network });
+    const node = await this.started(testConfig({ contact: via.address, ...this.options.config }));
     this.nodes.push(node);
+    return node;
+  }
+
+  /** The store `node` was given (only with the `store` option): tests change it behind the node's back. */
+  storeOf(node: RunningNode): Store {
+    const store = this.stores.get(node);
+    if (!store) throw new Error('storeOf needs a cluster started with a `store` option');
+    return store;
+  }
+
+  private async started(config: NodeConfig): Promise<RunningNode> {
+    const store = this.options.store?.();
+    const node = await startNode(config, { network: this.network, store });
+    if (store) this.stores.set(node, store);
     return node;
   }
 

@@ -8,7 +8,7 @@ import { PeerUnreachable } from '../../common/errors.js';
 import { createLogger } from '../../common/log.js';
 import { toMemberJson, type Member } from '../../common/wire.js';
 import { Lifecycle } from '../../node/lifecycle.js';
-import { Maintenance } from '../../node/maintenance.js';
+import { Maintenance, type MaintenanceComponents } from '../../node/maintenance.js';
 import type { Neighbours } from '../../node/membership/neighbours.js';
 import { MembershipLock } from '../../node/membership-lock.js';
 import { RpcClient } from '../../node/rpc/spec.js';
@@ -17,8 +17,8 @@ import { MemoryPeerBook } from '../../node/storage/peer-book.js';
 
 const member = (id: number): Member => ({ id: BigInt(id), address: `10.0.0.${id}:5000` });
 
-/** Node 8 with predecessor 1 and successor 14; `liveState` answers as `answer` says. */
-function maintenanceOf(answer: (address: string) => Promise<unknown>) {
+/** Node 8 with predecessor 1 and successor 14; `liveState` answers as `answer` says; `overrides` replace components. */
+function maintenanceOf(answer: (address: string) => Promise<unknown>, overrides: Partial<MaintenanceComponents> = {}, antiEntropyRounds = 1000) {
   const routing = new RoutingTable(member(8), 3);
   routing.setPredecessor(member(1));
   routing.setSuccessors(member(14));
@@ -29,9 +29,10 @@ function maintenanceOf(answer: (address: string) => Promise<unknown>) {
   const maintenance = new Maintenance({
     routing, lifecycle, rpc, neighbours, lock: new MembershipLock(), peerBook: new MemoryPeerBook(), log: createLogger('test', 'silent'), metrics: noMetrics,
     findSuccessor: async () => ({ node: toMemberJson(member(14)), hops: 0 }),
-    replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true },
-    expire: async () => 0,
-  }, { maintenanceIntervalMs: 1000, antiEntropyRounds: 1000, lockLeaseMs: 1000 });
+    replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true, handOnForeign: async () => 0 },
+    expire: async () => 0, antiEntropy: async () => ({ moved: 0 }),
+    ...overrides,
+  }, { maintenanceIntervalMs: 1000, antiEntropyRounds, lockLeaseMs: 1000 });
   return { routing, maintenance };
 }
 
@@ -59,4 +60,23 @@ test('a silent predecessor is marked failed, and revived when it notifies again'
   t.false(await maintenance.notified(toMemberJson(member(1))), 'a notify from the predecessor changes nothing else');
   t.is(routing.predecessor?.id, 1n);
   t.true(routing.predecessorAlive, 'the predecessor notified us, so it is alive');
+});
+
+test('every antiEntropyRounds rounds, maintenance runs the Merkle exchange (not a full push) and counts the pairs it moved', async (t) => {
+  const calls: string[] = [];
+  const counted: number[] = [];
+  const { maintenance } = maintenanceOf(async () => ({ member: true }), {
+    metrics: { ...noMetrics, antiEntropy: (moved) => counted.push(moved) },
+    replicas: {
+      reconcile: async () => { calls.push('reconcile'); return { pushed: 100, dropped: 0 }; },
+      chainIsCurrent: () => true,
+      handOnForeign: async () => { calls.push('handOnForeign'); return 0; },
+    },
+    antiEntropy: async () => { calls.push('antiEntropy'); return { moved: 7 }; },
+  }, 2);
+  await maintenance.runRound();
+  t.deepEqual(calls, [], 'not in round 1');
+  await maintenance.runRound();
+  t.deepEqual(calls, ['antiEntropy', 'handOnForeign']);
+  t.deepEqual(counted, [7]);
 });

@@ -8,6 +8,7 @@ import { testConfig } from '../../node/config.js';
 import * as maintenanceCalls from '../../node/rpc/maintenance.js';
 import { MemoryNetwork } from '../../node/rpc/memory-network.js';
 import * as membershipCalls from '../../node/rpc/membership.js';
+import * as merkleCalls from '../../node/rpc/merkle.js';
 import * as replicationCalls from '../../node/rpc/replication.js';
 import * as routingCalls from '../../node/rpc/routing.js';
 import { RpcServer } from '../../node/rpc/server.js';
@@ -15,7 +16,7 @@ import { defineRpc, handle, RpcClient, type RpcSpec } from '../../node/rpc/spec.
 import { startNode } from '../../node/start.js';
 
 /** Every call declared in node/rpc/, found by shape rather than by a list kept by hand. */
-const declared = [routingCalls, membershipCalls, maintenanceCalls, replicationCalls]
+const declared = [routingCalls, membershipCalls, maintenanceCalls, replicationCalls, merkleCalls]
   .flatMap((module): unknown[] => Object.values(module))
   .filter((value): value is RpcSpec<unknown, unknown> => typeof value === 'object' && value !== null && 'path' in value && 'parse' in value);
 
