@@ -46,7 +46,7 @@ test('maintenance repairs a replica that missed writes, and moves nothing once t
   const fresh = [...Array(1000).keys()].map((i) => `fresh-${i}`).find((key) => ownerOf(key) === owner)!;
   const newer = async (key: string, value: string | null) => {
     const current = await ownerStore.get(key);
-    await ownerStore.update(key, () => ({ value, version: (current?.version ?? 0) + 1 }));
+    await ownerStore.update(key, () => ({ value, version: ((current?.version as number | undefined) ?? 0) + 1 }));
   };
   await newer(fresh, 'only at the owner');
   await newer(owned[2], 'overwritten at the owner');
