@@ -1,0 +1,81 @@
+/**
+ * Token-aware routing for clients (as Cassandra's and Riak's drivers do): learn the ring
+ * once (GET /overlay, GET /status), compute each key's owner and replicas here, and send a
+ * request straight to the node that will answer it, so that it needs no forward. Writes go
+ * to the key's owner (the head, or the quorum's coordinator); reads too, except in an
+ * eventual ring, where any replica answers from its own copy. The ring is learned again
+ * when an answer says it took a forward (the map is stale: a node joined or left) or a node
+ * stopped answering; until then a stale map costs hops, never a wrong answer, because every
+ * node routes whatever reaches it.
+ */
+import type { KvClient } from './client.js';
+import { hashId, hexToId, replicaSet } from './ring.js';
+import type { Consistency } from './wire.js';
+
+/** How long after learning the ring a hint that it changed is taken up again. */
+const REFRESH_EVERY_MS = 500;
+
+interface Node {
+  readonly id: bigint;
+  readonly address: string;
+}
+
+export class DirectRouter {
+  private nodes: Node[] = [];
+  private mode: Consistency = 'linearizable';
+  private k = 1;
+  private learning: Promise<void> | null = null;
+  private learnedAt = 0;
+
+  /** `seeds`: ring members to learn the ring from (the first that answers). */
+  constructor(private readonly kv: KvClient, private readonly seeds: readonly string[], private readonly random: () => number = Math.random) {}
+
+  /** Learns the ring: its members in order, its mode and k. */
+  async learn(): Promise<void> {
+    this.learning ??= this.fetch().finally(() => { this.learning = null; });
+    return this.learning;
+  }
+
+  /** The node to send an operation on `key` to (a seed until the ring is known). */
+  target(op: 'put' | 'get' | 'delete', key: string): string {
+    if (this.nodes.length === 0) return this.seeds[0];
+    const replicas = replicaSet(hashId(key), this.nodes, this.k);
+    if (op === 'get' && this.mode === 'eventual') return replicas[Math.floor(this.random() * replicas.length)].address;
+    return replicas[0].address;
+  }
+
+  /**
+   * Forwards an operation sent to its target takes: none, except a linearizable read, which
+   * the head asks of the chain's tail (one, when the key has more than one copy).
+   */
+  expectedHops(op: 'put' | 'get' | 'delete'): number {
+    return op === 'get' && this.mode === 'linearizable' && Math.min(this.k, this.nodes.length) > 1 ? 1 : 0;
+  }
+
+  /** What an answer to `op` (or a failure to reach its target) says about the map: learn the ring again when it is stale. */
+  observe(op: 'put' | 'get' | 'delete', answer: { hops: number } | 'unreachable'): void {
+    const stale = answer === 'unreachable' || answer.hops > this.expectedHops(op);
+    if (stale && Date.now() - this.learnedAt > REFRESH_EVERY_MS) void this.learn().catch(() => undefined);
+  }
+
+  get members(): readonly string[] {
+    return this.nodes.map((n) => n.address);
+  }
+
+  private async fetch(): Promise<void> {
+    let lastError: unknown;
+    for (const seed of [...this.nodes.map((n) => n.address), ...this.seeds]) {
+      try {
+        const [overlay, status] = await Promise.all([this.kv.overlay(seed), this.kv.status(seed)]);
+        this.nodes = overlay.nodes.map((n) => ({ id: hexToId(n.id), address: n.address }));
+        this.mode = status.consistency;
+        this.k = status.k;
+        this.learnedAt = Date.now();
+        return;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
+}

@@ -1,0 +1,40 @@
+/** Token-aware routing: requests sent where the ring says they are answered take no forward, and a stale map is learned again. */
+import test from 'ava';
+import { DirectRouter } from '../../common/direct.js';
+import type { Consistency } from '../../common/wire.js';
+import { TestCluster, waitFor } from '../helpers/cluster.js';
+
+for (const consistency of ['linearizable', 'eventual', 'quorum'] as Consistency[]) {
+  test(`${consistency}: every write and read sent to its target takes no forward (a linearizable read: the head's one, to the tail)`, async (t) => {
+    const cluster = await TestCluster.start(5, { k: 3, consistency, config: { consistency, k: 3 } });
+    t.teardown(() => cluster.teardown());
+    const router = new DirectRouter(cluster.kv, [cluster.addresses[0]]);
+    await router.learn();
+    t.deepEqual([...router.members].sort(), [...cluster.addresses].sort());
+    for (let i = 0; i < 30; i++) {
+      const key = `direct ${i}`;
+      const put = await cluster.kv.write(router.target('put', key), key, `v${i}`);
+      t.is(put.hops, 0, `put ${key}`);
+      const get = await cluster.kv.read(router.target('get', key), key);
+      t.is(get.hops, router.expectedHops('get'), `get ${key}`);
+      t.is(get.value, `v${i}`);
+    }
+  });
+}
+
+test('after a join the router learns the ring again once an answer took a forward', async (t) => {
+  const cluster = await TestCluster.start(3, { k: 1 });
+  t.teardown(() => cluster.teardown());
+  const router = new DirectRouter(cluster.kv, cluster.addresses);
+  await router.learn();
+  const joined = await cluster.join();
+  // Some key the newcomer now owns: the stale map still sends it to the old owner, which forwards.
+  let forwarded = false;
+  for (let i = 0; i < 200 && !forwarded; i++) {
+    const answer = await cluster.kv.put(router.target('put', `moved ${i}`), `moved ${i}`, 'x');
+    forwarded = answer.hops > 0;
+    router.observe('put', answer);
+  }
+  t.true(forwarded, 'no key moved to the newcomer');
+  t.true(await waitFor(() => router.members.includes(joined.address), 5000), 'the router never learned of the join');
+});
