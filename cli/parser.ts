@@ -30,9 +30,9 @@ export const commandName = (command: CommandModule) => String(command.command).s
 export function buildParser(commands: readonly CommandModule[], args: string[] = []): Argv {
   const cli = yargs(shieldDashes(args)).scriptName('chordkv').env('CHORDKV')
     // `-dash` is an unknown option, not -d -a -s -h; text after `--` is an operand, never a flag.
-    // A flag given twice takes its last value (as most command lines do), not an array no option expects.
-    .parserConfiguration({ 'short-option-groups': false, 'populate--': true, 'duplicate-arguments-array': false })
-    .middleware(unshieldDashes, true);
+    .parserConfiguration({ 'short-option-groups': false, 'populate--': true })
+    .middleware(unshieldDashes, true)
+    .middleware(lastOfRepeated, true);
   for (const command of commands) cli.command(command);
   return cli
     .strict()
@@ -40,6 +40,18 @@ export function buildParser(commands: readonly CommandModule[], args: string[] =
     .alias('h', 'help')
     .version(packageVersion())
     .wrap(Math.min(100, process.stdout.columns || 100));
+}
+
+/** Operands that take many words (mset PAIRS, mget KEYS); every other option holds one value. */
+const VARIADIC = new Set(['_', '--', 'PAIRS', 'KEYS']);
+
+/**
+ * A flag given twice takes its last value, as most command lines do (`--log-level info
+ * --log-level warn`), instead of the array yargs makes, which no option expects (the logger
+ * crashed on one). yargs' own switch for this also splits variadic operands, so not that.
+ */
+function lastOfRepeated(argv: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(argv)) if (Array.isArray(value) && !VARIADIC.has(name)) argv[name] = value.at(-1);
 }
 
 /**

@@ -29,7 +29,8 @@ export async function runUp(flags: UpFlags): Promise<void> {
   }
   const [first] = ring.addresses;
   if (flags.json) {
-    printer.out(JSON.stringify({ nodes: ring.addresses, ...ringSettingsOf(flags) }));
+    const { mode, ...settings } = ringSettingsOf(flags);
+    printer.out(JSON.stringify({ nodes: ring.addresses, consistency: mode, ...settings }));
   } else {
     printer.out(`chordkv ring up: ${ring.addresses.length} nodes, k=${flags.k}, ${describeSettings(ringSettingsOf(flags))}`);
     ring.addresses.forEach((address, i) => printer.out(`  ${i === 0 ? 'bootstrap' : `node ${i}    `}  ${address}`));
