@@ -72,6 +72,8 @@ export class SimRing {
   readonly messages = new MessageCounter();
   /** Members that are up, in the order they came. */
   readonly nodes: ChordNode[] = [];
+  /** Nodes whose join has begun and not yet finished (the ring may already route to them). */
+  readonly joining = new Set<ChordNode>();
   readonly config: NodeConfig;
   private serial = 0;
   private truth_: RingTruth | null = null;
@@ -112,12 +114,15 @@ export class SimRing {
   /** Starts one more node and joins it through `contact` (default: a random member); resolves once it serves. */
   async join(contact: ChordNode = this.randomNode()): Promise<ChordNode> {
     const node = this.build();
+    this.joining.add(node);
     try {
       await this.clock.run(node.membership.join(contact.self.address));
     } catch (err) {
       this.network.detach(node.self.address);
       await node.close();
       throw err;
+    } finally {
+      this.joining.delete(node);
     }
     this.admitted(node);
     return node;

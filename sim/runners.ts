@@ -126,7 +126,7 @@ export async function runChurn(options: RunOptions): Promise<void> {
   for (const rate of rates) {
     rows.push(await simulate({ k: options.k, seed: options.seed + rate * 100, latencyMs: 5, successorListSize: options.successorListSize }, async (ring) => {
       await grow(ring, options.nodes);
-      return measureChurn(ring, rate, 100, 20);
+      return measureChurn(ring, rate, 60, 20);
     }));
     log(`rate ${rate}: ${JSON.stringify(rows.at(-1))}`);
   }
