@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { runBalance, runChurn, runFailures, runGrowth, SCENARIOS, type Scenario } from './runners.js';
 
-const usage = `usage: npm run simulate -- [--scenario ${SCENARIOS.join('|')}] [--nodes N] [--keys K] [--k K] [--vnodes 1] [--seed S] [--samples L] [--successors R] [--out DIR]`;
+const usage = `usage: npm run simulate -- [--scenario ${SCENARIOS.join('|')}[,...]] [--nodes N] [--keys K] [--k K] [--vnodes 1] [--seed S] [--samples L] [--successors R] [--out DIR]`;
 
 /** Per scenario, the ring size docs/scale.md used (the command line's --nodes replaces it). */
 const DEFAULT_NODES: Record<Scenario, number> = { paths: 4096, 'join-cost': 4096, failures: 512, churn: 256, balance: 1024 };
@@ -35,7 +35,7 @@ const int = (name: string, text: string | undefined, min: number): number | unde
   return n;
 };
 if (int('vnodes', values.vnodes, 1) !== 1) fail('--vnodes: virtual nodes are not built yet (issue "virtual nodes"); only V = 1 can be simulated');
-const chosen = values.scenario === undefined ? [...SCENARIOS] : [values.scenario as Scenario];
+const chosen = values.scenario === undefined ? [...SCENARIOS] : values.scenario.split(',') as Scenario[];
 if (!chosen.every((s) => SCENARIOS.includes(s))) fail(`--scenario must be one of ${SCENARIOS.join(', ')}`);
 
 for (const scenario of chosen) {

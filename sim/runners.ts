@@ -113,7 +113,8 @@ export async function runFailures(options: RunOptions): Promise<void> {
       series: [
         { name: 'paper (k = 1): ≈ p', values: fractions.map(paperFailedLookups) },
         { name: 'ours, k = 1', values: of(1).map((r) => r.failedReads) },
-        { name: 'ours, k = 3', values: of(3).map((r) => r.failedReads) },
+        { name: 'ours, k = 3, at once', values: of(3).map((r) => r.failedReads) },
+        { name: 'ours, k = 3, after repair', values: of(3).map((r) => r.failedAfterRepair) },
         { name: 'p³ (all 3 copies failed)', values: fractions.map((p) => allCopiesFail(p, 3)) },
       ],
     },

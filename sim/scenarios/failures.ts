@@ -2,7 +2,8 @@
  * Simultaneous failures (the paper's Fig. 11): a ring holding `keys` pairs loses a random
  * fraction p of its nodes at once (crashes: no goodbye), maintenance runs until every
  * live node's successor is right again (or a round limit), and then every key is read
- * through a random live node. A read that errs or does not return the value written fails.
+ * through a random live node, and again after two anti-entropy periods. A read that errs or
+ * does not return the value written fails.
  * With k = 1 a key dies with its one holder, so about p of the reads should fail; with
  * k = 3 a key is lost only when its owner and both replicas failed together (about p³).
  */
@@ -16,8 +17,10 @@ export interface FailureRow {
   n: number;
   p: number;
   keys: number;
-  /** Reads that failed, as a fraction of all keys. */
+  /** Reads that failed as soon as every live node's successor was right, as a fraction of all keys. */
   failedReads: number;
+  /** The same reads again after `repairRounds` more rounds (anti-entropy included). */
+  failedAfterRepair: number;
   /** Keys whose every holder (owner and k-1 successors) failed: lost whatever the protocol does. */
   keysLost: number;
   /** Rounds of maintenance until every live node's successor was right. */
@@ -42,7 +45,7 @@ export async function insertKeys(ring: SimRing, count: number, prefix: string): 
 }
 
 /** Fails a random fraction `p` of the ring at once, lets it stabilize, reads every key. */
-export async function measureFailures(ring: SimRing, keys: string[], p: number, k: number): Promise<FailureRow> {
+export async function measureFailures(ring: SimRing, keys: string[], p: number, k: number, repairRounds = 2 * ring.config.antiEntropyRounds): Promise<FailureRow> {
   const n = ring.size;
   const before = ring.truth;
   const victims = new Set(sample(ring.rng, ring.nodes, Math.round(p * n)));
@@ -58,10 +61,21 @@ export async function measureFailures(ring: SimRing, keys: string[], p: number, 
     await ring.rounds(1);
     rounds++;
   }
+  const failed = await failedReads(ring, keys);
+  await ring.rounds(repairRounds);
+  const later = await failedReads(ring, keys);
+  return {
+    k, n, p, keys: keys.length, failedReads: round(failed / keys.length, 4), failedAfterRepair: round(later / keys.length, 4),
+    keysLost: round(keysLost / keys.length, 4), roundsToStable: rounds,
+  };
+}
+
+/** Reads every key through a random live member; counts those that err or do not return the value written. */
+async function failedReads(ring: SimRing, keys: readonly string[]): Promise<number> {
   let failed = 0;
   for (let i = 0; i < keys.length; i += BATCH) {
     const reads = keys.slice(i, i + BATCH).map((key) => ring.randomNode().get(key).then((a) => a.value === `value of ${key}`, () => false));
     failed += (await ring.clock.run(Promise.all(reads))).filter((ok) => !ok).length;
   }
-  return { k, n, p, keys: keys.length, failedReads: round(failed / keys.length, 4), keysLost: round(keysLost / keys.length, 4), roundsToStable: rounds };
+  return failed;
 }
