@@ -1,4 +1,4 @@
-/** Writes a scenario's rows as CSV and its chart as SVG (the repo's own chart code) into the output folder. */
+/** Writes a scenario's rows as CSV and its chart (if any) as SVG (the repo's own chart code) into the output folder. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lineChartSvg, type LineChart } from '../bench/lib/line-chart.js';
@@ -26,8 +26,8 @@ export function toMarkdown(rows: readonly object[]): string {
   ].join('\n');
 }
 
-export async function writeScenario(dir: string, name: string, rows: readonly object[], chart: { line: LineChart } | { bar: BarChart }): Promise<void> {
+export async function writeScenario(dir: string, name: string, rows: readonly object[], chart?: { line: LineChart } | { bar: BarChart }): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, `${name}.csv`), toCsv(rows));
-  await writeFile(join(dir, `${name}.svg`), 'line' in chart ? lineChartSvg(chart.line) : barChartSvg(chart.bar));
+  if (chart) await writeFile(join(dir, `${name}.svg`), 'line' in chart ? lineChartSvg(chart.line) : barChartSvg(chart.bar));
 }

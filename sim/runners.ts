@@ -57,9 +57,7 @@ export async function runGrowth(options: RunOptions, which: { paths: boolean; jo
   });
   log(`N=${meta.n}: ${meta.heapPerNodeKb} KB of heap per node; ${Math.round(meta.wallMsPerSimulatedSecond)} ms of wall time per simulated second; `
     + `${meta.messagesPerNodePerRound.toFixed(1)} messages per node per maintenance round; whole run ${meta.buildWallS.toFixed(0)} s`);
-  await writeScenario(options.out, 'run-growth', [{ ...meta, wallMsPerSimulatedSecond: Math.round(meta.wallMsPerSimulatedSecond), messagesPerNodePerRound: Number(meta.messagesPerNodePerRound.toFixed(1)), buildWallS: Math.round(meta.buildWallS) }], {
-    bar: { title: 'Simulator cost', xLabel: '', yLabel: 'KB per node', groups: [`N = ${meta.n}`], series: [{ name: 'heap per node (KB)', values: [meta.heapPerNodeKb] }] },
-  });
+  await writeScenario(options.out, 'cost', [{ ...meta, wallMsPerSimulatedSecond: Math.round(meta.wallMsPerSimulatedSecond), messagesPerNodePerRound: Number(meta.messagesPerNodePerRound.toFixed(1)), buildWallS: Math.round(meta.buildWallS) }]);
   if (which.paths) {
     log(toMarkdown(pathRows));
     const x = pathRows.map((r) => Math.log2(r.n));
