@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { runBalance, runChurn, runFailures, runGrowth, SCENARIOS, type Scenario } from './runners.js';
 
-const usage = `usage: npm run simulate -- [--scenario ${SCENARIOS.join('|')}[,...]] [--nodes N] [--keys K] [--k K] [--vnodes 1] [--seed S] [--samples L] [--successors R] [--out DIR]`;
+const usage = `usage: npm run simulate -- [--scenario ${SCENARIOS.join('|')}[,...]] [--nodes N] [--keys K] [--k K] [--vnodes 1] [--seed S] [--samples L] [--successors R] [--latency MS] [--out DIR]`;
 
 /** Per scenario, the ring size docs/scale.md used (the command line's --nodes replaces it). */
 const DEFAULT_NODES: Record<Scenario, number> = { paths: 4096, 'join-cost': 4096, failures: 512, churn: 256, balance: 1024 };
@@ -21,7 +21,7 @@ const { values } = parseArgs({
   options: {
     nodes: { type: 'string' }, keys: { type: 'string' }, vnodes: { type: 'string', default: '1' }, k: { type: 'string', default: '1' },
     scenario: { type: 'string' }, seed: { type: 'string', default: '1' }, samples: { type: 'string', default: '1000' },
-    successors: { type: 'string' }, out: { type: 'string', default: 'docs/scale' }, help: { type: 'boolean' },
+    successors: { type: 'string' }, latency: { type: 'string', default: '5' }, out: { type: 'string', default: 'docs/scale' }, help: { type: 'boolean' },
   },
 });
 if (values.help) {
@@ -42,7 +42,7 @@ for (const scenario of chosen) {
   const options = {
     nodes: int('nodes', values.nodes, 2) ?? DEFAULT_NODES[scenario], keys: int('keys', values.keys, 1), k: int('k', values.k, 1) ?? 1,
     seed: int('seed', values.seed, 0) ?? 1, samples: int('samples', values.samples, 1) ?? 1000, out: values.out ?? 'docs/scale',
-    successorListSize: int('successors', values.successors, 2),
+    successorListSize: int('successors', values.successors, 2), latencyMs: int('latency', values.latency, 0) ?? 5,
   };
   const started = performance.now();
   console.log(`# ${scenario}: N = ${options.nodes}, seed ${options.seed}`);

@@ -9,7 +9,7 @@ export function toCsv(rows: readonly object[]): string {
   if (rows.length === 0) return '';
   const header = Object.keys(rows[0]);
   const cell = (value: unknown) => {
-    const text = String(value ?? '');
+    const text = typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value as string | number | undefined ?? '');
     return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
   return [header.join(','), ...rows.map((row) => header.map((h) => cell((row as Record<string, unknown>)[h])).join(','))].join('\n') + '\n';

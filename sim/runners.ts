@@ -24,6 +24,8 @@ export interface RunOptions {
   /** Lookups (and as many puts) per ring size. */
   samples: number;
   successorListSize?: number;
+  /** Delay of every node-to-node call, each way, in the churn scenario. */
+  latencyMs: number;
 }
 
 export const SCENARIOS = ['paths', 'join-cost', 'failures', 'churn', 'balance'] as const;
@@ -123,7 +125,7 @@ export async function runChurn(options: RunOptions): Promise<void> {
   const rates = [0.25, 0.5, 1, 2, 4];
   const rows: ChurnRow[] = [];
   for (const rate of rates) {
-    rows.push(await simulate({ k: options.k, seed: options.seed + rate * 100, latencyMs: 5, successorListSize: options.successorListSize }, async (ring) => {
+    rows.push(await simulate({ k: options.k, seed: options.seed + rate * 100, latencyMs: options.latencyMs, successorListSize: options.successorListSize }, async (ring) => {
       await grow(ring, options.nodes);
       return measureChurn(ring, rate, 60, 20);
     }));
