@@ -10,7 +10,7 @@ import { runBalance, runChurn, runFailures, runGrowth, SCENARIOS, type Scenario 
 const usage = `usage: npm run simulate -- [--scenario ${SCENARIOS.join('|')}[,...]] [--nodes N] [--keys K] [--k K] [--vnodes 1] [--seed S] [--samples L] [--successors R] [--latency MS] [--out DIR]`;
 
 /** Per scenario, the ring size docs/scale.md used (the command line's --nodes replaces it). */
-const DEFAULT_NODES: Record<Scenario, number> = { paths: 4096, 'join-cost': 4096, failures: 512, churn: 256, balance: 1024 };
+const DEFAULT_NODES: Record<Scenario, number> = { paths: 4096, 'join-cost': 4096, failures: 256, churn: 128, balance: 1024 };
 
 function fail(message: string): never {
   console.error(`${message}\n${usage}`);
