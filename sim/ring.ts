@@ -8,7 +8,6 @@
  */
 import { hashId, ID_BITS } from '../common/ring.js';
 import type { Logger } from '../common/log.js';
-import type { Transport } from '../common/transport.js';
 import type { Consistency, Member } from '../common/wire.js';
 import { ChordNode } from '../node/chord-node.js';
 import { resolveConfig, type NodeConfig } from '../node/config.js';
@@ -19,6 +18,7 @@ import { MemoryStore } from '../node/storage/memory-store.js';
 import { MemoryPeerBook } from '../node/storage/peer-book.js';
 import type { Rng } from '../torture/prng.js';
 import type { SimClock } from './clock.js';
+import { MessageCounter } from './message-counter.js';
 import { RingTruth, wrongEntries } from './truth.js';
 
 export interface SimRingOptions {
@@ -29,39 +29,6 @@ export interface SimRingOptions {
   /** Delay of every node-to-node call, each way (0: calls take no simulated time). */
   latencyMs?: number;
   successorListSize?: number;
-}
-
-/** Node-to-node calls made, by RPC path. */
-export class MessageCounter {
-  private readonly counts = new Map<string, number>();
-
-  /** `transport`, counting every call it makes. */
-  wrap(transport: Transport): Transport {
-    return {
-      call: (address, method, path, body, timeoutMs) => {
-        this.counts.set(path, (this.counts.get(path) ?? 0) + 1);
-        return transport.call(address, method, path, body, timeoutMs);
-      },
-      close: () => transport.close(),
-    };
-  }
-
-  get total(): number {
-    let sum = 0;
-    for (const n of this.counts.values()) sum += n;
-    return sum;
-  }
-
-  snapshot(): Map<string, number> {
-    return new Map(this.counts);
-  }
-
-  /** Calls by path since `earlier` (a snapshot). */
-  since(earlier: Map<string, number>): Map<string, number> {
-    const diff = new Map<string, number>();
-    for (const [path, n] of this.counts) if (n > (earlier.get(path) ?? 0)) diff.set(path, n - (earlier.get(path) ?? 0));
-    return diff;
-  }
 }
 
 /** Lines the simulated nodes write go nowhere: thousands of pino instances would cost more than the nodes. */

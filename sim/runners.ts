@@ -3,7 +3,6 @@
  * simulation, measures, and writes its CSV and chart. Sizes and counts come from the
  * command line; the defaults are what docs/scale.md was made with.
  */
-import type { ChordNode } from '../node/chord-node.js';
 import { grow } from './grow.js';
 import { allCopiesFail, logSquared, paperFailedLookups, paperMeanPath } from './paper.js';
 import { toMarkdown, writeScenario } from './report.js';
@@ -157,5 +156,3 @@ export async function runBalance(options: RunOptions): Promise<void> {
     },
   });
 }
-
-export type { ChordNode };
