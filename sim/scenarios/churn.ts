@@ -24,6 +24,8 @@ export interface ChurnRow {
   meanHops: number;
   erred: number;
   wrongOwner: number;
+  /** Of the wrong owners, those that had crashed (the rest were alive but not the owner). */
+  namedCrashed: number;
 }
 
 type Event = 'join' | 'crash' | 'lookup';
@@ -45,19 +47,27 @@ export async function measureChurn(ring: SimRing, ratePerPeriod: number, periods
   const hops: number[] = [];
   let erred = 0;
   let wrongOwner = 0;
+  let namedCrashed = 0;
+  const crashed = new Set<string>();
   for (;;) {
     const [event, at] = [...next].sort((a, b) => a[1] - b[1])[0];
     if (at > endMs) break;
     await ring.clock.runFor(at - ring.clock.now);
     next.set(event, at + exponentialMs(ring.rng, rates[event]));
     if (event === 'join') pending.push(ring.join().catch(() => undefined));
-    else if (event === 'crash' && ring.size > 2) pending.push(ring.crash(ring.randomNode()));
+    else if (event === 'crash' && ring.size > 2) {
+      const victim = ring.randomNode();
+      crashed.add(victim.self.address);
+      pending.push(ring.crash(victim));
+    }
     else if (event === 'lookup') {
       const id = randomIdHex(ring.rng);
       pending.push(ring.lookup(ring.randomNode(), id).then(
         (found) => {
           hops.push(found.hops);
-          if (!rightOwner(ring, hexToId(id), found.node.address)) wrongOwner++;
+          if (rightOwner(ring, hexToId(id), found.node.address)) return;
+          wrongOwner++;
+          if (crashed.has(found.node.address)) namedCrashed++;
         },
         () => { erred++; },
       ));
@@ -68,6 +78,6 @@ export async function measureChurn(ring: SimRing, ratePerPeriod: number, periods
   const meanHops = summarize(hops).mean;
   return {
     n, ratePerPeriod, failedPerPeriod: round(ratePerPeriod / n, 4), lookups, failedLookups: round((erred + wrongOwner) / lookups, 4),
-    predicted: round(meanHops * (ratePerPeriod / n), 4), meanHops: round(meanHops, 2), erred, wrongOwner,
+    predicted: round(meanHops * (ratePerPeriod / n), 4), meanHops: round(meanHops, 2), erred, wrongOwner, namedCrashed,
   };
 }
