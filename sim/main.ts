@@ -34,7 +34,7 @@ const int = (name: string, text: string | undefined, min: number): number | unde
   if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer of at least ${min} (got ${text})`);
   return n;
 };
-if (int('vnodes', values.vnodes, 1) !== 1) fail('--vnodes: virtual nodes are not built yet (issue "virtual nodes"); only V = 1 can be simulated');
+if (int('vnodes', values.vnodes, 1) !== 1) fail('--vnodes: virtual nodes are not built yet (issue 10); only V = 1 can be simulated');
 const chosen = values.scenario === undefined ? [...SCENARIOS] : values.scenario.split(',') as Scenario[];
 if (!chosen.every((s) => SCENARIOS.includes(s))) fail(`--scenario must be one of ${SCENARIOS.join(', ')}`);
 
