@@ -65,7 +65,7 @@ function merge(a: PbsRun, b: PbsRun): PbsRun {
   const readErrors = { ...a.readErrors };
   for (const [code, n] of Object.entries(b.readErrors)) readErrors[code] = (readErrors[code] ?? 0) + n;
   return {
-    ...a, samples: [...a.samples, ...b.samples], rounds: a.rounds + b.rounds,
+    ...a, samples: [...a.samples, ...b.samples], healthy: [...a.healthy, ...b.healthy], rounds: a.rounds + b.rounds,
     writeErrors: a.writeErrors + b.writeErrors, readErrors, seconds: a.seconds + b.seconds,
   };
 }

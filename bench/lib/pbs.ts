@@ -12,6 +12,8 @@
  * had been cut off at that instant. After the ring has failed over, every acknowledged key
  * is read through the public API: a read that misses the write is stale at age t.
  * One real failover per round serves every key of the round, at every age.
+ * Every fourth key is a control instead: read t ms after its acknowledgement while the
+ * coordinator is still there, which shows what a healthy ring answers.
  */
 import { performance } from 'node:perf_hooks';
 import { asChordError } from '../../common/errors.js';
@@ -46,7 +48,10 @@ export interface Sample {
 }
 
 export interface PbsRun extends PbsSetting {
+  /** Reads after the coordinator was lost t ms after the acknowledgement. */
   samples: Sample[];
+  /** Control reads t ms after the acknowledgement, with the coordinator alive. */
+  healthy: Sample[];
   rounds: number;
   /** Writes that failed: not acknowledged, so not samples. */
   writeErrors: number;
@@ -61,13 +66,15 @@ const READ_TRIES = 20;
 const READERS = 16;
 /** After the last acknowledgement, how long copies may still arrive within their key's age. */
 const SETTLE_MS = 200;
+/** Every CONTROL-th key is read in the healthy ring instead of after the loss. */
+const CONTROL = 4;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `rounds` coordinator losses on one fresh ring with this R and W. */
 export async function measurePbs(setting: PbsSetting, options: PbsOptions, batch: string): Promise<PbsRun> {
   const started = performance.now();
   const ring = await LaggingRing.start({ ...setting, nodes: options.nodes, k: options.k, lagMs: options.lagMs });
-  const run: PbsRun = { ...setting, samples: [], rounds: 0, writeErrors: 0, readErrors: {}, seconds: 0 };
+  const run: PbsRun = { ...setting, samples: [], healthy: [], rounds: 0, writeErrors: 0, readErrors: {}, seconds: 0 };
   try {
     for (let round = 0; round < options.rounds; round++) {
       await lossRound(ring, options, `${batch}-${round}`, run);
@@ -92,20 +99,24 @@ async function lossRound(ring: LaggingRing, options: PbsOptions, round: string, 
     return deadline !== undefined && performance.now() > deadline;
   });
   let next = 0;
+  const controls: Promise<void>[] = [];
   const end = performance.now() + options.windowMs;
   const writer = async () => {
     while (performance.now() < end && next < keys.length) {
-      const key = keys[next++];
+      const index = next++;
+      const key = keys[index];
       try {
         // Straight to the coordinator: no routing hop between the client and the measured write.
         await ring.kv.write(coordinator.address, key, `value of ${key}`);
-        lostAfter.set(key, performance.now() + ageOf.get(key)!);
+        if (index % CONTROL === CONTROL - 1) controls.push(healthyRead(ring, key, ageOf.get(key)!, run));
+        else lostAfter.set(key, performance.now() + ageOf.get(key)!);
       } catch {
         run.writeErrors++;
       }
     }
   };
   await Promise.all(Array.from({ length: options.clients }, writer));
+  await Promise.all(controls);
   await sleep(Math.max(...options.agesMs) + SETTLE_MS);
   ring.isolate(coordinator);
   await ring.crash(coordinator);
@@ -116,13 +127,20 @@ async function lossRound(ring: LaggingRing, options: PbsOptions, round: string, 
   const reader = async () => {
     while (cursor < acked.length) {
       const key = acked[cursor++];
-      const answer = await readAfterFailover(ring, key, run);
+      const answer = await readValue(ring, key, run);
       if (answer !== undefined) run.samples.push({ ageMs: ageOf.get(key)!, stale: answer !== `value of ${key}` });
     }
   };
   await Promise.all(Array.from({ length: READERS }, reader));
   await ring.join();
   await ring.settled();
+}
+
+/** A control: `key` read `ageMs` after its acknowledgement, through a random node, with its coordinator alive. */
+async function healthyRead(ring: LaggingRing, key: string, ageMs: number, run: PbsRun): Promise<void> {
+  await sleep(ageMs);
+  const answer = await readValue(ring, key, run);
+  if (answer !== undefined) run.healthy.push({ ageMs, stale: answer !== `value of ${key}` });
 }
 
 /** Enough fresh keys that `coordinator` owns to keep the writers busy for the whole window. */
@@ -135,8 +153,8 @@ function keysOf(ring: LaggingRing, coordinator: RunningNode, round: string): str
   return keys;
 }
 
-/** The value a read answers once the ring has failed over (null: not found); undefined if it kept failing. */
-async function readAfterFailover(ring: LaggingRing, key: string, run: PbsRun): Promise<string | null | undefined> {
+/** The value a read answers, retried while the ring changes (null: not found); undefined if it kept failing. */
+async function readValue(ring: LaggingRing, key: string, run: PbsRun): Promise<string | null | undefined> {
   for (let attempt = 1; ; attempt++) {
     const via = ring.nodes[Math.floor(Math.random() * ring.nodes.length)];
     try {
