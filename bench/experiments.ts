@@ -69,7 +69,7 @@ async function prepareFiles(): Promise<Files> {
 }
 
 async function withRing<T>(k: number, mode: Consistency, use: (ring: BenchRing) => Promise<T>): Promise<T> {
-  const ring = await startRing(k, mode, NODES);
+  const ring = await startRing({ k, consistency: mode }, NODES);
   try {
     return await use(ring);
   } finally {

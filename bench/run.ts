@@ -1,9 +1,9 @@
 /**
- * `npm run bench`: throughput and latency of a local 10-node ring (k = 3) in both consistency
- * modes under ~60 concurrent clients, next to an efficiency reference (bare node:http servers
+ * `npm run bench`: throughput and latency of a local 10-node ring (k = 3) in each consistency
+ * mode (quorum with N = k = 3, R = W = 2) under ~60 concurrent clients, next to an efficiency reference (bare node:http servers
  * forwarding the same requests along as many hops), printed as one markdown table.
  *
- * The sweep (both rings, then the reference) runs several rounds on fresh processes; each row
+ * The sweep (the three modes' rings, then the reference) runs several rounds on fresh processes; each row
  * is the round with the median throughput, with the lowest and highest beside it, because a
  * shared machine's load comes in bursts that a single run can land in.
  *
@@ -17,7 +17,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Consistency } from '../common/wire.js';
+import type { RingFlags } from '../bootstrap/ring-args.js';
 import { runMain } from './lib/cleanup.js';
 import { startForwardChain } from './lib/forward-chain.js';
 import { loadAverage, machineFacts, machineLines } from './lib/machine.js';
@@ -38,7 +38,12 @@ const CONCURRENCY = 6;
 const TIMES = quick ? 1 : 4;
 const LINES = quick ? 100 : Infinity;
 const WARMUP_LINES = quick ? 20 : 200;
-const MODES: Consistency[] = ['linearizable', 'eventual'];
+/** One ring per mode, interleaved in every round; quorum with the majorities of N = k = 3. */
+const MODES: RingFlags[] = [
+  { k: K, consistency: 'linearizable' },
+  { k: K, consistency: 'eventual' },
+  { k: K, consistency: 'quorum', r: 2, w: 2 },
+];
 /**
  * Hop counts of the reference, matched to the ring's paths for k = 3, linearizable:
  * an insert goes client → entry node → head → 2 chain hops (3 forwards when the entry node
@@ -47,6 +52,11 @@ const MODES: Consistency[] = ['linearizable', 'eventual'];
 const REF_SERVERS = 4;
 const REF_PUT_HOPS = 3;
 const REF_GET_HOPS = 2;
+
+const LINEARIZABLE = MODES[0];
+
+/** The mode as a row names it: quorum rows carry their R and W. */
+const modeName = ({ consistency, r, w }: RingFlags) => (consistency === 'quorum' ? `quorum R=${r} W=${w}` : consistency);
 
 interface Files {
   insert: string;
@@ -65,13 +75,13 @@ async function warmUp(nodes: string[], files: Files): Promise<void> {
  * One ring's inserts and queries; with `onDisk`, every node keeps its data in LevelDB (else in
  * memory); without `metrics`, the nodes run with --no-metrics (what metrics cost).
  */
-async function measureRing(consistency: Consistency, files: Files, onDisk = false, metrics = true): Promise<Row[]> {
+async function measureRing(flags: RingFlags, files: Files, onDisk = false, metrics = true): Promise<Row[]> {
   const dataRoot = onDisk ? await mkdtemp(join(tmpdir(), 'chordkv-bench-')) : undefined;
-  const ring = await startRing(K, consistency, NODES, dataRoot, metrics ? [] : ['--no-metrics']);
+  const ring = await startRing(flags, NODES, dataRoot, metrics ? [] : ['--no-metrics']);
   try {
     await warmUp(ring.addresses, files);
     const spec = (path: string, type: RunSpec['type']): RunSpec => ({ nodes: ring.addresses, path, type });
-    const setup = `ring ${NODES} nodes, k=${K}, ${consistency}${onDisk ? ', LevelDB store' : ''}${metrics ? '' : ', metrics off'}`;
+    const setup = `ring ${NODES} nodes, k=${K}, ${modeName(flags)}${onDisk ? ', LevelDB store' : ''}${metrics ? '' : ', metrics off'}`;
     return [
       await parallel(`${setup}: insert`, spec(files.insert, 'insert'), CONCURRENCY),
       await parallel(`${setup}: query`, spec(files.query, 'query'), CONCURRENCY),
@@ -111,13 +121,13 @@ async function main(): Promise<void> {
   const keep = (rows: Row[]) => rows.forEach((row) => runs.set(row.setup, [...(runs.get(row.setup) ?? []), row]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const mode of MODES) {
-      console.error(`  round ${round}/${ROUNDS}: ring, ${mode}…`);
+      console.error(`  round ${round}/${ROUNDS}: ring, ${modeName(mode)}…`);
       keep(await measureRing(mode, files));
     }
     console.error(`  round ${round}/${ROUNDS}: ring, linearizable, metrics off…`);
-    keep(await measureRing('linearizable', files, false, false));
+    keep(await measureRing(LINEARIZABLE, files, false, false));
     console.error(`  round ${round}/${ROUNDS}: ring, linearizable, LevelDB store…`);
-    keep(await measureRing('linearizable', files, true));
+    keep(await measureRing(LINEARIZABLE, files, true));
     console.error(`  round ${round}/${ROUNDS}: reference chain…`);
     keep(await measureReference(files));
   }

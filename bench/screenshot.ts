@@ -23,7 +23,7 @@ const pairs = readFileSync(fixture('insert.txt'), 'utf8').split('\n').filter(Boo
 async function main(): Promise<void> {
   if (!existsSync(executablePath)) throw new Error(`no chromium at ${executablePath}: apt-get install chromium, or set CHROMIUM_PATH`);
   // Stopped by runMain at the end, on an error and on Ctrl-C alike.
-  const ring = await startRing(3, 'linearizable', NODES);
+  const ring = await startRing({ k: 3, consistency: 'linearizable' }, NODES);
   const { kv, close } = createKvClient({ timeoutMs: 20_000 });
   track(async () => close());
   const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });

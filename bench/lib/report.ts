@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Consistency } from '../../common/wire.js';
 import { explain } from './explain.js';
 import { machineLines, wasLoaded, type MachineFacts } from './machine.js';
+import { PBS_HEADING } from './pbs-report.js';
 import type { Verdict } from './staleness.js';
 import { barChartSvg, type BarChart } from './svg-chart.js';
 import { markdownTable } from './table.js';
@@ -206,11 +207,12 @@ export async function writeReport(outDir: string, r: ExperimentResults): Promise
 }
 
 /**
- * Sections from `## Soak` on are written by hand from `npm run soak` runs, which take half an
- * hour each; rewriting the page for new experiment numbers must not drop them.
+ * Sections from quorum staleness (`npm run bench:pbs`) or `## Soak` on, whichever comes first,
+ * are written by other runs (soak by hand, from runs of half an hour each); rewriting the
+ * page for new experiment numbers must not drop them.
  */
 async function keptSections(path: string): Promise<string> {
   const old = await readFile(path, 'utf8').catch(() => '');
-  const at = old.indexOf('\n## Soak');
-  return at < 0 ? '' : old.slice(at);
+  const starts = [`\n${PBS_HEADING}`, '\n## Soak'].map((heading) => old.indexOf(heading)).filter((at) => at >= 0);
+  return starts.length === 0 ? '' : old.slice(Math.min(...starts));
 }

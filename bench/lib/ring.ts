@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchRing } from '../../bootstrap/launcher.js';
-import type { Consistency } from '../../common/wire.js';
+import type { RingFlags } from '../../bootstrap/ring-args.js';
 import { trackStarting } from './cleanup.js';
 
 /** The repository root, so that runs work from any working directory. */
@@ -16,13 +16,14 @@ export interface BenchRing {
 }
 
 /**
- * A fresh ring of `nodes` processes. Log level warn: info logs on stderr would cost the nodes
- * CPU that the measurement is meant to give to requests.
+ * A fresh ring of `nodes` processes with the ring-wide settings `flags` (k, the mode, and in
+ * quorum mode R, W and sloppy). Log level warn: info logs on stderr would cost the nodes CPU
+ * that the measurement is meant to give to requests.
  */
-export async function startRing(k: number, consistency: Consistency, nodes = 10, dataRoot?: string, nodeArgs: readonly string[] = []): Promise<BenchRing> {
+export async function startRing(flags: RingFlags, nodes = 10, dataRoot?: string, nodeArgs: readonly string[] = []): Promise<BenchRing> {
   const ring = await trackStarting(launchRing({
     executable: join(REPO, 'bin', 'chordkv.js'),
-    nodes, k, consistency, host: '127.0.0.1', basePort: 0, logLevel: 'warn', dataRoot, nodeArgs,
+    ...flags, nodes, host: '127.0.0.1', basePort: 0, logLevel: 'warn', dataRoot, nodeArgs,
   }));
   return { addresses: ring.addresses, stop: ring.stop };
 }

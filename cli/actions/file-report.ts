@@ -7,9 +7,12 @@ import type { FileType, LineProblem } from '../file-format.js';
 import type { Printer } from '../output.js';
 import { latencySummary, round, throughput, type LatencySummary } from '../stats.js';
 
-/** The outcome of one request; `via` is the node it was sent to, `node` the one that answered. */
+/**
+ * The outcome of one request; `via` is the node it was sent to, `node` the one that answered.
+ * A quorum ring answers a query for a key written concurrently with `siblings` instead of one value.
+ */
 export type Answer = { line: number; op: 'insert' | 'query'; key: string }
-  & ({ ok: true; value: string; node: string; hops: number } | { ok: false; error: string; message: string })
+  & ({ ok: true; value: string; siblings?: string[]; node: string; hops: number } | { ok: false; error: string; message: string })
   & { via: string; latencyMs: number };
 
 /** What a run did. `errors` leaves out queries for missing keys: those are counted in `notFound`. */
@@ -84,6 +87,7 @@ export function formatAnswer(a: Answer): string {
   const prefix = `line ${String(a.line).padStart(4)}  `;
   const ms = `${a.latencyMs.toFixed(1)} ms`;
   if (a.ok && a.op === 'insert') return `${prefix}inserted ${q(a.key)} = ${q(a.value)} at ${a.node} (${hops(a.hops)}, ${ms})`;
+  if (a.ok && a.siblings) return `${prefix}${q(a.key)} = siblings ${a.siblings.map(q).join(', ')}  (from ${a.node}, ${hops(a.hops)}, ${ms})`;
   if (a.ok) return `${prefix}${q(a.key)} = ${q(a.value)}  (from ${a.node}, ${hops(a.hops)}, ${ms})`;
   if (isNotFound(a)) return `${prefix}${q(a.key)}: not found  (asked ${a.via}, ${ms})`;
   return `${prefix}${a.op} ${q(a.key)} failed: ${a.message} (${a.error}; asked ${a.via}, ${ms})`;

@@ -176,9 +176,12 @@ async function execute(kv: KvClient, ring: RunRing, via: string, request: Reques
   const started = performance.now();
   const ms = () => round(performance.now() - started, 2);
   try {
-    const answer = request.op === 'insert' ? await kv.put(via, key, request.value) : await kv.get(via, key);
+    // write/read: a quorum ring answers a context instead of a version, and may answer siblings.
+    const answer = request.op === 'insert' ? await kv.write(via, key, request.value) : await kv.read(via, key);
     ring.record(via, false);
-    return { line, op, key, ok: true, value: answer.value, node: answer.node, hops: answer.hops, via, latencyMs: ms() };
+    const siblings = 'siblings' in answer ? answer.siblings : undefined;
+    const value = answer.value ?? '';
+    return { line, op, key, ok: true, value, ...(siblings && { siblings }), node: answer.node, hops: answer.hops, via, latencyMs: ms() };
   } catch (err) {
     // Only our own connection failing says the node is gone; a PEER_UNREACHABLE in an error
     // body came from a live node that could not reach one of its peers.

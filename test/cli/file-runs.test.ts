@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { fileCommand, fileParallelCommand, runFile, runFileParallel, type Answer, type RunSummary } from '../../cli/actions/file-runs.js';
+import { formatAnswer } from '../../cli/actions/file-report.js';
 import { parseRequests, type FileType } from '../../cli/file-format.js';
 import type { Printer } from '../../cli/output.js';
 import { TestCluster } from '../helpers/cluster.js';
@@ -137,4 +138,27 @@ test('exit codes: 1 with one clear line when the run cannot start, 2 for bad usa
     t.regex(printer.stderr[0], message, title);
     t.deepEqual(printer.stdout, [], title);
   }
+});
+
+test('file and fileparallel against a quorum ring: no errors, and a pass in file order leaves every key its last value', async (t) => {
+  const cluster = await TestCluster.start(4, { k: 3, consistency: 'quorum', config: { consistency: 'quorum', k: 3, r: 2, w: 2 } });
+  t.teardown(() => cluster.teardown());
+  const nodes = cluster.addresses;
+  // Concurrent writes of one key (Hey Jude's three lines) may leave siblings: still answers.
+  const inserted = await runFileParallel({ path: fixture('small/insert.txt'), type: 'insert', nodes, concurrency: 2 });
+  t.deepEqual(counts(inserted), { requests: 9, errors: 0, notFound: 0, malformed: 2 });
+  // Sequential writes without a context supersede whatever a read quorum holds, siblings
+  // included: after one pass in file order, every key has the last value it was given.
+  t.is((await runFile({ path: fixture('small/insert.txt'), type: 'insert', nodes })).errors, 0);
+  const out = capture(true);
+  const queried = await runFile({ path: fixture('small/query.txt'), type: 'query', nodes }, out);
+  t.is(queried.errors, 0);
+  const last = new Map([...writes('small/insert.txt', 'insert')].map(([key, values]) => [key, values.at(-1)]));
+  const answers = out.stdout.slice(0, -1).map((line) => JSON.parse(line) as Answer);
+  for (const answer of answers.filter((a) => a.ok)) t.is(answer.ok && answer.value, last.get(answer.key), answer.key);
+});
+
+test('an answer with siblings prints every sibling, not an empty value', (t) => {
+  const line = formatAnswer({ line: 3, op: 'query', key: 'k', ok: true, value: '', siblings: ['a', 'b'], node: 'n:1', hops: 0, via: 'n:1', latencyMs: 1 });
+  t.regex(line, /"k" = siblings "a", "b" {2}\(from n:1, 0 hops, 1\.0 ms\)$/);
 });
