@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { createKvClient, type KvClient } from '../../common/client.js';
+import { DirectRouter } from '../../common/direct.js';
 import { asChordError, ChordError, PeerUnreachable } from '../../common/errors.js';
 import { FILE_TYPES, isFileType, parseRequests, type FileType, type ParsedFile, type Request } from '../file-format.js';
 import { printError, type Printer } from '../output.js';
@@ -36,6 +37,11 @@ export interface FileRunOptions {
   quiet?: boolean;
   /** Draw a progress bar on stderr for long runs (the command decides whether stderr is a terminal). */
   progress?: boolean;
+  /**
+   * Token-aware: send each request to the node that answers it (the key's owner; in an
+   * eventual ring a read to one of its replicas) instead of to a random or bound node.
+   */
+  direct?: boolean;
 }
 
 const DEFAULT_NODE = '127.0.0.1:5000';
@@ -52,7 +58,7 @@ const silent: Printer = { json: false, out: () => {}, err: () => {} };
  * cannot be learned, RING_UNREACHABLE when every node stopped answering during the run.
  */
 export async function runFile(options: FileRunOptions, printer: Printer = silent): Promise<RunSummary> {
-  const { type, kv, close, nodes, parsed, out } = await prepare(options, printer);
+  const { type, kv, close, nodes, parsed, out, direct } = await prepare(options, printer);
   try {
     const ring = new RunRing(nodes);
     const tally = new Tally();
@@ -60,7 +66,7 @@ export async function runFile(options: FileRunOptions, printer: Printer = silent
     const started = performance.now();
     try {
       for (const request of parsed.requests) {
-        const answer = await execute(kv, ring, ring.random(request), request);
+        const answer = await execute(kv, ring, direct?.target(opOf(request), request.key) ?? ring.random(request), request, direct);
         tally.add(answer);
         printAnswer(out, answer);
         progress.tick();
@@ -87,7 +93,7 @@ export async function runFileParallel(options: FileRunOptions, printer: Printer 
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw usage(`--concurrency must be a whole number of at least 1, got ${concurrency}`);
   }
-  const { type, kv, close, nodes, parsed, out } = await prepare(options, printer);
+  const { type, kv, close, nodes, parsed, out, direct } = await prepare(options, printer);
   try {
     const ring = new RunRing(nodes);
     const tally = new Tally();
@@ -99,7 +105,7 @@ export async function runFileParallel(options: FileRunOptions, printer: Printer 
       // Queue hand-out is synchronous, so no two workers ever take the same request.
       while (next < requests.length && ring.isLive(node)) {
         const request = requests[next++];
-        tally.add(await execute(kv, ring, node, request));
+        tally.add(await execute(kv, ring, direct?.target(opOf(request), request.key) ?? node, request, direct));
         progress.tick();
       }
     };
@@ -147,7 +153,9 @@ async function prepare(options: FileRunOptions, printer: Printer) {
   try {
     const nodes = options.nodes ?? (await kv.overlay(options.node ?? DEFAULT_NODE)).nodes.map((n) => n.address);
     if (nodes.length === 0) throw new ChordError('NO_NODES', 'the ring has no nodes to send requests to; pass at least one node');
-    return { type, kv, close, nodes, parsed, out };
+    const direct = options.direct ? new DirectRouter(kv, nodes) : undefined;
+    await direct?.learn();
+    return { type, kv, close, nodes, parsed, out, direct };
   } catch (err) {
     close();
     throw err;
@@ -170,8 +178,10 @@ export async function loadRequests(path: string, type: FileType): Promise<Parsed
   return parseRequests(text, type);
 }
 
-/** Sends one request to `via`; never throws, every failure becomes an answer. */
-async function execute(kv: KvClient, ring: RunRing, via: string, request: Request): Promise<Answer> {
+const opOf = (request: Request) => (request.op === 'insert' ? 'put' as const : 'get' as const);
+
+/** Sends one request to `via`; never throws, every failure becomes an answer. A token-aware run's router hears what the answer says of its map. */
+async function execute(kv: KvClient, ring: RunRing, via: string, request: Request, direct?: DirectRouter): Promise<Answer> {
   const { line, op, key } = request;
   const started = performance.now();
   const ms = () => round(performance.now() - started, 2);
@@ -179,6 +189,7 @@ async function execute(kv: KvClient, ring: RunRing, via: string, request: Reques
     // write/read: a quorum ring answers a context instead of a version, and may answer siblings.
     const answer = request.op === 'insert' ? await kv.write(via, key, request.value) : await kv.read(via, key);
     ring.record(via, false);
+    direct?.observe(opOf(request), answer);
     const siblings = 'siblings' in answer ? answer.siblings : undefined;
     const value = answer.value ?? '';
     return { line, op, key, ok: true, value, ...(siblings && { siblings }), node: answer.node, hops: answer.hops, via, latencyMs: ms() };
@@ -186,6 +197,7 @@ async function execute(kv: KvClient, ring: RunRing, via: string, request: Reques
     // Only our own connection failing says the node is gone; a PEER_UNREACHABLE in an error
     // body came from a live node that could not reach one of its peers.
     ring.record(via, err instanceof PeerUnreachable);
+    if (err instanceof PeerUnreachable) direct?.observe(opOf(request), 'unreachable');
     const error = asChordError(err);
     return { line, op, key, ok: false, error: error.code, message: error.message, via, latencyMs: ms() };
   }

@@ -162,3 +162,19 @@ test('an answer with siblings prints every sibling, not an empty value', (t) => 
   const line = formatAnswer({ line: 3, op: 'query', key: 'k', ok: true, value: '', siblings: ['a', 'b'], node: 'n:1', hops: 0, via: 'n:1', latencyMs: 1 });
   t.regex(line, /"k" = siblings "a", "b" {2}\(from n:1, 0 hops, 1\.0 ms\)$/);
 });
+
+test('--direct sends each request where it is answered: inserts take no forward, linearizable queries only the head\'s one to the tail', async (t) => {
+  const cluster = await TestCluster.start(4, { k: 2 });
+  t.teardown(() => cluster.teardown());
+  const hopsOf = (out: { stdout: string[] }) => out.stdout.map((line) => JSON.parse(line) as { hops?: number; requests?: number })
+    .filter((a) => a.requests === undefined).map((a) => a.hops);
+  const inserts = capture(true);
+  const inserted = await runFile({ path: fixture('small/insert.txt'), type: 'insert', node: cluster.addresses[0], direct: true }, inserts);
+  t.is(inserted.errors, 0);
+  t.true(hopsOf(inserts).length > 0 && hopsOf(inserts).every((h) => h === 0), JSON.stringify(hopsOf(inserts)));
+  const queries = capture(true);
+  await runFile({ path: fixture('small/query.txt'), type: 'query', node: cluster.addresses[1], direct: true }, queries);
+  t.true(hopsOf(queries).every((h) => h === undefined || h === 1), JSON.stringify(hopsOf(queries)));
+  const parallel = await runFileParallel({ path: fixture('insert.txt'), type: 'insert', nodes: cluster.addresses, concurrency: 2, direct: true, quiet: true });
+  t.deepEqual(counts(parallel), { requests: 500, errors: 0, notFound: 0, malformed: 0 });
+});
