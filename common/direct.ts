@@ -12,7 +12,7 @@ import type { KvClient } from './client.js';
 import { hashId, hexToId, replicaSet } from './ring.js';
 import type { Consistency } from './wire.js';
 
-/** How long after learning the ring a hint that it changed is taken up again. */
+/** How long after learning the ring a hint that it changed waits before the ring is learned again. */
 const REFRESH_EVERY_MS = 500;
 
 interface Node {
@@ -26,9 +26,13 @@ export class DirectRouter {
   private k = 1;
   private learning: Promise<void> | null = null;
   private learnedAt = 0;
+  private deferred: NodeJS.Timeout | null = null;
 
   /** `seeds`: ring members to learn the ring from (the first that answers). */
-  constructor(private readonly kv: KvClient, private readonly seeds: readonly string[], private readonly random: () => number = Math.random) {}
+  constructor(
+    private readonly kv: KvClient, private readonly seeds: readonly string[],
+    private readonly random: () => number = Math.random, private readonly now: () => number = Date.now,
+  ) {}
 
   /** Learns the ring: its members in order, its mode and k. */
   async learn(): Promise<void> {
@@ -55,7 +59,14 @@ export class DirectRouter {
   /** What an answer to `op` (or a failure to reach its target) says about the map: learn the ring again when it is stale. */
   observe(op: 'put' | 'get' | 'delete', answer: { hops: number } | 'unreachable'): void {
     const stale = answer === 'unreachable' || answer.hops > this.expectedHops(op);
-    if (stale && Date.now() - this.learnedAt > REFRESH_EVERY_MS) void this.learn().catch(() => undefined);
+    if (!stale || this.deferred) return;
+    // Learned a moment ago (perhaps just before the ring changed): learn again, but not at once.
+    const wait = Math.max(0, this.learnedAt + REFRESH_EVERY_MS - this.now());
+    this.deferred = setTimeout(() => {
+      this.deferred = null;
+      void this.learn().catch(() => undefined);
+    }, wait);
+    this.deferred.unref();
   }
 
   get members(): readonly string[] {
@@ -70,7 +81,7 @@ export class DirectRouter {
         this.nodes = overlay.nodes.map((n) => ({ id: hexToId(n.id), address: n.address }));
         this.mode = status.consistency;
         this.k = status.k;
-        this.learnedAt = Date.now();
+        this.learnedAt = this.now();
         return;
       } catch (err) {
         lastError = err;
