@@ -37,6 +37,7 @@ export const ERROR_CATALOGUE = {
   CONDITIONAL_WRITE_UNSUPPORTED: entry(400),
   TTL_UNSUPPORTED: entry(400),
   INVALID_CONTEXT: entry(400),
+  TOO_MANY_SIBLINGS: entry(409),
   // the ring's state
   NOT_READY: entry(503, 'elsewhere'),
   NOT_A_MEMBER: entry(503, 'elsewhere'),

@@ -72,6 +72,10 @@ export const paths = {
   ui: '/ui',
 } as const;
 
+/** A node's address as the ring names it: HOST:PORT. */
+export const HOST_PORT = /^[^\s:/]+:\d{1,5}$/;
+export const isHostPort = (v: unknown): v is string => typeof v === 'string' && v.length <= 300 && HOST_PORT.test(v);
+
 /**
  * A ring member as code sees it: a ring id and the address of the process behind it.
  * Members are told apart by id (see `sameMember`); several ids may one day share an address.

@@ -3,7 +3,7 @@
  * frozen result. Nothing below the entry points reads process.env or process.argv.
  */
 import { ConfigError } from '../common/errors.js';
-import { CONSISTENCIES, majority, type Consistency, type RingSettings } from '../common/wire.js';
+import { CONSISTENCIES, HOST_PORT, majority, type Consistency, type RingSettings } from '../common/wire.js';
 
 export interface NodeConfig {
   /** Interface to listen on. */
@@ -74,7 +74,6 @@ export const DEFAULT_CONFIG: NodeConfig = {
   metrics: true,
 };
 
-const ADDRESS = /^[^\s:/]+:\d{1,5}$/;
 
 /** Merges `partial` over the defaults, validates, and freezes; throws ConfigError listing every problem. */
 export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
@@ -91,8 +90,8 @@ export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
     problems.push(`consistency must be one of ${CONSISTENCIES.join(', ')} (got ${config.consistency})`);
   }
   problems.push(...quorumProblems(config));
-  if (config.advertise !== undefined && !ADDRESS.test(config.advertise)) problems.push(`advertise must be HOST:PORT (got ${config.advertise})`);
-  if (config.contact !== undefined && !ADDRESS.test(config.contact)) problems.push(`bootstrap must be HOST:PORT (got ${config.contact})`);
+  if (config.advertise !== undefined && !HOST_PORT.test(config.advertise)) problems.push(`advertise must be HOST:PORT (got ${config.advertise})`);
+  if (config.contact !== undefined && !HOST_PORT.test(config.contact)) problems.push(`bootstrap must be HOST:PORT (got ${config.contact})`);
   const own = config.advertise ?? `${config.host}:${config.port}`;
   if (config.contact !== undefined && config.port !== 0 && config.contact === own) {
     problems.push(`--bootstrap ${config.contact} is this node's own address: a node joins through another member `

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { createKvClient, type KvClient } from '../../common/client.js';
 import { DirectRouter } from '../../common/direct.js';
-import { asChordError, ChordError, PeerUnreachable } from '../../common/errors.js';
+import { asChordError, ChordError, PeerTimeout, PeerUnreachable } from '../../common/errors.js';
 import { FILE_TYPES, isFileType, parseRequests, type FileType, type ParsedFile, type Request } from '../file-format.js';
 import { printError, type Printer } from '../output.js';
 import { round } from '../stats.js';
@@ -197,7 +197,11 @@ async function execute(kv: KvClient, ring: RunRing, via: string, request: Reques
     // Only our own connection failing says the node is gone; a PEER_UNREACHABLE in an error
     // body came from a live node that could not reach one of its peers.
     ring.record(via, err instanceof PeerUnreachable);
-    if (err instanceof PeerUnreachable) direct?.observe(opOf(request), 'unreachable');
+    if (direct && (err instanceof PeerUnreachable || err instanceof PeerTimeout)) {
+      // The node the map named is gone or hung: learn the ring again, and let any live node route this one.
+      direct.observe(opOf(request), 'unreachable');
+      return execute(kv, ring, ring.random(request), request);
+    }
     const error = asChordError(err);
     return { line, op, key, ok: false, error: error.code, message: error.message, via, latencyMs: ms() };
   }

@@ -58,15 +58,26 @@ export function readAnswer(key: string, item: Item | null | undefined, node: str
 
 const expiry = (item: Item) => (item.expiresAt === undefined ? {} : { expiresAt: item.expiresAt });
 
+/** Pairs merged at once (bounded: a transfer brings up to 2,000). */
+const MERGE_AT_ONCE = 256;
+
 /** Merges pairs into `store` as the version policy merges them (the newer wins; concurrent ones become siblings); returns how many changed it. */
 export async function mergeItems(store: Store, versions: VersionPolicy, items: readonly KeyedItem[]): Promise<number> {
-  // All at once: a store that commits in groups (LevelStore) then writes the batch in one go,
-  // with one fsync under --fsync rather than one per pair. Two versions of one key still
-  // apply one after the other (the store orders updates per key), and merging is
-  // order-independent, so the outcome is the same as one by one.
-  const results = await Promise.all(items.map(({ key, value, version, expiresAt }) => {
-    const incoming = storedItem({ value, version, expiresAt });
-    return store.update(key, (current) => versions.merge(incoming, current));
-  }));
-  return results.filter(Boolean).length;
+  // Many at a time: a store that commits in groups (LevelStore) then writes those that are
+  // ready together, with one fsync under --fsync rather than one per pair. Two versions of
+  // one key still apply one after the other (the store orders updates per key), and merging
+  // is order-independent, so the outcome is the same as one by one. A pair whose version is
+  // another mode's (a data dir from a ring in another mode) cannot be merged: it is skipped.
+  let applied = 0;
+  for (let i = 0; i < items.length; i += MERGE_AT_ONCE) {
+    const results = await Promise.allSettled(items.slice(i, i + MERGE_AT_ONCE).map(({ key, value, version, expiresAt }) => {
+      if (!versions.isVersion(version)) return Promise.resolve(false);
+      const incoming = storedItem({ value, version, expiresAt });
+      return store.update(key, (current) => versions.merge(incoming, current));
+    }));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    applied += results.filter((r) => r.status === 'fulfilled' && r.value).length;
+  }
+  return applied;
 }

@@ -10,14 +10,14 @@
  * and hands it over when that node answers again. After a read, nodes that answered an
  * older version get the newest in the background (read repair).
  */
-import { ChordError, KeyNotFound, VersionMismatch } from '../../common/errors.js';
+import { ChordError, InvalidRequest, KeyNotFound, VersionMismatch } from '../../common/errors.js';
 import { withRequestId } from '../../common/request-id.js';
 import type { Item, KeyedItem, Member, OpAnswer, QuorumSettings } from '../../common/wire.js';
 import { quorumRead, quorumStore } from '../rpc/quorum.js';
 import { apply } from '../rpc/replication.js';
 import { handle, type RpcHandler } from '../rpc/spec.js';
 import { contextOf, decodeContext, encodeContext, mergeSiblings, sameSet, writeSibling, type Clock, type DottedValue } from '../versions/dotted.js';
-import { itemOf, siblingsOf } from '../versions/dotted-versions.js';
+import { itemOf, MAX_SIBLINGS, siblingsOf } from '../versions/dotted-versions.js';
 import { isConditional } from './head.js';
 import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
 
@@ -54,6 +54,7 @@ export class QuorumReplication implements ReplicationStrategy {
   private readonly background = new Set<Promise<unknown>>();
   private readonly handoffTimer: NodeJS.Timeout;
   private handingOff: Promise<void> | null = null;
+  private closed = false;
 
   constructor(private readonly components: QuorumComponents, private readonly callbacks: ReplicationCallbacks) {
     this.handlers = [
@@ -79,6 +80,10 @@ export class QuorumReplication implements ReplicationStrategy {
     let item!: KeyedItem;
     await store.update(key, (current) => {
       const write = writeSibling(current ? siblingsOf(current) : [], context, self.address, value, this.components.now() * 1000);
+      if (write.siblings.length > MAX_SIBLINGS) {
+        throw new ChordError('TOO_MANY_SIBLINGS', `the key ${JSON.stringify(key)} would have ${write.siblings.length} concurrent versions; `
+          + 'read it and write with the context the read answered, which resolves them');
+      }
       written = write.written;
       item = { key, ...itemOf(write.siblings) };
       return item;
@@ -107,6 +112,7 @@ export class QuorumReplication implements ReplicationStrategy {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.handoffTimer);
   }
 
@@ -132,6 +138,7 @@ export class QuorumReplication implements ReplicationStrategy {
   /** Merges a write into this node's copy, or keeps it for `hint`, the node it was meant for. */
   private async storeHere(item: KeyedItem, hint: string | undefined): Promise<boolean> {
     const { store, hints, versions } = this.components;
+    if (!versions.isVersion(item.version)) throw new InvalidRequest('INVALID_REQUEST', 'the item\'s version is not a quorum ring\'s (dotted version vector)');
     if (hint !== undefined && hint !== this.components.self.address) {
       await hints.add(hint, item, (incoming, current) => versions.merge(incoming, current));
       return true;
@@ -244,21 +251,25 @@ export class QuorumReplication implements ReplicationStrategy {
     return this.handingOff;
   }
 
+  /** Every node's hints at once: one that stays down (each try costs it a timeout) holds up no other. */
   private async handOffAll(): Promise<void> {
+    await Promise.allSettled([...this.components.hints.byNode()].map(([intended, items]) => this.handOffTo(intended, items)));
+  }
+
+  private async handOffTo(intended: string, items: readonly KeyedItem[]): Promise<void> {
     const { hints, rpc, versions, log } = this.components;
-    for (const [intended, items] of hints.byNode()) {
-      try {
-        for (let i = 0; i < items.length; i += HANDOFF_BATCH) {
-          const batch = items.slice(i, i + HANDOFF_BATCH);
-          await rpc.call(apply, intended, { items: batch });
-          for (const item of batch) await hints.remove(intended, item.key, (current) => versions.same(current.version, item.version));
-        }
-        log.info(`handed ${items.length} hinted write${items.length === 1 ? '' : 's'} to ${intended}`, { peer: intended, hints: items.length });
-      } catch {
-        // Still down: its hints wait for the next pass.
+    try {
+      for (let i = 0; i < items.length && !this.closed; i += HANDOFF_BATCH) {
+        const batch = items.slice(i, i + HANDOFF_BATCH);
+        await rpc.call(apply, intended, { items: batch });
+        for (const item of batch) await hints.remove(intended, item.key, (current) => versions.same(current.version, item.version));
       }
+      log.info(`handed ${items.length} hinted write${items.length === 1 ? '' : 's'} to ${intended}`, { peer: intended, hints: items.length });
+    } catch {
+      // Still down: its hints wait for the next pass.
     }
   }
+
 
   private track(promise: Promise<unknown>): void {
     const tracked = promise.catch(() => undefined).finally(() => this.background.delete(tracked));

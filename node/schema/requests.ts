@@ -34,7 +34,7 @@ export const keySchema: Schema = {
   },
 };
 
-/** Far above any context a ring gives out (a clock of at most 16 entries, base64url). */
+/** Far above any context a ring gives out (base64url of a clock: an entry per coordinator the key's versions name). */
 const MAX_CONTEXT_CHARS = 8192;
 
 export const keyParam: Parameter = {

@@ -3,9 +3,13 @@
  * down together, as one LevelDB batch. With `sync` that is one fsync for all of them
  * instead of one each, which is what an fsync'd store's throughput is made of; without it,
  * fewer, larger writes to LevelDB's log. A write resolves once its batch is durable (as
- * durable as the batch's options make it); a failed batch fails every write in it.
+ * durable as the batch's options make it); a failed batch fails every write in it. Batches
+ * go down one after another, so writes reach the disk in the order they were submitted.
  */
-export type GroupOp = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
+export type GroupOp = ({ type: 'put'; key: string; value: unknown } | { type: 'del'; key: string }) & {
+  /** Where the key lives: the node's pairs (default) or its hints. */
+  in?: 'pairs' | 'hints';
+};
 
 export class GroupCommit {
   private queued: { op: GroupOp; resolve: () => void; reject: (err: unknown) => void }[] = [];

@@ -31,20 +31,24 @@ export class LevelStore implements Store {
   private closing = false;
   /** classic-level honours `sync` on sublevel writes; the abstract typings do not list it. */
   private readonly writeOptions: object;
-  /** Pair writes, batched (see group-commit.ts). */
+  /** Pair and hint writes, batched and in order (see group-commit.ts). */
   readonly commits: GroupCommit;
+  private readonly hints: Sub;
 
   private constructor(
     private readonly db: ClassicLevel<string, string>,
     private readonly items: Sub,
     sync: boolean,
   ) {
+    this.hints = db.sublevel<string, unknown>('hints', { valueEncoding: 'json' }) as unknown as Sub;
     this.writeOptions = { sync };
+    const sublevels = { pairs: items, hints: this.hints };
     this.commits = new GroupCommit((ops) => {
       const batch = db.batch();
       for (const op of ops) {
-        if (op.type === 'put') batch.put(op.key, op.value as never, { sublevel: items as never });
-        else batch.del(op.key, { sublevel: items as never });
+        const sublevel = { sublevel: sublevels[op.in ?? 'pairs'] as never };
+        if (op.type === 'put') batch.put(op.key, op.value as never, sublevel);
+        else batch.del(op.key, sublevel);
       }
       return batch.write(this.writeOptions);
     });
@@ -142,12 +146,12 @@ export class LevelStore implements Store {
 
   /** The hinted-handoff book kept in this store's database (see hints.ts), with what it held before a restart. */
   async hintBook(): Promise<HintBook> {
-    const hints = this.db.sublevel<string, unknown>('hints', { valueEncoding: 'json' }) as unknown as Sub;
     const initial: { intended: string; item: KeyedItem }[] = [];
-    for await (const [, value] of hints.iterator()) initial.push(value as { intended: string; item: KeyedItem });
+    for await (const [, value] of this.hints.iterator()) initial.push(value as { intended: string; item: KeyedItem });
+    // Through the group commit: two changes of one hint reach the disk in the order they were made.
     return new MemoryHintBook({
-      put: (key, value) => this.whileOpen(() => hints.put(key, value as never, this.writeOptions)),
-      del: (key) => this.whileOpen(() => hints.del(key, this.writeOptions)),
+      put: (key, value) => this.whileOpen(() => this.commits.submit({ type: 'put', key, value, in: 'hints' })),
+      del: (key) => this.whileOpen(() => this.commits.submit({ type: 'del', key, in: 'hints' })),
     }, initial);
   }
 

@@ -56,12 +56,18 @@ export class DottedVersions implements VersionPolicy {
   }
 }
 
-const MAX_SIBLINGS = 64;
+/**
+ * Siblings a coordinator lets a key have: a write that would make more is refused until a
+ * write with a context resolves them. Copies merged elsewhere may hold more (two copies'
+ * sets joined), so what arrives from the wire may hold many more before it is refused.
+ */
+export const MAX_SIBLINGS = 64;
+const MAX_SIBLINGS_ON_WIRE = 16 * MAX_SIBLINGS;
 
 export function isDottedVersion(value: unknown): value is DottedVersion {
   if (typeof value !== 'object' || value === null) return false;
   const { dot, past, siblings } = value as Record<string, unknown>;
-  return isDot(dot) && isClock(past) && (siblings === undefined || (Array.isArray(siblings) && siblings.length < MAX_SIBLINGS
+  return isDot(dot) && isClock(past) && (siblings === undefined || (Array.isArray(siblings) && siblings.length < MAX_SIBLINGS_ON_WIRE
     && siblings.every(isSibling)));
 }
 

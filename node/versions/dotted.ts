@@ -8,6 +8,7 @@
  *
  * Pure functions: no I/O, no clock. Node names are the coordinators' addresses.
  */
+import { isHostPort } from '../../common/wire.js';
 
 /** Node → the highest counter of that node's writes seen. */
 export type Clock = Readonly<Record<string, number>>;
@@ -28,7 +29,10 @@ export interface DottedValue {
  */
 export const MAX_CLOCK_ENTRIES = 16;
 
-export const covers = (clock: Clock, [node, counter]: DottedValue['dot']): boolean => (clock[node] ?? 0) >= counter;
+/** A clock's entry for `node` (0: none); only its own entries count, never an inherited property. */
+const entry = (clock: Clock, node: string): number => (Object.hasOwn(clock, node) ? clock[node] : 0);
+
+export const covers = (clock: Clock, [node, counter]: DottedValue['dot']): boolean => entry(clock, node) >= counter;
 
 const sameDot = (a: DottedValue, b: DottedValue) => a.dot[0] === b.dot[0] && a.dot[1] === b.dot[1];
 
@@ -49,7 +53,7 @@ export function mergeSiblings(a: readonly DottedValue[], b: readonly DottedValue
 /** Everything a set of siblings has seen: what a write that read them supersedes. */
 export function contextOf(siblings: readonly DottedValue[]): Clock {
   const clock: Record<string, number> = {};
-  const see = (node: string, counter: number) => { clock[node] = Math.max(clock[node] ?? 0, counter); };
+  const see = (node: string, counter: number) => { clock[node] = Math.max(entry(clock, node), counter); };
   for (const { dot, past } of siblings) {
     see(dot[0], dot[1]);
     for (const [node, counter] of Object.entries(past)) see(node, counter);
@@ -71,9 +75,10 @@ export function prune(clock: Clock, max = MAX_CLOCK_ENTRIES): Clock {
  * data does not reuse a dot it gave out before.
  */
 export function writeSibling(current: readonly DottedValue[], context: Clock, node: string, value: string | null, floor: number): { written: DottedValue; siblings: DottedValue[] } {
-  const known = Math.max(context[node] ?? 0, contextOf(current)[node] ?? 0);
+  const known = Math.max(entry(context, node), entry(contextOf(current), node));
   const written: DottedValue = { value, dot: [node, Math.max(known + 1, floor)], past: prune(context) };
-  return { written, siblings: mergeSiblings([written], current.filter((v) => !covers(context, v.dot))) };
+  // Superseded is what the stored (pruned) past covers, so that every copy merging this write agrees.
+  return { written, siblings: mergeSiblings([written], current) };
 }
 
 /** Whether `a` has seen every write `b` has, and more. */
@@ -86,15 +91,22 @@ export function sameSet(a: readonly DottedValue[], b: readonly DottedValue[]): b
   return a.length === b.length && a.every((v) => b.some((w) => sameDot(v, w)));
 }
 
-const isCounter = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+/**
+ * Counters stay far below 2^53, so that a dot above every counter seen is still an exact
+ * integer (a client's context could otherwise push the next dot past it, where dots repeat).
+ */
+const MAX_COUNTER = 2 ** 52;
+const isCounter = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0 && (v as number) < MAX_COUNTER;
+/** Nodes are named by their HOST:PORT, so no name is an Object property like `toString`. */
+const isNodeName = isHostPort;
 
 export function isClock(v: unknown): v is Clock {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length <= 4 * MAX_CLOCK_ENTRIES
-    && Object.entries(v).every(([node, counter]) => node.length > 0 && node.length <= 300 && isCounter(counter));
+    && Object.entries(v).every(([node, counter]) => isNodeName(node) && isCounter(counter));
 }
 
 export function isDot(v: unknown): v is DottedValue['dot'] {
-  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && v[0].length > 0 && isCounter(v[1]);
+  return Array.isArray(v) && v.length === 2 && isNodeName(v[0]) && isCounter(v[1]);
 }
 
 /** A context as clients carry it: opaque to them, a clock inside (base64url of its JSON). */

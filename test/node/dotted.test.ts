@@ -49,8 +49,8 @@ test('pruning keeps the entries with the highest counters, and only ever adds si
   // A write whose past lost n1 no longer supersedes n1's write: both stay (a false sibling), nothing is dropped.
   const old = v('old', 'n1', 1);
   const { siblings } = writeSibling([old], wide, 'x', 'new', 0);
-  t.deepEqual(values(siblings), ['new'], 'the coordinator saw the full context');
-  t.deepEqual(values(mergeSiblings([old], [{ ...siblings[0] }])), ['old', 'new'], 'a replica that only has the pruned past keeps both');
+  t.deepEqual(values(siblings), ['old', 'new'], 'the coordinator keeps what the stored past does not cover, as every replica will');
+  t.deepEqual(values(mergeSiblings([old], [siblings.find((s) => s.value === 'new')!])), ['old', 'new'], 'a replica merging the write keeps both too');
 });
 
 test('descends: a version has seen every write of another and is not the same', (t) => {
@@ -68,16 +68,29 @@ test('contexts round-trip and refuse what a ring did not give out', (t) => {
 });
 
 test('the policy merges stored items and tells which one is later', (t) => {
-  const policy = new DottedVersions('c', () => 0);
-  const a = { key: 'k', ...itemOf([v('x', 'a', 1)]) };
-  const b = { key: 'k', ...itemOf([v('y', 'b', 1)]) };
+  const policy = new DottedVersions('c:1', () => 0);
+  const a = { key: 'k', ...itemOf([v('x', 'a:1', 1)]) };
+  const b = { key: 'k', ...itemOf([v('y', 'b:1', 1)]) };
   const both = policy.merge(a, b)!;
   t.deepEqual(values(siblingsOf(both)), ['x', 'y']);
   t.is(policy.merge(a, both), undefined, 'nothing new: keep what is held');
-  const next = itemOf([{ value: 'z', dot: ['c', 9], past: contextOf(siblingsOf(both)) }]);
+  const next = itemOf([{ value: 'z', dot: ['c:1', 9], past: contextOf(siblingsOf(both)) }]);
   t.true(policy.later(next.version, both.version));
   t.false(policy.later(both.version, next.version));
   t.true(policy.same(both.version, policy.merge(b, a)!.version));
   t.true(policy.isVersion(both.version));
   t.false(policy.isVersion(3));
+});
+
+test('a context or version naming no node address, or a counter near 2^53, is refused: it could break a key for good', (t) => {
+  const encode = (clock: object) => Buffer.from(JSON.stringify(clock)).toString('base64url');
+  t.is(decodeContext(encode({ toString: 5 })), undefined, 'an Object property as a node name');
+  t.is(decodeContext(encode({ '127.0.0.1:5000': Number.MAX_SAFE_INTEGER })), undefined, 'a counter whose successor is not exact');
+  t.deepEqual(decodeContext(encode({ '127.0.0.1:5000': 2 ** 51 })), { '127.0.0.1:5000': 2 ** 51 });
+  const policy = new DottedVersions('c:1');
+  t.false(policy.isVersion({ dot: ['constructor', 1], past: {} }));
+  t.false(policy.isVersion({ dot: ['a:1', 1], past: { valueOf: 3 } }));
+  // An inherited property never counts as an entry of a clock.
+  t.deepEqual(contextOf([v('x', 'a:1', 1)]), { 'a:1': 1 });
+  t.false(descends([v('x', 'a:1', 1)], [v('y', 'toString', 1)]));
 });

@@ -7,7 +7,8 @@ import test from 'ava';
 import { ChordError } from '../../common/errors.js';
 import { hashId, replicaSet } from '../../common/ring.js';
 import type { NodeConfig } from '../../node/config.js';
-import { quorumRead } from '../../node/rpc/quorum.js';
+import { quorumRead, quorumStore } from '../../node/rpc/quorum.js';
+import { apply } from '../../node/rpc/replication.js';
 import { RpcClient } from '../../node/rpc/spec.js';
 import type { RunningNode } from '../../node/start.js';
 import { siblingsOf } from '../../node/versions/dotted-versions.js';
@@ -171,4 +172,30 @@ test('joins, a depart and a crash keep every key on its N nodes with one value',
   await waitFor(async () => (problems = await cluster.placementProblems(expected, 3).catch((err: Error) => [err.message])).length === 0, 20_000, 200);
   t.deepEqual(problems, []);
   for (const [key, value] of expected) t.like(await cluster.kv.read(cluster.random().address, key), { value }, key);
+});
+
+test('a write that would leave more than 64 siblings is refused until a context resolves them', async (t) => {
+  const ring = await quorumRing(t, 3, {});
+  const { kv } = ring.cluster;
+  const via = ring.cluster.nodes[0].address;
+  const { context } = await kv.write(via, 'hot', 'first') as { context: string };
+  for (let i = 0; i < 64; i++) await kv.write(via, 'hot', `stale ${i}`, { context });
+  const err = await t.throwsAsync(kv.write(via, 'hot', 'one too many', { context }));
+  t.is(codeOf(err), 'TOO_MANY_SIBLINGS');
+  const all = await kv.read(via, 'hot');
+  t.is('siblings' in all ? all.siblings?.length : 1, 64);
+  await kv.write(via, 'hot', 'resolved', { context: all.context! });
+  t.like(await kv.read(via, 'hot'), { value: 'resolved' });
+});
+
+test('a pair with another mode\'s version is refused by a quorum store and skipped by a transfer: the key stays readable', async (t) => {
+  const ring = await quorumRing(t, 3, {});
+  const { kv } = ring.cluster;
+  const [owner] = ring.preference('mixed');
+  await kv.write(owner.address, 'mixed', 'dotted');
+  const rpc = new RpcClient(ring.cluster.network!.transport('test:3', { timeoutMs: 2000 }));
+  const counterItem = { key: 'mixed', value: 'from a linearizable data dir', version: 7 };
+  t.is(codeOf(await t.throwsAsync(rpc.call(quorumStore, owner.address, { item: counterItem }))), 'INVALID_REQUEST');
+  t.deepEqual(await rpc.call(apply, owner.address, { items: [counterItem] }), { applied: 0 });
+  t.like(await kv.read(owner.address, 'mixed'), { value: 'dotted' });
 });
