@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { CONSISTENCIES, type BatchOp, type DeleteAnswer, type PutOptions, type ScanRequest, type WatchEvent, type Member, type OpAnswer, type QuorumAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
-import { ringSettingsOf, type NodeConfig } from './config.js';
+import { ringSettingsOf, successorsNeeded, type NodeConfig } from './config.js';
 import { Lifecycle, type NodeState } from './lifecycle.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership/membership.js';
@@ -244,6 +244,7 @@ export class ChordNode {
       throw new ChordError('BAD_RESPONSE', `the ring answered settings this node does not understand: ${JSON.stringify(settings)}`);
     }
     this.settings_ = { ...settings };
+    this.routing.growSuccessorList(successorsNeeded({ k: settings.k, sloppy: settings.mode === 'quorum' && settings.sloppy }));
     this.replication.close();
     this.rpcServer.unregister(this.replication.handlers);
     this.replication = this.createReplication(versions);

@@ -78,8 +78,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
 /** Merges `partial` over the defaults, validates, and freezes; throws ConfigError listing every problem. */
 export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
   const merged = { ...DEFAULT_CONFIG, ...stripUndefined(partial) };
-  // Sloppy quorum needs stand-ins beyond the k - 1 successors that hold copies.
-  const config = { ...merged, successorListSize: Math.max(merged.successorListSize, merged.sloppy ? 2 * merged.k : merged.k + 1) };
+  const config = { ...merged, successorListSize: Math.max(merged.successorListSize, successorsNeeded(merged)) };
   const problems: string[] = [];
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     problems.push(`port must be an integer from 0 to 65535 (got ${config.port})`);
@@ -119,6 +118,14 @@ export function quorumProblems(config: Pick<NodeConfig, 'k' | 'consistency' | 'r
   }
   if (config.sloppy && config.consistency !== 'quorum') problems.push('--sloppy needs --consistency quorum');
   return problems;
+}
+
+/**
+ * Successors a node must keep under these settings: k + 1, so that it can tell a ring of at
+ * most k nodes; with sloppy quorum 2k, so that there are stand-ins beyond the k - 1 that hold copies.
+ */
+export function successorsNeeded(settings: { k: number; sloppy?: boolean }): number {
+  return settings.sloppy ? 2 * settings.k : settings.k + 1;
 }
 
 /** The ring-wide settings a node that creates a ring fixes (joiners adopt the ring's instead). */

@@ -12,7 +12,17 @@ export class RoutingTable {
   private successors_: readonly Member[] = [];
   private fingers_: (Member | undefined)[] = [];
 
-  constructor(readonly self: Member, readonly successorListSize: number) {}
+  constructor(readonly self: Member, private listSize: number) {}
+
+  /** How many successors the list keeps. */
+  get successorListSize(): number {
+    return this.listSize;
+  }
+
+  /** Keeps at least `size` successors from now on (a joiner learns from the ring's settings how many it needs). */
+  growSuccessorList(size: number): void {
+    this.listSize = Math.max(this.listSize, size);
+  }
 
   get predecessor(): Member | null {
     return this.predecessor_;

@@ -7,11 +7,11 @@ import test from 'ava';
 import { ChordError } from '../../common/errors.js';
 import { hashId, replicaSet } from '../../common/ring.js';
 import type { QuorumAnswer } from '../../common/wire.js';
-import type { NodeConfig } from '../../node/config.js';
+import { testConfig, type NodeConfig } from '../../node/config.js';
 import { quorumRead, quorumStore } from '../../node/rpc/quorum.js';
 import { apply } from '../../node/rpc/replication.js';
 import { RpcClient } from '../../node/rpc/spec.js';
-import type { RunningNode } from '../../node/start.js';
+import { startNode, type RunningNode } from '../../node/start.js';
 import { siblingsOf } from '../../node/versions/dotted-versions.js';
 import { TestCluster, waitFor } from '../helpers/cluster.js';
 
@@ -200,4 +200,13 @@ test('a pair with another mode\'s version is refused by a quorum store and skipp
   t.is(codeOf(await t.throwsAsync(rpc.call(quorumStore, owner.address, { item: counterItem }))), 'INVALID_REQUEST');
   t.deepEqual(await rpc.call(apply, owner.address, { items: [counterItem] }), { applied: 0 });
   t.like(await kv.read(owner.address, 'mixed'), { value: 'dotted' });
+});
+
+test('a joiner keeps as many successors as the ring\'s settings need (sloppy quorum: 2k), whatever its own flags', async (t) => {
+  const cluster = await TestCluster.start(2, { k: 6, transport: 'memory', config: { consistency: 'quorum', k: 6, sloppy: true } });
+  t.teardown(() => cluster.teardown());
+  const joiner = await startNode(testConfig({ contact: cluster.addresses[0] }), { network: cluster.network });
+  t.teardown(() => joiner.stop());
+  t.is(joiner.node.routing.successorListSize, 12);
+  t.like(joiner.node.settings, { mode: 'quorum', k: 6, sloppy: true });
 });
