@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { CONSISTENCIES, type BatchOp, type DeleteAnswer, type PutOptions, type ScanRequest, type WatchEvent, type Member, type OpAnswer, type QuorumAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
-import { ringSettingsOf, successorsNeeded, type NodeConfig } from './config.js';
+import { quorumProblems, ringSettingsOf, successorsNeeded, type NodeConfig } from './config.js';
 import { Lifecycle, type NodeState } from './lifecycle.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership/membership.js';
@@ -47,8 +47,8 @@ export type { NodeState } from './lifecycle.js';
 function validSettings(settings: RingSettings): boolean {
   if (!CONSISTENCIES.includes(settings?.mode) || !Number.isInteger(settings.k) || settings.k < 1) return false;
   if (settings.mode !== 'quorum') return true;
-  const inRange = (n: number) => Number.isInteger(n) && n >= 1 && n <= settings.k;
-  return inRange(settings.r) && inRange(settings.w) && typeof settings.sloppy === 'boolean';
+  const { k, r, w, sloppy } = settings;
+  return r !== undefined && w !== undefined && typeof sloppy === 'boolean' && quorumProblems({ k, consistency: 'quorum', r, w, sloppy }).length === 0;
 }
 
 /** What a node is built from. */

@@ -165,35 +165,49 @@ export class QuorumReplication implements ReplicationStrategy {
   }
 
   /**
+   * Calls every preference-list node at once. A call that fails is tried on the next unused
+   * stand-in (sloppy quorum), on behalf of the same node, until one succeeds or none is left;
+   * `ended` then runs once for that node: true when its call, or a stand-in's, succeeded.
+   * Returns how many nodes were called.
+   */
+  private fanOut(call: (target: Member, insteadOf?: Member) => Promise<void>, ended: (ok: boolean) => void): number {
+    const { preference, standIns } = this.targets();
+    const attempt = (target: Member, insteadOf?: Member): void => {
+      this.track(call(target, insteadOf).then(() => ended(true), () => {
+        const next = standIns.shift();
+        if (next) attempt(next, insteadOf ?? target);
+        else ended(false);
+      }));
+    };
+    preference.forEach((member) => attempt(member));
+    return preference.length;
+  }
+
+  /**
    * Sends the write to the other preference-list nodes; resolves once W copies took it. A
-   * node that fails is replaced by the next stand-in, if sloppy; sends still running after
-   * the write was acknowledged finish in the background.
+   * node that fails is replaced by the next stand-in, if sloppy, with a hint naming it; sends
+   * still running after the write was acknowledged finish in the background.
    */
   private replicate(item: KeyedItem): Promise<void> {
     const { w, k } = this.components.settings;
-    const { preference, standIns } = this.targets();
-    let acks = 1;
-    let outstanding = preference.length;
+    const store = (target: Member, insteadOf?: Member) => this.components.rpc
+      .call(quorumStore, target.address, insteadOf ? { item, hint: insteadOf.address } : { item })
+      .then(() => undefined, (err: unknown) => {
+        this.callbacks.onReplicaFailed();
+        throw err;
+      });
     return new Promise((resolve, reject) => {
+      let acks = 1;
+      let outstanding = 0;
       const settle = () => {
         if (acks >= w) resolve();
-        else if (outstanding === 0) reject(new QuorumNotMet('write', w, acks, Math.min(k, preference.length + 1)));
+        else if (outstanding === 0) reject(new QuorumNotMet('write', w, acks, Math.min(k, called + 1)));
       };
-      const send = (target: Member, hint?: string): void => {
-        const request = hint === undefined ? { item } : { item, hint };
-        this.track(this.components.rpc.call(quorumStore, target.address, request).then(() => {
-          acks++;
-          outstanding--;
-          settle();
-        }, () => {
-          this.callbacks.onReplicaFailed();
-          const standIn = standIns.shift();
-          if (standIn) return send(standIn, hint ?? target.address);
-          outstanding--;
-          settle();
-        }));
-      };
-      preference.forEach((member) => send(member));
+      const called = outstanding = this.fanOut(store, (ok) => {
+        if (ok) acks++;
+        outstanding--;
+        settle();
+      });
       settle();
     });
   }
@@ -206,30 +220,24 @@ export class QuorumReplication implements ReplicationStrategy {
   private async gather(key: string, what: 'read' | 'write'): Promise<DottedValue[]> {
     const { r, k } = this.components.settings;
     const { self, rpc } = this.components;
-    const { preference, standIns } = this.targets();
     const own = await this.heldHere(key);
     const answers: Answer[] = [{ address: self.address, siblings: own ? siblingsOf(own) : [], standIn: false }];
-    let outstanding = preference.length;
     const merged = () => answers.map((a) => a.siblings).reduce((a, b) => mergeSiblings(a, b), []);
+    const read = async (target: Member, insteadOf?: Member) => {
+      const { item } = await rpc.call(quorumRead, target.address, { key });
+      answers.push({ address: target.address, siblings: item ? siblingsOf(item) : [], standIn: insteadOf !== undefined });
+    };
     return new Promise((resolve, reject) => {
+      let outstanding = 0;
       const settle = () => {
         if (answers.length >= r) resolve(merged());
-        else if (outstanding === 0) reject(new QuorumNotMet(what, r, answers.length, Math.min(k, preference.length + 1)));
+        else if (outstanding === 0) reject(new QuorumNotMet(what, r, answers.length, Math.min(k, called + 1)));
         if (outstanding === 0) this.repair(key, answers, merged());
       };
-      const ask = (target: Member, standIn: boolean): void => {
-        this.track(rpc.call(quorumRead, target.address, { key }).then(({ item }) => {
-          answers.push({ address: target.address, siblings: item ? siblingsOf(item) : [], standIn });
-          outstanding--;
-          settle();
-        }, () => {
-          const next = standIns.shift();
-          if (next) return ask(next, true);
-          outstanding--;
-          settle();
-        }));
-      };
-      preference.forEach((member) => ask(member, false));
+      const called = outstanding = this.fanOut(read, () => {
+        outstanding--;
+        settle();
+      });
       settle();
     });
   }
