@@ -8,9 +8,11 @@ export interface RingFlags {
   r?: number;
   w?: number;
   sloppy?: boolean;
+  /** Ring ids per process (virtual nodes); default 1. */
+  vnodes?: number;
 }
 
-export function ringArgs({ k, consistency, r, w, sloppy }: RingFlags): string[] {
+export function ringArgs({ k, consistency, r, w, sloppy, vnodes }: RingFlags): string[] {
   return ['-k', String(k), '--consistency', consistency, ...(r === undefined ? [] : ['--r', String(r)]),
-    ...(w === undefined ? [] : ['--w', String(w)]), ...(sloppy ? ['--sloppy'] : [])];
+    ...(w === undefined ? [] : ['--w', String(w)]), ...(sloppy ? ['--sloppy'] : []), ...((vnodes ?? 1) > 1 ? ['--vnodes', String(vnodes)] : [])];
 }

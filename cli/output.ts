@@ -2,6 +2,7 @@
  * Everything the CLI prints, prose or --json, in one place. Results go to stdout,
  * errors to stderr.
  */
+import { processOf } from '../common/vnodes.js';
 import { ChordError, PeerTimeout, PeerUnreachable } from '../common/errors.js';
 import {
   showVersion, type AllAnswer, type BatchAnswer, type DeleteAnswer, type OverlayAnswer, type QuorumAnswer, type ScanAnswer, type StatusAnswer, type ValueAnswer, type WatchEvent,
@@ -42,7 +43,12 @@ export const format = {
   change: (e: WatchEvent) => (e.deleted ? `deleted ${q(e.key)} (version ${showVersion(e.version)})` : `${q(e.key)} = ${q(e.value ?? '')} (version ${showVersion(e.version)})`),
   deleted: (a: DeleteAnswer) => `deleted ${q(a.key)} at ${a.node} (${hops(a.hops)})`,
   departed: (a: { departed: string }) => `${a.departed} departed; its data now lives on the remaining nodes`,
-  overlay: (a: OverlayAnswer) => a.nodes.map((n, i) => `${String(i + 1).padStart(3)}. ${n.address.padEnd(22)} ${n.id}`).join('\n'),
+  overlay: (a: OverlayAnswer) => {
+    const lines = a.nodes.map((n, i) => `${String(i + 1).padStart(3)}. ${n.address.padEnd(22)} ${n.id}`);
+    // With virtual nodes each line is one ring id, HOST:PORT#i naming the process that holds it.
+    const processes = new Set(a.nodes.map((n) => processOf(n.address))).size;
+    return (processes < a.nodes.length ? [`${a.nodes.length} ring ids on ${processes} processes`, ...lines] : lines).join('\n');
+  },
   all: (a: AllAnswer) => {
     const total = a.nodes.reduce((sum, n) => sum + n.items.filter((i) => i.role === 'primary').length, 0);
     const lines = [`${total} pair${total === 1 ? '' : 's'} on ${a.nodes.length} node${a.nodes.length === 1 ? '' : 's'}`];
@@ -63,7 +69,9 @@ export const format = {
     `successors   ${s.successors.length === 0 ? '(none: alone)' : s.successors.map((p) => p.address).join(', ')}`,
     `fingers      ${s.fingers.length === 0 ? '(none yet)' : `${new Set(s.fingers.map((f) => f.node.address)).size} distinct nodes`}`,
     ...fingerRuns(s.fingers).map((run) => `  ${run.indexes.padEnd(9)} from ${run.start.slice(0, 12)}…  → ${run.address}`),
-    `keys         ${s.keys.primary} primary, ${s.keys.replica} replica, ${s.keys.total} total`,
+    `keys         ${s.keys.primary} primary, ${s.keys.replica} replica, ${s.keys.total} total${s.vnodes ? ` (all ${s.vnodes.length} ring ids)` : ''}`,
+    ...(s.vnodes ? [`ring ids     ${s.vnodes.length} (virtual nodes), in id order:`, ...s.vnodes.map((v) =>
+      `  ${v.address.padEnd(24)} ${v.id.slice(0, 12)}…  ${v.state.padEnd(9)} ${v.keys.primary} primary, ${v.keys.replica} replica`)] : []),
     `maintenance  ${s.lastMaintenanceAt ?? 'never'}`,
   ].join('\n'),
 };

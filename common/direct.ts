@@ -9,19 +9,16 @@
  * node routes whatever reaches it.
  */
 import type { KvClient } from './client.js';
-import { hashId, hexToId, replicaSet } from './ring.js';
+import { hashId, hexToId } from './ring.js';
+import { processOf, VirtualRing } from './vnodes.js';
 import type { Consistency } from './wire.js';
 
 /** How long after learning the ring a hint that it changed waits before the ring is learned again. */
 const REFRESH_EVERY_MS = 500;
 
-interface Node {
-  readonly id: bigint;
-  readonly address: string;
-}
-
 export class DirectRouter {
-  private nodes: Node[] = [];
+  /** Ring ids labelled with their processes: requests go to processes, replicas are distinct ones. */
+  private ring: VirtualRing | null = null;
   private mode: Consistency = 'linearizable';
   private k = 1;
   private learning: Promise<void> | null = null;
@@ -42,8 +39,8 @@ export class DirectRouter {
 
   /** The node to send an operation on `key` to (a seed until the ring is known). */
   target(op: 'put' | 'get' | 'delete', key: string): string {
-    if (this.nodes.length === 0) return this.seeds[0];
-    const replicas = replicaSet(hashId(key), this.nodes, this.k);
+    if (!this.ring) return this.seeds[0];
+    const replicas = this.ring.replicaSet(hashId(key), this.k);
     if (op === 'get' && this.mode === 'eventual') return replicas[Math.floor(this.random() * replicas.length)].address;
     return replicas[0].address;
   }
@@ -53,7 +50,7 @@ export class DirectRouter {
    * the head asks of the chain's tail (one, when the key has more than one copy).
    */
   expectedHops(op: 'put' | 'get' | 'delete'): number {
-    return op === 'get' && this.mode === 'linearizable' && Math.min(this.k, this.nodes.length) > 1 ? 1 : 0;
+    return op === 'get' && this.mode === 'linearizable' && Math.min(this.k, this.members.length) > 1 ? 1 : 0;
   }
 
   /** What an answer to `op` (or a failure to reach its target) says about the map: learn the ring again when it is stale. */
@@ -69,16 +66,17 @@ export class DirectRouter {
     this.deferred.unref();
   }
 
+  /** The processes of the ring, in the order their first ids appear. */
   get members(): readonly string[] {
-    return this.nodes.map((n) => n.address);
+    return this.ring?.processes ?? [];
   }
 
   private async fetch(): Promise<void> {
     let lastError: unknown;
-    for (const seed of [...this.nodes.map((n) => n.address), ...this.seeds]) {
+    for (const seed of [...this.members, ...this.seeds]) {
       try {
         const [overlay, status] = await Promise.all([this.kv.overlay(seed), this.kv.status(seed)]);
-        this.nodes = overlay.nodes.map((n) => ({ id: hexToId(n.id), address: n.address }));
+        this.ring = new VirtualRing(overlay.nodes.map((n) => ({ id: hexToId(n.id), address: processOf(n.address) })));
         this.mode = status.consistency;
         this.k = status.k;
         this.learnedAt = this.now();

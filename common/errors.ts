@@ -95,6 +95,11 @@ export class ChordError extends Error {
     return retryOfCode(this.code);
   }
 
+  /** The same error, of the same class, naming another peer (a ring id where the transport saw its process). */
+  withPeer(peer: string): this {
+    return Object.assign(Object.create(Object.getPrototypeOf(this) as object) as this, this, { peer });
+  }
+
   toJSON(): ErrorBody {
     return { error: { ...this.details, code: this.code, message: this.message, ...(this.peer ? { peer: this.peer } : {}) } };
   }

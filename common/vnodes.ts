@@ -151,3 +151,103 @@ export class VirtualRing<T extends VirtualNode = VirtualNode> {
     return counts;
   }
 }
+
+/**
+ * The member address of ring id `index` of the process at `process` holding `count` ids:
+ * the process's own HOST:PORT when it holds one (today's address), else `HOST:PORT#index`.
+ * Its SHA-1 is that id (`ringIdsOf`), so a member's id always follows from its address.
+ */
+export function vnodeAddress(process: string, index: number, count: number): string {
+  return count === 1 ? process : `${process}#${index}`;
+}
+
+const VNODE_SUFFIX = /#(\d{1,4})$/;
+
+/** The HOST:PORT of the process behind a member address (the address itself when it names a process). */
+export function processOf(address: string): string {
+  const match = VNODE_SUFFIX.exec(address);
+  return match ? address.slice(0, match.index) : address;
+}
+
+/** Which of its process's ring ids a member address names; undefined for a process's own address. */
+export function vnodeIndexOf(address: string): number | undefined {
+  const match = VNODE_SUFFIX.exec(address);
+  return match ? Number(match[1]) : undefined;
+}
+
+export const sameProcess = (a: string, b: string): boolean => processOf(a) === processOf(b);
+
+/**
+ * The members after `self` that hold copies of what it owns, in order: walking `successors`
+ * (nearest first), each process is taken once, at its first id, and `self`'s own process
+ * never. With one id per process this is the successor list itself.
+ */
+export function distinctProcesses<T extends { address: string }>(self: string, successors: readonly T[]): T[] {
+  const taken = new Set([processOf(self)]);
+  const found: T[] = [];
+  for (const member of successors) {
+    const process = processOf(member.address);
+    if (taken.has(process)) continue;
+    taken.add(process);
+    found.push(member);
+  }
+  return found;
+}
+
+/**
+ * Whether `self` is in the replica set of the range owned by `predecessors[j]` (nearest
+ * first; j = -1 is `self`'s own range, always held): the set walks clockwise from that owner
+ * taking k processes, each at its first id, so `self` is in it when neither the owner nor
+ * anyone between them is `self`'s process, and fewer than k - 1 other processes come first.
+ */
+export function holdsRangeOf(self: string, predecessors: readonly { address: string }[], j: number, k: number): boolean {
+  if (j < 0) return true;
+  const own = processOf(self);
+  const owner = processOf(predecessors[j].address);
+  if (owner === own) return false;
+  const between = new Set<string>();
+  for (let i = 0; i < j; i++) {
+    const process = processOf(predecessors[i].address);
+    if (process === own) return false; // an id of our process comes first: that id holds the copy
+    if (process !== owner) between.add(process);
+  }
+  return between.size < k - 1;
+}
+
+/**
+ * How many of `predecessors` (nearest first) own ranges `self` holds copies of: the held
+ * ranges are those of predecessors[0 … n-1] and its own, i.e. (predecessors[n], self].
+ * `n === predecessors.length` means every range the walk saw is held (the walk may need to
+ * go further, or the ring is that small). With one id per process n = min(k - 1, length).
+ */
+export function heldRanges(self: string, predecessors: readonly { address: string }[], k: number): number {
+  let n = 0;
+  while (n < predecessors.length && holdsRangeOf(self, predecessors, n, k)) n++;
+  return n;
+}
+
+const RPC_PREFIX = '/rpc/';
+const VNODE_RPC = /^\/rpc\/vnode\/(\d{1,4})\/([^/]+)$/;
+
+/** The path of node-to-node call `path` (`/rpc/<call>`) addressed to ring id `index` of a process: `/rpc/vnode/<index>/<call>`. */
+export function vnodeRpcPath(path: string, index: number): string {
+  return `${RPC_PREFIX}vnode/${index}/${path.slice(RPC_PREFIX.length)}`;
+}
+
+/** Which ring id a call's path addresses (undefined: the process's first) and the call's own path. */
+export function parseVnodeRpcPath(path: string): { index?: number; path: string } {
+  const match = VNODE_RPC.exec(path);
+  return match ? { index: Number(match[1]), path: RPC_PREFIX + match[2] } : { path };
+}
+
+/** The longest prefix of `members` whose ids belong to at most `n` distinct processes. */
+export function throughProcesses<T extends { address: string }>(members: readonly T[], n: number): T[] {
+  const seen = new Set<string>();
+  const prefix: T[] = [];
+  for (const member of members) {
+    seen.add(processOf(member.address));
+    if (seen.size > n) break;
+    prefix.push(member);
+  }
+  return prefix;
+}

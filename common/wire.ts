@@ -12,12 +12,17 @@ import { hexToId, idToHex } from './ring.js';
  * nothing that only needs the number of copies (routing, membership) changes.
  */
 export type RingSettings =
-  | { readonly mode: 'linearizable'; readonly k: number }
-  | { readonly mode: 'eventual'; readonly k: number }
+  | ({ readonly mode: 'linearizable'; readonly k: number } & Placement)
+  | ({ readonly mode: 'eventual'; readonly k: number } & Placement)
   | QuorumSettings;
 
+/** How many ring ids each process holds (× its own weight); absent: 1, one id per process. */
+export interface Placement {
+  readonly vnodes?: number;
+}
+
 /** Dynamo-style quorums: N = k copies, a write waits for `w` of them, a read for `r`; `sloppy`: stand-ins take writes for copies that are down. */
-export interface QuorumSettings {
+export interface QuorumSettings extends Placement {
   readonly mode: 'quorum';
   readonly k: number;
   readonly r: number;
@@ -33,8 +38,9 @@ export const majority = (n: number): number => Math.floor(n / 2) + 1;
 
 /** The settings in a few words, for logs and launch lines: `quorum N=3 R=2 W=2 sloppy`. */
 export function describeSettings(settings: RingSettings): string {
-  if (settings.mode !== 'quorum') return settings.mode;
-  return `quorum N=${settings.k} R=${settings.r} W=${settings.w}${settings.sloppy ? ' sloppy' : ''}`;
+  const vnodes = (settings.vnodes ?? 1) > 1 ? ` vnodes=${settings.vnodes}` : '';
+  if (settings.mode !== 'quorum') return settings.mode + vnodes;
+  return `quorum N=${settings.k} R=${settings.r} W=${settings.w}${settings.sloppy ? ' sloppy' : ''}${vnodes}`;
 }
 
 /** How many nodes hold each pair (the owner included) under `settings`. */
@@ -75,10 +81,14 @@ export const paths = {
 /** A node's address as the ring names it: HOST:PORT. */
 export const HOST_PORT = /^[^\s:/]+:\d{1,5}$/;
 export const isHostPort = (v: unknown): v is string => typeof v === 'string' && v.length <= 300 && HOST_PORT.test(v);
+/** A member's address: its process's HOST:PORT, with `#i` when the process holds several ring ids. */
+export const MEMBER_ADDRESS = /^[^\s:/]+:\d{1,5}(#\d{1,4})?$/;
+export const isMemberAddress = (v: unknown): v is string => typeof v === 'string' && v.length <= 300 && MEMBER_ADDRESS.test(v);
 
 /**
  * A ring member as code sees it: a ring id and the address of the process behind it.
- * Members are told apart by id (see `sameMember`); several ids may one day share an address.
+ * Members are told apart by id (see `sameMember`); the ids of one process share its HOST:PORT
+ * (see common/vnodes.ts).
  */
 export interface Member {
   readonly id: bigint;
@@ -255,6 +265,20 @@ export interface StatusAnswer {
   quorum?: { r: number; w: number; sloppy: boolean; hints: number };
   keys: { primary: number; replica: number; total: number };
   lastMaintenanceAt: string | null;
+  /**
+   * A process holding several ring ids (virtual nodes): each id's own view, in id order. The
+   * fields above are then its first id's, except `keys`, which counts every id's pairs.
+   */
+  vnodes?: VnodeStatus[];
+}
+
+export interface VnodeStatus {
+  id: string;
+  address: string;
+  state: NodeState;
+  predecessor: MemberJson | null;
+  successors: MemberJson[];
+  keys: { primary: number; replica: number; total: number };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ChordError } from '../common/errors.js';
+import { vnodeProblems } from '../common/vnodes.js';
 import type { Logger } from '../common/log.js';
 import { CONSISTENCIES, type BatchOp, type DeleteAnswer, type PutOptions, type ScanRequest, type WatchEvent, type Member, type OpAnswer, type QuorumAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
 import { quorumProblems, ringSettingsOf, successorsNeeded, type NodeConfig } from './config.js';
@@ -46,6 +47,7 @@ export type { NodeState } from './lifecycle.js';
 /** Settings as a ring answers them: a mode this node knows, k ≥ 1, and (quorum) 1 ≤ R, W ≤ k. */
 function validSettings(settings: RingSettings): boolean {
   if (!CONSISTENCIES.includes(settings?.mode) || !Number.isInteger(settings.k) || settings.k < 1) return false;
+  if (settings.vnodes !== undefined && vnodeProblems(settings.vnodes, 1).length > 0) return false;
   if (settings.mode !== 'quorum') return true;
   const { k, r, w, sloppy } = settings;
   return r !== undefined && w !== undefined && typeof sloppy === 'boolean' && quorumProblems({ k, consistency: 'quorum', r, w, sloppy }).length === 0;
@@ -101,7 +103,7 @@ export class ChordNode {
     this.hints = components.hints ?? new MemoryHintBook();
     const versions = components.versions ?? new ModeVersions(() => this.settings_.mode, self.address, this.now);
     this.self = self;
-    this.routing = new RoutingTable(self, config.successorListSize);
+    this.routing = new RoutingTable(self, config.successorListSize, successorsNeeded(config) - 1);
     this.lifecycle = new Lifecycle(self);
     this.settings_ = ringSettingsOf(config);
     const { routing, lock, lifecycle } = this;
@@ -244,7 +246,8 @@ export class ChordNode {
       throw new ChordError('BAD_RESPONSE', `the ring answered settings this node does not understand: ${JSON.stringify(settings)}`);
     }
     this.settings_ = { ...settings };
-    this.routing.growSuccessorList(successorsNeeded({ k: settings.k, sloppy: settings.mode === 'quorum' && settings.sloppy }));
+    const needed = successorsNeeded({ k: settings.k, sloppy: settings.mode === 'quorum' && settings.sloppy });
+    this.routing.growSuccessorList(needed, needed - 1);
     this.replication.close();
     this.rpcServer.unregister(this.replication.handlers);
     this.replication = this.createReplication(versions);

@@ -3,6 +3,7 @@
  * frozen result. Nothing below the entry points reads process.env or process.argv.
  */
 import { ConfigError } from '../common/errors.js';
+import { vnodeProblems } from '../common/vnodes.js';
 import { CONSISTENCIES, HOST_PORT, majority, type Consistency, type RingSettings } from '../common/wire.js';
 
 export interface NodeConfig {
@@ -23,6 +24,10 @@ export interface NodeConfig {
   readonly w?: number;
   /** Quorum mode: stand-ins take writes for preference-list nodes that are down (hinted handoff). */
   readonly sloppy: boolean;
+  /** Ring-wide: ring ids per process (virtual nodes); only the creating node's value counts. */
+  readonly vnodes: number;
+  /** This process holds vnodes × weight ring ids (rounded), for a bigger or smaller machine. */
+  readonly weight: number;
   /** Length of the successor list (at least k + 1, so a node can tell a ring of at most k nodes). */
   readonly successorListSize: number;
   /** How long a joining node keeps trying a contact that does not answer yet. */
@@ -69,6 +74,8 @@ export const DEFAULT_CONFIG: NodeConfig = {
   memory: false,
   fsync: false,
   sloppy: false,
+  vnodes: 1,
+  weight: 1,
   antiEntropyRounds: 20,
   logLevel: 'info',
   metrics: true,
@@ -89,6 +96,7 @@ export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
     problems.push(`consistency must be one of ${CONSISTENCIES.join(', ')} (got ${config.consistency})`);
   }
   problems.push(...quorumProblems(config));
+  problems.push(...vnodeProblems(config.vnodes, config.weight));
   if (config.advertise !== undefined && !HOST_PORT.test(config.advertise)) problems.push(`advertise must be HOST:PORT (got ${config.advertise})`);
   if (config.contact !== undefined && !HOST_PORT.test(config.contact)) problems.push(`bootstrap must be HOST:PORT (got ${config.contact})`);
   const own = config.advertise ?? `${config.host}:${config.port}`;
@@ -129,9 +137,11 @@ export function successorsNeeded(settings: { k: number; sloppy?: boolean }): num
 }
 
 /** The ring-wide settings a node that creates a ring fixes (joiners adopt the ring's instead). */
-export function ringSettingsOf(config: Pick<NodeConfig, 'k' | 'consistency' | 'r' | 'w'> & { sloppy?: boolean }): RingSettings {
-  if (config.consistency !== 'quorum') return { mode: config.consistency, k: config.k };
-  return { mode: 'quorum', k: config.k, r: config.r ?? majority(config.k), w: config.w ?? majority(config.k), sloppy: config.sloppy ?? false };
+export function ringSettingsOf(config: Pick<NodeConfig, 'k' | 'consistency' | 'r' | 'w'> & { sloppy?: boolean; vnodes?: number }): RingSettings {
+  // One id per process is left unsaid, so that such a ring's settings read as they always did.
+  const placement = (config.vnodes ?? 1) > 1 ? { vnodes: config.vnodes } : {};
+  if (config.consistency !== 'quorum') return { mode: config.consistency, k: config.k, ...placement };
+  return { mode: 'quorum', k: config.k, r: config.r ?? majority(config.k), w: config.w ?? majority(config.k), sloppy: config.sloppy ?? false, ...placement };
 }
 
 /**

@@ -7,10 +7,11 @@ import { idToHex } from '../common/ring.js';
 import { resolveConfig, type NodeConfig } from './config.js';
 import { startNode, type RunningNode } from './start.js';
 
-/** The readiness line a launcher waits for: `ready <address> id=<hex> k=<k> consistency=<mode>`. */
+/** The readiness line a launcher waits for: `ready <address> id=<hex> k=<k> consistency=<mode>` (then ` vnodes=<n>` with several ring ids; id is the first's). */
 export function readinessLine(running: RunningNode): string {
   const { node } = running;
-  return `ready ${running.address} id=${idToHex(node.self.id)} k=${node.settings.k} consistency=${node.settings.mode}`;
+  const vnodes = running.vnodes.length > 1 ? ` vnodes=${running.vnodes.length}` : '';
+  return `ready ${running.address} id=${idToHex(node.self.id)} k=${node.settings.k} consistency=${node.settings.mode}${vnodes}`;
 }
 
 export const READY_PATTERN = /^ready (\S+) id=([0-9a-f]+)/;

@@ -10,6 +10,7 @@
 import type { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { hashId, idToHex, inHalfOpen } from '../common/ring.js';
+import { distinctProcesses, heldRanges } from '../common/vnodes.js';
 import { fromMemberJson, replicaCount, type Item, type KeyedItem, type Member, type RingSettings } from '../common/wire.js';
 import type { Neighbours } from './membership/neighbours.js';
 import type { MembershipLock } from './membership-lock.js';
@@ -87,10 +88,20 @@ export class ReplicaSync {
     return foreign.length > 0 ? this.handOn(foreign) : 0;
   }
 
-  /** Where the k ranges this node holds begin, (heldFrom, self]; undefined in a ring of at most k nodes (it holds everything). */
+  /**
+   * Where the ranges this node holds begin, (heldFrom, self]: its own and those of the
+   * predecessors whose replica sets include it (k ranges with one id per process);
+   * undefined in a ring of at most k processes (it holds everything).
+   */
   private async heldFrom(k: number): Promise<bigint | undefined> {
-    const before = await this.components.neighbours.walkBack(k);
-    return before.length < k ? undefined : before[k - 1].id;
+    const self = this.components.routing.self.address;
+    // k predecessors settle it with one id per process; with several, a longer walk may be needed.
+    for (let count = k; ; count *= 2) {
+      const before = await this.components.neighbours.walkBack(count);
+      const held = heldRanges(self, before, k);
+      if (held < before.length) return before[held].id;
+      if (before.length < count) return undefined; // the walk came round: the ring is that small
+    }
   }
 
   /**
@@ -118,7 +129,7 @@ export class ReplicaSync {
         while (back > front && inRange(pending[back - 1])) back--;
         group = [...pending.slice(0, front), ...pending.slice(back)];
         rest = pending.slice(front, back);
-        const holders = [owner.address, ...state.successors.slice(0, k - 1).map((p) => p.address)]
+        const holders = [owner.address, ...distinctProcesses(owner.address, state.successors).slice(0, k - 1).map((p) => p.address)]
           .filter((address) => address !== routing.self.address);
         const batch = group.map((g) => g.item);
         await Promise.all(holders.map((address) => sendItems(rpc, address, batch)));

@@ -4,7 +4,11 @@
  * other parts read the state and change it through these methods. No I/O here.
  */
 import { distance, inHalfOpen, inOpen } from '../common/ring.js';
+import { distinctProcesses } from '../common/vnodes.js';
 import { sameMember, type Member } from '../common/wire.js';
+
+/** A successor list never grows past this, whatever processes it has yet to show. */
+const MAX_SUCCESSORS = 256;
 
 export class RoutingTable {
   private predecessor_: Member | null = null;
@@ -12,7 +16,12 @@ export class RoutingTable {
   private successors_: readonly Member[] = [];
   private fingers_: (Member | undefined)[] = [];
 
-  constructor(readonly self: Member, private listSize: number) {}
+  /**
+   * `distinctWanted`: the list runs on past `listSize` until it shows that many processes
+   * besides this node's own (with several ring ids per process, the next few ids may all be
+   * one process, and replica sets name distinct processes). 0: exactly `listSize`.
+   */
+  constructor(readonly self: Member, private listSize: number, private distinctWanted = 0) {}
 
   /** How many successors the list keeps. */
   get successorListSize(): number {
@@ -20,8 +29,9 @@ export class RoutingTable {
   }
 
   /** Keeps at least `size` successors from now on (a joiner learns from the ring's settings how many it needs). */
-  growSuccessorList(size: number): void {
+  growSuccessorList(size: number, distinct = 0): void {
     this.listSize = Math.max(this.listSize, size);
+    this.distinctWanted = Math.max(this.distinctWanted, distinct);
   }
 
   get predecessor(): Member | null {
@@ -92,9 +102,12 @@ export class RoutingTable {
     return best ?? this.successors_[0] ?? this.self;
   }
 
-  /** The k-1 nodes after this one that hold copies of what it owns (fewer in a smaller ring). */
+  /**
+   * The k-1 members after this one that hold copies of what it owns (fewer in a smaller
+   * ring): the first id of each of the next k-1 processes other than this node's own.
+   */
   chain(k: number): Member[] {
-    return this.successors_.slice(0, Math.max(0, k - 1));
+    return distinctProcesses(this.self.address, this.successors_).slice(0, Math.max(0, k - 1));
   }
 
   /** The ring's size when the successor list shows all of it (the list is not full), else undefined. */
@@ -163,13 +176,17 @@ export class RoutingTable {
     return known;
   }
 
-  /** Replaces the successor list with `[first, ...rest]`, cut where it would wrap back to this node. */
+  /**
+   * Replaces the successor list with `[first, ...rest]`, cut where it would wrap back to this
+   * node, or once it is `listSize` long and shows `distinctWanted` other processes.
+   */
   setSuccessors(first: Member | undefined, rest: readonly Member[] = []): void {
     const list: Member[] = [];
     for (const member of first ? [first, ...rest] : []) {
       if (this.isSelf(member) || list.some((p) => sameMember(p, member))) break;
       list.push(member);
-      if (list.length === this.successorListSize) break;
+      if (list.length >= MAX_SUCCESSORS) break;
+      if (list.length >= this.successorListSize && (this.distinctWanted === 0 || distinctProcesses(this.self.address, list).length >= this.distinctWanted)) break;
     }
     this.successors_ = list;
   }

@@ -10,10 +10,13 @@ import { createLogger, type LogDestination, type Logger } from '../common/log.js
 import { hashId, idToHex } from '../common/ring.js';
 import { describeSettings } from '../common/wire.js';
 import { createTransport } from '../common/transport.js';
+import { processOf, vnodeAddress, vnodeCount } from '../common/vnodes.js';
 import { ChordNode } from './chord-node.js';
 import { noMetrics, PromMetrics } from './metrics.js';
 import type { NodeConfig } from './config.js';
 import { createApp } from './http/app.js';
+import { ProcessNode } from './process.js';
+import { state as stateCall } from './rpc/maintenance.js';
 import type { MemoryNetwork } from './rpc/memory-network.js';
 import { RpcClient } from './rpc/spec.js';
 import { LevelStore } from './storage/level-store.js';
@@ -33,7 +36,11 @@ export interface StartComponents {
 }
 
 export interface RunningNode {
+  /** The process's first ring id (its only one, unless the ring has virtual nodes). */
   readonly node: ChordNode;
+  /** What the process serves: all of its ring ids. */
+  readonly process: ProcessNode;
+  readonly vnodes: readonly ChordNode[];
   readonly address: string;
   /** Resolves after the node has departed and answered the depart request. */
   readonly departed: Promise<void>;
@@ -65,27 +72,48 @@ export async function startNode(config: NodeConfig, components: StartComponents 
   });
   const bound = server.address() as AddressInfo;
   const address = config.advertise ?? `${config.host}:${bound.port}`;
-  const id = hashId(address);
-  const log = createLogger(address, config.logLevel, { id: idToHex(id), pretty: config.logPretty, destination: components.logDestination });
   const transportOptions = { timeoutMs: config.requestTimeoutMs, secret: config.secret };
   const transport = components.network?.transport(address, transportOptions) ?? createTransport(transportOptions);
-  const closeClient = () => transport.close();
-  let store: Store;
+  const metrics = config.metrics ? new PromMetrics({ node: address }) : noMetrics;
+  const rpc = new RpcClient(transport, metrics);
+  const dir = dataDirOf(config, bound.port);
+  const parts: VnodeParts[] = [];
   let peerBook: PeerBook;
-  let hints: HintBook;
+  let count: number;
   try {
-    const dir = dataDirOf(config, bound.port);
-    store = components.store ?? (dir ? await LevelStore.open(dir, address, { sync: config.fsync }) : new MemoryStore());
     peerBook = components.peerBook ?? (dir ? new FilePeerBook(dir, config.fsync) : new MemoryPeerBook());
-    hints = store instanceof LevelStore ? await store.hintBook() : new MemoryHintBook();
+    count = vnodeCount(await ringVnodes(rpc, config, address, await peerBook.read()), config.weight);
+    if (components.store && count > 1) throw new RangeError('a store handed in serves one ring id; this process holds several');
+    for (let index = 0; index < count; index++) {
+      const vnodeAddr = vnodeAddress(address, index, count);
+      // Several ids keep their pairs apart, each in its own LevelDB under the process's data dir.
+      const vnodeDir = dir && count > 1 ? join(dir, `vnode-${index}`) : dir;
+      const store = components.store ?? (vnodeDir ? await LevelStore.open(vnodeDir, vnodeAddr, { sync: config.fsync }) : new MemoryStore());
+      parts.push({ address: vnodeAddr, store, hints: store instanceof LevelStore ? await store.hintBook() : new MemoryHintBook() });
+    }
   } catch (err) {
     server.close();
-    closeClient();
+    transport.close();
+    await Promise.all(parts.map((part) => part.store.close()));
     throw err;
   }
-  const metrics = config.metrics ? new PromMetrics({ node: address }) : noMetrics;
-  const node = new ChordNode(config, { self: { id, address }, store, peerBook, hints, rpc: new RpcClient(transport, metrics), log, metrics });
-  components.network?.attach(address, node.rpcServer, config.secret);
+  const logOf = (name: string, id?: bigint) =>
+    createLogger(name, config.logLevel, { ...(id === undefined ? {} : { id: idToHex(id) }), pretty: config.logPretty, destination: components.logDestination });
+  const logs = parts.map((part) => logOf(part.address, hashId(part.address)));
+  // One id: the process is that member and logs as it; several: each logs under its own address.
+  const processLog = count === 1 ? logs[0] : logOf(address);
+  const nodes = parts.map(({ address: vnodeAddr, store, hints }, index) => {
+    const id = hashId(vnodeAddr);
+    const log = logs[index];
+    // The first id keeps the process's peer book and reports its metrics (a registry takes each gauge once).
+    return new ChordNode(config, {
+      self: { id, address: vnodeAddr }, store, hints, rpc, log,
+      peerBook: index === 0 ? peerBook : new MemoryPeerBook(), metrics: index === 0 ? metrics : noMetrics,
+    });
+  });
+  const processNode = new ProcessNode(address, nodes);
+  const node = nodes[0];
+  components.network?.attach(address, processNode.rpcServer, config.secret);
 
   let markDeparted!: () => void;
   const departed = new Promise<void>((resolve) => { markDeparted = resolve; });
@@ -94,25 +122,61 @@ export async function startNode(config: NodeConfig, components: StartComponents 
     if (stopped) return;
     stopped = true;
     components.network?.detach(address);
-    await node.close();
+    await processNode.close();
     server.close();
     for (const socket of sockets) socket.destroy();
-    closeClient();
-    await store.close();
+    transport.close();
+    await Promise.all(parts.map((part) => part.store.close()));
   };
-  const serve = createApp(node, log, { onDeparted: () => markDeparted(), secret: config.secret, metrics }).callback();
+  const serve = createApp(processNode, processLog, { onDeparted: () => markDeparted(), secret: config.secret, metrics }).callback();
   handle = (req, res) => void serve(req, res);
 
   try {
-    await enterRing(node, log, config, await peerBook.read());
+    const knownPeers = (await peerBook.read()).filter((peer) => processOf(peer) !== address);
+    await enterRing(node, processLog, config, knownPeers);
     await node.maintenance.rememberPeers();
+    node.maintenance.start();
+    // The process's other ids join through its first, one membership change each; each keeps
+    // its pointers fresh from then on, as the next ones' lookups pass through it.
+    for (const vnode of nodes.slice(1)) {
+      await vnode.membership.join(node.self.address);
+      vnode.maintenance.start();
+    }
   } catch (err) {
     await stop();
     throw err;
   }
-  node.maintenance.start();
-  log.info(`serving as ${address} (k=${node.settings.k}, ${describeSettings(node.settings)})`, { k: node.settings.k, consistency: node.settings.mode });
-  return { node, address, departed, stop };
+  const ids = count > 1 ? `, ${count} ring ids` : '';
+  processLog.info(`serving as ${address} (k=${node.settings.k}, ${describeSettings(node.settings)}${ids})`, { k: node.settings.k, consistency: node.settings.mode, vnodes: count });
+  return { node, process: processNode, vnodes: nodes, address, departed, stop };
+}
+
+interface VnodeParts {
+  readonly address: string;
+  readonly store: Store;
+  readonly hints: HintBook;
+}
+
+/**
+ * How many ring ids per process the ring has (before this process's weight): the ring's
+ * own setting, asked of the contact or a peer from before a restart; this config's when it
+ * creates a ring. A contact that does not answer is left for joining to report.
+ */
+async function ringVnodes(rpc: RpcClient, config: NodeConfig, address: string, knownPeers: string[]): Promise<number> {
+  const contacts = [...new Set([...(config.contact ? [config.contact] : []), ...knownPeers])].filter((peer) => processOf(peer) !== address);
+  const deadline = Date.now() + (config.contact ? config.joinWaitMs : 0);
+  do {
+    for (const contact of contacts) {
+      try {
+        const remote = await rpc.call(stateCall, contact, undefined);
+        if (remote.member) return remote.settings.vnodes ?? 1;
+      } catch {
+        // gone or starting: the next contact, or joining says what is wrong
+      }
+    }
+    if (Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+  } while (Date.now() < deadline);
+  return config.vnodes;
 }
 
 /** The data dir the config asks for (see NodeConfig.dataDir); undefined: keep data in memory. */

@@ -3,6 +3,7 @@
  * one at a time on random nodes, or with concurrent workers bound to the nodes.
  * Plain functions: the yargs commands, the tests and the benchmarks all call these.
  */
+import { processOf } from '../../common/vnodes.js';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { createKvClient, type KvClient } from '../../common/client.js';
@@ -151,7 +152,8 @@ async function prepare(options: FileRunOptions, printer: Printer) {
   printProblems(out, options.path, parsed.problems);
   const { kv, close } = createKvClient({ timeoutMs: options.timeoutMs ?? 15_000, secret: options.secret });
   try {
-    const nodes = options.nodes ?? (await kv.overlay(options.node ?? DEFAULT_NODE)).nodes.map((n) => n.address);
+    // Requests go to processes; a process holding several ring ids is listed once.
+    const nodes = options.nodes ?? [...new Set((await kv.overlay(options.node ?? DEFAULT_NODE)).nodes.map((n) => processOf(n.address)))];
     if (nodes.length === 0) throw new ChordError('NO_NODES', 'the ring has no nodes to send requests to; pass at least one node');
     const direct = options.direct ? new DirectRouter(kv, nodes) : undefined;
     await direct?.learn();

@@ -1,5 +1,6 @@
 /** `chordkv status --ring`: walk the ring from one node, then ask every member at once. */
 import { createKvClient } from '../../common/client.js';
+import { processOf } from '../../common/vnodes.js';
 import type { StatusAnswer } from '../../common/wire.js';
 import { printResult, type Printer } from '../output.js';
 import { formatRing, ringRows } from '../ring-table.js';
@@ -14,7 +15,7 @@ export const ringStatus = (flags: ClientFlags, printer: Printer) =>
     const quick = createKvClient({ timeoutMs: Math.min(flags.timeout, STATUS_TIMEOUT_MS), secret: flags.secret });
     let answers: (StatusAnswer | Error)[];
     try {
-      answers = await Promise.all(nodes.map((m) => quick.kv.status(m.address).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
+      answers = await Promise.all(nodes.map((m) => quick.kv.status(processOf(m.address)).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
     } finally {
       quick.close();
     }

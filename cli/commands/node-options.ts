@@ -16,20 +16,22 @@ export function nodeOptions<T>(yargs: Argv<T>) {
     .option('log-pretty', { type: 'boolean', describe: 'human-readable log lines on stderr instead of JSON (default: when stderr is a terminal)' })
     .option('request-timeout-ms', { type: 'number', describe: 'deadline of one node-to-node call' })
     .option('metrics', { type: 'boolean', default: true, describe: 'serve Prometheus metrics on GET /metrics (--no-metrics: off)' })
+    .option('weight', { type: 'number', default: 1, describe: 'this process holds weight × the ring\'s --vnodes ring ids (a bigger machine: more)' })
     .config('config', 'a JSON file of these flags ({"port": 5001, "data-dir": "…"}); flags on the command line win')
     .check((argv) => firstProblem(
       checkWhole('--port', argv.port, 0, 65535), checkAddress('--advertise', argv.advertise),
-      checkPositive('--request-timeout-ms', argv.requestTimeoutMs),
+      checkPositive('--request-timeout-ms', argv.requestTimeoutMs), checkPositive('--weight', argv.weight),
     ));
 }
 
 export function nodeFlags(argv: {
   host: string; port: number; advertise?: string; secret?: string;
   logLevel: NodeConfig['logLevel']; logPretty?: boolean; requestTimeoutMs?: number; dataDir?: string; memory: boolean; fsync: boolean; metrics: boolean;
+  weight: number;
 }): Partial<NodeConfig> {
   return {
     host: argv.host, port: argv.port, advertise: argv.advertise, secret: argv.secret,
     logLevel: argv.logLevel, logPretty: argv.logPretty, requestTimeoutMs: argv.requestTimeoutMs,
-    dataDir: argv.dataDir, memory: argv.memory, fsync: argv.fsync, metrics: argv.metrics,
+    dataDir: argv.dataDir, memory: argv.memory, fsync: argv.fsync, metrics: argv.metrics, weight: argv.weight,
   };
 }

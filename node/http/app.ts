@@ -15,6 +15,7 @@ import { paths, PUBLIC_BODY_LIMIT, REQUEST_ID_HEADER, RPC_BODY_LIMIT, RPC_PREFIX
 import type { ChordNode } from '../chord-node.js';
 import type { Metrics } from '../metrics.js';
 import { putOptionsOf } from '../rpc/parse.js';
+import type { RpcDispatch } from '../rpc/process-rpc.js';
 import { checkSecret } from '../rpc/server.js';
 import type { PutBody } from '../schema/requests.js';
 import { bodyError, errorBoundary } from './errors.js';
@@ -32,7 +33,12 @@ export interface AppOptions {
   metrics: Metrics;
 }
 
-export function createApp(node: ChordNode, log: Logger, options: AppOptions): Koa {
+/** What the adapter serves: one ring member, or a process of several (node/process.ts). */
+export type ServedNode = Pick<ChordNode,
+  'state' | 'status' | 'put' | 'get' | 'delete' | 'batch' | 'watch' | 'watchPrefix' | 'overlay' | 'ringContents' | 'prefixScan' | 'depart'
+> & { readonly rpcServer: RpcDispatch };
+
+export function createApp(node: ServedNode, log: Logger, options: AppOptions): Koa {
   const app = new Koa();
   app.silent = true; // errors are answered by the boundary, not printed by Koa
   // The request id: a public request keeps the client's (when usable) or gets a new one; a
@@ -80,7 +86,7 @@ export function createApp(node: ChordNode, log: Logger, options: AppOptions): Ko
 }
 
 /** Every route: the public ones by their declarations (routes.ts), whose schemas check each request; then the node-to-node calls. */
-export function createRouter(node: ChordNode, options: AppOptions): Router {
+export function createRouter(node: ServedNode, options: AppOptions): Router {
   const router = new Router();
   const on = (spec: RouteSpec, handler: (input: Input, ctx: Koa.Context) => unknown) => {
     router.register(spec.path, [spec.method], async (ctx) => {
@@ -128,10 +134,13 @@ export function createRouter(node: ChordNode, options: AppOptions): Router {
   on(routes.ui, serveUi('index.html'));
   on(routes.uiScript, serveUi('app.js'));
   on(routes.uiStyle, serveUi('app.css'));
-  router.all(`${RPC_PREFIX}:call`, async (ctx) => {
+  const rpc = async (ctx: Koa.Context) => {
     const allowed = node.rpcServer.methodOf(ctx.path);
     if (allowed && allowed !== ctx.method) ctx.set('Allow', allowed);
     ctx.body = await node.rpcServer.dispatch(ctx.method, ctx.path, ctx.request.body);
-  });
+  };
+  router.all(`${RPC_PREFIX}:call`, rpc);
+  // A call to one ring id of a process holding several (common/vnodes.ts).
+  router.all(`${RPC_PREFIX}vnode/:index/:call`, rpc);
   return router;
 }

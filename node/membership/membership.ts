@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Conflict, NotReady, retryOf } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { inOpen } from '../../common/ring.js';
+import { heldRanges, throughProcesses } from '../../common/vnodes.js';
 import {
   fromMemberJson, replicaCount, sameMember, toMemberJson, type Member, type MemberJson, type RingSettings,
 } from '../../common/wire.js';
@@ -115,17 +116,20 @@ export class Membership {
       throw new Conflict('WRONG_SUCCESSOR', `${routing.self.address} is not the successor of ${joiner.address}; look it up again`);
     }
     const k = replicaCount(this.components.settings());
-    const before = await neighbours.walkBack(Math.max(k, this.init.successorListSize));
+    const before = await this.walkBackFor(joiner.address, k);
+    // The predecessors whose replica sets the joiner enters (k-1 of them with one id per process).
+    const holding = before.slice(0, heldRanges(joiner.address, before, k));
     // The joiner is locked too: its chain is set during the reconcile below, which switches chains only under a lock.
-    await this.withLocks([routing.self, joiner, ...before.slice(0, k - 1)], async () => {
+    await this.withLocks([routing.self, joiner, ...holding], async () => {
       if (routing.predecessor?.id !== predecessor?.id) {
         throw new NotReady('the ring changed during the join; retry', 'RING_CHANGING');
       }
-      // The joiner holds the ranges of its k-1 predecessors and its own, (before[k-1], joiner];
+      // The joiner holds the ranges of those predecessors and its own, (before[holding], joiner];
       // in a ring of at most k nodes (or one whose size is unknown this close) it holds everything.
+      // (What this node lacks of them, their owners push below when their chains take the joiner in.)
       const ringSize = routing.knownRingSize();
       const everything = ringSize !== undefined && ringSize + 1 <= k;
-      const from = everything ? joiner.id : (before[k - 1]?.id ?? routing.self.id);
+      const from = everything ? joiner.id : (before[holding.length]?.id ?? routing.self.id);
       await sendItems(rpc, joiner.address, await store.scan(from, joiner.id));
 
       const successors = [routing.self, ...routing.successors];
@@ -135,10 +139,13 @@ export class Membership {
       });
       routing.setPredecessor(joiner);
       if (!predecessor) routing.setSuccessors(joiner);
-      await this.refreshBehind(before, []);
+      await this.refreshBehind(before, [], holding.length);
       // In a ring no larger than the list, this node's own list wraps round to the joiner too.
       if (before.length < this.init.successorListSize && predecessor) await neighbours.refresh([]);
-      await this.reconcileAround([...before.slice(0, k - 1), joiner, routing.self, ...routing.successors.slice(0, k)]);
+      // Those that may lose a copy to the joiner: the next k after it, and with several ids per
+      // process every id up to k processes on (a later id of the joiner's process, say).
+      const after = [routing.self, ...routing.successors];
+      await this.reconcileAround([...holding, joiner, ...after.slice(0, k + 1), ...throughProcesses(after, k)]);
     });
     log.info(`admitted ${joiner.address} as predecessor`, { peer: joiner.address });
     return { joined: true };
@@ -146,25 +153,26 @@ export class Membership {
 
   /** Leaves the ring gracefully: hands every pair on, splices this node out, repairs replicas. */
   async depart(): Promise<{ departed: string }> {
-    const { routing, lifecycle, rpc, store, neighbours, log } = this.components;
+    const { routing, lifecycle, rpc, store, log } = this.components;
     if (lifecycle.state !== 'ready') throw new NotReady(`node ${routing.self.address} is ${lifecycle.state}`);
     const successor = routing.successors[0];
     if (!successor) throw new Conflict('LAST_NODE', 'the last node of a ring cannot depart; stop its process instead');
     lifecycle.enter('departing');
     try {
       const k = replicaCount(this.components.settings());
-      const before = await neighbours.walkBack(Math.max(k, this.init.successorListSize));
+      const before = await this.walkBackFor(routing.self.address, k);
+      const holding = before.slice(0, heldRanges(routing.self.address, before, k));
       const after = routing.successors.slice(0, k);
-      await this.withLocks([routing.self, successor, ...before.slice(0, k - 1)], async () => {
+      await this.withLocks([routing.self, successor, ...holding], async () => {
         await this.callbacks.flushReplication();
         // Everything it holds goes, stray copies included: the successor hands on what is not its own.
         await sendItems(rpc, successor.address, await store.entries());
         const predecessor = before[0];
         const alone = !predecessor || sameMember(predecessor, successor);
         await rpc.call(pointers, successor.address, { predecessor: alone ? null : toMemberJson(predecessor) });
-        await this.refreshBehind(before, [routing.self.address]);
+        await this.refreshBehind(before, [routing.self.address], holding.length);
         lifecycle.enter('departed');
-        await this.reconcileAround([...before.slice(0, k - 1), ...after]);
+        await this.reconcileAround([...holding, ...after]);
       });
     } catch (err) {
       if ((lifecycle.state as NodeState) === 'departing') lifecycle.enter('ready');
@@ -205,10 +213,23 @@ export class Membership {
     }
   }
 
-  /** Rebuilds the successor lists of the nodes whose lists can reach the change, nearest first (each copies the one after it). */
-  private async refreshBehind(before: Member[], exclude: string[]): Promise<void> {
+  /**
+   * The predecessors a change at `address` concerns, nearest first: as many as a successor
+   * list reaches back, and every one whose replica set holds `address`.
+   */
+  private walkBackFor(address: string, k: number): Promise<Member[]> {
+    const reach = Math.max(k, this.init.successorListSize);
+    return this.components.neighbours.walkBackWhile((found) => found.length < reach || heldRanges(address, found, k) === found.length);
+  }
+
+  /**
+   * Rebuilds the successor lists of the nodes whose lists can reach the change (`holding`
+   * of them hold copies there, and may lie further back than a list is long), nearest first
+   * (each copies the one after it).
+   */
+  private async refreshBehind(before: Member[], exclude: string[], holding: number): Promise<void> {
     const { routing, rpc, neighbours } = this.components;
-    for (const member of before.slice(0, this.init.successorListSize)) {
+    for (const member of before.slice(0, Math.max(holding, this.init.successorListSize))) {
       if (routing.isSelf(member)) await neighbours.refresh(exclude);
       else await rpc.call(refreshCall, member.address, { exclude });
     }

@@ -27,11 +27,20 @@ export class Neighbours {
   }
 
   /** Up to `count` predecessors, nearest first, stopping where the walk comes back to this node. */
-  async walkBack(count: number): Promise<Member[]> {
+  walkBack(count: number): Promise<Member[]> {
+    return this.walkBackWhile((found) => found.length < count);
+  }
+
+  /**
+   * Predecessors, nearest first, for as long as `more(found)` asks for another, stopping
+   * where the walk comes back to this node (how far back replica duty reaches depends on
+   * which processes the walk meets, with several ring ids per process).
+   */
+  async walkBackWhile(more: (found: readonly Member[]) => boolean): Promise<Member[]> {
     const { routing } = this.components;
     const found: Member[] = [];
     let current = routing.predecessor;
-    while (current && !routing.isSelf(current) && found.length < count) {
+    while (current && !routing.isSelf(current) && more(found)) {
       if (found.some((p) => sameMember(p, current))) break;
       found.push(current);
       const remote = await this.liveState(current.address);

@@ -10,6 +10,7 @@
  * and hands it over when that node answers again. After a read, nodes that answered an
  * older version get the newest in the background (read repair).
  */
+import { distinctProcesses, sameProcess } from '../../common/vnodes.js';
 import { ChordError, InvalidRequest, KeyNotFound, VersionMismatch } from '../../common/errors.js';
 import { withRequestId } from '../../common/request-id.js';
 import type { Item, KeyedItem, Member, OpAnswer, QuorumSettings } from '../../common/wire.js';
@@ -159,7 +160,7 @@ export class QuorumReplication implements ReplicationStrategy {
     const { self, settings } = this.components;
     const preference = this.components.chain();
     const standIns = settings.sloppy
-      ? this.components.successors().filter((m) => m.address !== self.address && !preference.some((p) => p.address === m.address))
+      ? distinctProcesses(self.address, this.components.successors()).filter((m) => !preference.some((p) => sameProcess(p.address, m.address)))
       : [];
     return { preference, standIns };
   }

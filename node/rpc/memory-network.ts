@@ -8,10 +8,11 @@
 import { asChordError, ChordError, PeerTimeout, PeerUnreachable } from '../../common/errors.js';
 import { currentRequestId, withRequestId } from '../../common/request-id.js';
 import type { Method, Transport } from '../../common/transport.js';
-import { checkSecret, type RpcServer } from './server.js';
+import type { RpcDispatch } from './process-rpc.js';
+import { checkSecret } from './server.js';
 
 interface Attached {
-  server: RpcServer;
+  server: RpcDispatch;
   secret?: string;
 }
 
@@ -22,7 +23,7 @@ export class MemoryNetwork {
   private readonly holds: Hold[] = [];
 
   /** Makes `server` reachable at `address`; `secret` is what it demands of callers. */
-  attach(address: string, server: RpcServer, secret?: string): void {
+  attach(address: string, server: RpcDispatch, secret?: string): void {
     this.nodes.set(address, { server, secret });
   }
 

@@ -1,5 +1,5 @@
 /** Quorum mode's calls, registered by that strategy: a coordinator storing a write at a replica (or a stand-in), and reading one. */
-import { isHostPort, type Item, type KeyedItem } from '../../common/wire.js';
+import { isMemberAddress, type Item, type KeyedItem } from '../../common/wire.js';
 import { field, isItemList, isString } from './parse.js';
 import { defineRpc } from './spec.js';
 
@@ -13,7 +13,7 @@ export const quorumStore = defineRpc<{ item: KeyedItem; hint?: string }, { store
   path: '/rpc/quorum-store',
   parse: (body) => ({
     item: field<KeyedItem[]>({ items: [(body as { item?: unknown } | undefined)?.item] }, 'items', isItemList)[0],
-    ...((body as { hint?: unknown } | undefined)?.hint === undefined ? {} : { hint: field<string>(body, 'hint', isHostPort) }),
+    ...((body as { hint?: unknown } | undefined)?.hint === undefined ? {} : { hint: field<string>(body, 'hint', isMemberAddress) }),
   }),
 });
 

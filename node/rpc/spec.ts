@@ -5,7 +5,8 @@
  * from these declarations, so a call cannot drift apart between its two ends.
  */
 import { performance } from 'node:perf_hooks';
-import { ERROR_CATALOGUE } from '../../common/errors.js';
+import { ChordError, ERROR_CATALOGUE } from '../../common/errors.js';
+import { processOf, vnodeIndexOf, vnodeRpcPath } from '../../common/vnodes.js';
 import { noMetrics, type Metrics } from '../metrics.js';
 import type { Method, Transport } from '../../common/transport.js';
 
@@ -40,13 +41,19 @@ export class RpcClient {
     const body = spec.method === 'GET' ? undefined : request;
     const start = performance.now();
     let outcome = 'ok';
+    // A ring id of a process holding several travels to the process, its index in the path.
+    const index = vnodeIndexOf(address);
+    const target = index === undefined ? address : processOf(address);
     try {
-      return await this.transport.call<Answer>(address, spec.method, spec.path, body, timeoutMs ?? spec.timeoutMs?.(request));
+      const path = index === undefined ? spec.path : vnodeRpcPath(spec.path, index);
+      return await this.transport.call<Answer>(target, spec.method, path, body, timeoutMs ?? spec.timeoutMs?.(request));
     } catch (err) {
+      // Callers evict the member an error names: the ring id they called, not all of its process.
+      const failure = index !== undefined && err instanceof ChordError && err.peer === target ? err.withPeer(address) : err;
       // Only catalogued codes become label values: a peer's answer must not mint new series.
-      const code = (err as { code?: string }).code;
+      const code = (failure as { code?: string }).code;
       outcome = code !== undefined && code in ERROR_CATALOGUE ? code : 'ERROR';
-      throw err;
+      throw failure;
     } finally {
       this.metrics.call(spec.path, address, outcome, (performance.now() - start) / 1000);
     }

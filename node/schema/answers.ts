@@ -5,7 +5,7 @@
  */
 import { ERROR_CATALOGUE } from '../../common/errors.js';
 import type {
-  AllAnswer, DeleteAnswer, MemberJson, OverlayAnswer, QuorumAnswer, ScanAnswer, StatusAnswer, ValueAnswer, WatchEvent,
+  AllAnswer, DeleteAnswer, MemberJson, OverlayAnswer, QuorumAnswer, ScanAnswer, StatusAnswer, ValueAnswer, VnodeStatus, WatchEvent,
 } from '../../common/wire.js';
 import { CONSISTENCIES } from '../../common/wire.js';
 import type { Schema } from './check.js';
@@ -124,7 +124,15 @@ export const statusAnswer = object<StatusAnswer>('the node\'s own view', {
   }),
   keys: object<StatusAnswer['keys']>('live pairs held here', { primary: count('owned'), replica: count('held for others'), total: count('all') }),
   lastMaintenanceAt: { type: ['string', 'null'], format: 'date-time', description: 'the last maintenance round' },
-}, ['quorum']);
+  vnodes: list(object<VnodeStatus>('one ring id of this process', {
+    id: hexId,
+    address: text('host:port#i'),
+    state: { type: 'string', enum: ['joining', 'ready', 'departing', 'departed'] },
+    predecessor: memberOrNull,
+    successors: list(member),
+    keys: object<VnodeStatus['keys']>('live pairs this ring id holds', { primary: count('owned'), replica: count('held for others'), total: count('all') }),
+  }), 'a process holding several ring ids: each one\'s view (the fields above are its first id\'s; keys count all)'),
+}, ['quorum', 'vnodes']);
 
 export const healthAnswer = object<{ ok: true }>('the node has joined and serves', { ok: { const: true } });
 

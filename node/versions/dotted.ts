@@ -8,7 +8,7 @@
  *
  * Pure functions: no I/O, no clock. Node names are the coordinators' addresses.
  */
-import { isHostPort } from '../../common/wire.js';
+import { isMemberAddress } from '../../common/wire.js';
 
 /** Node → the highest counter of that node's writes seen. */
 export type Clock = Readonly<Record<string, number>>;
@@ -98,7 +98,7 @@ export function sameSet(a: readonly DottedValue[], b: readonly DottedValue[]): b
 const MAX_COUNTER = 2 ** 52;
 const isCounter = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0 && (v as number) < MAX_COUNTER;
 /** Nodes are named by their HOST:PORT, so no name is an Object property like `toString`. */
-const isNodeName = isHostPort;
+const isNodeName = isMemberAddress;
 
 export function isClock(v: unknown): v is Clock {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length <= 4 * MAX_CLOCK_ENTRIES

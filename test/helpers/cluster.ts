@@ -5,7 +5,8 @@
  * delay, waitFor, placementProblems, teardown.
  */
 import { createKvClient, type KvClient } from '../../common/client.js';
-import { hashId, replicaSet } from '../../common/ring.js';
+import { hashId } from '../../common/ring.js';
+import { ringIdsOf, vnodeAddress, VirtualRing } from '../../common/vnodes.js';
 import type { Consistency } from '../../common/wire.js';
 import { testConfig, type NodeConfig } from '../../node/config.js';
 import { MemoryNetwork } from '../../node/rpc/memory-network.js';
@@ -52,9 +53,9 @@ export class TestCluster {
     return cluster;
   }
 
-  /** Starts one more node and joins it through `via` (default: a random member). */
-  async join(via: RunningNode = this.random()): Promise<RunningNode> {
-    const node = await this.started(testConfig({ contact: via.address, ...this.options.config }));
+  /** Starts one more node and joins it through `via` (default: a random member), `config` over the cluster's. */
+  async join(via: RunningNode = this.random(), config: Partial<NodeConfig> = {}): Promise<RunningNode> {
+    const node = await this.started(testConfig({ contact: via.address, ...this.options.config, ...config }));
     this.nodes.push(node);
     return node;
   }
@@ -132,15 +133,20 @@ export class TestCluster {
 
   /**
    * Everything wrong with placement, computed independently from SHA-1 of the addresses:
-   * each expected key must sit on exactly its min(k, N) replica nodes, with the owner
+   * each expected key must sit on exactly its min(k, N) replica members (on distinct
+   * processes when processes hold several ring ids), with the owner
    * as its one primary and one value everywhere. Empty when all is right.
    */
   async placementProblems(expected: Map<string, string>, k: number): Promise<string[]> {
-    const ring = this.nodes.map((n) => ({ id: hashId(n.address), address: n.address }));
+    // Each process's ring ids from its address alone; a key's holders are the first id of
+    // each of the k processes met walking clockwise from its owner (common/vnodes.ts).
+    const ids = this.nodes.flatMap((n) => ringIdsOf(n.address, n.vnodes.length)
+      .map((id, i) => ({ id, address: n.address, member: vnodeAddress(n.address, i, n.vnodes.length) })));
+    const ring = new VirtualRing(ids);
     const held = await this.holdings();
     const problems: string[] = [];
     for (const [key, value] of expected) {
-      const want = replicaSet(hashId(key), ring, k).map((n) => n.address);
+      const want = ring.replicaSet(hashId(key), k).map((n) => n.member);
       const got = held.get(key);
       if (!got) {
         problems.push(`${key}: held nowhere`);

@@ -1,0 +1,83 @@
+/**
+ * Virtual nodes in running rings: each process holds V ring ids, and every key's copies sit
+ * on k distinct processes — checked against placement computed independently from SHA-1 of
+ * the addresses — after inserts, joins, departs and a crash.
+ */
+import test from 'ava';
+import { hashId } from '../../common/ring.js';
+import { processOf, ringIdsOf, VirtualRing } from '../../common/vnodes.js';
+import { TestCluster, waitFor } from '../helpers/cluster.js';
+
+const cases: [k: number, vnodes: number][] = [[1, 1], [3, 1], [1, 4], [3, 4], [1, 16], [3, 16]];
+
+for (const [k, vnodes] of cases) {
+  test.serial(`k=${k}, V=${vnodes}: copies on k distinct processes through inserts, a join, a depart and a crash`, async (t) => {
+    const cluster = await TestCluster.start(4, { k, transport: 'memory', config: { vnodes } });
+    try {
+      t.true(cluster.nodes.every((n) => n.vnodes.length === vnodes), 'every process holds V ids');
+      const expected = new Map<string, string>();
+      for (let i = 0; i < 40; i++) {
+        expected.set(`key ${i}`, `value ${i}`);
+        await cluster.kv.put(cluster.random().address, `key ${i}`, `value ${i}`);
+      }
+      t.deepEqual(await cluster.placementProblems(expected, k), [], 'after inserts');
+
+      await cluster.join();
+      for (let i = 40; i < 60; i++) {
+        expected.set(`key ${i}`, `value ${i}`);
+        await cluster.kv.put(cluster.random().address, `key ${i}`, `value ${i}`);
+      }
+      t.deepEqual(await cluster.placementProblems(expected, k), [], 'after a join');
+
+      await cluster.depart(cluster.nodes[1]);
+      t.deepEqual(await cluster.placementProblems(expected, k), [], 'after a depart');
+
+      // A crash takes every id of the process at once. With k = 1 its keys are gone; with
+      // k = 3 each key lost one copy at most, and healing restores k on distinct processes.
+      const victim = cluster.nodes[2];
+      if (k === 1) {
+        const ring = new VirtualRing(cluster.nodes.flatMap((n) => ringIdsOf(n.address, n.vnodes.length).map((id) => ({ id, address: n.address }))));
+        for (const key of [...expected.keys()]) if (ring.owner(hashId(key)).address === victim.address) expected.delete(key);
+      }
+      await cluster.crash(victim);
+      const problems = await waitFor(async () => {
+        const found = await cluster.placementProblems(expected, k).catch((err: Error) => [err.message]);
+        return found.length === 0 ? found : undefined;
+      }, 30_000, 200);
+      t.deepEqual(problems ?? await cluster.placementProblems(expected, k), [], 'healed after a crash');
+      for (const [key, value] of expected) t.is((await cluster.kv.get(cluster.random().address, key)).value, value);
+    } finally {
+      await cluster.teardown();
+    }
+  });
+}
+
+test.serial('a process with weight 2 holds twice the ids, and its status and the overlay show each id with its process', async (t) => {
+  const cluster = await TestCluster.start(2, { k: 2, transport: 'memory', config: { vnodes: 4 } });
+  try {
+    const heavy = await cluster.join(cluster.nodes[0], { weight: 2 });
+    t.is(heavy.vnodes.length, 8);
+    const status = await cluster.kv.status(heavy.address);
+    t.is(status.vnodes?.length, 8);
+    t.true(status.vnodes!.every((v) => processOf(v.address) === heavy.address && v.state === 'ready'));
+    const ids = status.vnodes!.map((v) => v.id);
+    t.deepEqual(ids, [...ids].sort(), 'in id order');
+    const overlay = await cluster.kv.overlay(cluster.nodes[0].address);
+    t.is(overlay.nodes.length, 4 + 4 + 8, 'every ring id of every process');
+    t.deepEqual([...new Set(overlay.nodes.map((n) => processOf(n.address)))].sort(), [...cluster.addresses].sort());
+    t.true(overlay.nodes.every((n) => n.id === hashId(n.address).toString(16).padStart(40, '0')), 'each id is SHA-1 of its address');
+  } finally {
+    await cluster.teardown();
+  }
+});
+
+test.serial('the last process of a ring cannot depart, even holding several ids', async (t) => {
+  const cluster = await TestCluster.start(1, { transport: 'memory', config: { vnodes: 4 } });
+  try {
+    const error = await t.throwsAsync(cluster.kv.depart(cluster.nodes[0].address));
+    t.is((error as { code?: string }).code, 'LAST_NODE');
+    t.true(cluster.nodes[0].vnodes.every((v) => v.state === 'ready'), 'no id left');
+  } finally {
+    await cluster.teardown();
+  }
+});
