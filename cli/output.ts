@@ -51,7 +51,9 @@ export const format = {
   },
   all: (a: AllAnswer) => {
     const total = a.nodes.reduce((sum, n) => sum + n.items.filter((i) => i.role === 'primary').length, 0);
-    const lines = [`${total} pair${total === 1 ? '' : 's'} on ${a.nodes.length} node${a.nodes.length === 1 ? '' : 's'}`];
+    const processes = new Set(a.nodes.map((n) => processOf(n.address))).size;
+    const where = processes < a.nodes.length ? `${a.nodes.length} ring ids of ${processes} processes` : `${a.nodes.length} node${a.nodes.length === 1 ? '' : 's'}`;
+    const lines = [`${total} pair${total === 1 ? '' : 's'} on ${where}`];
     for (const node of a.nodes) {
       lines.push(`${node.address} (${node.id.slice(0, 8)}…): ${node.items.length} held`);
       for (const item of [...node.items].sort((x, y) => x.key.localeCompare(y.key))) {

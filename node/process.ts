@@ -6,7 +6,7 @@
  * and a depart takes every id out of the ring.
  */
 import { Conflict } from '../common/errors.js';
-import { hashId } from '../common/ring.js';
+import { distance, hashId } from '../common/ring.js';
 import { processOf } from '../common/vnodes.js';
 import type { BatchOp, DeleteAnswer, NodeState, PutOptions, QuorumAnswer, ScanRequest, StatusAnswer, ValueAnswer, VnodeStatus, WatchEvent } from '../common/wire.js';
 import type { ChordNode } from './chord-node.js';
@@ -96,7 +96,8 @@ export class ProcessNode {
 
   /**
    * Where a user request enters the ring: the id of this process that owns `key`, when one
-   * does (no forward at all), else a ready id (after a depart, any: a departed id still forwards).
+   * does (no forward at all), else the one that most closely precedes it, whose fingers reach
+   * furthest towards the owner; else a ready id (after a depart, any: a departed id still forwards).
    */
   private entry(key?: string): ChordNode {
     const ready = this.vnodes.filter((v) => v.state === 'ready');
@@ -104,6 +105,7 @@ export class ProcessNode {
       const id = hashId(key);
       const owner = ready.find((v) => v.routing.owns(id));
       if (owner) return owner;
+      return ready.reduce((best, v) => (distance(v.self.id, id) < distance(best.self.id, id) ? v : best));
     }
     return ready[0] ?? this.vnodes[0];
   }

@@ -15,7 +15,12 @@ export const ringStatus = (flags: ClientFlags, printer: Printer) =>
     const quick = createKvClient({ timeoutMs: Math.min(flags.timeout, STATUS_TIMEOUT_MS), secret: flags.secret });
     let answers: (StatusAnswer | Error)[];
     try {
-      answers = await Promise.all(nodes.map((m) => quick.kv.status(processOf(m.address)).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
+      // One status per process; a row per ring id shows that id's own view of it.
+      const byProcess = new Map<string, Promise<StatusAnswer | Error>>();
+      for (const process of new Set(nodes.map((m) => processOf(m.address)))) {
+        byProcess.set(process, quick.kv.status(process).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
+      }
+      answers = await Promise.all(nodes.map(async (m) => ownView(await byProcess.get(processOf(m.address))!, m.address)));
     } finally {
       quick.close();
     }
@@ -23,3 +28,9 @@ export const ringStatus = (flags: ClientFlags, printer: Printer) =>
     const settings = answers.find((a): a is StatusAnswer => !(a instanceof Error));
     printResult(printer, { nodes: rows }, (r) => formatRing(r.nodes, settings));
   });
+
+/** A ring id's row from its process's status: the id's own state and keys when the process holds several. */
+function ownView(status: StatusAnswer | Error, address: string): StatusAnswer | Error {
+  const vnode = status instanceof Error ? undefined : status.vnodes?.find((v) => v.address === address);
+  return vnode && !(status instanceof Error) ? { ...status, ...vnode, ready: vnode.state === 'ready' } : status;
+}

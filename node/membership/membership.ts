@@ -73,8 +73,9 @@ export class Membership {
     this.callbacks.adoptSettings(remote.settings);
     const deadline = Date.now() + Math.max(30_000, this.init.lockLeaseMs * 2);
     for (let attempt = 0; ; attempt++) {
-      const { node: successor } = await rpc.call(findSuccessor, contact, { id: toMemberJson(routing.self).id, hops: 0 });
       try {
+        // Inside the retry: a lookup through a ring still taking in ids may go round (ROUTING_LOOP) until fingers catch up.
+        const { node: successor } = await rpc.call(findSuccessor, contact, { id: toMemberJson(routing.self).id, hops: 0 });
         if (routing.isSelf(fromMemberJson(successor))) {
           // The ring still lists this node from before a restart. It answers member: false;
           // its old neighbours find that out at their next maintenance round, which we ask

@@ -36,6 +36,12 @@ test('bootstrap --vnodes 4 and node --weight 2: ring ids on distinct processes, 
     JSON.parse((await runChordkv(['status', '--node', p.address, '--json'])).stdout) as StatusAnswer));
   t.is(statuses.reduce((sum, s) => sum + s.keys.total, 0), 40);
   t.is(statuses.reduce((sum, s) => sum + s.keys.primary, 0), 20);
+
+  // status --ring: a row per ring id, each with that id's own keys.
+  const table = JSON.parse((await runChordkv(['status', '--ring', '--node', plain.address, '--json'])).stdout) as { nodes: { address: string; state: string; keys: { primary: number } }[] };
+  t.is(table.nodes.length, 16);
+  t.true(table.nodes.every((row) => row.state === 'member'));
+  t.is(table.nodes.reduce((sum, row) => sum + row.keys.primary, 0), 20);
 });
 
 test('a bad --vnodes or --weight exits 2 with one line', async (t) => {

@@ -132,3 +132,18 @@ test('knownRingSize is known only while the successor list is not full', (t) => 
   table.setSuccessors(peer(14), [peer(21), peer(32)]);
   t.is(table.knownRingSize(), undefined);
 });
+
+test('with several ring ids per process the successor list runs on until it shows enough other processes, and the chain takes one id of each', (t) => {
+  const member = (address: string, id: number): Peer => ({ id: BigInt(id), address });
+  const table = new RoutingTable(member('x:1#0', 1), 3, 2);
+  const ids = [member('p:1#0', 2), member('p:1#1', 3), member('x:1#1', 4), member('p:1#2', 5), member('q:1#0', 6), member('r:1#0', 7)];
+  table.setSuccessors(ids[0], ids.slice(1));
+  t.deepEqual(names(table.successors), [2, 3, 4, 5, 6], 'three long, and on to the second other process');
+  t.deepEqual(names(table.chain(3)), [2, 6], 'p and q, each at its first id; never its own process');
+  t.deepEqual(names(table.chain(2)), [2]);
+  // One id per process: exactly the list's size, as always.
+  const plain = new RoutingTable(member('x:1', 1), 3, 2);
+  plain.setSuccessors(member('a:1', 2), [member('b:1', 3), member('c:1', 4), member('d:1', 5)]);
+  t.deepEqual(names(plain.successors), [2, 3, 4]);
+  t.deepEqual(names(plain.chain(3)), [2, 3]);
+});
