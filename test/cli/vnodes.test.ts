@@ -5,6 +5,7 @@
 import test from 'ava';
 import type { OverlayAnswer, StatusAnswer } from '../../common/wire.js';
 import { processOf } from '../../common/vnodes.js';
+import { DiskRing } from '../helpers/disk-ring.js';
 import { ChordkvProcess, ensureBuilt, runChordkv, startNodeProcess } from '../helpers/processes.js';
 
 const started: ChordkvProcess[] = [];
@@ -52,4 +53,23 @@ test('a bad --vnodes or --weight exits 2 with one line', async (t) => {
   const weight = await runChordkv(['node', '--port', '0', '--weight', '-1']);
   t.is(weight.code, 2);
   t.regex(weight.stderr, /--weight must be a positive number/);
+});
+
+test('a process with several ring ids on disk, killed and restarted, comes back with the same ids and the ring serves every key', async (t) => {
+  ensureBuilt();
+  const ring = await DiskRing.plan(2, 2, { bootstrap: ['--vnodes', '4'] });
+  try {
+    await ring.startAll();
+    for (let i = 0; i < 30; i++) await ring.kv.put(ring.members[i % 3].address, `disk ${i}`, `v${i}`);
+    const victim = ring.members[2];
+    const before = (await ring.kv.status(victim.address)).vnodes!.map((v) => v.id);
+    await ring.crash(victim);
+    await ring.start(victim);
+    const after = await ring.kv.status(victim.address);
+    t.deepEqual(after.vnodes!.map((v) => v.id), before, 'the same ring ids, from the same addresses');
+    t.true(after.vnodes!.every((v) => v.state === 'ready'));
+    for (let i = 0; i < 30; i++) t.is((await ring.kv.get(ring.members[(i + 1) % 3].address, `disk ${i}`)).value, `v${i}`);
+  } finally {
+    await ring.teardown();
+  }
 });
