@@ -5,7 +5,8 @@
 import http from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
-import { isGone } from '../common/errors.js';
+import type { Duplex } from 'node:stream';
+import { ChordError, isGone } from '../common/errors.js';
 import { createLogger, type LogDestination, type Logger } from '../common/log.js';
 import { hashId, idToHex } from '../common/ring.js';
 import { describeSettings } from '../common/wire.js';
@@ -14,6 +15,7 @@ import { ChordNode } from './chord-node.js';
 import { noMetrics, PromMetrics } from './metrics.js';
 import type { NodeConfig } from './config.js';
 import { createApp } from './http/app.js';
+import { FrameServer, refuse } from './rpc/frame-server.js';
 import type { MemoryNetwork } from './rpc/memory-network.js';
 import { RpcClient } from './rpc/spec.js';
 import { LevelStore } from './storage/level-store.js';
@@ -50,6 +52,11 @@ export async function startNode(config: NodeConfig, components: StartComponents 
     res.end(JSON.stringify({ error: { code: 'NOT_READY', message: 'the node is starting' } }));
   };
   const server = http.createServer((req, res) => handle(req, res));
+  // Peers' frame connections arrive on the same port as an HTTP Upgrade (node/rpc/frame-server.ts).
+  let upgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void = (_req, socket) => {
+    refuse(socket, new ChordError('NOT_READY', 'the node is starting'));
+  };
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => upgrade(req, socket, head));
   server.keepAliveTimeout = 30_000;
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
@@ -68,7 +75,8 @@ export async function startNode(config: NodeConfig, components: StartComponents 
   const id = hashId(address);
   const log = createLogger(address, config.logLevel, { id: idToHex(id), pretty: config.logPretty, destination: components.logDestination });
   const transportOptions = { timeoutMs: config.requestTimeoutMs, secret: config.secret };
-  const transport = components.network?.transport(address, transportOptions) ?? createTransport(transportOptions);
+  const transport = components.network?.transport(address, transportOptions)
+    ?? createTransport({ ...transportOptions, transport: config.peerTransport });
   const closeClient = () => transport.close();
   let store: Store;
   let peerBook: PeerBook;
@@ -86,6 +94,7 @@ export async function startNode(config: NodeConfig, components: StartComponents 
   const metrics = config.metrics ? new PromMetrics({ node: address }) : noMetrics;
   const node = new ChordNode(config, { self: { id, address }, store, peerBook, hints, rpc: new RpcClient(transport, metrics), log, metrics });
   components.network?.attach(address, node.rpcServer, config.secret);
+  const frames = new FrameServer({ dispatch: (method, path, body) => node.rpcServer.dispatch(method, path, body), secret: config.secret, log, metrics });
 
   let markDeparted!: () => void;
   const departed = new Promise<void>((resolve) => { markDeparted = resolve; });
@@ -96,12 +105,14 @@ export async function startNode(config: NodeConfig, components: StartComponents 
     components.network?.detach(address);
     await node.close();
     server.close();
+    frames.close();
     for (const socket of sockets) socket.destroy();
     closeClient();
     await store.close();
   };
   const serve = createApp(node, log, { onDeparted: () => markDeparted(), secret: config.secret, metrics }).callback();
   handle = (req, res) => void serve(req, res);
+  upgrade = (req, socket, head) => frames.upgrade(req, socket, head);
 
   try {
     await enterRing(node, log, config, await peerBook.read());

@@ -1,6 +1,6 @@
 /** Flags of the node processes (bootstrap and node), mapped onto the node config. */
 import type { Argv } from 'yargs';
-import type { NodeConfig } from '../../node/config.js';
+import { DEFAULT_CONFIG, PEER_TRANSPORTS, type NodeConfig } from '../../node/config.js';
 import { checkAddress, checkPositive, checkWhole, firstProblem } from '../flags.js';
 
 export function nodeOptions<T>(yargs: Argv<T>) {
@@ -16,6 +16,7 @@ export function nodeOptions<T>(yargs: Argv<T>) {
     .option('log-pretty', { type: 'boolean', describe: 'human-readable log lines on stderr instead of JSON (default: when stderr is a terminal)' })
     .option('request-timeout-ms', { type: 'number', describe: 'deadline of one node-to-node call' })
     .option('metrics', { type: 'boolean', default: true, describe: 'serve Prometheus metrics on GET /metrics (--no-metrics: off)' })
+    .option('peer-transport', { choices: PEER_TRANSPORTS, default: DEFAULT_CONFIG.peerTransport, describe: 'how this node calls other nodes: frames (batched, persistent connections) or http (one request per call, for debugging)' })
     .config('config', 'a JSON file of these flags ({"port": 5001, "data-dir": "…"}); flags on the command line win')
     .check((argv) => firstProblem(
       checkWhole('--port', argv.port, 0, 65535), checkAddress('--advertise', argv.advertise),
@@ -26,10 +27,12 @@ export function nodeOptions<T>(yargs: Argv<T>) {
 export function nodeFlags(argv: {
   host: string; port: number; advertise?: string; secret?: string;
   logLevel: NodeConfig['logLevel']; logPretty?: boolean; requestTimeoutMs?: number; dataDir?: string; memory: boolean; fsync: boolean; metrics: boolean;
+  peerTransport: NodeConfig['peerTransport'];
 }): Partial<NodeConfig> {
   return {
     host: argv.host, port: argv.port, advertise: argv.advertise, secret: argv.secret,
     logLevel: argv.logLevel, logPretty: argv.logPretty, requestTimeoutMs: argv.requestTimeoutMs,
     dataDir: argv.dataDir, memory: argv.memory, fsync: argv.fsync, metrics: argv.metrics,
+    peerTransport: argv.peerTransport,
   };
 }
