@@ -6,7 +6,6 @@
  * (docs/architecture.md has the measurement against msgpack); the codec is a parameter so
  * that the benchmark can run the same framing with another encoding.
  */
-import type { ErrorBody } from './errors.js';
 import type { Method } from './transport-types.js';
 
 /** The HTTP Upgrade that turns a connection to a node's one port into a frame stream. */
@@ -17,7 +16,8 @@ export const FRAMES_PROTOCOL = 'chordkv-frames/1';
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024 + 64 * 1024;
 
 export type FrameRequest = [id: number, method: Method, path: string, body: unknown, requestId: string | null];
-export type FrameAnswer = [id: number, status: number, body: unknown | ErrorBody];
+/** `body` is the answer when status is 200, else an ErrorBody. */
+export type FrameAnswer = [id: number, status: number, body: unknown];
 
 /** How payloads are encoded; a string is written as UTF-8 straight into the batch buffer. */
 export interface FrameCodec {
@@ -27,7 +27,7 @@ export interface FrameCodec {
 
 export const jsonCodec: FrameCodec = {
   encode: (message) => JSON.stringify(message),
-  decode: (payload) => JSON.parse(payload.toString('utf8')),
+  decode: (payload): unknown => JSON.parse(payload.toString('utf8')),
 };
 
 /** An encoded payload and its size in bytes, known before it is written so that queues can count bytes. */

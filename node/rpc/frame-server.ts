@@ -36,6 +36,8 @@ const ROUTE = `${RPC_PREFIX}:call`;
 
 export class FrameServer {
   private readonly sessions = new Set<Duplex>();
+  /** Answer batches written so far, over every connection (the coalescing test counts them). */
+  writes = 0;
 
   constructor(private readonly options: FrameServerOptions) {}
 
@@ -54,7 +56,7 @@ export class FrameServer {
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: ${FRAMES_PROTOCOL}\r\n\r\n`);
     this.sessions.add(socket);
     socket.once('close', () => this.sessions.delete(socket));
-    new FrameSession(socket, this.options).start(head);
+    new FrameSession(socket, this.options, () => { this.writes++; }).start(head);
   }
 
   /** Closes every frame connection (their callers see PeerUnreachable). */
@@ -75,13 +77,15 @@ class FrameSession {
   private readonly decoder = new FrameDecoder();
   private readonly codec: FrameCodec;
   private outbox: Encoded[] = [];
+  /** Frames read while maxInFlight calls were being served: at most one read's worth, as reading stops. */
+  private backlog: Buffer[] = [];
   private flushScheduled = false;
   private active = 0;
   private paused = false;
   private readonly maxInFlight: number;
   private readonly highWater: number;
 
-  constructor(private readonly socket: Duplex, private readonly options: FrameServerOptions) {
+  constructor(private readonly socket: Duplex, private readonly options: FrameServerOptions, private readonly onWrite: () => void) {
     this.codec = options.codec ?? jsonCodec;
     this.maxInFlight = options.maxInFlight ?? 4096;
     this.highWater = options.socketHighWaterBytes ?? 4 * 1024 * 1024;
@@ -97,7 +101,10 @@ class FrameSession {
 
   private receive(chunk: Buffer): void {
     try {
-      this.decoder.push(chunk, (payload) => this.serve(this.codec.decode(payload) as FrameRequest));
+      this.decoder.push(chunk, (payload) => {
+        if (this.active < this.maxInFlight && this.backlog.length === 0) this.serve(this.codec.decode(payload) as FrameRequest);
+        else this.backlog.push(payload);
+      });
     } catch (err) {
       // A stream that does not parse cannot be resynchronised: the caller's calls fail and it dials again.
       this.options.log?.warn(`dropping a frame connection that sent a malformed frame: ${(err as Error).message}`);
@@ -137,6 +144,7 @@ class FrameSession {
     }
     this.active--;
     this.outbox.push(frame);
+    this.serveBacklog();
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => this.flush());
@@ -147,8 +155,22 @@ class FrameSession {
     const batch = this.outbox;
     this.outbox = [];
     if (this.socket.destroyed) return;
+    this.onWrite();
     this.socket.write(frameBatch(batch));
     this.resumeIfRoom();
+  }
+
+  private serveBacklog(): void {
+    while (this.backlog.length > 0 && this.active < this.maxInFlight) {
+      const payload = this.backlog.shift()!;
+      try {
+        this.serve(this.codec.decode(payload) as FrameRequest);
+      } catch (err) {
+        this.options.log?.warn(`dropping a frame connection that sent a malformed frame: ${(err as Error).message}`);
+        this.socket.destroy();
+        return;
+      }
+    }
   }
 
   /** Not reading is the back-pressure: TCP then holds the caller, whose own queue is bounded. */
@@ -159,7 +181,7 @@ class FrameSession {
   }
 
   private resumeIfRoom(): void {
-    if (this.active >= this.maxInFlight) return;
+    if (this.active >= this.maxInFlight || this.backlog.length > 0) return;
     if (this.socket.writableLength > this.highWater) {
       this.pause();
       return;
