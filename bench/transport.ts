@@ -13,6 +13,7 @@
  */
 import type { RingFlags } from '../bootstrap/ring-args.js';
 import type { PeerTransport } from '../node/config.js';
+import { childrenCpuMicros } from './lib/child-cpu.js';
 import { runMain } from './lib/cleanup.js';
 import { loadAverage, machineFacts, machineLines } from './lib/machine.js';
 import { fixture, startRing } from './lib/ring.js';
@@ -76,6 +77,7 @@ async function ringTable(rounds: number, quick: boolean): Promise<string> {
     warmQuery: await workloadFile(fixture('query.txt'), 1, quick ? 20 : 200),
   };
   const runs = new Map<string, Row[]>();
+  const cpuPerRequest = new Map<string, number[]>();
   for (let round = 1; round <= rounds; round++) {
     for (const mode of MODES) {
       for (const transport of rotate(TRANSPORTS, round)) {
@@ -87,7 +89,11 @@ async function ringTable(rounds: number, quick: boolean): Promise<string> {
           await parallel('warm-up', spec(files.warmQuery, 'query'), CONCURRENCY);
           for (const type of ['insert', 'query'] as const) {
             const setup = `${mode.consistency}\t${type}\t${transport}`;
-            runs.set(setup, [...(runs.get(setup) ?? []), await parallel(setup, spec(files[type], type), CONCURRENCY)]);
+            const before = childrenCpuMicros();
+            const row = await parallel(setup, spec(files[type], type), CONCURRENCY);
+            const cpu = Math.round((childrenCpuMicros() - before) / row.requests);
+            runs.set(setup, [...(runs.get(setup) ?? []), row]);
+            cpuPerRequest.set(setup, [...(cpuPerRequest.get(setup) ?? []), cpu]);
           }
         } finally {
           await ring.stop();
@@ -100,11 +106,16 @@ async function ringTable(rounds: number, quick: boolean): Promise<string> {
   const rows = measured.map((m) => {
     const [mode, type, transport] = m.setup.split('\t');
     const vsHttp = transport === 'frames' ? `${(m.throughput / throughputOf(`${mode}\t${type}\thttp`)).toFixed(2)}×` : '';
-    return [mode, type, transport, m.throughput, `${m.min}–${m.max}`, m.p50, m.p99, m.errors, vsHttp];
+    return [mode, type, transport, m.throughput, `${m.min}–${m.max}`, m.p50, m.p99, median(cpuPerRequest.get(m.setup) ?? []), m.errors, vsHttp];
   });
   return `### Ring: ${NODES} nodes, k=${K}, ${NODES * CONCURRENCY} clients spread over the nodes, median of ${rounds}\n\n`
-    + markdownTable(['mode', 'op', 'peer transport', 'req/s', 'min–max', 'p50 ms', 'p99 ms', 'errors', 'frames ÷ http'], rows,
-      [false, false, false, true, true, true, true, true, true]);
+    + markdownTable(['mode', 'op', 'peer transport', 'req/s', 'min–max', 'p50 ms', 'p99 ms', 'node CPU µs/req', 'errors', 'frames ÷ http'], rows,
+      [false, false, false, true, true, true, true, true, true, true]);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
 }
 
 /** `items` starting at a different one each round. */
