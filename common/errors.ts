@@ -49,6 +49,7 @@ export const ERROR_CATALOGUE = {
   // other nodes
   PEER_UNREACHABLE: entry(503, 'elsewhere'),
   PEER_TIMEOUT: entry(504, 'elsewhere'),
+  PEER_OVERLOADED: entry(503, 'elsewhere'),
   BAD_RESPONSE: entry(502),
   QUORUM_NOT_MET: entry(503, 'elsewhere'),
   // this process
@@ -160,6 +161,13 @@ export class PeerUnreachable extends ChordError {
 export class PeerTimeout extends ChordError {
   constructor(address: string, cause?: unknown) {
     super('PEER_TIMEOUT', `node ${address} did not answer in time`, { cause, peer: address });
+  }
+}
+
+/** Too many calls are already waiting for a peer that does not keep up: this one is refused rather than queued without bound. */
+export class PeerOverloaded extends ChordError {
+  constructor(address: string, queued: number, queuedBytes: number) {
+    super('PEER_OVERLOADED', `node ${address} is not keeping up: ${queued} calls (${queuedBytes} bytes) already wait to be sent to it`, { peer: address });
   }
 }
 

@@ -1,17 +1,20 @@
 /**
- * JSON over HTTP between processes: the only module that opens HTTP connections.
- * Two interchangeable transports sit behind one interface: got (the chosen client
- * library) and a lean one on node:http's own client, which is what nodes use on the
- * hot path (see docs/architecture.md for the measurement behind that choice).
- * Both keep connections alive, never retry on their own, and enforce a deadline.
+ * JSON over HTTP between processes, and the factory of every transport.
+ * Interchangeable transports sit behind one interface: got (the chosen client library), a
+ * lean one on node:http's own client, and frames over one upgraded connection per peer
+ * (common/frame-transport.ts), which is what nodes use between them by default (see
+ * docs/architecture.md for the measurements behind those choices).
+ * All keep connections alive, never retry on their own, and enforce a deadline.
  */
 import http from 'node:http';
 import got, { type Got, RequestError } from 'got';
 import { asChordError, ChordError, PeerTimeout, PeerUnreachable, type ErrorBody } from './errors.js';
+import { FrameTransport } from './frame-transport.js';
 import { currentRequestId } from './request-id.js';
 import { REQUEST_ID_HEADER, SECRET_HEADER } from './wire.js';
+import type { Method, Transport } from './transport-types.js';
 
-export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+export type { Method, Transport } from './transport-types.js';
 
 export interface HttpOptions {
   /** Deadline for one whole request, in milliseconds. */
@@ -20,18 +23,12 @@ export interface HttpOptions {
   secret?: string;
   /** Upper bound on sockets per peer (keep-alive pools them). */
   maxSockets?: number;
-  /** Which transport to use; `http` unless said otherwise. */
-  transport?: 'http' | 'got';
-}
-
-export interface Transport {
-  /** Calls `method path` on `address` (host:port); resolves the parsed JSON body of a 2xx, else throws ChordError. */
-  call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number): Promise<T>;
-  /** Closes pooled sockets so that a process (or a test) can exit promptly. */
-  close(): void;
+  /** Which transport to use; `http` unless said otherwise. `frames` reaches only nodes (their RPC calls), not the public API. */
+  transport?: 'http' | 'got' | 'frames';
 }
 
 export function createTransport(options: HttpOptions): Transport {
+  if (options.transport === 'frames') return new FrameTransport(options);
   return options.transport === 'got' ? new GotTransport(options) : new NodeHttpTransport(options);
 }
 

@@ -58,7 +58,15 @@ export interface NodeConfig {
   readonly logPretty?: boolean;
   /** Serve Prometheus metrics on GET /metrics (off: the parts report to nothing). */
   readonly metrics: boolean;
+  /**
+   * How this node calls its peers: `frames` (persistent upgraded connections, batched) or
+   * `http` (one HTTP request per call, for debugging). A node serves both either way.
+   */
+  readonly peerTransport: PeerTransport;
 }
+
+export const PEER_TRANSPORTS = ['frames', 'http'] as const;
+export type PeerTransport = typeof PEER_TRANSPORTS[number];
 
 export const DEFAULT_CONFIG: NodeConfig = {
   host: '127.0.0.1',
@@ -79,6 +87,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   antiEntropyRounds: 20,
   logLevel: 'info',
   metrics: true,
+  peerTransport: 'frames',
 };
 
 
@@ -110,6 +119,7 @@ export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
   for (const name of ['requestTimeoutMs', 'lockLeaseMs', 'retryDeadlineMs', 'successorListSize', 'maintenanceIntervalMs', 'antiEntropyRounds'] as const) {
     if (!Number.isFinite(config[name]) || config[name] <= 0) problems.push(`${name} must be a positive number`);
   }
+  if (!PEER_TRANSPORTS.includes(config.peerTransport)) problems.push(`peer transport must be one of ${PEER_TRANSPORTS.join(', ')} (got ${config.peerTransport})`);
   if (config.memory && config.dataDir) problems.push('--memory and --data-dir exclude each other');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -5,7 +5,8 @@
 import http from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
-import { isGone } from '../common/errors.js';
+import type { Duplex } from 'node:stream';
+import { ChordError, isGone } from '../common/errors.js';
 import { createLogger, type LogDestination, type Logger } from '../common/log.js';
 import { hashId, idToHex } from '../common/ring.js';
 import { describeSettings } from '../common/wire.js';
@@ -17,9 +18,10 @@ import type { NodeConfig } from './config.js';
 import { createApp } from './http/app.js';
 import { ProcessNode } from './process.js';
 import { state as stateCall } from './rpc/maintenance.js';
+import { FrameServer, refuse } from './rpc/frame-server.js';
 import type { MemoryNetwork } from './rpc/memory-network.js';
 import { RpcClient } from './rpc/spec.js';
-import { LevelStore } from './storage/level-store.js';
+import { ensureDataDir, LevelStore } from './storage/level-store.js';
 import { MemoryStore } from './storage/memory-store.js';
 import { MemoryHintBook, type HintBook } from './storage/hints.js';
 import { FilePeerBook, MemoryPeerBook, type PeerBook } from './storage/peer-book.js';
@@ -57,6 +59,11 @@ export async function startNode(config: NodeConfig, components: StartComponents 
     res.end(JSON.stringify({ error: { code: 'NOT_READY', message: 'the node is starting' } }));
   };
   const server = http.createServer((req, res) => handle(req, res));
+  // Peers' frame connections arrive on the same port as an HTTP Upgrade (node/rpc/frame-server.ts).
+  let upgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void = (_req, socket) => {
+    refuse(socket, new ChordError('NOT_READY', 'the node is starting'));
+  };
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => upgrade(req, socket, head));
   server.keepAliveTimeout = 30_000;
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
@@ -73,7 +80,8 @@ export async function startNode(config: NodeConfig, components: StartComponents 
   const bound = server.address() as AddressInfo;
   const address = config.advertise ?? `${config.host}:${bound.port}`;
   const transportOptions = { timeoutMs: config.requestTimeoutMs, secret: config.secret };
-  const transport = components.network?.transport(address, transportOptions) ?? createTransport(transportOptions);
+  const transport = components.network?.transport(address, transportOptions)
+    ?? createTransport({ ...transportOptions, transport: config.peerTransport });
   const metrics = config.metrics ? new PromMetrics({ node: address }) : noMetrics;
   const rpc = new RpcClient(transport, metrics);
   const dir = dataDirOf(config, bound.port);
@@ -81,6 +89,8 @@ export async function startNode(config: NodeConfig, components: StartComponents 
   let peerBook: PeerBook;
   let count: number;
   try {
+    // The peer book is read before the stores open (it says whom to ask how many ids to hold): an unusable dir is refused first.
+    if (dir) await ensureDataDir(dir);
     peerBook = components.peerBook ?? (dir ? new FilePeerBook(dir, config.fsync) : new MemoryPeerBook());
     count = vnodeCount(await ringVnodes(rpc, config, address, await peerBook.read()), config.weight);
     if (components.store && count > 1) throw new RangeError('a store handed in serves one ring id; this process holds several');
@@ -114,6 +124,7 @@ export async function startNode(config: NodeConfig, components: StartComponents 
   const processNode = new ProcessNode(address, nodes);
   const node = nodes[0];
   components.network?.attach(address, processNode.rpcServer, config.secret);
+  const frames = new FrameServer({ dispatch: (method, path, body) => processNode.rpcServer.dispatch(method, path, body), secret: config.secret, log: processLog, metrics });
 
   let markDeparted!: () => void;
   const departed = new Promise<void>((resolve) => { markDeparted = resolve; });
@@ -124,12 +135,14 @@ export async function startNode(config: NodeConfig, components: StartComponents 
     components.network?.detach(address);
     await processNode.close();
     server.close();
+    frames.close();
     for (const socket of sockets) socket.destroy();
     transport.close();
     await Promise.all(parts.map((part) => part.store.close()));
   };
   const serve = createApp(processNode, processLog, { onDeparted: () => markDeparted(), secret: config.secret, metrics }).callback();
   handle = (req, res) => void serve(req, res);
+  upgrade = (req, socket, head) => frames.upgrade(req, socket, head);
 
   try {
     const knownPeers = (await peerBook.read()).filter((peer) => processOf(peer) !== address);

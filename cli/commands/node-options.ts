@@ -1,6 +1,6 @@
 /** Flags of the node processes (bootstrap and node), mapped onto the node config. */
 import type { Argv } from 'yargs';
-import type { NodeConfig } from '../../node/config.js';
+import { DEFAULT_CONFIG, PEER_TRANSPORTS, type NodeConfig } from '../../node/config.js';
 import { checkAddress, checkPositive, checkWhole, firstProblem } from '../flags.js';
 
 export function nodeOptions<T>(yargs: Argv<T>) {
@@ -17,6 +17,7 @@ export function nodeOptions<T>(yargs: Argv<T>) {
     .option('request-timeout-ms', { type: 'number', describe: 'deadline of one node-to-node call' })
     .option('metrics', { type: 'boolean', default: true, describe: 'serve Prometheus metrics on GET /metrics (--no-metrics: off)' })
     .option('weight', { type: 'number', default: 1, describe: 'this process holds weight × the ring\'s --vnodes ring ids (a bigger machine: more)' })
+    .option('peer-transport', { choices: PEER_TRANSPORTS, default: DEFAULT_CONFIG.peerTransport, describe: 'how this node calls other nodes: frames (batched, persistent connections) or http (one request per call, for debugging)' })
     .config('config', 'a JSON file of these flags ({"port": 5001, "data-dir": "…"}); flags on the command line win')
     .check((argv) => firstProblem(
       checkWhole('--port', argv.port, 0, 65535), checkAddress('--advertise', argv.advertise),
@@ -28,10 +29,12 @@ export function nodeFlags(argv: {
   host: string; port: number; advertise?: string; secret?: string;
   logLevel: NodeConfig['logLevel']; logPretty?: boolean; requestTimeoutMs?: number; dataDir?: string; memory: boolean; fsync: boolean; metrics: boolean;
   weight: number;
+  peerTransport: NodeConfig['peerTransport'];
 }): Partial<NodeConfig> {
   return {
     host: argv.host, port: argv.port, advertise: argv.advertise, secret: argv.secret,
     logLevel: argv.logLevel, logPretty: argv.logPretty, requestTimeoutMs: argv.requestTimeoutMs,
     dataDir: argv.dataDir, memory: argv.memory, fsync: argv.fsync, metrics: argv.metrics, weight: argv.weight,
+    peerTransport: argv.peerTransport,
   };
 }

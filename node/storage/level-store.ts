@@ -26,6 +26,15 @@ const ID_HEX = Math.ceil(ID_BITS / 4);
 const MAX_ID = (1n << BigInt(ID_BITS)) - 1n;
 const storedKey = (key: string) => idToHex(hashId(key)) + key;
 
+/** Creates `dir` when it is missing; a dir that cannot be created is DATA_DIR_UNUSABLE, naming it. */
+export async function ensureDataDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new ChordError('DATA_DIR_UNUSABLE', `cannot create the data dir ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 export class LevelStore implements Store {
   private readonly updates = new KeyedMutex();
   private closing = false;
@@ -56,11 +65,7 @@ export class LevelStore implements Store {
 
   /** Opens (or creates) the store in `dir` for the node at `address`; throws ChordError with a clear code. */
   static async open(dir: string, address: string, options: { sync: boolean }): Promise<LevelStore> {
-    try {
-      await mkdir(dir, { recursive: true });
-    } catch (err) {
-      throw new ChordError('DATA_DIR_UNUSABLE', `cannot create the data dir ${dir}: ${(err as Error).message}`, { cause: err });
-    }
+    await ensureDataDir(dir);
     const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'json' });
     try {
       await db.open();
