@@ -10,8 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { isGone, type ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { withRequestId } from '../common/request-id.js';
-import { fingerStart, idToHex, inHalfOpen } from '../common/ring.js';
-import { fromMemberJson, toMemberJson, type MemberJson } from '../common/wire.js';
+import { distance, fingerStart, idToHex, inHalfOpen, inOpen } from '../common/ring.js';
+import { fromMemberJson, toMemberJson, type Member, type MemberJson } from '../common/wire.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Neighbours } from './membership/neighbours.js';
 import type { MembershipLock } from './membership-lock.js';
@@ -197,13 +197,23 @@ export class Maintenance {
   /** The paper's stabilize + notify, over the successor list. */
   private async stabilize(): Promise<void> {
     const { routing, neighbours, rpc, log } = this.components;
-    if (routing.successors.length === 0) return;
+    let before = routing.successors[0];
     await neighbours.refresh([], false);
+    let standIn = routing.successors.length === 0 && await this.successorFromKnownNodes();
+    // A refresh steps back at most one node, to the successor's predecessor. After a stand-in
+    // (or a step) refresh again at once rather than a node per round: a stand-in may be many
+    // nodes past the true successor, and the keys in between are out of reach meanwhile.
+    // Only strictly nearer steps continue the walk, so it ends.
+    while (routing.successors[0] && (standIn || (before && inOpen(routing.successors[0].id, routing.self.id, before.id)))) {
+      standIn = false;
+      before = routing.successors[0];
+      await neighbours.refresh([], false);
+    }
     const successor = routing.successors[0];
     if (!successor) {
-      // Every successor refused connections and was evicted: the others are gone (a two-node
-      // ring whose other node crashed, say). Alone, this node owns every key again.
-      if (!routing.predecessorAlive || !routing.predecessor) {
+      // Every node this one knew refused connections (a two-node ring whose other node
+      // crashed, say). Alone, this node owns every key again.
+      if (routing.predecessor && !routing.predecessorAlive) {
         log.warn('every other node is gone; continuing alone');
         routing.becomeAlone();
       }
@@ -214,6 +224,32 @@ export class Maintenance {
     } catch (err) {
       log.debug(`notify ${successor.address}: ${(err as Error).message}`, { peer: successor.address, code: (err as ChordError).code });
     }
+  }
+
+  /**
+   * Every successor is gone (r nodes in a row failed together), yet the ring may go on past
+   * them: the nearest live node this one knows clockwise — a finger, or at worst its
+   * predecessor, the whole way round — becomes its successor, and stabilize walks back
+   * from there to the true one, which takes our notify because its own predecessor failed.
+   * Concluding "alone" from the successor list only would claim every key. Silent nodes
+   * are evicted on the way; returns whether one answered.
+   */
+  private async successorFromKnownNodes(): Promise<boolean> {
+    const { routing, neighbours } = this.components;
+    const known = new Map<string, Member>();
+    for (const member of [...routing.fingers, routing.predecessor]) if (member && !routing.isSelf(member)) known.set(member.address, member);
+    const clockwise = [...known.values()].sort((a, b) => (distance(routing.self.id, a.id) < distance(routing.self.id, b.id) ? -1 : 1));
+    for (const member of clockwise) {
+      try {
+        await neighbours.liveState(member.address);
+      } catch (err) {
+        if (isGone(err, member.address)) routing.evict(member.address);
+        continue;
+      }
+      routing.setSuccessors(member);
+      return true;
+    }
+    return false;
   }
 
   /** The paper's fix_fingers, a few lookups per round; a finger whose start precedes the previous finger reuses it. */

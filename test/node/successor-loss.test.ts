@@ -1,0 +1,72 @@
+/**
+ * A node whose whole successor list fails at once (r = 2 here; in the simulator, 8 of 256
+ * nodes in a row when half the ring fails) still knows live nodes further on through its
+ * fingers: it must find its new successor through them rather than stay cut off from the
+ * rest of the ring, or, when its predecessor failed too, believe it is alone and own every key.
+ * Rounds are driven by hand, so the order in which nodes stabilize is the test's.
+ */
+import test from 'ava';
+import type { ChordError } from '../../common/errors.js';
+import { hashId, sortClockwise, successorOf } from '../../common/ring.js';
+import type { RunningNode } from '../../node/start.js';
+import { TestCluster } from '../helpers/cluster.js';
+
+const SIZE = 8;
+const KEYS = 48;
+
+async function ringWithKeys(t: { teardown(fn: () => Promise<void>): void }) {
+  const cluster = await TestCluster.start(SIZE, { k: 1, transport: 'memory', config: { k: 1, successorListSize: 2, retryDeadlineMs: 2000 } });
+  t.teardown(() => cluster.teardown());
+  const keys = Array.from({ length: KEYS }, (_, i) => `cut off ${i}`);
+  for (const key of keys) await cluster.kv.put(cluster.nodes[0].address, key, `value of ${key}`);
+  // Fingers converged, then no timer runs: each round below is one the test chose.
+  for (let round = 0; round < 4; round++) for (const node of cluster.nodes) await node.node.maintenance.runRound();
+  await Promise.all(cluster.nodes.map((node) => node.node.maintenance.stop()));
+  const ring = sortClockwise(cluster.nodes.map((n) => ({ id: hashId(n.address), node: n })), 0n).map((r) => r.node);
+  return { cluster, keys, at: (i: number) => ring[(i + ring.length) % ring.length] };
+}
+
+/** One round on each live node, in ring order from `first`. */
+async function roundFrom(live: readonly RunningNode[], first: RunningNode): Promise<void> {
+  const start = live.indexOf(first);
+  for (let i = 0; i < live.length; i++) await live[(start + i) % live.length].node.maintenance.runRound();
+}
+
+/** What `via` answers for each key whose owner in the ring of `live` held it before the crash (k = 1: the others are lost). */
+async function readsOfSurvivingKeys(via: RunningNode, keys: string[], before: RunningNode[], live: RunningNode[]): Promise<string[]> {
+  const members = (nodes: RunningNode[]) => nodes.map((n) => ({ id: hashId(n.address), address: n.address }));
+  const answers: string[] = [];
+  for (const key of keys) {
+    if (!live.some((n) => n.address === successorOf(hashId(key), members(before)).address)) continue;
+    answers.push(await via.node.get(key).then((a) => (a.value === `value of ${key}` ? 'ok' : `wrong ${a.value}`), (err: ChordError) => `${key}: ${err.code}`));
+  }
+  return answers;
+}
+
+test('a node whose every successor failed finds the next live node through its fingers and rejoins the ring', async (t) => {
+  const { cluster, keys, at } = await ringWithKeys(t);
+  const before = [...cluster.nodes];
+  const [p, x, s3] = [at(-1), at(0), at(3)];
+  await cluster.crash(at(1));
+  await cluster.crash(at(2));
+  for (let round = 0; round < 3; round++) await roundFrom(cluster.nodes, x);
+  t.is(x.node.routing.successors[0]?.address, s3.address, 'x\'s successor is the first live node after it');
+  t.is(s3.node.routing.predecessor?.address, x.address, 'and x is its predecessor');
+  // x's predecessor reaches the keys past the failed nodes only through x.
+  const answers = await readsOfSurvivingKeys(p, keys, before, cluster.nodes);
+  t.true(answers.length > 0);
+  t.deepEqual(answers.filter((a) => a !== 'ok'), []);
+});
+
+test('a node whose successors and predecessor all failed does not take itself for the only node left: it never answers KEY_NOT_FOUND for a key another node holds', async (t) => {
+  const { cluster, keys, at } = await ringWithKeys(t);
+  const before = [...cluster.nodes];
+  const x = at(0);
+  for (const i of [-1, 1, 2]) await cluster.crash(at(i));
+  // x's own round finds its predecessor silent and evicts every successor; nobody has notified it yet.
+  await x.node.maintenance.runRound();
+  t.deepEqual(await readsOfSurvivingKeys(x, keys, before, cluster.nodes).then((answers) => answers.filter((a) => a !== 'ok')), []);
+  for (let round = 0; round < 2; round++) await roundFrom(cluster.nodes, x);
+  t.is(x.node.routing.successors[0]?.address, at(3).address);
+  t.is(x.node.routing.predecessor?.address, at(-2).address, 'the node before the failed predecessor took its place');
+});
