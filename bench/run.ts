@@ -45,8 +45,9 @@ interface RingRun {
 /** The ring setups of one round, in order; the linearizable 10-node ring serves both `modes` and `scale`. */
 function ringRuns(parts: ReadonlySet<Part>): RingRun[] {
   const runs: RingRun[] = [];
-  if (parts.has('modes')) runs.push(...MODES.map((flags) => ({ flags, nodes: NODES })));
-  if (parts.has('scale')) runs.push(...SCALE_NODES.filter((n) => !(n === NODES && parts.has('modes'))).map((nodes) => ({ flags: LINEARIZABLE, nodes })));
+  const scale = parts.has('scale');
+  if (parts.has('modes')) runs.push(...MODES.map((flags) => ({ flags, nodes: NODES, options: { idle: scale && flags === LINEARIZABLE } })));
+  if (scale) runs.push(...SCALE_NODES.filter((n) => !(n === NODES && parts.has('modes'))).map((nodes) => ({ flags: LINEARIZABLE, nodes, options: { idle: true } })));
   if (parts.has('nometrics')) runs.push({ flags: LINEARIZABLE, nodes: NODES, options: { noMetrics: true } });
   if (parts.has('disk')) runs.push({ flags: LINEARIZABLE, nodes: NODES, options: { onDisk: true } });
   return runs;
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
         const [insert, query] = [rows.get(`${name}: insert`), rows.get(`${name}: query`)];
         return insert && query ? [scaleRow(n, insert, query, medianIdle(idle.get(name) ?? []))] : [];
       })));
-      console.log('\nidle: all node processes together, measured for a few seconds after the ring settled and before any request (median of rounds).');
+      console.log('\nidle: all node processes together, over 3 s that start 2 s after the ring\'s last run (its code warmed up, its data held); median of rounds.');
     }
   }
 }

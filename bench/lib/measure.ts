@@ -57,6 +57,8 @@ export interface RingOptions {
   onDisk?: boolean;
   /** Run the nodes with --no-metrics: no messages counted. */
   noMetrics?: boolean;
+  /** Also measure what the ring costs idle, after its runs (a few seconds more). */
+  idle?: boolean;
 }
 
 /** The name of a ring setup; its rows are `${name}: insert` and `${name}: query`. */
@@ -67,8 +69,24 @@ export function ringSetup(flags: RingFlags, nodes: number, options: RingOptions 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * One fresh ring: its idle CPU and call rate (after it settles), then its inserts and queries
- * after a discarded warm-up, with the messages per operation its nodes counted.
+ * What a ring costs with no requests: after a `pauseMs` for copies in flight to land, its
+ * CPU and calls over `windowMs`. Measured after the runs, so that the maintenance code is as
+ * warmed up as it is in a ring that has been running (3 s after start it is still falling:
+ * 71, 60, 52 % of a core 3, 10, 20 s after a 20-node ring started, on this machine).
+ */
+async function idleFacts(ring: { addresses: string[]; pids: number[] }, metrics: boolean, pauseMs: number, windowMs: number): Promise<IdleFacts | undefined> {
+  await sleep(pauseMs);
+  const before = metrics ? await callCounts(ring.addresses) : undefined;
+  const meter = cpuMeter(ring.pids);
+  await sleep(windowMs);
+  const cpu = meter.read();
+  const calls = before ? totalCalls(callsBetween(before, await callCounts(ring.addresses))) : 0;
+  return cpu && { cpuPercent: round((cpu.seconds / cpu.wallSeconds) * 100, 1), callsPerSecond: round(calls / cpu.wallSeconds, 1) };
+}
+
+/**
+ * One fresh ring: its inserts and queries after a discarded warm-up, with the messages per
+ * operation its nodes counted, then what it costs idle.
  */
 export async function measureRing(
   plan: BenchPlan, load: Workload, flags: RingFlags, nodes: number, options: RingOptions = {},
@@ -77,17 +95,12 @@ export async function measureRing(
   const ring = await startRing(flags, nodes, dataRoot, options.noMetrics ? ['--no-metrics'] : []);
   try {
     const metrics = !options.noMetrics;
-    // Idle: after the joins have settled (fingers fixed), nothing but maintenance runs.
-    await sleep(plan.quick ? 1000 : 3000);
-    const idleMs = plan.quick ? 1000 : 3000;
-    const idleCalls = metrics ? await callCounts(ring.addresses) : undefined;
-    const idleCpu = cpuMeter(ring.pids);
-    await sleep(idleMs);
-    const cpu = idleCpu.read();
-    const idleCallsAfter = metrics ? await callCounts(ring.addresses) : undefined;
-    const maintenance = idleCalls && idleCallsAfter ? callsBetween(idleCalls, idleCallsAfter) : new Map<string, number>();
-    const callsPerSecond = totalCalls(maintenance) / (idleMs / 1000);
-    const idle = cpu && { cpuPercent: round((cpu.seconds / cpu.wallSeconds) * 100, 1), callsPerSecond: round(callsPerSecond, 1) };
+    const pause = plan.quick ? 1000 : 2000;
+    // The paths a settled ring calls with no requests are its maintenance; they are left out of messages/op.
+    await sleep(pause);
+    const quiet = metrics ? await callCounts(ring.addresses) : undefined;
+    await sleep(pause);
+    const maintenance = quiet ? new Set(callsBetween(quiet, await callCounts(ring.addresses)).keys()) : new Set<string>();
 
     const target: Target = { endpoints: ring.addresses, send: kvSender, pids: ring.pids };
     await drive('warm-up', target, load.warmInsert, plan.clients);
@@ -97,10 +110,11 @@ export async function measureRing(
       const before = metrics ? await callCounts(ring.addresses) : undefined;
       const row: BenchRow = await drive(`${name}: ${op}`, target, load[op], plan.clients);
       if (!before) return row;
-      const calls = operationCalls(callsBetween(before, await callCounts(ring.addresses)), new Set(maintenance.keys()));
+      const calls = operationCalls(callsBetween(before, await callCounts(ring.addresses)), maintenance);
       return { ...row, messages: round(messagesPerOp(calls, row.requests), 2), calls: callMix(calls, row.requests) };
     };
-    return { rows: [await measured('insert'), await measured('query')], idle };
+    const rows = [await measured('insert'), await measured('query')];
+    return { rows, idle: options.idle ? await idleFacts(ring, metrics, pause, plan.quick ? 1000 : 3000) : undefined };
   } finally {
     await ring.stop();
     if (dataRoot) await rm(dataRoot, { recursive: true, force: true });
