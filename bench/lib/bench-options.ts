@@ -16,7 +16,7 @@ export const PARTS = {
 
 export type Part = keyof typeof PARTS;
 
-/** What a plain `npm run bench` measures (about 8–10 minutes on a 2-core machine). */
+/** What a plain `npm run bench` measures (about 13 minutes on this 2-core machine with other work on it; `--rounds 1` about 4). */
 export const DEFAULT_PARTS: readonly Part[] = ['modes', 'ref', 'etcd', 'scale', 'merkle'];
 
 export interface BenchPlan {
