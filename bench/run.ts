@@ -1,161 +1,175 @@
 /**
- * `npm run bench`: throughput and latency of a local 10-node ring (k = 3) in each consistency
- * mode (quorum with N = k = 3, R = W = 2) under ~60 concurrent clients, next to an efficiency reference (bare node:http servers
- * forwarding the same requests along as many hops), printed as one markdown table.
+ * `npm run bench`: the ring against two yardsticks on the same machine, in the same run,
+ * driven by the same load generator (bench/lib/load.ts) with the same clients:
  *
- * The sweep (the three modes' rings, then the reference) runs several rounds on fresh processes; each row
- * is the round with the median throughput, with the lowest and highest beside it, because a
- * shared machine's load comes in bursts that a single run can land in.
+ * - a 10-node ring, k=3, in each consistency mode (quorum with N = k = 3, R = W = 2);
+ * - the bare node:http forward chain with as many forwards as each ring operation's path
+ *   (what HTTP hops and JSON alone cost: the efficiency reference);
+ * - a 3-member etcd cluster, when an etcd binary is installed (put, linearizable and
+ *   serializable get through its JSON gateway);
+ * - the linearizable ring at N = 5, 10, 20: throughput, messages per operation as the nodes
+ *   count them, and what an idle ring's maintenance costs;
+ * - optionally the LevelDB store and --no-metrics, and last Merkle anti-entropy.
  *
- * A third ring (linearizable) keeps its data in LevelDB, to compare the disk store with memory,
- * and a fourth runs with --no-metrics, to show what the metrics cost.
- *
- * Last, Merkle anti-entropy against the full push (bench/lib/merkle.ts, in one process, about 15 s).
- *
- * Options: --quick (or BENCH_QUICK=1) for a short smoke run; --rounds N (default 3, quick 1).
+ * Every setup runs on fresh processes in each of several rounds, interleaved (a burst of
+ * outside load hits one round of every setup rather than every round of one); each row is the
+ * round with the median throughput, with the lowest and highest beside it. Flags: see USAGE
+ * in bench/lib/bench-options.ts (`npm run bench -- --help`).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { RingFlags } from '../bootstrap/ring-args.js';
+import { PARTS, parseBenchArgs, USAGE, type BenchPlan, type Part } from './lib/bench-options.js';
 import { runMain } from './lib/cleanup.js';
-import { startForwardChain } from './lib/forward-chain.js';
-import { loadAverage, machineFacts, machineLines } from './lib/machine.js';
-import { fixture, startRing } from './lib/ring.js';
+import { COMPARISON_HEADER, comparisonRow, medianIdle, SCALE_HEADER, scaleRow } from './lib/compare.js';
+import { ETCD_MISSING, findEtcd } from './lib/etcd.js';
+import { loadAverage, machineFacts, machineLines, wasLoaded } from './lib/machine.js';
+import {
+  measureChain, measureEtcd, measureRing, ringSetup, workload, type BenchRow, type IdleFacts, type RingOptions, type Workload,
+} from './lib/measure.js';
 import { merkleRows, merkleTable } from './lib/merkle.js';
 import { markdownTable } from './lib/table.js';
-import { combine, errorNotes, parallel, workloadFile, type Row, type RunSpec } from './lib/workload.js';
+import { combine, errorNotes, type Measured } from './lib/workload.js';
 
-const argv = process.argv.slice(2);
-const quick = argv.includes('--quick') || process.env.BENCH_QUICK === '1';
-const roundsFlag = argv.indexOf('--rounds');
-const ROUNDS = roundsFlag >= 0 ? Math.max(1, Number(argv[roundsFlag + 1]) || 1) : quick ? 1 : 3;
-const NODES = 10;
 const K = 3;
-/** Workers per node: 10 nodes × 6 = 60 concurrent clients, each bound to one node. */
-const CONCURRENCY = 6;
-/** The 500-line fixtures run 4× per measurement, so every row has ≥ 2,000 requests. */
-const TIMES = quick ? 1 : 4;
-const LINES = quick ? 100 : Infinity;
-const WARMUP_LINES = quick ? 20 : 200;
-/** One ring per mode, interleaved in every round; quorum with the majorities of N = k = 3. */
-const MODES: RingFlags[] = [
-  { k: K, consistency: 'linearizable' },
-  { k: K, consistency: 'eventual' },
-  { k: K, consistency: 'quorum', r: 2, w: 2 },
-];
-/**
- * Hop counts of the reference, matched to the ring's paths for k = 3, linearizable:
- * an insert goes client → entry node → head → 2 chain hops (3 forwards when the entry node
- * reaches the head in one hop); a query goes client → entry → head → tail (2 forwards).
- */
-const REF_SERVERS = 4;
-const REF_PUT_HOPS = 3;
-const REF_GET_HOPS = 2;
+const NODES = 10;
+const SCALE_NODES = [5, 10, 20];
+const LINEARIZABLE: RingFlags = { k: K, consistency: 'linearizable' };
+const MODES: RingFlags[] = [LINEARIZABLE, { k: K, consistency: 'eventual' }, { k: K, consistency: 'quorum', r: 2, w: 2 }];
 
-const LINEARIZABLE = MODES[0];
-
-/** The mode as a row names it: quorum rows carry their R and W. */
-const modeName = ({ consistency, r, w }: RingFlags) => (consistency === 'quorum' ? `quorum R=${r} W=${w}` : consistency);
-
-interface Files {
-  insert: string;
-  query: string;
-  warmInsert: string;
-  warmQuery: string;
+/** One ring setup of a round: which part asked for it. */
+interface RingRun {
+  flags: RingFlags;
+  nodes: number;
+  options?: RingOptions;
 }
 
-/** A discarded small run first: the JIT, connection pools and the nodes' routing caches warm up. */
-async function warmUp(nodes: string[], files: Files): Promise<void> {
-  await parallel('warm-up', { nodes, path: files.warmInsert, type: 'insert' }, CONCURRENCY);
-  await parallel('warm-up', { nodes, path: files.warmQuery, type: 'query' }, CONCURRENCY);
-}
-
-/**
- * One ring's inserts and queries; with `onDisk`, every node keeps its data in LevelDB (else in
- * memory); without `metrics`, the nodes run with --no-metrics (what metrics cost).
- */
-async function measureRing(flags: RingFlags, files: Files, onDisk = false, metrics = true): Promise<Row[]> {
-  const dataRoot = onDisk ? await mkdtemp(join(tmpdir(), 'chordkv-bench-')) : undefined;
-  const ring = await startRing(flags, NODES, dataRoot, metrics ? [] : ['--no-metrics']);
-  try {
-    await warmUp(ring.addresses, files);
-    const spec = (path: string, type: RunSpec['type']): RunSpec => ({ nodes: ring.addresses, path, type });
-    const setup = `ring ${NODES} nodes, k=${K}, ${modeName(flags)}${onDisk ? ', LevelDB store' : ''}${metrics ? '' : ', metrics off'}`;
-    return [
-      await parallel(`${setup}: insert`, spec(files.insert, 'insert'), CONCURRENCY),
-      await parallel(`${setup}: query`, spec(files.query, 'query'), CONCURRENCY),
-    ];
-  } finally {
-    await ring.stop();
-    if (dataRoot) await rm(dataRoot, { recursive: true, force: true });
-  }
-}
-
-async function measureReference(files: Files): Promise<Row[]> {
-  const chain = await startForwardChain(REF_SERVERS, REF_PUT_HOPS, REF_GET_HOPS);
-  try {
-    // The same entry listed once per ring node gives the same 60 workers as the ring runs.
-    const nodes = Array.from({ length: NODES }, () => chain.entry);
-    await warmUp(nodes, files);
-    return [
-      await parallel(`reference: bare node:http, ${REF_PUT_HOPS} forwards: insert (PUT)`, { nodes, path: files.insert, type: 'insert' }, CONCURRENCY),
-      await parallel(`reference: bare node:http, ${REF_GET_HOPS} forwards: query (GET)`, { nodes, path: files.query, type: 'query' }, CONCURRENCY),
-    ];
-  } finally {
-    await chain.stop();
-  }
+/** The ring setups of one round, in order; the linearizable 10-node ring serves both `modes` and `scale`. */
+function ringRuns(parts: ReadonlySet<Part>): RingRun[] {
+  const runs: RingRun[] = [];
+  const scale = parts.has('scale');
+  if (parts.has('modes')) runs.push(...MODES.map((flags) => ({ flags, nodes: NODES, options: { idle: scale && flags === LINEARIZABLE } })));
+  if (scale) runs.push(...SCALE_NODES.filter((n) => !(n === NODES && parts.has('modes'))).map((nodes) => ({ flags: LINEARIZABLE, nodes, options: { idle: true } })));
+  if (parts.has('nometrics')) runs.push({ flags: LINEARIZABLE, nodes: NODES, options: { noMetrics: true } });
+  if (parts.has('disk')) runs.push({ flags: LINEARIZABLE, nodes: NODES, options: { onDisk: true } });
+  return runs;
 }
 
 async function main(): Promise<void> {
+  let plan: BenchPlan;
+  try {
+    plan = parseBenchArgs(process.argv.slice(2), process.env.BENCH_QUICK === '1');
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exitCode = 2;
+    return;
+  }
+  if (plan.help) {
+    console.log(USAGE);
+    return;
+  }
+  const etcdBinary = plan.parts.has('etcd') ? findEtcd(process.env.ETCD_BIN, process.env.PATH) : undefined;
+  if (plan.parts.has('etcd') && !etcdBinary) console.error(ETCD_MISSING);
   const facts = machineFacts();
   const loadBefore = loadAverage();
-  const files: Files = {
-    insert: await workloadFile(fixture('insert.txt'), TIMES, LINES),
-    query: await workloadFile(fixture('query.txt'), TIMES, LINES),
-    warmInsert: await workloadFile(fixture('insert.txt'), 1, WARMUP_LINES),
-    warmQuery: await workloadFile(fixture('query.txt'), 1, WARMUP_LINES),
-  };
-  console.error(`chordkv bench${quick ? ' (quick)' : ''}: ${NODES} nodes, k=${K}, ${NODES * CONCURRENCY} concurrent clients, ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}`);
-  const runs = new Map<string, Row[]>();
-  const keep = (rows: Row[]) => rows.forEach((row) => runs.set(row.setup, [...(runs.get(row.setup) ?? []), row]));
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const mode of MODES) {
-      console.error(`  round ${round}/${ROUNDS}: ring, ${modeName(mode)}…`);
-      keep(await measureRing(mode, files));
-    }
-    console.error(`  round ${round}/${ROUNDS}: ring, linearizable, metrics off…`);
-    keep(await measureRing(LINEARIZABLE, files, false, false));
-    console.error(`  round ${round}/${ROUNDS}: ring, linearizable, LevelDB store…`);
-    keep(await measureRing(LINEARIZABLE, files, true));
-    console.error(`  round ${round}/${ROUNDS}: reference chain…`);
-    keep(await measureReference(files));
-  }
-  const rows = [...runs.values()].map(combine);
-  const merkle = await merkleRows(quick ? 20_000 : 100_000);
-  const loadAfter = loadAverage();
+  const started = Date.now();
+  const load = await workload(plan);
+  console.error(`chordkv bench${plan.quick ? ' (quick)' : ''}: ${[...plan.parts].join(', ')}; ${plan.clients} clients, `
+    + `${plan.requests} requests per run, ${plan.rounds} round${plan.rounds === 1 ? '' : 's'}`);
 
-  console.log(`## chordkv benchmark${quick ? ' (quick smoke run: not representative)' : ''}\n`);
-  console.log(machineLines(facts).join('\n'));
-  console.log(`- load average (1, 5, 15 min): ${loadBefore} before, ${loadAfter} after\n`);
-  console.log(markdownTable(
-    ['setup', 'requests', 'throughput (req/s)', ...(ROUNDS > 1 ? ['min–max'] : []), 'p50 ms', 'p99 ms', 'errors', 'not found'],
-    rows.map((r) => [r.setup, r.requests, r.throughput, ...(ROUNDS > 1 ? [`${r.min}–${r.max}`] : []), r.p50, r.p99, r.errors, `${r.notFound} of ${r.allRequests}`]),
-    [false, true, true, ...(ROUNDS > 1 ? [true] : []), true, true, true, true],
-  ));
-  console.log([
-    '',
-    `${NODES * CONCURRENCY} concurrent clients (${CONCURRENCY} per node, each bound to its node; the reference's all enter at its first server),`,
-    `fixtures/insert.txt and query.txt${quick ? ` cut to ${LINES} lines` : ''}, ${TIMES}× each per run, after a discarded warm-up of ${WARMUP_LINES} lines.`,
-    ...(ROUNDS > 1 ? [`${ROUNDS} rounds on fresh processes: each row is the round with the median throughput (its latencies are from that round),`,
-      'min–max the lowest and highest throughput of the rounds; errors and not-found answers are summed over all rounds.'] : []),
-    `The reference is ${REF_SERVERS} bare node:http server processes in a line: a PUT is forwarded ${REF_PUT_HOPS} times`,
-    `(as a k=3 linearizable insert: entry → head → 2 chain hops), a GET ${REF_GET_HOPS} times (entry → head → tail);`,
-    'every hop parses and re-serializes the JSON body and nothing else. "not found" are queries for keys',
-    'query.txt has but insert.txt does not: answers (404), not errors. "requests" is per run.',
-    ...errorNotes(rows),
-  ].join('\n'));
-  console.log(`\n### Merkle anti-entropy\n\n${merkleTable(merkle)}`);
+  const runs = new Map<string, BenchRow[]>();
+  const keep = (rows: BenchRow[]) => rows.forEach((row) => runs.set(row.setup, [...(runs.get(row.setup) ?? []), row]));
+  const idle = new Map<string, IdleFacts[]>();
+  let etcdDataDir = '';
+  for (let round = 1; round <= plan.rounds; round++) {
+    const say = (what: string) => console.error(`  round ${round}/${plan.rounds}: ${what}…`);
+    const ringsOf = ringRuns(plan.parts);
+    // The yardsticks run between the mode rings and the scale rings, so that each sits amid ring runs.
+    const [first, rest] = [ringsOf.slice(0, MODES.length), ringsOf.slice(MODES.length)];
+    for (const run of first) await ring(run);
+    if (plan.parts.has('ref')) {
+      say('bare node:http chain');
+      keep(await measureChain(plan, load));
+    }
+    if (etcdBinary) {
+      say('etcd, 3 members');
+      const etcd = await measureEtcd(plan, load, etcdBinary);
+      etcdDataDir = etcd.dataDir;
+      keep(etcd.rows);
+    }
+    for (const run of rest) await ring(run);
+
+    async function ring({ flags, nodes, options }: RingRun): Promise<void> {
+      const name = ringSetup(flags, nodes, options);
+      say(name);
+      const measured = await measureRing(plan, load, flags, nodes, options);
+      keep(measured.rows);
+      if (measured.idle) idle.set(name, [...(idle.get(name) ?? []), measured.idle]);
+    }
+  }
+  const rows = new Map([...runs].map(([setup, list]) => [setup, combine(list)]));
+  const merkle = plan.parts.has('merkle') ? await merkleRows(plan.quick ? 20_000 : 100_000) : undefined;
+  const loadAfter = loadAverage();
+  print(plan, rows, idle, { loadBefore, loadAfter, minutes: (Date.now() - started) / 60_000, etcdBinary, etcdDataDir }, load);
+  if (merkle) console.log(`\n### Merkle anti-entropy\n\n${merkleTable(merkle)}`);
+
+  function print(
+    plan: BenchPlan, rows: Map<string, Measured & BenchRow>, idle: Map<string, IdleFacts[]>,
+    run: { loadBefore: string; loadAfter: string; minutes: number; etcdBinary?: string; etcdDataDir: string }, load: Workload,
+  ): void {
+    const many = plan.rounds > 1;
+    console.log(`## chordkv benchmark${plan.quick ? ' (quick smoke run: not representative)' : ''}\n`);
+    console.log(machineLines(facts).join('\n'));
+    console.log(`- load average (1, 5, 15 min): ${run.loadBefore} before, ${run.loadAfter} after; the run took ${run.minutes.toFixed(1)} min`);
+    if (wasLoaded(run.loadBefore, facts.cores) || wasLoaded(run.loadAfter, facts.cores)) {
+      console.log('- **the machine was busy with other work**: compare rows of this run with each other, not with other runs');
+    }
+    console.log(`- parts: ${[...plan.parts].map((p) => `${p} (${PARTS[p]})`).join('; ')}`);
+    if (plan.parts.has('etcd')) console.log(`- etcd: ${run.etcdBinary ? `${run.etcdBinary}, data in ${run.etcdDataDir.replace(/[^/]*$/, '')} (its WAL fsync'd)` : ETCD_MISSING}`);
+    console.log('');
+    const all = [...rows.values()];
+    console.log(markdownTable(
+      ['setup', 'req/s', ...(many ? ['min–max'] : []), 'p50 ms', 'p99 ms', 'server CPU µs/req', 'server cores', 'client CPU µs/req', 'messages/op', 'errors', 'not found'],
+      all.map((r) => [r.setup, r.throughput, ...(many ? [`${r.min}–${r.max}`] : []), r.p50, r.p99, r.serverCpuUs ?? '–', r.serverCores ?? '–',
+        r.clientCpuUs ?? '–', r.messages ?? '–', r.errors, `${r.notFound} of ${r.allRequests}`]),
+    ));
+    console.log([
+      '',
+      `${plan.clients} concurrent clients, spread evenly over each system's endpoints (6 per node of a 10-node ring, 20 per etcd member,`,
+      `all ${plan.clients} at the chain's entry), each sending one request at a time; ${load.insert.length} requests per run`,
+      `(fixtures/insert.txt and query.txt, repeated), after a discarded warm-up of ${load.warmInsert.length} of each.`,
+      ...(many ? [`${plan.rounds} interleaved rounds on fresh processes: each row is the round with the median throughput (its latencies,`,
+        'CPU and messages are from that round), min–max the lowest and highest; errors and not-found answers are summed over all rounds.'] : []),
+      'server CPU: user + system time of the server processes (/proc/<pid>/stat) over the run ÷ requests; server cores: that time ÷ wall time.',
+      'client CPU: the load generator\'s own CPU per request. messages/op: the client\'s request + node-to-node calls per request as the',
+      'nodes count them (chordkv_rpc_calls_total), leaving out the paths an idle ring calls (maintenance). "not found": queries for keys query.txt has',
+      'but insert.txt does not (answers, not errors).',
+      ...errorNotes(all),
+    ].join('\n'));
+    const mixes = all.filter((r) => r.calls);
+    if (mixes.length > 0) {
+      console.log('\nNode-to-node calls per request by path (the biggest three; maintenance paths left out):\n');
+      console.log(mixes.map((r) => `- ${r.setup}: ${r.calls}`).join('\n'));
+    }
+
+    const ringRows = all.filter((r) => r.setup.startsWith('ring '));
+    const yardsticksRan = all.some((r) => !r.setup.startsWith('ring '));
+    if (ringRows.length > 0 && yardsticksRan) {
+      console.log('\n### Ring ÷ etcd and ÷ bare chain\n');
+      const consistencyOf = (setup: string) => MODES.find((m) => setup.includes(`, ${m.consistency}`))?.consistency ?? 'linearizable';
+      console.log(markdownTable(COMPARISON_HEADER, ringRows.map((r) => comparisonRow(r, consistencyOf(r.setup), rows))));
+      console.log('\netcd row: insert ÷ put, linearizable query ÷ linearizable get, eventual query ÷ serializable get, quorum query ÷');
+      console.log('linearizable get. Bare chain: as many forwards as the ring request\'s path (linearizable insert 3, query 2; eventual 1;');
+      console.log('quorum 2); CPU ÷ chain CPU: server CPU per request of the ring row ÷ that of the same chain row.');
+    }
+    if (plan.parts.has('scale')) {
+      console.log('\n### Ring size (linearizable, k=3)\n');
+      console.log(markdownTable(SCALE_HEADER, SCALE_NODES.flatMap((n) => {
+        const name = ringSetup(LINEARIZABLE, n);
+        const [insert, query] = [rows.get(`${name}: insert`), rows.get(`${name}: query`)];
+        return insert && query ? [scaleRow(n, insert, query, medianIdle(idle.get(name) ?? []))] : [];
+      })));
+      console.log('\nidle: all node processes together, over 3 s that start 2 s after the ring\'s last run (its code warmed up, its data held); median of rounds.');
+    }
+  }
 }
 
 await runMain(main);

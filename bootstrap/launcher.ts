@@ -27,6 +27,8 @@ export interface LaunchOptions extends RingFlags {
 
 export interface LocalRing {
   readonly addresses: string[];
+  /** The node processes' ids, in the order of `addresses` (benchmarks read their CPU time from /proc). */
+  readonly pids: number[];
   /** Resolves when every child has exited. */
   readonly exited: Promise<void>;
   /** Stops every child (SIGTERM, then SIGKILL after a grace period) and waits for them. */
@@ -58,7 +60,7 @@ export async function launchRing(options: LaunchOptions): Promise<LocalRing> {
     throw err;
   }
   const exited = Promise.all(children.map((child) => exitOf(child))).then(() => undefined);
-  return { addresses, exited, stop };
+  return { addresses, pids: children.map((child) => child.pid ?? 0), exited, stop };
 }
 
 /** Resolves with the address a starting node reports on its readiness line; rejects if it exits or stays silent. */

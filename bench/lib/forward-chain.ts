@@ -1,6 +1,9 @@
 /**
- * The efficiency reference: a chain of hop servers, one child process each, so that it
- * spreads over the cores the way the ring's node processes do.
+ * The bare reference: hop servers in a line, one child process each (so that it spreads over
+ * the cores the way the ring's node processes do). A request entering at server i is
+ * forwarded to the end of the line, so the entry picks the hop count: `entry(h)` is the
+ * server h forwards before the last one, which answers. One chain of `servers` serves every
+ * hop count from 0 to servers - 1, with the same processes and warmed-up connections.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,20 +13,19 @@ import { trackStarting } from './cleanup.js';
 import { REPO } from './ring.js';
 
 export interface ForwardChain {
-  /** Where clients send requests: the first server. */
-  entry: string;
+  /** Where a request must enter to be forwarded `forwards` times before it is answered. */
+  entry(forwards: number): string;
+  /** The servers' process ids, first server first. */
+  pids: number[];
   stop(): Promise<void>;
 }
 
-/**
- * Starts `servers` hop servers in a line; a PUT travels `putHops` forwards and a GET `getHops`
- * (both at most servers - 1) before a server answers.
- */
-export function startForwardChain(servers: number, putHops: number, getHops: number): Promise<ForwardChain> {
-  return trackStarting(launch(servers, putHops, getHops));
+/** Starts `servers` hop servers in a line. */
+export function startForwardChain(servers: number): Promise<ForwardChain> {
+  return trackStarting(launch(servers));
 }
 
-async function launch(servers: number, putHops: number, getHops: number): Promise<ForwardChain> {
+async function launch(servers: number): Promise<ForwardChain> {
   const children: ChildProcess[] = [];
   const stop = async () => {
     await Promise.all(children.map(async (child) => {
@@ -37,15 +39,21 @@ async function launch(servers: number, putHops: number, getHops: number): Promis
   };
   try {
     // Started from the last server back, so each one can be told where its next hop listens.
+    const addresses: string[] = [];
     let next = '-';
     for (let i = 0; i < servers; i++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'bench', 'lib', 'hop-server.ts'), next, String(putHops), String(getHops)], {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'bench', 'lib', 'hop-server.ts'), next], {
         cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'],
       });
       children.push(child);
       next = await ready(child);
+      addresses.unshift(next);
     }
-    return { entry: next, stop };
+    const entry = (forwards: number) => {
+      if (!(forwards >= 0 && forwards < servers)) throw new RangeError(`a chain of ${servers} servers forwards 0 to ${servers - 1} times, not ${forwards}`);
+      return addresses[servers - 1 - forwards];
+    };
+    return { entry, pids: children.map((child) => child.pid ?? 0).reverse(), stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,19 +1,21 @@
 /**
- * One hop of the efficiency reference: a bare node:http server that speaks the store's
+ * One server of the bare reference chain: a plain node:http server that speaks the store's
  * `PUT/GET /kv/:key` JSON shape and forwards each request to the next server over a
- * keep-alive connection until the request's hop budget is spent, then answers.
- * Each hop parses the JSON body and serializes it again, as a ring node must to route it,
- * so the reference is "HTTP hops and JSON, nothing else": no routing table, locks or storage.
+ * keep-alive connection; the last server of the chain answers. How many forwards a request
+ * takes is where it enters (see forward-chain.ts). Each server parses the JSON body and the
+ * answer and serializes them again, as a ring node must to route a request, so the chain is
+ * "HTTP hops and JSON, nothing else": no routing table, locks, storage engine or web framework.
  *
- * argv: <next host:port or -> <hops for PUT> <hops for GET>. Prints `ready host:port`.
+ * argv: <next host:port, or - for the last server>. Prints `ready host:port`.
  */
 import http from 'node:http';
 
-const [next, putHops, getHops] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
-const HOPS_LEFT = 'x-bench-hops-left';
-const HOPS_DONE = 'x-bench-hops';
+const next = process.argv[2];
+const [nextHost, nextPort] = next === '-' ? ['', 0] : [next.slice(0, next.lastIndexOf(':')), Number(next.slice(next.lastIndexOf(':') + 1))];
+const HOPS = 'x-bench-hops';
+// The same keep-alive settings as the nodes' transport (common/transport.ts).
 const agent = new http.Agent({ keepAlive: true, noDelay: true, maxSockets: 256, scheduling: 'lifo' });
-// Values are kept so that a GET can answer with a value of the size a PUT stored.
+// The last server keeps the values, so that a GET answers with a value of the size a PUT stored.
 const values = new Map<string, string>();
 let self = '';
 
@@ -23,13 +25,10 @@ function reply(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function forward(req: http.IncomingMessage, res: http.ServerResponse, payload: string | undefined, left: number, done: number): void {
-  const separator = next.lastIndexOf(':');
-  const headers: http.OutgoingHttpHeaders = { [HOPS_LEFT]: String(left - 1), [HOPS_DONE]: String(done + 1), accept: 'application/json' };
+function forward(req: http.IncomingMessage, res: http.ServerResponse, payload: string | undefined, hops: number): void {
+  const headers: http.OutgoingHttpHeaders = { [HOPS]: String(hops + 1), accept: 'application/json' };
   if (payload !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-  const out = http.request({
-    host: next.slice(0, separator), port: Number(next.slice(separator + 1)), method: req.method, path: req.url, headers, agent,
-  }, (answer) => {
+  const out = http.request({ host: nextHost, port: nextPort, method: req.method, path: req.url, headers, agent }, (answer) => {
     const chunks: Buffer[] = [];
     answer.on('data', (chunk: Buffer) => chunks.push(chunk));
     answer.on('end', () => {
@@ -49,19 +48,18 @@ const server = http.createServer((req, res) => {
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const key = decodeURIComponent((req.url ?? '').replace(/^\/kv\//, ''));
-    const budget = req.method === 'PUT' ? putHops : getHops;
-    const left = req.headers[HOPS_LEFT] === undefined ? budget : Number(req.headers[HOPS_LEFT]);
-    const done = Number(req.headers[HOPS_DONE] ?? 0);
+    const hops = Number(req.headers[HOPS] ?? 0);
     let payload: string | undefined;
+    let value: string | undefined;
     if (req.method === 'PUT') {
-      const { value } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { value: string };
-      values.set(key, value);
+      ({ value } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { value: string });
       payload = JSON.stringify({ value });
     }
-    if (left > 0 && next !== '-') return forward(req, res, payload, left, done);
-    const value = values.get(key);
+    if (next !== '-') return forward(req, res, payload, hops);
+    if (value !== undefined) values.set(key, value);
+    else value = values.get(key);
     if (value === undefined) return reply(res, 404, { error: { code: 'KEY_NOT_FOUND', message: `no value for ${key}` } });
-    reply(res, 200, { key, value, node: self, hops: done });
+    reply(res, 200, { key, value, node: self, hops });
   });
 });
 

@@ -12,6 +12,8 @@ export const fixture = (name: string) => join(REPO, 'fixtures', name);
 
 export interface BenchRing {
   addresses: string[];
+  /** The node processes, in the order of `addresses`. */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -25,5 +27,5 @@ export async function startRing(flags: RingFlags, nodes = 10, dataRoot?: string,
     executable: join(REPO, 'bin', 'chordkv.js'),
     ...flags, nodes, host: '127.0.0.1', basePort: 0, logLevel: 'warn', dataRoot, nodeArgs,
   }));
-  return { addresses: ring.addresses, stop: ring.stop };
+  return { addresses: ring.addresses, pids: ring.pids, stop: ring.stop };
 }

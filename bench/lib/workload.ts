@@ -79,7 +79,7 @@ export interface Measured extends Row {
  * The median run stands for the measurement (its latencies belong to the same run as its
  * throughput); errors are summed over all runs, so that no failure hides in a discarded run.
  */
-export function combine(rows: readonly Row[]): Measured {
+export function combine<R extends Row>(rows: readonly R[]): Measured & R {
   const sorted = [...rows].sort((a, b) => a.throughput - b.throughput);
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
   const errorCodes: Record<string, number> = {};

@@ -1,0 +1,174 @@
+/**
+ * The setups of `npm run bench`, each on fresh processes: a ring, the bare chain, an etcd
+ * cluster. Each warms up, then measures its operations through the one load generator
+ * (load.ts) and says what they cost; rings also count their messages and their idle CPU.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RingFlags } from '../../bootstrap/ring-args.js';
+import type { Request } from '../../cli/file-format.js';
+import { round } from '../../cli/stats.js';
+import type { BenchPlan } from './bench-options.js';
+import { startEtcdCluster } from './etcd.js';
+import { startForwardChain } from './forward-chain.js';
+import { drive, etcdSender, fixtureRequests, kvSender, type CostedRow, type Target } from './load.js';
+import { callCounts, callMix, callsBetween, messagesPerOp, operationCalls, totalCalls } from './messages.js';
+import { cpuMeter } from './proc-cpu.js';
+import { fixture, startRing } from './ring.js';
+
+/** A row of a ring, with the messages per operation its nodes counted. */
+export interface BenchRow extends CostedRow {
+  messages?: number;
+  /** The biggest call paths per operation, e.g. "op 1.00, chain 1.98". */
+  calls?: string;
+}
+
+/** What a ring did with no requests: its maintenance alone. */
+export interface IdleFacts {
+  /** CPU of all its node processes together, in % of one core. */
+  cpuPercent: number;
+  /** Node-to-node calls per second, all nodes together. */
+  callsPerSecond: number;
+}
+
+/** The requests every setup runs: the fixtures, repeated to the plan's counts. */
+export interface Workload {
+  insert: Request[];
+  query: Request[];
+  warmInsert: Request[];
+  warmQuery: Request[];
+}
+
+export async function workload(plan: BenchPlan): Promise<Workload> {
+  return {
+    insert: await fixtureRequests(fixture('insert.txt'), 'insert', plan.requests),
+    query: await fixtureRequests(fixture('query.txt'), 'query', plan.requests),
+    warmInsert: await fixtureRequests(fixture('insert.txt'), 'insert', plan.warmup),
+    warmQuery: await fixtureRequests(fixture('query.txt'), 'query', plan.warmup),
+  };
+}
+
+/** The mode as a row names it: quorum rows carry their R and W. */
+export const modeName = ({ consistency, r, w }: RingFlags) => (consistency === 'quorum' ? `quorum R=${r} W=${w}` : consistency);
+
+export interface RingOptions {
+  /** Keep every node's data in LevelDB (else in memory). */
+  onDisk?: boolean;
+  /** Run the nodes with --no-metrics: no messages counted. */
+  noMetrics?: boolean;
+  /** Also measure what the ring costs idle, after its runs (a few seconds more). */
+  idle?: boolean;
+}
+
+/** The name of a ring setup; its rows are `${name}: insert` and `${name}: query`. */
+export function ringSetup(flags: RingFlags, nodes: number, options: RingOptions = {}): string {
+  return `ring ${nodes} nodes, k=${flags.k}, ${modeName(flags)}${options.onDisk ? ', LevelDB store' : ''}${options.noMetrics ? ', metrics off' : ''}`;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * What a ring costs with no requests: after a `pauseMs` for copies in flight to land, its
+ * CPU and calls over `windowMs`. Measured after the runs, so that the maintenance code is as
+ * warmed up as it is in a ring that has been running (3 s after start it is still falling:
+ * 71, 60, 52 % of a core 3, 10, 20 s after a 20-node ring started, on this machine).
+ */
+async function idleFacts(ring: { addresses: string[]; pids: number[] }, metrics: boolean, pauseMs: number, windowMs: number): Promise<IdleFacts | undefined> {
+  await sleep(pauseMs);
+  const before = metrics ? await callCounts(ring.addresses) : undefined;
+  const meter = cpuMeter(ring.pids);
+  await sleep(windowMs);
+  const cpu = meter.read();
+  const calls = before ? totalCalls(callsBetween(before, await callCounts(ring.addresses))) : 0;
+  return cpu && { cpuPercent: round((cpu.seconds / cpu.wallSeconds) * 100, 1), callsPerSecond: round(calls / cpu.wallSeconds, 1) };
+}
+
+/**
+ * One fresh ring: its inserts and queries after a discarded warm-up, with the messages per
+ * operation its nodes counted, then what it costs idle.
+ */
+export async function measureRing(
+  plan: BenchPlan, load: Workload, flags: RingFlags, nodes: number, options: RingOptions = {},
+): Promise<{ rows: BenchRow[]; idle?: IdleFacts }> {
+  const dataRoot = options.onDisk ? await mkdtemp(join(tmpdir(), 'chordkv-bench-')) : undefined;
+  const ring = await startRing(flags, nodes, dataRoot, options.noMetrics ? ['--no-metrics'] : []);
+  try {
+    const metrics = !options.noMetrics;
+    const pause = plan.quick ? 1000 : 2000;
+    // The paths a settled ring calls with no requests are its maintenance; they are left out of messages/op.
+    await sleep(pause);
+    const quiet = metrics ? await callCounts(ring.addresses) : undefined;
+    await sleep(pause);
+    const maintenance = quiet ? new Set(callsBetween(quiet, await callCounts(ring.addresses)).keys()) : new Set<string>();
+
+    const target: Target = { endpoints: ring.addresses, send: kvSender, pids: ring.pids };
+    await drive('warm-up', target, load.warmInsert, plan.clients);
+    await drive('warm-up', target, load.warmQuery, plan.clients);
+    const name = ringSetup(flags, nodes, options);
+    const measured = async (op: 'insert' | 'query'): Promise<BenchRow> => {
+      const before = metrics ? await callCounts(ring.addresses) : undefined;
+      const row: BenchRow = await drive(`${name}: ${op}`, target, load[op], plan.clients);
+      if (!before) return row;
+      const calls = operationCalls(callsBetween(before, await callCounts(ring.addresses)), maintenance);
+      return { ...row, messages: round(messagesPerOp(calls, row.requests), 2), calls: callMix(calls, row.requests) };
+    };
+    const rows = [await measured('insert'), await measured('query')];
+    return { rows, idle: options.idle ? await idleFacts(ring, metrics, pause, plan.quick ? 1000 : 3000) : undefined };
+  } finally {
+    await ring.stop();
+    if (dataRoot) await rm(dataRoot, { recursive: true, force: true });
+  }
+}
+
+/** The chain rows' names. */
+export const chainSetup = (op: 'insert' | 'query', forwards: number) =>
+  `bare node:http chain, ${forwards} forward${forwards === 1 ? '' : 's'}: ${op === 'insert' ? 'PUT' : 'GET'}`;
+
+/** The hop counts the chain is measured at: as many forwards as each ring row's path (see compare.ts). */
+export const CHAIN_RUNS: readonly { op: 'insert' | 'query'; forwards: number }[] = [
+  { op: 'insert', forwards: 3 }, { op: 'insert', forwards: 2 }, { op: 'insert', forwards: 1 },
+  { op: 'query', forwards: 2 }, { op: 'query', forwards: 1 },
+];
+
+/** The bare chain of 4 servers: PUTs and GETs entering so as to take each hop count of CHAIN_RUNS. */
+export async function measureChain(plan: BenchPlan, load: Workload): Promise<BenchRow[]> {
+  const servers = 1 + Math.max(...CHAIN_RUNS.map((run) => run.forwards));
+  const chain = await startForwardChain(servers);
+  try {
+    // Every client enters at the same server, the way a ring's request enters at one node.
+    const target = (forwards: number): Target => ({ endpoints: [chain.entry(forwards)], send: kvSender, pids: chain.pids });
+    await drive('warm-up', target(servers - 1), load.warmInsert, plan.clients);
+    await drive('warm-up', target(servers - 1), load.warmQuery, plan.clients);
+    const rows: BenchRow[] = [];
+    for (const { op, forwards } of CHAIN_RUNS) rows.push(await drive(chainSetup(op, forwards), target(forwards), load[op], plan.clients));
+    return rows;
+  } finally {
+    await chain.stop();
+  }
+}
+
+/** The etcd rows' names. */
+export const ETCD_SETUP = {
+  put: 'etcd, 3 members: put',
+  linearizable: 'etcd, 3 members: get (linearizable)',
+  serializable: 'etcd, 3 members: get (serializable)',
+} as const;
+
+/** A fresh 3-member etcd cluster: puts, then linearizable and serializable gets of the query fixture. */
+export async function measureEtcd(plan: BenchPlan, load: Workload, binary: string): Promise<{ rows: BenchRow[]; dataDir: string }> {
+  const etcd = await startEtcdCluster(binary, 3);
+  try {
+    const target = (serializable: boolean): Target => ({ endpoints: etcd.endpoints, send: etcdSender(serializable), pids: etcd.pids });
+    await drive('warm-up', target(false), load.warmInsert, plan.clients);
+    await drive('warm-up', target(false), load.warmQuery, plan.clients);
+    const rows = [
+      await drive(ETCD_SETUP.put, target(false), load.insert, plan.clients),
+      await drive(ETCD_SETUP.linearizable, target(false), load.query, plan.clients),
+      await drive(ETCD_SETUP.serializable, target(true), load.query, plan.clients),
+    ];
+    return { rows, dataDir: etcd.dataDir };
+  } finally {
+    await etcd.stop();
+  }
+}

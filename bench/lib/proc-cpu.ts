@@ -1,0 +1,70 @@
+/**
+ * CPU time of processes from /proc/<pid>/stat (user + system, the process's own threads,
+ * not its children), so that a benchmark can say what a request cost the servers, not only
+ * how long it took. Linux only; elsewhere every reading is undefined and the columns stay empty.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc's times (almost always 100). */
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds `pid` has used so far; undefined when /proc cannot tell (not Linux, or gone). */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, 11 and 12 after the name.
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU used by a set of processes between start() and the reading. */
+export interface CpuReading {
+  /** CPU seconds of all the processes together. */
+  seconds: number;
+  /** Wall-clock seconds the reading covers. */
+  wallSeconds: number;
+}
+
+/** Starts counting the CPU of `pids`; `read()` says what they used since. Undefined readings when /proc is missing. */
+export function cpuMeter(pids: readonly number[]): { read(): CpuReading | undefined } {
+  const total = () => {
+    let sum = 0;
+    for (const pid of pids) {
+      const seconds = cpuSeconds(pid);
+      if (seconds === undefined) return undefined;
+      sum += seconds;
+    }
+    return sum;
+  };
+  const start = total();
+  const startedAt = performance.now();
+  return {
+    read() {
+      const now = total();
+      if (start === undefined || now === undefined) return undefined;
+      return { seconds: now - start, wallSeconds: (performance.now() - startedAt) / 1000 };
+    },
+  };
+}
+
+/** This process's own CPU (the load generator), from process.cpuUsage: finer than /proc's ticks. */
+export function ownCpuMeter(): { read(): number } {
+  const start = process.cpuUsage();
+  return {
+    read() {
+      const used = process.cpuUsage(start);
+      return (used.user + used.system) / 1e6;
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import test from 'ava';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseBenchArgs, DEFAULT_PARTS } from '../../bench/lib/bench-options.js';
+import { yardsticks } from '../../bench/lib/compare.js';
+import { ETCD_MISSING, findEtcd } from '../../bench/lib/etcd.js';
+import { etcdPut, etcdRange, etcdValue } from '../../bench/lib/etcd-gateway.js';
+import { drive, etcdSender } from '../../bench/lib/load.js';
+import { messagesPerOp, operationCalls, parseCallCounts } from '../../bench/lib/messages.js';
+import { cpuSeconds } from '../../bench/lib/proc-cpu.js';
+import type { Request } from '../../cli/file-format.js';
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+test('etcd gateway: a put carries key and value base64-encoded', (t) => {
+  t.deepEqual(etcdPut('Blue · Joni', 'Mitchell, 1971'), { path: '/v3/kv/put', body: { key: b64('Blue · Joni'), value: b64('Mitchell, 1971') } });
+});
+
+test('etcd gateway: a range read is linearizable unless asked to be serializable', (t) => {
+  t.deepEqual(etcdRange('k'), { path: '/v3/kv/range', body: { key: b64('k') } });
+  t.deepEqual(etcdRange('k', true), { path: '/v3/kv/range', body: { key: b64('k'), serializable: true } });
+});
+
+test('etcd gateway: a range answer without kvs is an absent key; a value is decoded', (t) => {
+  t.is(etcdValue({ header: {}, count: '0' }), undefined);
+  t.is(etcdValue({ kvs: [{ key: b64('k'), value: b64('Rosalía') }], count: '1' }), 'Rosalía');
+});
+
+test('etcd: no binary on the path is undefined, and the skip message says how to install one', async (t) => {
+  const empty = await mkdtemp(join(tmpdir(), 'chordkv-etcd-test-'));
+  try {
+    t.is(findEtcd(undefined, empty), undefined);
+    t.is(findEtcd(join(empty, 'etcd'), undefined), undefined);
+    await writeFile(join(empty, 'etcd'), '#!/bin/sh\n');
+    await chmod(join(empty, 'etcd'), 0o755);
+    t.is(findEtcd(undefined, `/nonexistent:${empty}`), join(empty, 'etcd'));
+  } finally {
+    await rm(empty, { recursive: true, force: true });
+  }
+  t.regex(ETCD_MISSING, /skipped/);
+  t.regex(ETCD_MISSING, /apt-get install -y etcd-server/);
+  t.regex(ETCD_MISSING, /ETCD_BIN/);
+});
+
+test('bench flags: the defaults, --only, and every problem at once', (t) => {
+  const plain = parseBenchArgs([]);
+  t.deepEqual([...plain.parts], [...DEFAULT_PARTS]);
+  t.is(plain.rounds, 3);
+  t.is(plain.requests, 5000);
+  const some = parseBenchArgs(['--only', 'etcd,scale', '--rounds', '2', '--quick']);
+  t.deepEqual([...some.parts], ['etcd', 'scale']);
+  t.is(some.rounds, 2);
+  t.is(some.requests, 500);
+  const error = t.throws(() => parseBenchArgs(['--only', 'etcd,nope', '--rounds', '0', '--bogus']));
+  t.regex(error.message, /unknown part nope/);
+  t.regex(error.message, /--rounds must be a whole number/);
+  t.regex(error.message, /unknown argument "--bogus"/);
+});
+
+test('messages: calls are summed over peers and outcomes; maintenance paths are left out', (t) => {
+  const text = [
+    '# HELP chordkv_rpc_calls_total Node-to-node calls made',
+    'chordkv_rpc_calls_total{call="/rpc/op",peer="127.0.0.1:1",outcome="ok",node="a"} 90',
+    'chordkv_rpc_calls_total{call="/rpc/op",peer="127.0.0.1:2",outcome="PEER_TIMEOUT",node="a"} 10',
+    'chordkv_rpc_calls_total{call="/rpc/chain",peer="127.0.0.1:2",outcome="ok",node="a"} 200',
+    'chordkv_rpc_calls_total{call="/rpc/state",peer="127.0.0.1:2",outcome="ok",node="a"} 55',
+    'chordkv_rpc_call_duration_seconds_count{call="/rpc/op",node="a"} 100',
+  ].join('\n');
+  const calls = parseCallCounts(text);
+  t.deepEqual([...calls], [['/rpc/op', 100], ['/rpc/chain', 200], ['/rpc/state', 55]]);
+  t.is(messagesPerOp(operationCalls(calls, new Set(['/rpc/state'])), 100), 4);
+});
+
+test('yardsticks: each ring operation is held against the etcd call with its guarantee and the chain of its path', (t) => {
+  t.deepEqual(yardsticks('linearizable', 'insert'), { etcd: 'etcd, 3 members: put', forwards: 3 });
+  t.deepEqual(yardsticks('linearizable', 'query'), { etcd: 'etcd, 3 members: get (linearizable)', forwards: 2 });
+  t.deepEqual(yardsticks('eventual', 'query'), { etcd: 'etcd, 3 members: get (serializable)', forwards: 1 });
+});
+
+test('drive: the load generator speaks the etcd gateway and counts absent keys and its servers\' CPU', async (t) => {
+  const seen: string[] = [];
+  const stored = new Map<string, string>();
+  const server = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+    req.on('end', () => {
+      const body = JSON.parse(text) as { key: string; value?: string; serializable?: boolean };
+      seen.push(`${req.url} ${body.serializable ? 'serializable' : ''}`.trim());
+      if (req.url === '/v3/kv/put') stored.set(body.key, body.value ?? '');
+      const value = stored.get(body.key);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(req.url === '/v3/kv/range' && value !== undefined ? { kvs: [{ key: body.key, value }] } : { header: {} }));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const endpoint = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    const inserts: Request[] = [{ op: 'insert', key: 'a', value: '1', line: 1 }, { op: 'insert', key: 'b', value: '2', line: 2 }];
+    const queries: Request[] = [{ op: 'query', key: 'a', line: 1 }, { op: 'query', key: 'z', line: 2 }];
+    const put = await drive('put', { endpoints: [endpoint], send: etcdSender(false), pids: [process.pid] }, inserts, 2);
+    const get = await drive('get', { endpoints: [endpoint], send: etcdSender(true), pids: [process.pid] }, queries, 2);
+    t.like(put, { requests: 2, errors: 0, notFound: 0 });
+    t.like(get, { requests: 2, errors: 0, notFound: 1 });
+    t.is(typeof get.serverCpuUs, 'number');
+    t.deepEqual(seen.sort(), ['/v3/kv/put', '/v3/kv/put', '/v3/kv/range serializable', '/v3/kv/range serializable']);
+  } finally {
+    server.close();
+  }
+});
+
+test('proc CPU: a live process has a CPU time, a missing one none', (t) => {
+  t.true((cpuSeconds(process.pid) ?? -1) >= 0);
+  t.is(cpuSeconds(2 ** 22 + 12_345), undefined);
+});
