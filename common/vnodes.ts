@@ -4,6 +4,7 @@
  * here does I/O; the running node does not use it yet (issue 10).
  */
 import { distance, hashId, ID_BITS, ringSize } from './ring.js';
+import { RPC_PREFIX } from './wire.js';
 
 /** One ring id labelled with the process that holds it (the shape of a wire `Member`). */
 export interface VirtualNode {
@@ -226,7 +227,6 @@ export function heldRanges(self: string, predecessors: readonly { address: strin
   return n;
 }
 
-const RPC_PREFIX = '/rpc/';
 const VNODE_RPC = /^\/rpc\/vnode\/(\d{1,4})\/([^/]+)$/;
 
 /** The path of node-to-node call `path` (`/rpc/<call>`) addressed to ring id `index` of a process: `/rpc/vnode/<index>/<call>`. */

@@ -25,8 +25,7 @@ export class ProcessRpc implements RpcDispatch {
 
   methodOf(path: string): string | undefined {
     const { index, path: call } = parseVnodeRpcPath(path);
-    const server = this.servers[index ?? 0];
-    return server?.methodOf(call);
+    return this.servers[index ?? 0]?.methodOf(call);
   }
 
   private route(path: string): { server: RpcServer; call: string } {
