@@ -8,7 +8,7 @@ import { ChordError } from '../common/errors.js';
 import { vnodeProblems } from '../common/vnodes.js';
 import type { Logger } from '../common/log.js';
 import { CONSISTENCIES, type BatchOp, type DeleteAnswer, type PutOptions, type ScanRequest, type WatchEvent, type Member, type OpAnswer, type QuorumAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
-import { quorumProblems, ringSettingsOf, successorsNeeded, type NodeConfig } from './config.js';
+import { failureTimeoutOf, quorumProblems, ringSettingsOf, successorsNeeded, type NodeConfig } from './config.js';
 import { Lifecycle, type NodeState } from './lifecycle.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership/membership.js';
@@ -109,7 +109,7 @@ export class ChordNode {
     const { routing, lock, lifecycle } = this;
     const settings = () => this.settings_;
     const kickMaintenance = () => this.maintenance.kick();
-    const neighbours = new Neighbours({ routing, rpc, log });
+    const neighbours = new Neighbours({ routing, rpc, log }, failureTimeoutOf(config));
     this.router = new Router(
       { routing, lifecycle, rpc, lock, log, metrics, recentWrites: new RecentWrites(), replication: () => this.replication },
       { onPeerGone: kickMaintenance },

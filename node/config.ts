@@ -34,6 +34,11 @@ export interface NodeConfig {
   readonly joinWaitMs: number;
   /** Deadline of one node-to-node call. */
   readonly requestTimeoutMs: number;
+  /**
+   * How long a neighbour may go without answering (every call timing out) before it counts
+   * as failed, as one that refuses connections does at once; absent: twice requestTimeoutMs.
+   */
+  readonly failureTimeoutMs?: number;
   /** How long a membership lock lives if its holder vanishes. */
   readonly lockLeaseMs: number;
   /** How long a user request may be retried internally while the ring changes. */
@@ -119,10 +124,18 @@ export function resolveConfig(partial: Partial<NodeConfig>): NodeConfig {
   for (const name of ['requestTimeoutMs', 'lockLeaseMs', 'retryDeadlineMs', 'successorListSize', 'maintenanceIntervalMs', 'antiEntropyRounds'] as const) {
     if (!Number.isFinite(config[name]) || config[name] <= 0) problems.push(`${name} must be a positive number`);
   }
+  if (config.failureTimeoutMs !== undefined && !(Number.isFinite(config.failureTimeoutMs) && config.failureTimeoutMs > 0)) {
+    problems.push('failureTimeoutMs must be a positive number');
+  }
   if (!PEER_TRANSPORTS.includes(config.peerTransport)) problems.push(`peer transport must be one of ${PEER_TRANSPORTS.join(', ')} (got ${config.peerTransport})`);
   if (config.memory && config.dataDir) problems.push('--memory and --data-dir exclude each other');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** How long a silent neighbour has before it counts as failed (see NodeConfig.failureTimeoutMs). */
+export function failureTimeoutOf(config: Pick<NodeConfig, 'failureTimeoutMs' | 'requestTimeoutMs'>): number {
+  return config.failureTimeoutMs ?? 2 * config.requestTimeoutMs;
 }
 
 /** R and W belong to quorum rings, each from 1 to N = k. */

@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import { isGone, type ChordError } from '../common/errors.js';
+import type { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { withRequestId } from '../common/request-id.js';
 import { distance, fingerStart, idToHex, inHalfOpen, inOpen } from '../common/ring.js';
@@ -111,7 +111,7 @@ export class Maintenance {
       // Someone behind our predecessor says it comes right before us: our predecessor may
       // have died since our last check. Look now rather than a round later.
       await neighbours.liveState(pred.address).catch((err) => {
-        if (isGone(err, pred.address)) routing.markPredecessorFailed(pred);
+        if (neighbours.hasFailed(err, pred.address)) routing.markPredecessorFailed(pred);
       });
     }
     // A predecessor marked failed that notifies us is alive after all; nothing else changes.
@@ -188,8 +188,8 @@ export class Maintenance {
     try {
       await neighbours.liveState(pred.address);
     } catch (err) {
-      if (!isGone(err, pred.address)) return;
-      log.warn(`predecessor ${pred.address} is unreachable`, { peer: pred.address });
+      if (!neighbours.hasFailed(err, pred.address)) return;
+      log.warn(`predecessor ${pred.address} has failed (${(err as ChordError).code ?? err})`, { peer: pred.address, code: (err as ChordError).code });
       routing.markPredecessorFailed(pred);
     }
   }
@@ -243,7 +243,7 @@ export class Maintenance {
       try {
         await neighbours.liveState(member.address);
       } catch (err) {
-        if (isGone(err, member.address)) routing.evict(member.address);
+        if (neighbours.hasFailed(err, member.address)) routing.evict(member.address);
         continue;
       }
       routing.setSuccessors(member);

@@ -215,10 +215,10 @@ async function enterRing(node: ChordNode, log: Logger, config: NodeConfig, known
         return;
       } catch (err) {
         // A contact that is gone, starting, or too slow to answer: try the next one. Anything
-        // else (a peer behind a live contact is gone, say) is the ring's answer: creating a
-        // ring of our own instead would split it.
-        const code = (err as { code?: string }).code;
-        if (!isGone(err, contact) && code !== 'PEER_TIMEOUT' && code !== 'NOT_READY') throw err;
+        // else (a peer behind a live contact is gone, say, for longer than the join waits)
+        // is the ring's answer: creating a ring of our own instead would split it.
+        const { code, peer } = err as { code?: string; peer?: string };
+        if (!isGone(err, contact) && !(code === 'PEER_TIMEOUT' && peer === contact) && code !== 'NOT_READY') throw err;
         lastError = err;
       }
     }

@@ -6,10 +6,10 @@
  * linearizable reads exact.
  */
 import { randomUUID } from 'node:crypto';
-import { Conflict, NotReady, retryOf } from '../../common/errors.js';
+import { Conflict, NotReady, retryOf, type ChordError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { inOpen } from '../../common/ring.js';
-import { heldRanges, throughProcesses } from '../../common/vnodes.js';
+import { heldRanges, processOf, throughProcesses } from '../../common/vnodes.js';
 import {
   fromMemberJson, replicaCount, sameMember, toMemberJson, type Member, type MemberJson, type RingSettings,
 } from '../../common/wire.js';
@@ -83,11 +83,14 @@ export class Membership {
           await Promise.allSettled([contact, ...knownPeers].map((address) => rpc.call(kick, address, {})));
           throw new NotReady(`the ring still lists ${routing.self.address} from before a restart`, 'RING_CHANGING');
         }
+        // Admitting may take long (it hands over pairs), so its call waits long: a successor
+        // that is silent is found out first, within one request's deadline.
+        await neighbours.liveState(successor.address);
         await rpc.call(joinCall, successor.address, { node: toMemberJson(routing.self) });
         lifecycle.enter('ready');
         return;
       } catch (err) {
-        if (retryOf(err) !== 'ring' || Date.now() > deadline) throw err;
+        if (!mayRetryJoin(err, contact) || Date.now() > deadline) throw err;
         const pauseMs = Math.round(Math.min(100 * 2 ** attempt, 2000) * (0.5 + Math.random()));
         this.components.log.info(`joining through ${contact}: ${(err as Error).message}; again in ${pauseMs} ms`, { contact, code: (err as { code?: string }).code, pauseMs });
         await sleep(pauseMs);
@@ -246,3 +249,15 @@ export class Membership {
 
 const uniqueById = (members: Member[]) => [...new Map(members.map((m) => [m.id, m])).values()];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A join is retried while the ring changes, and while a member behind the contact (the
+ * successor it named, or a predecessor that successor locks) does not answer: the ring
+ * heals around a failed member, and the joiner's place is next to it. The contact's own
+ * silence goes to the caller, which may try another contact.
+ */
+function mayRetryJoin(err: unknown, contact: string): boolean {
+  if (retryOf(err) === 'ring') return true;
+  const peer = (err as ChordError).peer;
+  return retryOf(err) === 'elsewhere' && peer !== undefined && processOf(peer) !== processOf(contact);
+}

@@ -2,13 +2,14 @@
  * Asking the ring around a node: a member's state, the predecessors behind this node,
  * the ring in order, and Chord's successor-list refresh (stabilize's first half).
  */
-import { isGone, NotAMember, type ChordError } from '../../common/errors.js';
+import { NotAMember, type ChordError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { inOpen } from '../../common/ring.js';
 import { fromMemberJson, sameMember, toMemberJson, type Member, type MemberJson } from '../../common/wire.js';
 import { state, type StateAnswer } from '../rpc/maintenance.js';
 import type { RpcClient } from '../rpc/spec.js';
 import type { RoutingTable } from '../routing.js';
+import { Silence } from './silence.js';
 
 export interface NeighbourComponents {
   readonly routing: RoutingTable;
@@ -17,13 +18,35 @@ export interface NeighbourComponents {
 }
 
 export class Neighbours {
-  constructor(private readonly components: NeighbourComponents) {}
+  private readonly silence: Silence;
+
+  constructor(private readonly components: NeighbourComponents, failureTimeoutMs: number) {
+    this.silence = new Silence(failureTimeoutMs);
+  }
 
   /** A peer's state, refusing one that is not a member (a restarted node still waiting to join counts as gone). */
   async liveState(address: string): Promise<StateAnswer> {
-    const remote = await this.components.rpc.call(state, address, undefined);
+    const sentAt = Date.now();
+    let remote: StateAnswer;
+    try {
+      remote = await this.components.rpc.call(state, address, undefined);
+    } catch (err) {
+      this.silence.failedCall(address, err, sentAt);
+      throw err;
+    }
+    this.silence.heard(address);
     if (!remote.member) throw new NotAMember(address);
     return remote;
+  }
+
+  /**
+   * Whether `err`, from asking `address` its state, means it has failed: it refused the call,
+   * is no member, or has not answered for the failure timeout (see Silence).
+   */
+  hasFailed(err: unknown, address: string): boolean {
+    if (!this.silence.hasFailed(err, address)) return false;
+    this.silence.forget(address);
+    return true;
   }
 
   /** Up to `count` predecessors, nearest first, stopping where the walk comes back to this node. */
@@ -83,7 +106,7 @@ export class Neighbours {
         remote = await this.liveState(candidate.address);
       } catch (err) {
         log.warn(`successor ${candidate.address} did not answer (${(err as ChordError).code ?? err}); skipping it`, { peer: candidate.address, code: (err as ChordError).code });
-        if (isGone(err, candidate.address)) routing.evict(candidate.address);
+        if (this.hasFailed(err, candidate.address)) routing.evict(candidate.address);
         continue;
       }
       let successor = candidate;

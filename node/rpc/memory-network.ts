@@ -1,7 +1,8 @@
 /**
  * An in-memory network for tests: nodes in one process call each other's RPC handler
  * tables directly, with the same secret check, error mapping and deadlines as over HTTP.
- * Links can be cut (`partition`) and restored (`heal`), and every call can be delayed.
+ * Links can be cut (`partition`) and restored (`heal`), a node can be paused (`pause`: its
+ * calls, in and out, wait as for a stopped process) and resumed, and every call can be delayed.
  * Messages are copied through JSON both ways, as they would be on a wire, and the request id
  * travels as the x-request-id header does: read at the sender, set again at the receiver.
  */
@@ -20,6 +21,7 @@ export class MemoryNetwork {
   private readonly nodes = new Map<string, Attached>();
   private readonly cut = new Set<string>();
   private delayMs = 0;
+  private readonly paused = new Map<string, { resumed: Promise<void>; resume: () => void }>();
   private readonly holds: Hold[] = [];
 
   /** Makes `server` reachable at `address`; `secret` is what it demands of callers. */
@@ -40,6 +42,23 @@ export class MemoryNetwork {
   /** Restores every cut link. */
   heal(): void {
     this.cut.clear();
+  }
+
+  /**
+   * Pauses `address` as SIGSTOP does a process: nothing refuses its calls, nothing answers
+   * them (callers time out), and it sends nothing; all of that goes on when it is resumed.
+   */
+  pause(address: string): void {
+    if (this.paused.has(address)) return;
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => { resume = resolve; });
+    this.paused.set(address, { resumed, resume });
+  }
+
+  /** Resumes a paused node: the calls it held go on. */
+  resume(address: string): void {
+    this.paused.get(address)?.resume();
+    this.paused.delete(address);
   }
 
   /** Delays every call by `ms` (0 restores immediate delivery). */
@@ -72,6 +91,7 @@ export class MemoryNetwork {
   }
 
   private async deliver(from: string, to: string, call: Call): Promise<unknown> {
+    for (let held = this.pausedOf(from, to); held; held = this.pausedOf(from, to)) await held;
     const held = this.takeHold(from, to, call.path);
     if (held) {
       held.taken();
@@ -80,6 +100,10 @@ export class MemoryNetwork {
     }
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     return this.dispatch(from, to, call);
+  }
+
+  private pausedOf(from: string, to: string): Promise<void> | undefined {
+    return (this.paused.get(from) ?? this.paused.get(to))?.resumed;
   }
 
   private takeHold(from: string, to: string, path: string): Hold | undefined {

@@ -2,7 +2,7 @@
  * TestCluster: whole rings in one process, every node a real HTTP server on port 0.
  * Node-to-node calls go over HTTP, or (`transport: 'memory'`) over an in-memory network
  * whose links can be cut and delayed. Verbs: start, join, depart, crash, partition, heal,
- * delay, waitFor, placementProblems, teardown.
+ * pause, resume, delay, waitFor, placementProblems, teardown.
  */
 import { createKvClient, type KvClient } from '../../common/client.js';
 import { hashId } from '../../common/ring.js';
@@ -98,13 +98,22 @@ export class TestCluster {
     this.memory().heal();
   }
 
+  /** Pauses `node` as SIGSTOP would (in-memory network only): its calls, in and out, wait until `resume`. */
+  pause(node: RunningNode): void {
+    this.memory().pause(node.address);
+  }
+
+  resume(node: RunningNode): void {
+    this.memory().resume(node.address);
+  }
+
   /** Delays every node-to-node call by `ms`. */
   delay(ms: number): void {
     this.memory().delay(ms);
   }
 
   private memory(): MemoryNetwork {
-    if (!this.network) throw new Error('partition, heal and delay need a cluster started with transport: "memory"');
+    if (!this.network) throw new Error('partition, heal, pause and delay need a cluster started with transport: "memory"');
     return this.network;
   }
 
@@ -163,6 +172,7 @@ export class TestCluster {
   }
 
   async teardown(): Promise<void> {
+    for (const node of this.nodes) this.network?.resume(node.address); // a paused node could not stop
     await Promise.all(this.nodes.splice(0).map((n) => n.stop()));
     this.closeClient();
   }
