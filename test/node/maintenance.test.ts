@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { noMetrics } from '../../node/metrics.js';
-import { PeerUnreachable } from '../../common/errors.js';
+import { isGone, PeerUnreachable } from '../../common/errors.js';
 import { createLogger } from '../../common/log.js';
 import { toMemberJson, type Member } from '../../common/wire.js';
 import { Lifecycle } from '../../node/lifecycle.js';
@@ -24,7 +24,7 @@ function maintenanceOf(answer: (address: string) => Promise<unknown>, overrides:
   routing.setSuccessors(member(14));
   const lifecycle = new Lifecycle(member(8));
   lifecycle.enter('ready');
-  const neighbours = { liveState: answer, refresh: async () => [] } as unknown as Neighbours;
+  const neighbours = { liveState: answer, refresh: async () => [], hasFailed: isGone } as unknown as Neighbours;
   const rpc = new RpcClient({ call: async () => ({ changed: false }) as never, close: () => undefined });
   const maintenance = new Maintenance({
     routing, lifecycle, rpc, neighbours, lock: new MembershipLock(), peerBook: new MemoryPeerBook(), log: createLogger('test', 'silent'), metrics: noMetrics,
