@@ -17,19 +17,20 @@ import { MembershipLock } from './membership-lock.js';
 import { ReplicaSync } from './replicas.js';
 import { strategies, type ReplicationStrategy } from './replication/index.js';
 import { isConditional, mergeItems } from './replication/head.js';
+import { ReadLeases } from './replication/read-lease.js';
 import { noMetrics, type Metrics } from './metrics.js';
 import { RecentWrites } from './recent-writes.js';
 import { retryWhileRingChanges } from './retry.js';
 import { Router } from './router.js';
 import { maintenanceHandlers } from './rpc/maintenance.js';
 import { membershipHandlers } from './rpc/membership.js';
-import { replicaHandlers } from './rpc/replication.js';
+import { lease as leaseCall, replicaHandlers } from './rpc/replication.js';
 import { routingHandlers, type BatchResult, type OpRequest } from './rpc/routing.js';
 import { BatchRouter } from './batch.js';
 import { ChangeFeed } from './replication/feed.js';
 import { Watches } from './watch.js';
 import { RpcServer } from './rpc/server.js';
-import type { RpcClient } from './rpc/spec.js';
+import { handle, type RpcClient } from './rpc/spec.js';
 import { RoutingTable } from './routing.js';
 import { MemoryHintBook, type HintBook } from './storage/hints.js';
 import type { PeerBook } from './storage/peer-book.js';
@@ -85,6 +86,7 @@ export class ChordNode {
   private readonly feed = new ChangeFeed();
   private readonly watches: Watches;
   private readonly views: Views;
+  private readonly leases: ReadLeases;
   private settings_: RingSettings;
   private replication: ReplicationStrategy;
 
@@ -110,6 +112,7 @@ export class ChordNode {
     const settings = () => this.settings_;
     const kickMaintenance = () => this.maintenance.kick();
     const neighbours = new Neighbours({ routing, rpc, log }, failureTimeoutOf(config));
+    this.leases = new ReadLeases({ routing, lifecycle, rpc, log });
     this.router = new Router(
       { routing, lifecycle, rpc, lock, log, metrics, recentWrites: new RecentWrites(), replication: () => this.replication },
       { onPeerGone: kickMaintenance },
@@ -132,7 +135,7 @@ export class ChordNode {
     const merkle = createMerkle({ routing, store, changes, rpc, versions, log, chain: () => this.replicas.activeChain });
     const expiry = new ExpirySweeper({ store, routing, lock, log, now: this.now, replication: () => this.replication });
     this.maintenance = new Maintenance(
-      { routing, lifecycle, rpc, lock, neighbours, peerBook, log, metrics, findSuccessor, replicas: this.replicas, expire: () => expiry.sweep(), antiEntropy: () => merkle.exchange.run() },
+      { routing, lifecycle, rpc, lock, neighbours, peerBook, log, metrics, findSuccessor, replicas: this.replicas, leases: this.leases, expire: () => expiry.sweep(), antiEntropy: () => merkle.exchange.run() },
       config,
     );
     this.views = new Views(
@@ -142,6 +145,7 @@ export class ChordNode {
     this.watchGauges(metrics);
 
     this.rpcServer.register([
+      handle(leaseCall, (request) => this.leases.grant(request.node)),
       ...routingHandlers({ route: (request) => this.router.arrived(request), findSuccessor, batch: (ops, hops) => this.batches.run(ops, hops) }),
       ...membershipHandlers({
         admit: (joiner) => this.membership.admit(joiner),
@@ -273,7 +277,7 @@ export class ChordNode {
     return strategies[this.settings_.mode](
       {
         self, store: this.store, rpc, versions, log, now: this.now, chain: () => this.replicas.activeChain,
-        settings: this.settings_, hints: this.hints, successors: () => this.routing.successors,
+        settings: this.settings_, hints: this.hints, successors: () => this.routing.successors, readLease: () => this.leases.held(),
       },
       { onReplicaFailed: () => this.maintenance.kick(), onAcknowledged: (item) => this.feed.append(item) },
     );

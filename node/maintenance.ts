@@ -20,6 +20,7 @@ import type { FindSuccessorAnswer } from './rpc/routing.js';
 import type { Metrics } from './metrics.js';
 import type { RpcClient } from './rpc/spec.js';
 import type { RoutingTable } from './routing.js';
+import type { ReadLeases } from './replication/read-lease.js';
 import type { PeerBook } from './storage/peer-book.js';
 
 /** Lookups spent on fingers per round: the table converges in a few rounds without a burst of traffic. */
@@ -36,6 +37,8 @@ export interface MaintenanceComponents {
   readonly log: Logger;
   readonly metrics: Pick<Metrics, 'maintenanceRound' | 'antiEntropy'>;
   findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
+  /** Read leases this node granted its predecessor (see ReadLeases). */
+  readonly leases: Pick<ReadLeases, 'predecessorFailed' | 'waitOut'>;
   /** Replica placement (see ReplicaSync). */
   readonly replicas: { reconcile(): Promise<{ pushed: number }>; chainIsCurrent(): boolean; handOnForeign(): Promise<number> };
   /** Anti-entropy: a Merkle exchange with every chain member; the pairs it moved (see MerkleExchange). */
@@ -111,12 +114,14 @@ export class Maintenance {
       // Someone behind our predecessor says it comes right before us: our predecessor may
       // have died since our last check. Look now rather than a round later.
       await neighbours.liveState(pred.address).catch((err) => {
-        if (neighbours.hasFailed(err, pred.address)) routing.markPredecessorFailed(pred);
+        if (neighbours.hasFailed(err, pred.address)) this.markPredecessorFailed(pred);
       });
     }
     // A predecessor marked failed that notifies us is alive after all; nothing else changes.
     if (routing.isSelf(candidate) || candidate.id === routing.predecessor?.id) return routing.notify(candidate);
     if (!routing.wouldAccept(candidate)) return false;
+    // Taking over a failed predecessor's range waits until no read lease it holds is in force.
+    if (routing.predecessor && !routing.predecessorAlive) await this.components.leases.waitOut();
     const token = randomUUID();
     await lock.acquireExclusive(token, this.init.lockLeaseMs);
     try {
@@ -190,8 +195,14 @@ export class Maintenance {
     } catch (err) {
       if (!neighbours.hasFailed(err, pred.address)) return;
       log.warn(`predecessor ${pred.address} has failed (${(err as ChordError).code ?? err})`, { peer: pred.address, code: (err as ChordError).code });
-      routing.markPredecessorFailed(pred);
+      this.markPredecessorFailed(pred);
     }
+  }
+
+  private markPredecessorFailed(pred: Member): void {
+    const { routing, leases } = this.components;
+    routing.markPredecessorFailed(pred);
+    if (!routing.predecessorAlive) leases.predecessorFailed();
   }
 
   /** The paper's stabilize + notify, over the successor list. */
@@ -214,6 +225,7 @@ export class Maintenance {
       // Every node this one knew refused connections (a two-node ring whose other node
       // crashed, say). Alone, this node owns every key again.
       if (routing.predecessor && !routing.predecessorAlive) {
+        await this.components.leases.waitOut();
         log.warn('every other node is gone; continuing alone');
         routing.becomeAlone();
       }

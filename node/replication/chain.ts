@@ -1,9 +1,11 @@
 /**
  * Linearizable mode: chain replication. The head orders and applies a write, passes it
- * down the chain, and acknowledges it only when the tail has applied it; reads are
- * answered by the tail. Writes headed for the same chain within one tick share one
- * message, which keeps the chain busy without more round trips. The receiving half
- * (`/rpc/chain`, `/rpc/read`) lives here too.
+ * down the chain, and acknowledges it only when the tail has applied it. A read is answered
+ * by the head itself when the key is clean there (no write of it on its way down the chain,
+ * none whose trip failed) and the head holds a read lease (read-lease.ts), as CRAQ lets any
+ * chain node answer for clean keys; otherwise by the tail. Writes headed for the same chain
+ * within one tick share one message, which keeps the chain busy without more round trips.
+ * The receiving half (`/rpc/chain`, `/rpc/read`) lives here too.
  */
 import { KeyNotFound } from '../../common/errors.js';
 import { withRequestId } from '../../common/request-id.js';
@@ -35,6 +37,13 @@ export class ChainReplication implements ReplicationStrategy {
    * after whatever was acknowledged in between. Bounded: the oldest are forgotten first.
    */
   private readonly unacknowledged = new Map<string, KeyedItem>();
+  /**
+   * Keys whose newest version here the tail may not have: writes applied here and on their
+   * way down the chain (a count per key), and keys of writes whose trip failed (until a later
+   * write of the key is acknowledged: at most one entry per key). Their reads go to the tail.
+   */
+  private readonly dirty = new Map<string, number>();
+  private readonly uncertain = new Set<string>();
 
   constructor(private readonly components: ReplicationComponents, private readonly callbacks: ReplicationCallbacks) {
     this.handlers = [
@@ -51,15 +60,31 @@ export class ChainReplication implements ReplicationStrategy {
 
   async write(request: WriteRequest): Promise<OpAnswer> {
     const id = request.id;
-    const item = (id !== undefined ? this.unacknowledged.get(id) : undefined) ?? await this.applyAtHead(request);
+    const key = request.key;
+    // Dirty before the store changes: a read that sees the new version here also sees the mark.
+    this.dirty.set(key, (this.dirty.get(key) ?? 0) + 1);
     try {
-      await this.replicate(item);
-    } catch (err) {
-      // A chain member is gone or slow: the chain is rebuilt soon, and the caller retries.
-      if (id !== undefined) this.rememberUnacknowledged(id, item);
-      this.callbacks.onReplicaFailed();
-      throw err;
+      const item = (id !== undefined ? this.unacknowledged.get(id) : undefined) ?? await this.applyAtHead(request);
+      try {
+        await this.replicate(item);
+      } catch (err) {
+        // A chain member is gone or slow: the chain is rebuilt soon, and the caller retries.
+        if (id !== undefined) this.rememberUnacknowledged(id, item);
+        this.uncertain.add(key);
+        this.callbacks.onReplicaFailed();
+        throw err;
+      }
+      this.uncertain.delete(key);
+      return this.acknowledged(request, item);
+    } finally {
+      const count = this.dirty.get(key)! - 1;
+      if (count === 0) this.dirty.delete(key);
+      else this.dirty.set(key, count);
     }
+  }
+
+  private acknowledged(request: WriteRequest, item: KeyedItem): OpAnswer {
+    const id = request.id;
     if (id !== undefined) this.unacknowledged.delete(id);
     this.callbacks.onAcknowledged(item);
     return writeAnswer(request, item, this.components.self.address);
@@ -86,6 +111,12 @@ export class ChainReplication implements ReplicationStrategy {
     const { self, store, rpc } = this.components;
     const tail = this.components.chain().at(-1);
     if (!tail) return readAnswer(key, await store.get(key), self.address, hops, this.components.now());
+    const local = await store.get(key);
+    // Judged after reading: a write applied before the read marked the key first, and a
+    // lease in force now was in force when the read was made.
+    if (!this.dirty.has(key) && !this.uncertain.has(key) && this.components.readLease?.()) {
+      return readAnswer(key, local, self.address, hops, this.components.now());
+    }
     const answer = await rpc.call(readCall, tail.address, { key, hops: hops + 1 });
     return readAnswer(key, answer.item, answer.node, answer.hops, this.components.now());
   }

@@ -28,6 +28,8 @@ export interface ReplicationComponents {
   readonly hints: HintBook;
   /** This node's successors, nearest first. */
   successors(): readonly Member[];
+  /** Whether this node holds a read lease from its successor now (see read-lease.ts); absent: never. */
+  readLease?(): boolean;
 }
 
 export interface ReplicationCallbacks {

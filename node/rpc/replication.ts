@@ -2,8 +2,8 @@
  * Replication calls. `apply`, `items` and `reconcile` serve every mode (hand-offs, repairs,
  * dumps); `chain` and `read` are chain replication's own, registered by that strategy.
  */
-import { MAX_SCAN_LIMIT, type Item, type KeyedItem, type NodeItems, type ScanAnswer, type Version, type WatchEvent } from '../../common/wire.js';
-import { field, isAddressList, isAnyVersion, isHops, isItemList, isString, noArguments } from './parse.js';
+import { MAX_SCAN_LIMIT, type Item, type KeyedItem, type MemberJson, type NodeItems, type ScanAnswer, type Version, type WatchEvent } from '../../common/wire.js';
+import { field, isAddressList, isAnyVersion, isHops, isItemList, isMemberJson, isString, noArguments } from './parse.js';
 import { defineRpc, handle, type RpcHandler } from './spec.js';
 
 /** Pairs pushed to a node that must hold them; it keeps whichever version is newer. */
@@ -35,6 +35,16 @@ export const read = defineRpc<{ key: string; hops: number }, { item: Item | null
   method: 'POST',
   path: '/rpc/read',
   parse: (body) => ({ key: field(body, 'key', isString), hops: field(body, 'hops', isHops) }),
+});
+
+/**
+ * Asks the receiver, the sender's successor, for a read lease (see node/replication/read-lease.ts):
+ * granted only to its live predecessor, for `leaseMs` from when the sender asked.
+ */
+export const lease = defineRpc<{ node: MemberJson }, { granted: boolean; leaseMs: number }>({
+  method: 'POST',
+  path: '/rpc/lease',
+  parse: (body) => ({ node: field(body, 'node', isMemberJson) }),
 });
 
 /** The live pairs the receiver owns whose keys start with `prefix` and sort after `after`: the first `limit`, by key. */

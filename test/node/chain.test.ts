@@ -37,3 +37,69 @@ test('a write that reached the tail but whose acknowledgement was lost is retrie
   await chain.write({ op: 'put', key: 'k', value: 'v', hops: 0, id: 'write-1' }); // the entry's retry
   t.is((await tail.get('k'))?.value, null, 'the delete, acknowledged after the write took effect, still stands');
 });
+
+/**
+ * A head with a tail behind a stub RPC client: chain calls merge into the tail's store (held
+ * while `gate` is set, failed while `failNext`), reads answer from it.
+ */
+function headAndTail() {
+  const tail = new MemoryStore();
+  const state = { lease: true, failNext: false, gate: null as Promise<void> | null, tailReads: 0 };
+  const rpc = new RpcClient({
+    call: async (_address, _method, path, body) => {
+      if (path === '/rpc/read') {
+        state.tailReads++;
+        return { item: (await tail.get((body as { key: string }).key)) ?? null, node: 'tail:1', hops: 1 } as never;
+      }
+      if (state.failNext) {
+        state.failNext = false;
+        throw new PeerTimeout('tail:1');
+      }
+      await state.gate;
+      await mergeItems(tail, counterVersions, (body as { items: KeyedItem[] }).items);
+      return { applied: 1 } as never;
+    },
+    close: () => undefined,
+  });
+  const chain = new ChainReplication(
+    {
+      self: member('head:1'), store: new MemoryStore(), rpc, versions: counterVersions, log: createLogger('test', 'silent'), now: Date.now,
+      chain: () => [member('tail:1')], readLease: () => state.lease,
+    } as never,
+    { onReplicaFailed: () => undefined, onAcknowledged: () => undefined },
+  );
+  return { chain, tail, state };
+}
+
+test('the head answers a read of a clean key itself while it holds a read lease; without one the tail answers', async (t) => {
+  const { chain, state } = headAndTail();
+  await chain.write({ op: 'put', key: 'k', value: 'v', hops: 0 });
+  t.like(await chain.read('k', 0), { value: 'v', node: 'head:1' });
+  t.is(state.tailReads, 0);
+  state.lease = false;
+  t.like(await chain.read('k', 0), { value: 'v', node: 'tail:1' });
+});
+
+test('a key with a write on its way down the chain is read at the tail, which answers the acknowledged value, until the write is acknowledged', async (t) => {
+  const { chain, state } = headAndTail();
+  await chain.write({ op: 'put', key: 'k', value: 'old', hops: 0 });
+  let open!: () => void;
+  state.gate = new Promise((resolve) => { open = resolve; });
+  const writing = chain.write({ op: 'put', key: 'k', value: 'new', hops: 0 });
+  await new Promise((resolve) => setImmediate(resolve));
+  t.like(await chain.read('k', 0), { value: 'old', node: 'tail:1' }, 'the head has applied "new"; it is not acknowledged yet');
+  t.like(await chain.read('other', 0).catch((err: Error) => ({ code: (err as { code?: string }).code })), { code: 'KEY_NOT_FOUND' });
+  open();
+  await writing;
+  t.like(await chain.read('k', 0), { value: 'new', node: 'head:1' });
+});
+
+test('a key whose write failed on its way down the chain is read at the tail until a later write of it is acknowledged', async (t) => {
+  const { chain, state } = headAndTail();
+  await chain.write({ op: 'put', key: 'k', value: 'v1', hops: 0 });
+  state.failNext = true;
+  await t.throwsAsync(chain.write({ op: 'put', key: 'k', value: 'v2', hops: 0 }));
+  t.like(await chain.read('k', 0), { value: 'v1', node: 'tail:1' }, 'the tail never got v2; the head has it');
+  await chain.write({ op: 'put', key: 'k', value: 'v3', hops: 0 });
+  t.like(await chain.read('k', 0), { value: 'v3', node: 'head:1' });
+});

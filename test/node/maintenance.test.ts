@@ -30,7 +30,7 @@ function maintenanceOf(answer: (address: string) => Promise<unknown>, overrides:
     routing, lifecycle, rpc, neighbours, lock: new MembershipLock(), peerBook: new MemoryPeerBook(), log: createLogger('test', 'silent'), metrics: noMetrics,
     findSuccessor: async () => ({ node: toMemberJson(member(14)), hops: 0 }),
     replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true, handOnForeign: async () => 0 },
-    expire: async () => 0, antiEntropy: async () => ({ moved: 0 }),
+    expire: async () => 0, antiEntropy: async () => ({ moved: 0 }), leases: { predecessorFailed: () => undefined, waitOut: async () => undefined },
     ...overrides,
   }, { maintenanceIntervalMs: 1000, antiEntropyRounds, lockLeaseMs: 1000 });
   return { routing, maintenance };
@@ -79,4 +79,24 @@ test('every antiEntropyRounds rounds, maintenance runs the Merkle exchange (not 
   await maintenance.runRound();
   t.deepEqual(calls, ['antiEntropy', 'handOnForeign']);
   t.deepEqual(counted, [7]);
+});
+
+test('a node takes over its failed predecessor\'s range only once the read lease it may hold has run out', async (t) => {
+  const events: string[] = [];
+  const { routing, maintenance } = maintenanceOf(async (address) => {
+    if (address === member(1).address) throw new PeerUnreachable(address);
+    return { member: true };
+  }, {
+    leases: {
+      predecessorFailed: () => events.push('marked failed'),
+      waitOut: async () => {
+        events.push(`waiting, predecessor still ${routing.predecessor?.id}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+    },
+  });
+  await maintenance.runRound();
+  t.true(await maintenance.notified(toMemberJson(member(0))));
+  t.is(routing.predecessor?.id, 0n);
+  t.deepEqual(events, ['marked failed', 'waiting, predecessor still 1']);
 });

@@ -61,7 +61,7 @@ test('a node restarting next to a silent neighbour joins once the ring has count
   await cluster.crash(restarting);
   cluster.pause(silent);
   // Before, the join failed at once with the silent successor's PEER_TIMEOUT and the node exited.
-  const back = await cluster.join(contact, { port: portOf(restarting), logLevel: 'info' });
+  const back = await cluster.join(contact, { port: portOf(restarting) });
   t.is(back.address, restarting.address);
   t.is(back.node.lifecycle.state, 'ready');
 

@@ -1,0 +1,94 @@
+/**
+ * Read leases, so that a chain's head may answer reads of its clean keys itself (as CRAQ's
+ * chain nodes do) and still never answer after it was replaced without knowing it.
+ *
+ * Only a node's successor takes over its range, and only after it has marked the node failed.
+ * The head asks its successor for a lease; the successor grants it only to its live
+ * predecessor, and once it has marked that predecessor failed it waits one lease length
+ * before it takes the range over. Every lease the head holds was granted before the mark,
+ * counted from before it asked, so it has run out by then: a head cut off from its successor
+ * stops answering from its own copy before anyone else answers for its range. Lease times
+ * are durations on each node's monotonic clock.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../../common/log.js';
+import { fromMemberJson, sameMember, toMemberJson, type MemberJson } from '../../common/wire.js';
+import type { Lifecycle } from '../lifecycle.js';
+import { lease as leaseCall } from '../rpc/replication.js';
+import type { RpcClient } from '../rpc/spec.js';
+import type { RoutingTable } from '../routing.js';
+
+export interface ReadLeaseComponents {
+  readonly routing: RoutingTable;
+  readonly lifecycle: Lifecycle;
+  readonly rpc: RpcClient;
+  readonly log: Logger;
+}
+
+/**
+ * One length for the whole ring: a successor waits its own length for a lease its predecessor
+ * may hold from a node before it (a joiner's predecessor got its lease from the joiner's
+ * successor), so no node's lease may outlast another's wait.
+ */
+export const READ_LEASE_MS = 2000;
+
+export class ReadLeases {
+  /** The successor whose lease this node holds, and until when. */
+  private heldFrom: string | null = null;
+  private heldUntil = 0;
+  private renewing = false;
+  /** When this node last marked its predecessor failed. */
+  private predecessorFailedAt: number | null = null;
+
+  constructor(
+    private readonly components: ReadLeaseComponents,
+    private readonly leaseMs: number = READ_LEASE_MS,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /**
+   * Head side: whether this node holds a lease from its successor now. Asks for a new one in
+   * the background when none is held or half of it has gone.
+   */
+  held(): boolean {
+    const successor = this.components.routing.successors[0];
+    if (!successor) return false;
+    const now = this.now();
+    const valid = this.heldFrom === successor.address && now < this.heldUntil;
+    if (!valid || this.heldUntil - now < this.leaseMs / 2) this.renew(successor.address);
+    return valid;
+  }
+
+  /** Successor side: a lease for `asker` if it is this node's live predecessor. */
+  grant(asker: MemberJson): { granted: boolean; leaseMs: number } {
+    const { routing, lifecycle } = this.components;
+    const granted = lifecycle.state === 'ready' && routing.predecessorAlive && sameMember(routing.predecessor, fromMemberJson(asker));
+    return { granted, leaseMs: this.leaseMs };
+  }
+
+  /** Successor side: the predecessor was just marked failed; no lease it holds was granted after this. */
+  predecessorFailed(): void {
+    this.predecessorFailedAt = this.now();
+  }
+
+  /** Successor side: resolves once no lease granted to the failed predecessor can still be in force. */
+  async waitOut(): Promise<void> {
+    if (this.predecessorFailedAt === null) return;
+    const waitMs = this.predecessorFailedAt + this.leaseMs - this.now();
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+
+  private renew(successor: string): void {
+    if (this.renewing) return;
+    this.renewing = true;
+    const sentAt = this.now();
+    const { rpc, routing, log } = this.components;
+    rpc.call(leaseCall, successor, { node: toMemberJson(routing.self) }).then((answer) => {
+      if (!answer.granted) return;
+      this.heldFrom = successor;
+      this.heldUntil = sentAt + Math.min(answer.leaseMs, this.leaseMs);
+    }, (err: Error) => {
+      if (log.debugEnabled) log.debug(`read lease from ${successor}: ${err.message}`, { peer: successor });
+    }).finally(() => { this.renewing = false; });
+  }
+}

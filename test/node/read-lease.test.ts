@@ -1,0 +1,81 @@
+/** Read leases (node/replication/read-lease.ts) on stub components and a fake clock. */
+import test from 'ava';
+import { PeerUnreachable } from '../../common/errors.js';
+import { createLogger } from '../../common/log.js';
+import { toMemberJson, type Member } from '../../common/wire.js';
+import { Lifecycle } from '../../node/lifecycle.js';
+import { ReadLeases } from '../../node/replication/read-lease.js';
+import { RpcClient } from '../../node/rpc/spec.js';
+import { RoutingTable } from '../../node/routing.js';
+
+const member = (id: number): Member => ({ id: BigInt(id), address: `10.0.0.${id}:5000` });
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Node 8, predecessor 1, successor 14; the successor answers lease requests with `answer`. */
+function leasesOf(answer: () => { granted: boolean; leaseMs: number }) {
+  const clock = { now: 0 };
+  const routing = new RoutingTable(member(8), 3);
+  routing.setPredecessor(member(1));
+  routing.setSuccessors(member(14));
+  const lifecycle = new Lifecycle(member(8));
+  lifecycle.enter('ready');
+  const asked: number[] = [];
+  const rpc = new RpcClient({
+    call: async () => {
+      asked.push(clock.now);
+      return answer() as never;
+    },
+    close: () => undefined,
+  });
+  const leases = new ReadLeases({ routing, lifecycle, rpc, log: createLogger('test', 'silent') }, 2000, () => clock.now);
+  return { leases, routing, clock, asked };
+}
+
+test('a head holds no lease until its successor grants one, then holds it for the lease length from when it asked', async (t) => {
+  const { leases, clock, asked } = leasesOf(() => ({ granted: true, leaseMs: 2000 }));
+  clock.now = 100;
+  t.false(leases.held(), 'nothing granted yet');
+  clock.now = 150; // the answer comes back 50 ms later
+  await settle();
+  t.deepEqual(asked, [100]);
+  t.true(leases.held());
+  clock.now = 1099;
+  t.true(leases.held());
+  t.is(asked.length, 1, 'more than half of the lease left: not renewed');
+  clock.now = 2099;
+  t.true(leases.held());
+  clock.now = 2100;
+  t.false(leases.held(), 'counted from when it asked (100), not from the answer (150)');
+});
+
+test('a lease the successor refuses, or whose successor is no longer the successor, is not held', async (t) => {
+  let granted = false;
+  const { leases, routing, clock } = leasesOf(() => ({ granted, leaseMs: 2000 }));
+  leases.held();
+  await settle();
+  t.false(leases.held(), 'refused');
+  await settle();
+  granted = true;
+  clock.now = 10;
+  t.false(leases.held(), 'asks again');
+  await settle();
+  t.true(leases.held());
+  routing.setSuccessors(member(12)); // a node joined between
+  t.false(leases.held(), 'a lease from node 14 says nothing about node 12');
+});
+
+test('a successor grants only to its live predecessor, and waits one lease after marking it failed', async (t) => {
+  const { leases, routing, clock } = leasesOf(() => { throw new PeerUnreachable('x'); });
+  t.true(leases.grant(toMemberJson(member(1))).granted);
+  t.false(leases.grant(toMemberJson(member(5))).granted, 'not its predecessor');
+  routing.markPredecessorFailed(member(1));
+  leases.predecessorFailed();
+  t.false(leases.grant(toMemberJson(member(1))).granted, 'marked failed');
+  let waited = false;
+  const waiting = leases.waitOut().then(() => { waited = true; });
+  clock.now = 1999;
+  await settle();
+  t.false(waited);
+  await waiting; // the real timer: 2000 ms from the mark
+  t.true(waited);
+});
