@@ -1,12 +1,14 @@
 /** Read leases (node/replication/read-lease.ts) on stub components and a fake clock. */
 import test from 'ava';
 import { PeerUnreachable } from '../../common/errors.js';
+import { hashId, successorOf } from '../../common/ring.js';
 import { createLogger } from '../../common/log.js';
 import { toMemberJson, type Member } from '../../common/wire.js';
 import { Lifecycle } from '../../node/lifecycle.js';
 import { ReadLeases } from '../../node/replication/read-lease.js';
 import { RpcClient } from '../../node/rpc/spec.js';
 import { RoutingTable } from '../../node/routing.js';
+import { TestCluster, waitFor } from '../helpers/cluster.js';
 
 const member = (id: number): Member => ({ id: BigInt(id), address: `10.0.0.${id}:5000` });
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -78,4 +80,17 @@ test('a successor grants only to its live predecessor, and waits one lease after
   t.false(waited);
   await waiting; // the real timer: 2000 ms from the mark
   t.true(waited);
+});
+
+test('in a running ring with k = 3, a read of a clean key stops at its owner (the chain\'s head) once the owner holds its lease', async (t) => {
+  const cluster = await TestCluster.start(4, { k: 3, transport: 'memory' });
+  t.teardown(() => cluster.teardown());
+  await cluster.kv.put(cluster.nodes[0].address, 'craq', 'clean');
+  const owner = successorOf(hashId('craq'), cluster.nodes.map((n) => ({ id: hashId(n.address), address: n.address }))).address;
+  const answeredBy = await waitFor(async () => {
+    const answer = await cluster.kv.get(cluster.nodes[1].address, 'craq');
+    t.is(answer.value, 'clean');
+    return answer.node === owner ? answer.node : undefined;
+  }, 10_000, 50);
+  t.is(answeredBy, owner, 'every read went on to the tail');
 });
