@@ -46,8 +46,9 @@ export class DirectRouter {
   }
 
   /**
-   * Forwards an operation sent to its target takes: none, except a linearizable read, which
-   * the head asks of the chain's tail (one, when the key has more than one copy).
+   * The most forwards an operation sent to its target takes: none, except a linearizable
+   * read, which the head asks of the chain's tail when the key is not clean there (one, when
+   * the key has more than one copy).
    */
   expectedHops(op: 'put' | 'get' | 'delete'): number {
     return op === 'get' && this.mode === 'linearizable' && Math.min(this.k, this.members.length) > 1 ? 1 : 0;

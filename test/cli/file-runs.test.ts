@@ -163,7 +163,7 @@ test('an answer with siblings prints every sibling, not an empty value', (t) => 
   t.regex(line, /"k" = siblings "a", "b" {2}\(from n:1, 0 hops, 1\.0 ms\)$/);
 });
 
-test('--direct sends each request where it is answered: inserts take no forward, linearizable queries only the head\'s one to the tail', async (t) => {
+test('--direct sends each request where it is answered: inserts take no forward, linearizable queries at most the head\'s one to the tail', async (t) => {
   const cluster = await TestCluster.start(4, { k: 2 });
   t.teardown(() => cluster.teardown());
   const hopsOf = (out: { stdout: string[] }) => out.stdout.map((line) => JSON.parse(line) as { hops?: number; requests?: number })
@@ -174,7 +174,8 @@ test('--direct sends each request where it is answered: inserts take no forward,
   t.true(hopsOf(inserts).length > 0 && hopsOf(inserts).every((h) => h === 0), JSON.stringify(hopsOf(inserts)));
   const queries = capture(true);
   await runFile({ path: fixture('small/query.txt'), type: 'query', node: cluster.addresses[1], direct: true }, queries);
-  t.true(hopsOf(queries).every((h) => h === undefined || h === 1), JSON.stringify(hopsOf(queries)));
+  // 0: the head answered a clean key under its read lease; 1: it asked the tail.
+  t.true(hopsOf(queries).every((h) => h === undefined || h === 0 || h === 1), JSON.stringify(hopsOf(queries)));
   const parallel = await runFileParallel({ path: fixture('insert.txt'), type: 'insert', nodes: cluster.addresses, concurrency: 2, direct: true, quiet: true });
   t.deepEqual(counts(parallel), { requests: 500, errors: 0, notFound: 0, malformed: 0 });
 });
