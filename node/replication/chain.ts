@@ -111,11 +111,12 @@ export class ChainReplication implements ReplicationStrategy {
     const { self, store, rpc } = this.components;
     const tail = this.components.chain().at(-1);
     if (!tail) return readAnswer(key, await store.get(key), self.address, hops, this.components.now());
-    const local = await store.get(key);
-    // Judged after reading: a write applied before the read marked the key first, and a
-    // lease in force now was in force when the read was made.
-    if (!this.dirty.has(key) && !this.uncertain.has(key) && this.components.readLease?.()) {
-      return readAnswer(key, local, self.address, hops, this.components.now());
+    const clean = () => !this.dirty.has(key) && !this.uncertain.has(key) && this.components.readLease?.() === true;
+    if (clean()) {
+      const local = await store.get(key);
+      // Judged again after reading: a write applied before the read marked the key first,
+      // and a lease in force now was in force when the read was made.
+      if (clean()) return readAnswer(key, local, self.address, hops, this.components.now());
     }
     const answer = await rpc.call(readCall, tail.address, { key, hops: hops + 1 });
     return readAnswer(key, answer.item, answer.node, answer.hops, this.components.now());
