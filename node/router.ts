@@ -18,6 +18,8 @@ import type { RoutingTable } from './routing.js';
 
 /** Guards against forwarding loops while pointers are inconsistent. */
 export const MAX_HOPS = 32;
+/** How many gone next hops one node routes a request around before it gives up. */
+const MAX_REROUTES = 8;
 
 export interface RouterComponents {
   readonly routing: RoutingTable;
@@ -40,12 +42,12 @@ export class Router {
   constructor(private readonly components: RouterComponents, private readonly callbacks: RouterCallbacks) {}
 
   /** Routes one operation: answers it when this node owns the key (or its mode lets a copy answer), else forwards it. */
-  async route(request: OpRequest): Promise<OpAnswer> {
+  async route(request: OpRequest, reroutes = 0): Promise<OpAnswer> {
     const { routing, lifecycle, lock } = this.components;
     lifecycle.assertMember();
     if (request.hops > MAX_HOPS) throw new ChordError('ROUTING_LOOP', `request for ${JSON.stringify(request.key)} went around the ring`);
     const id = hashId(request.key);
-    if (lifecycle.state === 'departed') return this.forward(routing.successors[0], request, id);
+    if (lifecycle.state === 'departed') return this.forward(routing.successors[0], request, id, reroutes);
     if (request.op === 'get') {
       const answer = await this.components.replication().readOnPath(request.key, request.hops);
       if (answer) return answer;
@@ -56,14 +58,14 @@ export class Router {
       if (request.final && !routing.predecessorAlive) {
         throw new NotReady(`node ${routing.self.address} is taking over a failed node's keys; retry`, 'RING_CHANGING');
       }
-      return this.forward(routing.nextHop(id), request, id);
+      return this.forward(routing.nextHop(id), request, id, reroutes);
     }
     const release = await lock.acquireShared();
     try {
       // The ring may have changed while we waited for a membership change to finish.
       if ((lifecycle.state as NodeState) === 'departed' || !routing.owns(id)) {
         release();
-        return await this.route(request);
+        return await this.route(request, reroutes);
       }
       const replication = this.components.replication();
       this.components.metrics.hops(request.hops);
@@ -82,7 +84,7 @@ export class Router {
   }
 
   /** The owner of `idHex`, found by routing (Chord's find_successor). */
-  async findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer> {
+  async findSuccessor(idHex: string, hops: number, reroutes = 0): Promise<FindSuccessorAnswer> {
     const { routing, lifecycle, rpc } = this.components;
     lifecycle.assertMember();
     const id = hexToId(idHex);
@@ -96,12 +98,12 @@ export class Router {
     try {
       return await rpc.call(findSuccessor, next.address, { id: idHex, hops: hops + 1 });
     } catch (err) {
-      if (!this.evictIfGone(err, next)) throw err;
-      return this.findSuccessor(idHex, hops);
+      if (!this.routeAround(err, next, reroutes)) throw err;
+      return this.findSuccessor(idHex, hops, reroutes + 1);
     }
   }
 
-  private async forward(next: Member | undefined, request: OpRequest, id: bigint): Promise<OpAnswer> {
+  private async forward(next: Member | undefined, request: OpRequest, id: bigint, reroutes: number): Promise<OpAnswer> {
     const { routing, rpc, log } = this.components;
     if (!next || routing.isSelf(next)) {
       throw new NotReady(`node ${routing.self.address} has no route for ${JSON.stringify(request.key)} yet`, 'RING_CHANGING');
@@ -111,16 +113,21 @@ export class Router {
       if (log.debugEnabled) log.debug(`forwarding ${request.op} to ${next.address}`, { op: request.op, key: request.key, peer: next.address, hops: request.hops + 1 });
       return await rpc.call(op, next.address, { ...request, hops: request.hops + 1, final });
     } catch (err) {
-      if (!this.evictIfGone(err, next)) throw err;
+      if (!this.routeAround(err, next, reroutes)) throw err;
       log.warn(`${next.address} is unreachable; routing around it`, { peer: next.address });
-      return this.route(request);
+      return this.route(request, reroutes + 1);
     }
   }
 
-  /** Evicts `peer` when `err` says it is gone and it was known; returns whether it did. */
-  private evictIfGone(err: unknown, peer: Member): boolean {
-    if (!isGone(err, peer.address) || !this.components.routing.evict(peer.address)) return false;
-    this.callbacks.onPeerGone();
-    return true;
+  /**
+   * Whether to route again without `peer`, which `err` may say is gone (then it is evicted).
+   * The peer may already have left the table while the call was in flight (maintenance
+   * replaced it): the request is routed again all the same, since the table no longer points
+   * there. The number of times is bounded, in case something keeps putting the peer back.
+   */
+  private routeAround(err: unknown, peer: Member, reroutes: number): boolean {
+    if (!isGone(err, peer.address)) return false;
+    if (this.components.routing.evict(peer.address)) this.callbacks.onPeerGone();
+    return reroutes < MAX_REROUTES;
   }
 }
