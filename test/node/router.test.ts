@@ -47,7 +47,7 @@ function setup(onGoneCall: (routing: RoutingTable) => void, gone = new Set([fing
         onGoneCall(routing);
         throw new PeerUnreachable(address);
       }
-      const answer: OpAnswer = { key, value: 'v', version: 1, node: address, hops: 1 } as OpAnswer;
+      const answer: OpAnswer = { key, value: 'v', version: 1, node: address, hops: 1 };
       return answer as T;
     },
     close() {},
