@@ -155,8 +155,9 @@ export class ChordNode {
         setPointers: (pointers) => this.membership.setPointers(pointers),
       }),
       ...maintenanceHandlers({
-        state: async () => ({ ...(await this.views.status(false)), settings: this.settings_ }),
+        state: async () => ({ ...(await this.views.status(true)), settings: this.settings_ }),
         notify: (candidate) => this.maintenance.notified(candidate),
+        neighbourView: () => this.views.neighbourView(),
         kick: kickMaintenance,
       }),
       ...replicaHandlers({

@@ -10,9 +10,10 @@ import { randomUUID } from 'node:crypto';
 import type { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { withRequestId } from '../common/request-id.js';
-import { distance, fingerStart, idToHex, inHalfOpen, inOpen } from '../common/ring.js';
-import { fromMemberJson, toMemberJson, type Member, type MemberJson } from '../common/wire.js';
+import { distance, inOpen } from '../common/ring.js';
+import { fromMemberJson, sameMember, toMemberJson, type Member, type MemberJson } from '../common/wire.js';
 import type { Lifecycle } from './lifecycle.js';
+import { FingerFixer } from './membership/fingers.js';
 import type { Neighbours } from './membership/neighbours.js';
 import type { MembershipLock } from './membership-lock.js';
 import { notify } from './rpc/maintenance.js';
@@ -22,10 +23,6 @@ import type { RpcClient } from './rpc/spec.js';
 import type { RoutingTable } from './routing.js';
 import type { ReadLeases } from './replication/read-lease.js';
 import type { PeerBook } from './storage/peer-book.js';
-
-/** Lookups spent on fingers per round: the table converges in a few rounds without a burst of traffic. */
-const FINGER_LOOKUPS_PER_ROUND = 4;
-const FINGER_COUNT = 160;
 
 export interface MaintenanceComponents {
   readonly routing: RoutingTable;
@@ -58,12 +55,17 @@ export class Maintenance {
   private running: Promise<void> | null = null;
   private stopped = true;
   private round = 0;
-  private fingerCursor = 0;
+  private readonly fingers: FingerFixer;
+  private neighbourSignature = '';
   private reconfigureWanted = false;
   private rememberedPeers: string | null = null;
   private lastRoundAt: Date | null = null;
+  /** The last notify from the predecessor of the time, and when it came. */
+  private predecessorHeard: { member: Member; at: number } | null = null;
 
-  constructor(private readonly components: MaintenanceComponents, private readonly init: MaintenanceInit) {}
+  constructor(private readonly components: MaintenanceComponents, private readonly init: MaintenanceInit) {
+    this.fingers = new FingerFixer(components.routing, (idHex, hops) => components.findSuccessor(idHex, hops));
+  }
 
   /** When the last round ended. */
   get lastMaintenanceAt(): Date | null {
@@ -90,6 +92,7 @@ export class Maintenance {
 
   /** Runs a round soon instead of waiting for the interval (after a peer was found dead). */
   kick(): void {
+    this.fingers.soon();
     if (this.stopped || this.running) return;
     this.schedule(0);
   }
@@ -107,7 +110,10 @@ export class Maintenance {
    * pushed to the chain before any operation on it runs (the chain's tail must hold it).
    */
   async notified(candidateJson: MemberJson): Promise<boolean> {
-    const { routing, lock, neighbours, log, replicas } = this.components;
+    const { routing, lock, neighbours, log, replicas, lifecycle } = this.components;
+    // A process restarted on an address the ring still lists waits to be spliced in: its
+    // pointers are the join's to set, and the notifier is to treat it as gone meanwhile.
+    lifecycle.assertMember();
     const candidate = fromMemberJson(candidateJson);
     const pred = routing.predecessor;
     if (!routing.wouldAccept(candidate) && pred && candidate.id !== pred.id && routing.predecessorAlive) {
@@ -118,7 +124,10 @@ export class Maintenance {
       });
     }
     // A predecessor marked failed that notifies us is alive after all; nothing else changes.
-    if (routing.isSelf(candidate) || candidate.id === routing.predecessor?.id) return routing.notify(candidate);
+    if (routing.isSelf(candidate) || candidate.id === routing.predecessor?.id) {
+      this.predecessorHeard = { member: candidate, at: Date.now() };
+      return routing.notify(candidate);
+    }
     if (!routing.wouldAccept(candidate)) return false;
     // Taking over a failed predecessor's range waits until no read lease it holds is in force.
     if (routing.predecessor && !routing.predecessorAlive) await this.components.leases.waitOut();
@@ -166,7 +175,8 @@ export class Maintenance {
       await this.checkPredecessor();
       await this.stabilize();
       await this.rememberPeers();
-      await this.fixFingers();
+      if (this.neighboursChanged()) this.fingers.soon();
+      await this.fingers.round();
       await this.components.expire();
       // The chain operations use lags the successor list until a reconfigure catches it up.
       if (!replicas.chainIsCurrent()) this.reconfigureWanted = true;
@@ -190,6 +200,9 @@ export class Maintenance {
     const { routing, neighbours, log } = this.components;
     const pred = routing.predecessor;
     if (!pred || !routing.predecessorAlive || routing.isSelf(pred)) return;
+    // It notifies us every round of its own: one that did so lately needs no call to tell it lives.
+    const heard = this.predecessorHeard;
+    if (heard && sameMember(heard.member, pred) && Date.now() - heard.at < 2 * this.init.maintenanceIntervalMs) return;
     try {
       await neighbours.liveState(pred.address);
     } catch (err) {
@@ -205,11 +218,18 @@ export class Maintenance {
     if (!routing.predecessorAlive) leases.predecessorFailed();
   }
 
-  /** The paper's stabilize + notify, over the successor list. */
+  /**
+   * The paper's stabilize + notify, over the successor list. Usually the notify's answer shows
+   * nothing changed and that one call is the whole of it.
+   */
   private async stabilize(): Promise<void> {
     const { routing, neighbours, rpc, log } = this.components;
+    const first = routing.successors[0];
+    const quick = await neighbours.notifySuccessor();
+    if (quick === 'settled') return;
     let before = routing.successors[0];
-    await neighbours.refresh([], false);
+    // A successor that did not answer the notify is not asked again in this round's refresh.
+    await neighbours.refresh(quick === 'silent' && first ? [first.address] : [], false);
     let standIn = routing.successors.length === 0 && await this.successorFromKnownNodes();
     // A refresh steps back at most one node, to the successor's predecessor. After a stand-in
     // (or a step) refresh again at once rather than a node per round: a stand-in may be many
@@ -231,6 +251,7 @@ export class Maintenance {
       }
       return;
     }
+    if (quick === 'silent' && sameMember(successor, first)) return;
     try {
       await rpc.call(notify, successor.address, { node: toMemberJson(routing.self) });
     } catch (err) {
@@ -264,23 +285,13 @@ export class Maintenance {
     return false;
   }
 
-  /** The paper's fix_fingers, a few lookups per round; a finger whose start precedes the previous finger reuses it. */
-  private async fixFingers(): Promise<void> {
+  /** Whether the predecessor or successor list differs from the last round's. */
+  private neighboursChanged(): boolean {
     const { routing } = this.components;
-    let lookups = 0;
-    for (let visited = 0; visited < FINGER_COUNT && lookups < FINGER_LOOKUPS_PER_ROUND; visited++) {
-      const i = this.fingerCursor;
-      this.fingerCursor = (this.fingerCursor + 1) % FINGER_COUNT;
-      const start = fingerStart(routing.self.id, i);
-      const previous = i > 0 ? routing.fingers[i - 1] : undefined;
-      if (previous && inHalfOpen(start, routing.self.id, previous.id)) {
-        routing.setFinger(i, previous);
-        continue;
-      }
-      lookups++;
-      const found = await this.components.findSuccessor(idToHex(start), 0);
-      routing.setFinger(i, fromMemberJson(found.node));
-    }
+    const signature = [routing.predecessor, ...routing.successors].map((m) => m?.address ?? '-').join(' ');
+    const changed = signature !== this.neighbourSignature;
+    this.neighbourSignature = signature;
+    return changed;
   }
 
   /** Reconcile under this node's own lock, so that a new chain member has every pair before it serves reads. */

@@ -33,7 +33,9 @@ let processMetrics: Registry | undefined;
 function processRegistry(): Registry {
   if (!processMetrics) {
     processMetrics = new Registry();
-    collectDefaultMetrics({ register: processMetrics, prefix: 'chordkv_' });
+    // The event-loop delay monitor wakes the process every `precision` ms: at prom-client's
+    // 10 ms it cost an idle node more than its maintenance does (0.6 % of a core, measured).
+    collectDefaultMetrics({ register: processMetrics, prefix: 'chordkv_', eventLoopMonitoringPrecision: 100 });
   }
   return processMetrics;
 }

@@ -10,6 +10,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { Neighbours } from './membership/neighbours.js';
 import { NotReady } from '../common/errors.js';
 import { retryWhileRingChanges } from './retry.js';
+import type { NeighbourView } from './rpc/maintenance.js';
 import { items as itemsCall, scan as scanCall } from './rpc/replication.js';
 import type { RpcClient } from './rpc/spec.js';
 import type { RoutingTable } from './routing.js';
@@ -31,11 +32,23 @@ export interface ViewComponents {
 export class Views {
   constructor(private readonly components: ViewComponents, private readonly init: { retryDeadlineMs: number }) {}
 
+  /** What a notify answers with: this node's neighbour pointers. */
+  neighbourView(): NeighbourView {
+    const { routing, lifecycle } = this.components;
+    return {
+      member: lifecycle.isMember,
+      predecessor: routing.predecessor ? toMemberJson(routing.predecessor) : null,
+      successors: routing.successors.map(toMemberJson),
+    };
+  }
+
   /**
-   * The node's own view. Key counts scan the whole store, so peers (stabilize, walks) ask
-   * without them (`withKeys` false) and get zeros there.
+   * The node's own view. Peers (stabilize, walks) ask many times a second for the neighbour
+   * pointers alone (`forPeers`): key counts, which scan the whole store, are zeros then, and
+   * fingers (160 ids to render) are left out.
    */
-  async status(withKeys = true): Promise<StatusAnswer> {
+  async status(forPeers = false): Promise<StatusAnswer> {
+    const withKeys = !forPeers;
     const { routing, lifecycle, store } = this.components;
     const settings = this.components.settings();
     const now = this.components.now();
@@ -49,7 +62,7 @@ export class Views {
       member: lifecycle.isMember,
       predecessor: routing.predecessor ? toMemberJson(routing.predecessor) : null,
       successors: routing.successors.map(toMemberJson),
-      fingers: routing.fingers.flatMap((member, index) => (member ? [{ index, start: idToHex(fingerStart(routing.self.id, index)), node: toMemberJson(member) }] : [])),
+      fingers: forPeers ? [] : routing.fingers.flatMap((member, index) => (member ? [{ index, start: idToHex(fingerStart(routing.self.id, index)), node: toMemberJson(member) }] : [])),
       k: settings.k,
       consistency: settings.mode,
       ...(settings.mode === 'quorum' ? { quorum: { r: settings.r, w: settings.w, sloppy: settings.sloppy, hints: this.components.hints() } } : {}),

@@ -6,7 +6,7 @@ import { NotAMember, type ChordError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { inOpen } from '../../common/ring.js';
 import { fromMemberJson, sameMember, toMemberJson, type Member, type MemberJson } from '../../common/wire.js';
-import { state, type StateAnswer } from '../rpc/maintenance.js';
+import { notify, state, type StateAnswer } from '../rpc/maintenance.js';
 import type { RpcClient } from '../rpc/spec.js';
 import type { RoutingTable } from '../routing.js';
 import { Silence } from './silence.js';
@@ -90,6 +90,36 @@ export class Neighbours {
       frontier = (await this.liveState(last.address)).successors.map(fromMemberJson);
     }
     return ring;
+  }
+
+  /**
+   * Stabilize's usual round in one call: Chord's notify to the first successor, whose answer
+   * names its predecessor and successors. When that predecessor is this node, nothing joined
+   * in between and the successor list is rebuilt from the answer: 'settled'. Otherwise the
+   * full refresh must run: 'look' (the successor answered, or failed in some other way), or
+   * 'silent' (it refused the call or did not answer: the refresh should pass it by).
+   */
+  async notifySuccessor(): Promise<'settled' | 'look' | 'silent'> {
+    const { routing, rpc } = this.components;
+    const successor = routing.successors[0];
+    if (!successor) return 'look';
+    const sentAt = Date.now();
+    let answer;
+    try {
+      answer = await rpc.call(notify, successor.address, { node: toMemberJson(routing.self) });
+    } catch (err) {
+      this.silence.failedCall(successor.address, err, sentAt);
+      if (this.hasFailed(err, successor.address)) routing.evict(successor.address);
+      const code = (err as ChordError).code;
+      return (code === 'PEER_TIMEOUT' || code === 'PEER_UNREACHABLE') && (err as ChordError).peer === successor.address ? 'silent' : 'look';
+    }
+    this.silence.heard(successor.address);
+    const settled = answer.member && answer.predecessor !== null && routing.isSelf(fromMemberJson(answer.predecessor))
+      // The list may have changed while the call was out (a depart, say): then look again.
+      && sameMember(routing.successors[0], successor);
+    if (!settled) return 'look';
+    routing.setSuccessors(successor, answer.successors.map(fromMemberJson));
+    return 'settled';
   }
 
   /**

@@ -8,8 +8,19 @@ export type StateAnswer = StatusAnswer & { settings: RingSettings };
 
 export const state = defineRpc<void, StateAnswer>({ method: 'GET', path: '/rpc/state', parse: () => undefined });
 
-/** Chord's notify: the sender believes it is the receiver's predecessor. */
-export const notify = defineRpc<{ node: MemberJson }, { changed: boolean }>({
+/** The receiver's neighbour pointers, as stabilize needs them. */
+export interface NeighbourView {
+  member: boolean;
+  predecessor: MemberJson | null;
+  successors: MemberJson[];
+}
+
+/**
+ * Chord's notify: the sender believes it is the receiver's predecessor. The answer carries the
+ * receiver's pointers after the notify, so that a stabilize round that changes nothing is this
+ * one call (the successor's state is not asked separately).
+ */
+export const notify = defineRpc<{ node: MemberJson }, { changed: boolean } & NeighbourView>({
   method: 'POST',
   path: '/rpc/notify',
   parse: (body) => ({ node: field(body, 'node', isMemberJson) }),
@@ -21,12 +32,13 @@ export const kick = defineRpc<Record<string, never>, { ok: true }>({ method: 'PO
 export interface MaintenanceService {
   state(): Promise<StateAnswer>;
   notify(candidate: MemberJson): Promise<boolean>;
+  neighbourView(): NeighbourView;
   kick(): void;
 }
 
 export const maintenanceHandlers = (service: MaintenanceService): RpcHandler[] => [
   handle(state, () => service.state()),
-  handle(notify, async (request) => ({ changed: await service.notify(request.node) })),
+  handle(notify, async (request) => ({ changed: await service.notify(request.node), ...service.neighbourView() })),
   handle(kick, () => {
     service.kick();
     return { ok: true as const };

@@ -9,7 +9,7 @@ import { createLogger } from '../../common/log.js';
 import { toMemberJson, type Member } from '../../common/wire.js';
 import { Lifecycle } from '../../node/lifecycle.js';
 import { Maintenance, type MaintenanceComponents } from '../../node/maintenance.js';
-import type { Neighbours } from '../../node/membership/neighbours.js';
+import { Neighbours } from '../../node/membership/neighbours.js';
 import { MembershipLock } from '../../node/membership-lock.js';
 import { RpcClient } from '../../node/rpc/spec.js';
 import { RoutingTable } from '../../node/routing.js';
@@ -18,22 +18,26 @@ import { MemoryPeerBook } from '../../node/storage/peer-book.js';
 const member = (id: number): Member => ({ id: BigInt(id), address: `10.0.0.${id}:5000` });
 
 /** Node 8 with predecessor 1 and successor 14; `liveState` answers as `answer` says; `overrides` replace components. */
-function maintenanceOf(answer: (address: string) => Promise<unknown>, overrides: Partial<MaintenanceComponents> = {}, antiEntropyRounds = 1000) {
+function maintenanceOf(
+  answer: (address: string) => Promise<unknown>,
+  overrides: Partial<MaintenanceComponents> | ((routing: RoutingTable) => Partial<MaintenanceComponents>) = {},
+  antiEntropyRounds = 1000,
+) {
   const routing = new RoutingTable(member(8), 3);
   routing.setPredecessor(member(1));
   routing.setSuccessors(member(14));
   const lifecycle = new Lifecycle(member(8));
   lifecycle.enter('ready');
-  const neighbours = { liveState: answer, refresh: async () => [], hasFailed: isGone } as unknown as Neighbours;
+  const neighbours = { liveState: answer, refresh: async () => [], notifySuccessor: async () => 'look', hasFailed: isGone } as unknown as Neighbours;
   const rpc = new RpcClient({ call: async () => ({ changed: false }) as never, close: () => undefined });
   const maintenance = new Maintenance({
     routing, lifecycle, rpc, neighbours, lock: new MembershipLock(), peerBook: new MemoryPeerBook(), log: createLogger('test', 'silent'), metrics: noMetrics,
     findSuccessor: async () => ({ node: toMemberJson(member(14)), hops: 0 }),
     replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true, handOnForeign: async () => 0 },
     expire: async () => 0, antiEntropy: async () => ({ moved: 0 }), leases: { predecessorFailed: () => undefined, waitOut: async () => undefined },
-    ...overrides,
+    ...(typeof overrides === 'function' ? overrides(routing) : overrides),
   }, { maintenanceIntervalMs: 1000, antiEntropyRounds, lockLeaseMs: 1000 });
-  return { routing, maintenance };
+  return { routing, maintenance, lifecycle };
 }
 
 test('a predecessor that changed while the old one was being checked is not marked failed', async (t) => {
@@ -99,4 +103,59 @@ test('a node takes over its failed predecessor\'s range only once the read lease
   t.true(await maintenance.notified(toMemberJson(member(0))));
   t.is(routing.predecessor?.id, 0n);
   t.deepEqual(events, ['marked failed', 'waiting, predecessor still 1']);
+});
+
+/** Real Neighbours over a stub network that answers `notify` and `state` per address, recording every call. */
+function networkOf(views: Record<number, { predecessor: number; successors: number[] }>) {
+  const calls: string[] = [];
+  const view = (address: string) => {
+    const id = Number(address.split('.')[3].split(':')[0]);
+    const { predecessor, successors } = views[id];
+    return { member: true, predecessor: toMemberJson(member(predecessor)), successors: successors.map((n) => toMemberJson(member(n))) };
+  };
+  const rpc = new RpcClient({
+    call: async (address: string, method: string, path: string) => {
+      calls.push(`${method} ${path} ${address}`);
+      return (path === '/rpc/notify' ? { changed: false, ...view(address) } : view(address)) as never;
+    },
+    close: () => undefined,
+  });
+  const overrides = (routing: RoutingTable) => ({ rpc, neighbours: new Neighbours({ routing, rpc, log: createLogger('test', 'silent') }, 10_000) });
+  return { calls, overrides };
+}
+
+// An idle ring's maintenance must not grow with what it re-reads: stabilize used to ask the
+// successor's state and then notify it, and check_predecessor asked the predecessor's state,
+// every round, though the predecessor proves it lives by notifying.
+test('a round that finds the ring as it was is one call: the notify, whose answer carries the successor\'s pointers', async (t) => {
+  const network = networkOf({ 14: { predecessor: 8, successors: [21, 32, 38] } });
+  const { routing, maintenance } = maintenanceOf(async () => ({ member: true }), network.overrides);
+  t.false(await maintenance.notified(toMemberJson(member(1))), 'the predecessor notifies, as it does every round');
+  await maintenance.runRound();
+  t.deepEqual(network.calls, ['POST /rpc/notify 10.0.0.14:5000']);
+  t.deepEqual(routing.successors.map((p) => Number(p.id)), [14, 21, 32]);
+});
+
+test('a successor that names another predecessor makes the round look further, and a node that joined in between becomes the successor', async (t) => {
+  const network = networkOf({
+    14: { predecessor: 10, successors: [21, 32, 38] },
+    10: { predecessor: 8, successors: [14, 21, 32] },
+  });
+  const { routing, maintenance } = maintenanceOf(async () => ({ member: true }), network.overrides);
+  await maintenance.runRound();
+  t.deepEqual(routing.successors.map((p) => Number(p.id)), [10, 14, 21]);
+  t.is(network.calls.at(-1), 'POST /rpc/notify 10.0.0.10:5000', 'the newcomer is notified');
+  t.true(network.calls.includes('GET /rpc/state 10.0.0.1:5000'), 'a predecessor that did not notify lately is checked');
+});
+
+// Regression: with stabilize starting at the notify, a process restarted on a listed address
+// got notified while it waited to be spliced in, took the notifier as its predecessor, and
+// its join then failed with NOT_A_MEMBER.
+test('a node waiting to be spliced in refuses a notify as no member, and its pointers stay the join\'s to set', async (t) => {
+  const { routing, maintenance, lifecycle } = maintenanceOf(async () => ({ member: true }));
+  lifecycle.enter('joining');
+  routing.setPredecessor(null);
+  const err = await t.throwsAsync(maintenance.notified(toMemberJson(member(4))));
+  t.true(isGone(err, member(8).address), `${(err as { code?: string } | undefined)?.code}`);
+  t.is(routing.predecessor, null);
 });
