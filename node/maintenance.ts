@@ -24,6 +24,15 @@ import type { RoutingTable } from './routing.js';
 import type { ReadLeases } from './replication/read-lease.js';
 import type { PeerBook } from './storage/peer-book.js';
 
+/**
+ * After this many rounds in a row that found the ring as it was, rounds come QUIET_STRETCH
+ * times further apart, until something changes or a peer is found gone. An idle ring then
+ * costs half the calls; a crash is noticed a round later at worst, and a request that meets
+ * a dead node kicks a round at once anyway.
+ */
+const QUIET_ROUNDS_BEFORE_STRETCH = 4;
+const QUIET_STRETCH = 2;
+
 export interface MaintenanceComponents {
   readonly routing: RoutingTable;
   readonly lifecycle: Lifecycle;
@@ -56,6 +65,7 @@ export class Maintenance {
   private stopped = true;
   private round = 0;
   private readonly fingers: FingerFixer;
+  private quietRounds = 0;
   private neighbourSignature = '';
   private reconfigureWanted = false;
   private rememberedPeers: string | null = null;
@@ -93,6 +103,7 @@ export class Maintenance {
   /** Runs a round soon instead of waiting for the interval (after a peer was found dead). */
   kick(): void {
     this.fingers.soon();
+    this.quietRounds = 0;
     if (this.stopped || this.running) return;
     this.schedule(0);
   }
@@ -160,7 +171,7 @@ export class Maintenance {
     this.timer = withRequestId(undefined, () => setTimeout(() => {
       this.timer = null;
       void this.runRound().finally(() => {
-        if (!this.stopped) this.schedule(this.init.maintenanceIntervalMs);
+        if (!this.stopped) this.schedule(this.init.maintenanceIntervalMs * (this.quietRounds >= QUIET_ROUNDS_BEFORE_STRETCH ? QUIET_STRETCH : 1));
       });
     }, delayMs));
     this.timer.unref();
@@ -173,13 +184,15 @@ export class Maintenance {
     const start = performance.now();
     try {
       await this.checkPredecessor();
-      await this.stabilize();
+      const settled = await this.stabilize();
       await this.rememberPeers();
-      if (this.neighboursChanged()) this.fingers.soon();
+      const moved = this.neighboursChanged();
+      if (moved) this.fingers.soon();
       await this.fingers.round();
       await this.components.expire();
       // The chain operations use lags the successor list until a reconfigure catches it up.
       if (!replicas.chainIsCurrent()) this.reconfigureWanted = true;
+      this.quietRounds = settled && !moved && !this.reconfigureWanted ? this.quietRounds + 1 : 0;
       if (this.reconfigureWanted) {
         this.reconfigureWanted = false;
         await this.reconfigure();
@@ -202,7 +215,7 @@ export class Maintenance {
     if (!pred || !routing.predecessorAlive || routing.isSelf(pred)) return;
     // It notifies us every round of its own: one that did so lately needs no call to tell it lives.
     const heard = this.predecessorHeard;
-    if (heard && sameMember(heard.member, pred) && Date.now() - heard.at < 2 * this.init.maintenanceIntervalMs) return;
+    if (heard && sameMember(heard.member, pred) && Date.now() - heard.at < 2 * QUIET_STRETCH * this.init.maintenanceIntervalMs) return;
     try {
       await neighbours.liveState(pred.address);
     } catch (err) {
@@ -220,13 +233,13 @@ export class Maintenance {
 
   /**
    * The paper's stabilize + notify, over the successor list. Usually the notify's answer shows
-   * nothing changed and that one call is the whole of it.
+   * nothing changed and that one call is the whole of it: then it returns true.
    */
-  private async stabilize(): Promise<void> {
+  private async stabilize(): Promise<boolean> {
     const { routing, neighbours, rpc, log } = this.components;
     const first = routing.successors[0];
     const quick = await neighbours.notifySuccessor();
-    if (quick === 'settled') return;
+    if (quick === 'settled') return true;
     let before = routing.successors[0];
     // A successor that did not answer the notify is not asked again in this round's refresh.
     await neighbours.refresh(quick === 'silent' && first ? [first.address] : [], false);
@@ -249,14 +262,15 @@ export class Maintenance {
         log.warn('every other node is gone; continuing alone');
         routing.becomeAlone();
       }
-      return;
+      return false;
     }
-    if (quick === 'silent' && sameMember(successor, first)) return;
+    if (quick === 'silent' && sameMember(successor, first)) return false;
     try {
       await rpc.call(notify, successor.address, { node: toMemberJson(routing.self) });
     } catch (err) {
       log.debug(`notify ${successor.address}: ${(err as Error).message}`, { peer: successor.address, code: (err as ChordError).code });
     }
+    return false;
   }
 
   /**
