@@ -50,6 +50,7 @@ function ringRuns(parts: ReadonlySet<Part>): RingRun[] {
   if (scale) runs.push(...SCALE_NODES.filter((n) => !(n === NODES && parts.has('modes'))).map((nodes) => ({ flags: LINEARIZABLE, nodes, options: { idle: true } })));
   if (parts.has('nometrics')) runs.push({ flags: LINEARIZABLE, nodes: NODES, options: { noMetrics: true } });
   if (parts.has('disk')) runs.push({ flags: LINEARIZABLE, nodes: NODES, options: { onDisk: true } });
+  if (parts.has('fsync')) runs.push({ flags: LINEARIZABLE, nodes: NODES, options: { onDisk: true, fsync: true } });
   return runs;
 }
 

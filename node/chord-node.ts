@@ -269,7 +269,7 @@ export class ChordNode {
       const { self, predecessor, successors, fingers } = this.routing;
       const known = [self, predecessor, ...successors, ...fingers].filter((m) => m !== undefined && m !== null);
       return [[{}, new Set(known.map((m) => m.address)).size]];
-    });
+    }, 'max');
     metrics.gauge('chordkv_replication_backlog', 'Writes accepted here and not yet passed on to every replica', [], async () => [[{}, this.replication.backlog()]]);
   }
 

@@ -18,8 +18,12 @@ export interface Metrics {
   maintenanceRound(seconds: number): void;
   /** One anti-entropy pass and the pairs it moved (sent and received). */
   antiEntropy(pairsMoved: number): void;
-  /** Registers a gauge read at scrape time: `read` returns value per label set. */
-  gauge(name: string, help: string, labelNames: string[], read: () => Promise<[Record<string, string>, number][]>): void;
+  /**
+   * Registers a gauge read at scrape time: `read` returns value per label set. A process with
+   * several ring ids registers each gauge once per id; the readings are combined, summed or
+   * (`'max'`) the largest.
+   */
+  gauge(name: string, help: string, labelNames: string[], read: GaugeReader, combine?: 'sum' | 'max'): void;
   /** The exposition text, and its content type. */
   text(): Promise<{ body: string; contentType: string }>;
 }
@@ -40,10 +44,13 @@ function processRegistry(): Registry {
   return processMetrics;
 }
 
+export type GaugeReader = () => Promise<[Record<string, string>, number][]>;
+
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export class PromMetrics implements Metrics {
   private readonly registry = new Registry();
+  private readonly gaugeReaders = new Map<string, GaugeReader[]>();
   private readonly requests = new Counter({ name: 'chordkv_http_requests_total', help: 'Public requests answered, by route, method and status', labelNames: ['route', 'method', 'status'], registers: [this.registry] });
   private readonly requestSeconds = new Histogram({ name: 'chordkv_http_request_duration_seconds', help: 'Public request latency', labelNames: ['route', 'method'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   private readonly calls = new Counter({ name: 'chordkv_rpc_calls_total', help: 'Node-to-node calls made, by call, peer and outcome (ok or the error code)', labelNames: ['call', 'peer', 'outcome'], registers: [this.registry] });
@@ -80,12 +87,28 @@ export class PromMetrics implements Metrics {
     this.antiEntropyPairs.inc(pairsMoved);
   }
 
-  gauge(name: string, help: string, labelNames: string[], read: () => Promise<[Record<string, string>, number][]>): void {
+  gauge(name: string, help: string, labelNames: string[], read: GaugeReader, combine: 'sum' | 'max' = 'sum'): void {
+    const readers = this.gaugeReaders.get(name);
+    if (readers) {
+      readers.push(read);
+      return;
+    }
+    const all = [read];
+    this.gaugeReaders.set(name, all);
     new Gauge({
       name, help, labelNames, registers: [this.registry],
       async collect() {
+        const values = new Map<string, { labels: Record<string, string>; value: number }>();
+        for (const readings of await Promise.all(all.map((r) => r()))) {
+          for (const [labels, value] of readings) {
+            const key = JSON.stringify(labels);
+            const seen = values.get(key);
+            if (!seen) values.set(key, { labels, value });
+            else seen.value = combine === 'sum' ? seen.value + value : Math.max(seen.value, value);
+          }
+        }
         this.reset();
-        for (const [labels, value] of await read()) this.set(labels, value);
+        for (const { labels, value } of values.values()) this.set(labels, value);
       },
     });
   }

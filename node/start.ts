@@ -115,10 +115,10 @@ export async function startNode(config: NodeConfig, components: StartComponents 
   const nodes = parts.map(({ address: vnodeAddr, store, hints }, index) => {
     const id = hashId(vnodeAddr);
     const log = logs[index];
-    // The first id keeps the process's peer book and reports its metrics (a registry takes each gauge once).
+    // The first id keeps the process's peer book; every id reports to the process's metrics.
     return new ChordNode(config, {
       self: { id, address: vnodeAddr }, store, hints, rpc, log,
-      peerBook: index === 0 ? peerBook : new MemoryPeerBook(), metrics: index === 0 ? metrics : noMetrics,
+      peerBook: index === 0 ? peerBook : new MemoryPeerBook(), metrics,
     });
   });
   const processNode = new ProcessNode(address, nodes);

@@ -10,6 +10,7 @@ export const PARTS = {
   etcd: 'a 3-member etcd cluster through its JSON gateway: put, linearizable and serializable get',
   scale: 'the linearizable ring at N = 5, 10, 20 (k=3): throughput, messages per operation, idle CPU',
   disk: 'the linearizable 10-node ring with the LevelDB store',
+  fsync: 'the linearizable 10-node ring with the LevelDB store and --fsync (group commit: one synced batch per tick)',
   nometrics: 'the linearizable 10-node ring with --no-metrics (what metrics cost)',
   merkle: 'Merkle anti-entropy against the full push (one process, ~15 s)',
 } as const;

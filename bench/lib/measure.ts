@@ -55,6 +55,8 @@ export const modeName = ({ consistency, r, w }: RingFlags) => (consistency === '
 export interface RingOptions {
   /** Keep every node's data in LevelDB (else in memory). */
   onDisk?: boolean;
+  /** With onDisk: every write fsync'd (--fsync). */
+  fsync?: boolean;
   /** Run the nodes with --no-metrics: no messages counted. */
   noMetrics?: boolean;
   /** Also measure what the ring costs idle, after its runs (a few seconds more). */
@@ -63,7 +65,7 @@ export interface RingOptions {
 
 /** The name of a ring setup; its rows are `${name}: insert` and `${name}: query`. */
 export function ringSetup(flags: RingFlags, nodes: number, options: RingOptions = {}): string {
-  return `ring ${nodes} nodes, k=${flags.k}, ${modeName(flags)}${options.onDisk ? ', LevelDB store' : ''}${options.noMetrics ? ', metrics off' : ''}`;
+  return `ring ${nodes} nodes, k=${flags.k}, ${modeName(flags)}${options.onDisk ? `, LevelDB store${options.fsync ? ', fsync' : ''}` : ''}${options.noMetrics ? ', metrics off' : ''}`;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -92,7 +94,7 @@ export async function measureRing(
   plan: BenchPlan, load: Workload, flags: RingFlags, nodes: number, options: RingOptions = {},
 ): Promise<{ rows: BenchRow[]; idle?: IdleFacts }> {
   const dataRoot = options.onDisk ? await mkdtemp(join(tmpdir(), 'chordkv-bench-')) : undefined;
-  const ring = await startRing(flags, nodes, dataRoot, options.noMetrics ? ['--no-metrics'] : []);
+  const ring = await startRing(flags, nodes, dataRoot, [...(options.noMetrics ? ['--no-metrics'] : []), ...(options.fsync ? ['--fsync'] : [])]);
   try {
     const metrics = !options.noMetrics;
     const pause = plan.quick ? 1000 : 2000;

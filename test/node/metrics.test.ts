@@ -59,3 +59,17 @@ test('with metrics off, /metrics says so and the node works as before', async (t
   t.deepEqual(samples, []);
   t.regex(text, /metrics are off/);
 });
+
+// Regression: a process with several ring ids reported the hops and keys of its first id only.
+test('a process with several ring ids reports the keys and hops of all of them', async (t) => {
+  const cluster = await TestCluster.start(2, { k: 1, config: { metrics: true, vnodes: 4 } });
+  t.teardown(() => cluster.teardown());
+  const keys = 40;
+  const before = await Promise.all(cluster.nodes.map((n) => scrape(n.address)));
+  for (let i = 0; i < keys; i++) await cluster.kv.put(cluster.nodes[i % 2].address, `many ids ${i}`, 'v');
+  const after = await Promise.all(cluster.nodes.map((n) => scrape(n.address)));
+  const sum = (scrapes: { samples: Sample[] }[], name: string, labels: Record<string, string> = {}) =>
+    scrapes.reduce((s, scraped) => s + total(scraped.samples, name, labels), 0);
+  t.is(sum(after, 'chordkv_keys', { role: 'primary' }), keys, 'each pair is counted once, at whichever id owns it');
+  t.is(sum(after, 'chordkv_route_hops_count') - sum(before, 'chordkv_route_hops_count'), keys);
+});
