@@ -26,9 +26,12 @@ import type { PeerBook } from './storage/peer-book.js';
 
 /**
  * After this many rounds in a row that found the ring as it was, rounds come QUIET_STRETCH
- * times further apart, until something changes or a peer is found gone. An idle ring then
- * costs half the calls; a crash is noticed a round later at worst, and a request that meets
- * a dead node kicks a round at once anyway.
+ * times further apart, until something changes, a round fails, or a peer is found gone or
+ * silent. An idle ring then costs half the calls. The price is slower detection where the
+ * node itself must notice: a crashed successor at the next (stretched) round; a crashed
+ * predecessor once it has not notified for 2 × QUIET_STRETCH intervals (about 3 s at the
+ * default 500 ms, against 0.5–1 s before), unless the node before it notifies first, which
+ * makes this node check at once. A request that meets a dead node kicks a round anyway.
  */
 const QUIET_ROUNDS_BEFORE_STRETCH = 4;
 const QUIET_STRETCH = 2;
@@ -44,7 +47,7 @@ export interface MaintenanceComponents {
   readonly metrics: Pick<Metrics, 'maintenanceRound' | 'antiEntropy'>;
   findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
   /** Read leases this node granted its predecessor (see ReadLeases). */
-  readonly leases: Pick<ReadLeases, 'predecessorFailed' | 'waitOut'>;
+  readonly leases: Pick<ReadLeases, 'waitOut'>;
   /** Replica placement (see ReplicaSync). */
   readonly replicas: { reconcile(): Promise<{ pushed: number }>; chainIsCurrent(): boolean; handOnForeign(): Promise<number> };
   /** Anti-entropy: a Merkle exchange with every chain member; the pairs it moved (see MerkleExchange). */
@@ -136,7 +139,7 @@ export class Maintenance {
     }
     // A predecessor marked failed that notifies us is alive after all; nothing else changes.
     if (routing.isSelf(candidate) || candidate.id === routing.predecessor?.id) {
-      this.predecessorHeard = { member: candidate, at: Date.now() };
+      this.predecessorHeard = { member: candidate, at: performance.now() };
       return routing.notify(candidate);
     }
     if (!routing.wouldAccept(candidate)) return false;
@@ -202,6 +205,7 @@ export class Maintenance {
         await replicas.handOnForeign();
       }
     } catch (err) {
+      this.quietRounds = 0;
       log.warn(`maintenance round ${this.round}: ${(err as ChordError).code ?? ''} ${(err as Error).message}`, { round: this.round, code: (err as ChordError).code });
     }
     this.components.metrics.maintenanceRound((performance.now() - start) / 1000);
@@ -215,7 +219,7 @@ export class Maintenance {
     if (!pred || !routing.predecessorAlive || routing.isSelf(pred)) return;
     // It notifies us every round of its own: one that did so lately needs no call to tell it lives.
     const heard = this.predecessorHeard;
-    if (heard && sameMember(heard.member, pred) && Date.now() - heard.at < 2 * QUIET_STRETCH * this.init.maintenanceIntervalMs) return;
+    if (heard && sameMember(heard.member, pred) && performance.now() - heard.at < 2 * QUIET_STRETCH * this.init.maintenanceIntervalMs) return;
     try {
       await neighbours.liveState(pred.address);
     } catch (err) {
@@ -226,9 +230,8 @@ export class Maintenance {
   }
 
   private markPredecessorFailed(pred: Member): void {
-    const { routing, leases } = this.components;
-    routing.markPredecessorFailed(pred);
-    if (!routing.predecessorAlive) leases.predecessorFailed();
+    this.components.routing.markPredecessorFailed(pred);
+    this.quietRounds = 0;
   }
 
   /**
@@ -241,8 +244,8 @@ export class Maintenance {
     const quick = await neighbours.notifySuccessor();
     if (quick === 'settled') return true;
     let before = routing.successors[0];
-    // A successor that did not answer the notify is not asked again in this round's refresh.
-    await neighbours.refresh(quick === 'silent' && first ? [first.address] : [], false);
+    // A successor found gone by the notify is not asked again in this round's refresh.
+    await neighbours.refresh(quick === 'gone' && first ? [first.address] : [], false);
     let standIn = routing.successors.length === 0 && await this.successorFromKnownNodes();
     // A refresh steps back at most one node, to the successor's predecessor. After a stand-in
     // (or a step) refresh again at once rather than a node per round: a stand-in may be many
@@ -264,7 +267,8 @@ export class Maintenance {
       }
       return false;
     }
-    if (quick === 'silent' && sameMember(successor, first)) return false;
+    // One notify a round: the successor that had it already (and did not take us) is not asked twice.
+    if (sameMember(successor, first)) return false;
     try {
       await rpc.call(notify, successor.address, { node: toMemberJson(routing.self) });
     } catch (err) {
@@ -302,7 +306,7 @@ export class Maintenance {
   /** Whether the predecessor or successor list differs from the last round's. */
   private neighboursChanged(): boolean {
     const { routing } = this.components;
-    const signature = [routing.predecessor, ...routing.successors].map((m) => m?.address ?? '-').join(' ');
+    const signature = [routing.predecessorAlive ? 'alive' : 'failed', ...[routing.predecessor, ...routing.successors].map((m) => m?.address ?? '-')].join(' ');
     const changed = signature !== this.neighbourSignature;
     this.neighbourSignature = signature;
     return changed;

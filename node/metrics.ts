@@ -99,8 +99,9 @@ export class PromMetrics implements Metrics {
       name, help, labelNames, registers: [this.registry],
       async collect() {
         const values = new Map<string, { labels: Record<string, string>; value: number }>();
-        for (const readings of await Promise.all(all.map((r) => r()))) {
-          for (const [labels, value] of readings) {
+        // One id whose reading fails (its store closing, say) leaves the others' standing.
+        for (const reading of await Promise.allSettled(all.map((r) => r()))) {
+          for (const [labels, value] of reading.status === 'fulfilled' ? reading.value : []) {
             const key = JSON.stringify(labels);
             const seen = values.get(key);
             if (!seen) values.set(key, { labels, value });

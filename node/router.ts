@@ -19,7 +19,7 @@ import type { RoutingTable } from './routing.js';
 /** Guards against forwarding loops while pointers are inconsistent. */
 export const MAX_HOPS = 32;
 /** How many gone next hops one node routes a request around before it gives up. */
-const MAX_REROUTES = 8;
+export const MAX_REROUTES = 8;
 
 export interface RouterComponents {
   readonly routing: RoutingTable;
@@ -34,7 +34,10 @@ export interface RouterComponents {
 }
 
 export interface RouterCallbacks {
-  /** A peer was found gone and evicted: maintenance should repair the pointers soon. */
+  /**
+   * A next hop was found gone (and evicted) or did not answer in time: maintenance should
+   * look at the pointers soon (a silent one is not evicted here: one timeout proves nothing).
+   */
   onPeerGone(): void;
 }
 
@@ -113,7 +116,10 @@ export class Router {
       if (log.debugEnabled) log.debug(`forwarding ${request.op} to ${next.address}`, { op: request.op, key: request.key, peer: next.address, hops: request.hops + 1 });
       return await rpc.call(op, next.address, { ...request, hops: request.hops + 1, final });
     } catch (err) {
-      if (!this.routeAround(err, next, reroutes)) throw err;
+      if (!this.routeAround(err, next, reroutes)) {
+        if (err instanceof ChordError && err.code === 'PEER_TIMEOUT' && err.peer === next.address) this.callbacks.onPeerGone();
+        throw err;
+      }
       log.warn(`${next.address} is unreachable; routing around it`, { peer: next.address });
       return this.route(request, reroutes + 1);
     }

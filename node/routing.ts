@@ -15,6 +15,8 @@ export class RoutingTable {
   private predecessorAlive_ = true;
   private successors_: readonly Member[] = [];
   private fingers_: (Member | undefined)[] = [];
+  /** Told whenever the predecessor stops counting as alive, whichever method did it (see ReadLeases). */
+  onPredecessorFailed: () => void = () => undefined;
 
   /**
    * `distinctWanted`: the list runs on past `listSize` until it shows that many processes
@@ -144,7 +146,13 @@ export class RoutingTable {
    * still is. (A notify may have replaced it meanwhile; the new one was never checked.)
    */
   markPredecessorFailed(checked: Member): void {
-    if (sameMember(this.predecessor_, checked)) this.predecessorAlive_ = false;
+    if (sameMember(this.predecessor_, checked)) this.predecessorFailed();
+  }
+
+  private predecessorFailed(): void {
+    const wasAlive = this.predecessorAlive_;
+    this.predecessorAlive_ = false;
+    if (wasAlive) this.onPredecessorFailed();
   }
 
   /** No other node is left: this one owns every id. */
@@ -170,7 +178,7 @@ export class RoutingTable {
       return undefined;
     });
     if (this.predecessor_?.address === address) {
-      this.predecessorAlive_ = false;
+      this.predecessorFailed();
       known = true;
     }
     return known;

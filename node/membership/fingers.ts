@@ -2,18 +2,19 @@
  * Chord's fix_fingers, a few lookups per maintenance round, backing off while nothing changes:
  * an idle ring's finger traffic would otherwise grow with its size for no gain. A sweep over
  * every finger that changed none doubles the rounds left out before the next sweep, up to
- * MAX_REST_ROUNDS; a change seen anywhere near (`soon()`) sweeps every round again. Stale
- * fingers cost hops, never correctness: routing ends at the successor lists.
+ * MAX_REST_ROUNDS; a change seen near (`soon()`: neighbours changed, a peer found gone or
+ * silent by routing) sweeps every round again. A finger left stale by a change far away costs
+ * hops; one pointing at a dead host costs a request its timeout, and that request kicks a sweep.
  */
-import { fingerStart, idToHex, inHalfOpen } from '../../common/ring.js';
+import { fingerStart, ID_BITS, idToHex, inHalfOpen } from '../../common/ring.js';
 import { fromMemberJson } from '../../common/wire.js';
 import type { FindSuccessorAnswer } from '../rpc/routing.js';
 import type { RoutingTable } from '../routing.js';
 
 /** Lookups spent on fingers per round: the table converges in a few rounds without a burst of traffic. */
 const LOOKUPS_PER_ROUND = 4;
-const FINGER_COUNT = 160;
-const MAX_REST_ROUNDS = 32;
+const FINGER_COUNT = ID_BITS;
+const MAX_REST_ROUNDS = 16;
 
 export class FingerFixer {
   private cursor = 0;
@@ -48,7 +49,13 @@ export class FingerFixer {
       let finger = previous;
       if (!previous || !inHalfOpen(start, routing.self.id, previous.id)) {
         lookups++;
-        finger = fromMemberJson((await this.findSuccessor(idToHex(start), 0)).node);
+        try {
+          finger = fromMemberJson((await this.findSuccessor(idToHex(start), 0)).node);
+        } catch (err) {
+          // A sweep that could not look is no sign of a quiet ring: the next one comes without a rest.
+          this.sweepChanged = true;
+          throw err;
+        }
       }
       const before = routing.fingers[i]?.address;
       routing.setFinger(i, finger);

@@ -2,7 +2,7 @@
  * Asking the ring around a node: a member's state, the predecessors behind this node,
  * the ring in order, and Chord's successor-list refresh (stabilize's first half).
  */
-import { NotAMember, type ChordError } from '../../common/errors.js';
+import { isGone, NotAMember, type ChordError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { inOpen } from '../../common/ring.js';
 import { fromMemberJson, sameMember, toMemberJson, type Member, type MemberJson } from '../../common/wire.js';
@@ -96,22 +96,23 @@ export class Neighbours {
    * Stabilize's usual round in one call: Chord's notify to the first successor, whose answer
    * names its predecessor and successors. When that predecessor is this node, nothing joined
    * in between and the successor list is rebuilt from the answer: 'settled'. Otherwise the
-   * full refresh must run: 'look' (the successor answered, or failed in some other way), or
-   * 'silent' (it refused the call or did not answer: the refresh should pass it by).
+   * full refresh must run: 'gone' (the successor refused the call or is no member: it is
+   * evicted, and the refresh passes it by) or 'look' (anything else). A notify may wait long
+   * at a busy successor (for its membership lock), so its timeout says nothing of silence:
+   * the refresh's state call judges that.
    */
-  async notifySuccessor(): Promise<'settled' | 'look' | 'silent'> {
+  async notifySuccessor(): Promise<'settled' | 'look' | 'gone'> {
     const { routing, rpc } = this.components;
     const successor = routing.successors[0];
     if (!successor) return 'look';
-    const sentAt = Date.now();
     let answer;
     try {
       answer = await rpc.call(notify, successor.address, { node: toMemberJson(routing.self) });
     } catch (err) {
-      this.silence.failedCall(successor.address, err, sentAt);
-      if (this.hasFailed(err, successor.address)) routing.evict(successor.address);
-      const code = (err as ChordError).code;
-      return (code === 'PEER_TIMEOUT' || code === 'PEER_UNREACHABLE') && (err as ChordError).peer === successor.address ? 'silent' : 'look';
+      if (!isGone(err, successor.address)) return 'look';
+      this.silence.forget(successor.address);
+      routing.evict(successor.address);
+      return 'gone';
     }
     this.silence.heard(successor.address);
     const settled = answer.member && answer.predecessor !== null && routing.isSelf(fromMemberJson(answer.predecessor))

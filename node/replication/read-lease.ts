@@ -2,13 +2,14 @@
  * Read leases, so that a chain's head may answer reads of its clean keys itself (as CRAQ's
  * chain nodes do) and still never answer after it was replaced without knowing it.
  *
- * Only a node's successor takes over its range, and only after it has marked the node failed.
- * The head asks its successor for a lease; the successor grants it only to its live
- * predecessor, and once it has marked that predecessor failed it waits one lease length
- * before it takes the range over. Every lease the head holds was granted before the mark,
- * counted from before it asked, so it has run out by then: a head cut off from its successor
- * stops answering from its own copy before anyone else answers for its range. Lease times
- * are durations on each node's monotonic clock.
+ * Only a node's successor takes over its range, and only once it no longer counts the node
+ * alive. The head asks its successor for a lease; the successor grants it only to its live
+ * predecessor, and once the predecessor stops counting as alive — however that came about:
+ * its check, routing evicting it, a failed notify (the routing table reports each) — it waits
+ * one lease length before it takes the range over. Every lease the head holds was granted
+ * before that moment, counted from before it asked, so it has run out by then: a head cut off
+ * from its successor stops answering from its own copy before anyone else answers for its
+ * range. Lease times are durations on each node's monotonic clock.
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../common/log.js';
@@ -37,14 +38,17 @@ export class ReadLeases {
   private heldFrom: string | null = null;
   private heldUntil = 0;
   private renewing = false;
-  /** When this node last marked its predecessor failed. */
+  /** Successor side: when the predecessor last stopped counting as alive. */
   private predecessorFailedAt: number | null = null;
 
   constructor(
     private readonly components: ReadLeaseComponents,
     private readonly leaseMs: number = READ_LEASE_MS,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    // The one listener: every way the predecessor stops counting as alive starts the wait.
+    components.routing.onPredecessorFailed = () => { this.predecessorFailedAt = this.now(); };
+  }
 
   /**
    * Head side: whether this node holds a lease from its successor now. Asks for a new one in
@@ -64,11 +68,6 @@ export class ReadLeases {
     const { routing, lifecycle } = this.components;
     const granted = lifecycle.state === 'ready' && routing.predecessorAlive && sameMember(routing.predecessor, fromMemberJson(asker));
     return { granted, leaseMs: this.leaseMs };
-  }
-
-  /** Successor side: the predecessor was just marked failed; no lease it holds was granted after this. */
-  predecessorFailed(): void {
-    this.predecessorFailedAt = this.now();
   }
 
   /** Successor side: resolves once no lease granted to the failed predecessor can still be in force. */

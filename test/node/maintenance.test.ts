@@ -34,7 +34,7 @@ function maintenanceOf(
     routing, lifecycle, rpc, neighbours, lock: new MembershipLock(), peerBook: new MemoryPeerBook(), log: createLogger('test', 'silent'), metrics: noMetrics,
     findSuccessor: async () => ({ node: toMemberJson(member(14)), hops: 0 }),
     replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true, handOnForeign: async () => 0 },
-    expire: async () => 0, antiEntropy: async () => ({ moved: 0 }), leases: { predecessorFailed: () => undefined, waitOut: async () => undefined },
+    expire: async () => 0, antiEntropy: async () => ({ moved: 0 }), leases: { waitOut: async () => undefined },
     ...(typeof overrides === 'function' ? overrides(routing) : overrides),
   }, { maintenanceIntervalMs: 1000, antiEntropyRounds, lockLeaseMs: 1000 });
   return { routing, maintenance, lifecycle };
@@ -92,7 +92,6 @@ test('a node takes over its failed predecessor\'s range only once the read lease
     return { member: true };
   }, {
     leases: {
-      predecessorFailed: () => events.push('marked failed'),
       waitOut: async () => {
         events.push(`waiting, predecessor still ${routing.predecessor?.id}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -100,9 +99,10 @@ test('a node takes over its failed predecessor\'s range only once the read lease
     },
   });
   await maintenance.runRound();
+  t.false(routing.predecessorAlive, 'marked failed');
   t.true(await maintenance.notified(toMemberJson(member(0))));
   t.is(routing.predecessor?.id, 0n);
-  t.deepEqual(events, ['marked failed', 'waiting, predecessor still 1']);
+  t.deepEqual(events, ['waiting, predecessor still 1']);
 });
 
 /** Real Neighbours over a stub network that answers `notify` and `state` per address, recording every call. */
@@ -138,6 +138,7 @@ test('a round that finds the ring as it was is one call: the notify, whose answe
 
 test('a successor that names another predecessor makes the round look further, and a node that joined in between becomes the successor', async (t) => {
   const network = networkOf({
+    1: { predecessor: 60, successors: [8, 14, 21] },
     14: { predecessor: 10, successors: [21, 32, 38] },
     10: { predecessor: 8, successors: [14, 21, 32] },
   });
@@ -146,6 +147,7 @@ test('a successor that names another predecessor makes the round look further, a
   t.deepEqual(routing.successors.map((p) => Number(p.id)), [10, 14, 21]);
   t.is(network.calls.at(-1), 'POST /rpc/notify 10.0.0.10:5000', 'the newcomer is notified');
   t.true(network.calls.includes('GET /rpc/state 10.0.0.1:5000'), 'a predecessor that did not notify lately is checked');
+  t.true(routing.predecessorAlive);
 });
 
 // Regression: with stabilize starting at the notify, a process restarted on a listed address

@@ -71,7 +71,6 @@ test('a successor grants only to its live predecessor, and waits one lease after
   t.true(leases.grant(toMemberJson(member(1))).granted);
   t.false(leases.grant(toMemberJson(member(5))).granted, 'not its predecessor');
   routing.markPredecessorFailed(member(1));
-  leases.predecessorFailed();
   t.false(leases.grant(toMemberJson(member(1))).granted, 'marked failed');
   let waited = false;
   const waiting = leases.waitOut().then(() => { waited = true; });
@@ -79,6 +78,25 @@ test('a successor grants only to its live predecessor, and waits one lease after
   await settle();
   t.false(waited);
   await waiting; // the real timer: 2000 ms from the mark
+  t.true(waited);
+});
+
+// Regression: the wait was counted from a mark only the predecessor check made. When routing
+// evicted the predecessor instead (a failed notify in a two-node ring, a forward that failed),
+// the successor took the range over at once while the old head could still answer from its
+// copy under a lease.
+test('a predecessor that stopped counting as alive some other way than its check is waited out all the same', async (t) => {
+  const { leases, routing, clock } = leasesOf(() => { throw new PeerUnreachable('x'); });
+  clock.now = 500;
+  t.true(leases.grant(toMemberJson(member(1))).granted);
+  clock.now = 600;
+  t.true(routing.evict(member(1).address));
+  t.false(routing.predecessorAlive);
+  let waited = false;
+  const waiting = leases.waitOut().then(() => { waited = true; });
+  await settle();
+  t.false(waited, 'a lease granted at 500 may run until 2500; the wait runs from the eviction, to 2600');
+  await waiting;
   t.true(waited);
 });
 
