@@ -202,6 +202,11 @@ export function retryOf(err: unknown): Retry {
   return err instanceof ChordError ? err.retry : 'never';
 }
 
+/** True when `err` says that `address` itself did not answer in time (which alone proves nothing). */
+export function isTimeout(err: unknown, address: string): boolean {
+  return err instanceof ChordError && err.code === 'PEER_TIMEOUT' && err.peer === address;
+}
+
 /** True when `err` says that `address` itself is gone (unreachable, or no longer a member). */
 export function isGone(err: unknown, address: string): boolean {
   return err instanceof ChordError && err.peer === address && (err.code === 'PEER_UNREACHABLE' || err.code === 'NOT_A_MEMBER');

@@ -3,7 +3,7 @@
  * replication strategy coordinates them, and Chord's find_successor runs recursively.
  * A next hop that is gone is evicted and the request routed again without it.
  */
-import { ChordError, isGone, NotReady } from '../common/errors.js';
+import { ChordError, isGone, isTimeout, NotReady } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { hashId, hexToId } from '../common/ring.js';
 import { toMemberJson, type Member, type OpAnswer } from '../common/wire.js';
@@ -117,7 +117,7 @@ export class Router {
       return await rpc.call(op, next.address, { ...request, hops: request.hops + 1, final });
     } catch (err) {
       if (!this.routeAround(err, next, reroutes)) {
-        if (err instanceof ChordError && err.code === 'PEER_TIMEOUT' && err.peer === next.address) this.callbacks.onPeerGone();
+        if (isTimeout(err, next.address)) this.callbacks.onPeerGone();
         throw err;
       }
       log.warn(`${next.address} is unreachable; routing around it`, { peer: next.address });

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ChordError, isGone } from '../common/errors.js';
+import { ChordError, isGone, isTimeout } from '../common/errors.js';
 import { createLogger, type LogDestination, type Logger } from '../common/log.js';
 import { hashId, idToHex } from '../common/ring.js';
 import { describeSettings } from '../common/wire.js';
@@ -217,8 +217,8 @@ async function enterRing(node: ChordNode, log: Logger, config: NodeConfig, known
         // A contact that is gone, starting, or too slow to answer: try the next one. Anything
         // else (a peer behind a live contact is gone, say, for longer than the join waits)
         // is the ring's answer: creating a ring of our own instead would split it.
-        const { code, peer } = err as { code?: string; peer?: string };
-        if (!isGone(err, contact) && !(code === 'PEER_TIMEOUT' && peer === contact) && code !== 'NOT_READY') throw err;
+        const { code } = err as { code?: string };
+        if (!isGone(err, contact) && !isTimeout(err, contact) && code !== 'NOT_READY') throw err;
         lastError = err;
       }
     }

@@ -4,7 +4,7 @@
  * a cut link, or on a host that died and so never refuses anything: it counts as failed once
  * every call to it has timed out for `failureTimeoutMs`; one answer clears that.
  */
-import { ChordError, isGone } from '../../common/errors.js';
+import { isGone, isTimeout } from '../../common/errors.js';
 
 export class Silence {
   /** When the first of the calls that have timed out since the peer last answered was sent. */
@@ -19,22 +19,18 @@ export class Silence {
 
   /** A call to `address`, sent at `sentAt`, failed with `err`. */
   failedCall(address: string, err: unknown, sentAt: number): void {
-    if (timedOut(err, address) && !this.since.has(address)) this.since.set(address, sentAt);
+    if (isTimeout(err, address) && !this.since.has(address)) this.since.set(address, sentAt);
   }
 
   /** Whether `err`, from a call to `address`, means `address` has failed. */
   hasFailed(err: unknown, address: string): boolean {
     if (isGone(err, address)) return true;
     const since = this.since.get(address);
-    return timedOut(err, address) && since !== undefined && this.now() - since >= this.failureTimeoutMs;
+    return isTimeout(err, address) && since !== undefined && this.now() - since >= this.failureTimeoutMs;
   }
 
   /** Forgets `address` (evicted: a later silence starts afresh). */
   forget(address: string): void {
     this.since.delete(address);
   }
-}
-
-function timedOut(err: unknown, address: string): boolean {
-  return err instanceof ChordError && err.code === 'PEER_TIMEOUT' && err.peer === address;
 }
