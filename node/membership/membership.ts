@@ -120,7 +120,7 @@ export class Membership {
       throw new Conflict('WRONG_SUCCESSOR', `${routing.self.address} is not the successor of ${joiner.address}; look it up again`);
     }
     const k = replicaCount(this.components.settings());
-    const before = await this.walkBackFor(joiner.address, k);
+    const { before, listing } = await this.walkBackFor(joiner.address, k);
     // The predecessors whose replica sets the joiner enters (k-1 of them with one id per process).
     const holding = before.slice(0, heldRanges(joiner.address, before, k));
     // The joiner is locked too: its chain is set during the reconcile below, which switches chains only under a lock.
@@ -143,7 +143,7 @@ export class Membership {
       });
       routing.setPredecessor(joiner);
       if (!predecessor) routing.setSuccessors(joiner);
-      await this.refreshBehind(before, [], holding.length);
+      await this.refreshBehind(before, [], Math.max(holding.length, listing, this.init.successorListSize));
       // In a ring no larger than the list, this node's own list wraps round to the joiner too.
       if (before.length < this.init.successorListSize && predecessor) await neighbours.refresh([]);
       // Those that may lose a copy to the joiner: the next k after it, and with several ids per
@@ -164,7 +164,7 @@ export class Membership {
     lifecycle.enter('departing');
     try {
       const k = replicaCount(this.components.settings());
-      const before = await this.walkBackFor(routing.self.address, k);
+      const { before, listing } = await this.walkBackFor(routing.self.address, k);
       const holding = before.slice(0, heldRanges(routing.self.address, before, k));
       const after = routing.successors.slice(0, k);
       await this.withLocks([routing.self, successor, ...holding], async () => {
@@ -174,7 +174,7 @@ export class Membership {
         const predecessor = before[0];
         const alone = !predecessor || sameMember(predecessor, successor);
         await rpc.call(pointers, successor.address, { predecessor: alone ? null : toMemberJson(predecessor) });
-        await this.refreshBehind(before, [routing.self.address], holding.length);
+        await this.refreshBehind(before, [routing.self.address], Math.max(holding.length, listing, this.init.successorListSize));
         lifecycle.enter('departed');
         await this.reconcileAround([...holding, ...after]);
       });
@@ -218,22 +218,31 @@ export class Membership {
   }
 
   /**
-   * The predecessors a change at `address` concerns, nearest first: as many as a successor
-   * list reaches back, and every one whose replica set holds `address`.
+   * The predecessors a change at `address` concerns, nearest first: at least as many as a
+   * successor list is long, every one whose replica set holds `address`, and every one whose
+   * successor list reaches this node. `listing` counts the last: they lead `before`, since a
+   * node's list ends no later than its successor's. (With several ids per process a list
+   * grows past its nominal length until it shows k - 1 other processes, so the nominal
+   * length alone misses lists that must learn of the change.)
    */
-  private walkBackFor(address: string, k: number): Promise<Member[]> {
+  private async walkBackFor(address: string, k: number): Promise<{ before: Member[]; listing: number }> {
+    const { routing, neighbours } = this.components;
     const reach = Math.max(k, this.init.successorListSize);
-    return this.components.neighbours.walkBackWhile((found) => found.length < reach || heldRanges(address, found, k) === found.length);
+    const reachesHere = (list: readonly Member[] | undefined) => list?.some((m) => routing.isSelf(m)) === true;
+    const walk = await neighbours.walkBackWhile((found, lists) =>
+      found.length < reach || heldRanges(address, found, k) === found.length || reachesHere(lists.at(-1)));
+    const listing = walk.lists.findIndex((list) => !reachesHere(list));
+    return { before: walk.members, listing: listing === -1 ? walk.lists.length : listing };
   }
 
   /**
-   * Rebuilds the successor lists of the nodes whose lists can reach the change (`holding`
-   * of them hold copies there, and may lie further back than a list is long), nearest first
-   * (each copies the one after it).
+   * Rebuilds the successor lists of the nodes whose lists reach the change (`count` of
+   * them, nearest first: each copies the one after it), which include the `holding` that
+   * hold copies there and may lie further back than a list is long.
    */
-  private async refreshBehind(before: Member[], exclude: string[], holding: number): Promise<void> {
+  private async refreshBehind(before: Member[], exclude: string[], count: number): Promise<void> {
     const { routing, rpc, neighbours } = this.components;
-    for (const member of before.slice(0, Math.max(holding, this.init.successorListSize))) {
+    for (const member of before.slice(0, count)) {
       if (routing.isSelf(member)) await neighbours.refresh(exclude);
       else await rpc.call(refreshCall, member.address, { exclude });
     }

@@ -51,29 +51,66 @@ export class Neighbours {
 
   /** Up to `count` predecessors, nearest first, stopping where the walk comes back to this node. */
   walkBack(count: number): Promise<Member[]> {
-    return this.walkBackWhile((found) => found.length < count);
+    return this.walkBackWhile((found) => found.length < count).then((walk) => walk.members);
   }
 
   /**
-   * Predecessors, nearest first, for as long as `more(found)` asks for another, stopping
-   * where the walk comes back to this node (how far back replica duty reaches depends on
-   * which processes the walk meets, with several ring ids per process).
+   * Predecessors, nearest first, for as long as `more(found, lists)` asks for another,
+   * stopping where the walk comes back to this node (how far back replica duty reaches
+   * depends on which processes the walk meets, with several ring ids per process).
+   * `lists[i]` is the successor list `found[i]` answered with.
    */
-  async walkBackWhile(more: (found: readonly Member[]) => boolean): Promise<Member[]> {
+  async walkBackWhile(more: (found: readonly Member[], lists: readonly (readonly Member[])[]) => boolean): Promise<{ members: Member[]; lists: Member[][] }> {
     const { routing } = this.components;
     const found: Member[] = [];
+    const lists: Member[][] = [];
     let current = routing.predecessor;
-    while (current && !routing.isSelf(current) && more(found)) {
+    while (current && !routing.isSelf(current) && more(found, lists)) {
       if (found.some((p) => sameMember(p, current))) break;
       found.push(current);
       const remote = await this.liveState(current.address);
+      lists.push(remote.successors.map(fromMemberJson));
       current = remote.predecessor ? fromMemberJson(remote.predecessor) : null;
     }
-    return found;
+    return { members: found, lists };
   }
 
-  /** The ring in order, starting at this node, walking successor lists. */
+  /**
+   * The ring in order, starting at this node: successor lists walked a list at a time, then
+   * each member's predecessor checked against the member before it. A list that a change has
+   * not reached yet (stabilization passes lists back one hop a round) may skip a member;
+   * predecessors, which joins and departs set under their locks, name what it skipped.
+   */
   async overlay(): Promise<Member[]> {
+    const { routing } = this.components;
+    const ring = await this.walkSuccessorLists();
+    // What each member answered as its predecessor; undefined when it did not answer (it left: the caller's next call to it says so).
+    const predecessors = new Map<bigint, Member | null | undefined>([[routing.self.id, routing.predecessor]]);
+    const tried = new Set<bigint>();
+    const predecessorOf = (state: StateAnswer) => (state.predecessor ? fromMemberJson(state.predecessor) : null);
+    for (;;) {
+      await Promise.all(ring.filter((m) => !predecessors.has(m.id)).map(async (m) => {
+        predecessors.set(m.id, await this.liveState(m.address).then(predecessorOf, () => undefined));
+      }));
+      const skipped: { at: number; member: Member }[] = [];
+      ring.forEach((member, at) => {
+        const before = ring[(at - 1 + ring.length) % ring.length];
+        const named = predecessors.get(member.id);
+        if (named && !tried.has(named.id) && !ring.some((m) => sameMember(m, named)) && inOpen(named.id, before.id, member.id)) skipped.push({ at, member: named });
+      });
+      if (skipped.length === 0) return ring;
+      // From the back, so the positions still hold; one the lists left out because it failed does not answer, and stays out.
+      for (const { at, member } of skipped.reverse()) {
+        tried.add(member.id);
+        const state = await this.liveState(member.address).catch(() => undefined);
+        if (!state) continue;
+        predecessors.set(member.id, predecessorOf(state));
+        ring.splice(at === 0 ? ring.length : at, 0, member); // before this node: at the end of the walk
+      }
+    }
+  }
+
+  private async walkSuccessorLists(): Promise<Member[]> {
     const { routing } = this.components;
     const ring: Member[] = [routing.self];
     const seen = new Set([routing.self.id]);

@@ -91,3 +91,31 @@ test.serial('the last process of a ring cannot depart, even holding several ids'
     await cluster.teardown();
   }
 });
+
+// With several ids per process a successor list grows past its nominal length until it shows
+// k - 1 other processes, so lists further back than that length can reach a join or depart.
+// Each must learn of it within the change: stabilization alone took many rounds, and the
+// overlay, query "*" and prefix scans walked the stale lists past members.
+test.serial('joins and departs leave every successor list exact, without maintenance', async (t) => {
+  const cluster = await TestCluster.start(3, { k: 3, transport: 'memory', config: { vnodes: 16, maintenanceIntervalMs: 600_000 } });
+  try {
+    const stale = () => {
+      const ring = new VirtualRing(cluster.nodes.flatMap((n) => n.vnodes.map((v) => ({ id: v.self.id, address: v.self.address }))));
+      const ids = ring.ids.map((v) => v.address);
+      return cluster.nodes.flatMap((n) => n.vnodes).flatMap((v) => {
+        const at = ids.indexOf(v.self.address);
+        const truth = [...ids.slice(at + 1), ...ids.slice(0, at)];
+        const list = v.routing.successors.map((m) => m.address);
+        return list.join() === truth.slice(0, list.length).join() ? [] : [`${v.self.address}: ${list.join(' ')}`];
+      });
+    };
+    t.deepEqual(stale(), [], 'after the first joins');
+    await cluster.join();
+    await cluster.join();
+    t.deepEqual(stale(), [], 'after more joins');
+    await cluster.depart(cluster.nodes[1]);
+    t.deepEqual(stale(), [], 'after a depart');
+  } finally {
+    await cluster.teardown();
+  }
+});
