@@ -148,7 +148,8 @@ export class ChordNode {
       handle(leaseCall, (request) => this.leases.grant(request.node)),
       ...routingHandlers({ route: (request) => this.router.arrived(request), findSuccessor, batch: (ops, hops) => this.batches.run(ops, hops) }),
       ...membershipHandlers({
-        admit: (joiner) => this.membership.admit(joiner),
+        admit: (joiner, token) => this.membership.admit(joiner, token),
+        joinLocks: (joiner) => this.membership.joinLocks(joiner),
         lock: (token, leaseMs) => lock.acquireExclusive(token, leaseMs),
         unlock: (token) => lock.releaseExclusive(token),
         refresh: (exclude) => neighbours.refresh(exclude),
@@ -217,8 +218,8 @@ export class ChordNode {
     return this.watches.openPrefix(prefix, signal);
   }
 
-  depart(): Promise<{ departed: string }> {
-    return this.membership.depart();
+  async depart(): Promise<{ departed: string }> {
+    return { departed: (await this.membership.depart()).departed };
   }
 
   status(): ReturnType<Views['status']> {

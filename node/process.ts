@@ -10,14 +10,15 @@ import { distance, hashId } from '../common/ring.js';
 import { processOf } from '../common/vnodes.js';
 import type { BatchOp, DeleteAnswer, NodeState, PutOptions, QuorumAnswer, ScanRequest, StatusAnswer, ValueAnswer, VnodeStatus, WatchEvent } from '../common/wire.js';
 import type { ChordNode } from './chord-node.js';
+import { departTogether, type ChangeComponents } from './membership/process-change.js';
 import { ProcessRpc } from './rpc/process-rpc.js';
 
 export class ProcessNode {
   /** Node-to-node calls for every id of this process. */
   readonly rpcServer: ProcessRpc;
 
-  /** `vnodes[i]` is ring id i of the process at `address`. */
-  constructor(readonly address: string, readonly vnodes: readonly ChordNode[]) {
+  /** `vnodes[i]` is ring id i of the process at `address`; `change` takes several of them in and out of the ring as one membership change. */
+  constructor(readonly address: string, readonly vnodes: readonly ChordNode[], private readonly change?: ChangeComponents) {
     if (vnodes.length === 0) throw new RangeError('a process holds at least one ring id');
     this.rpcServer = new ProcessRpc(address, vnodes.map((v) => v.rpcServer));
   }
@@ -79,14 +80,19 @@ export class ProcessNode {
   }
 
   /**
-   * Takes every id out of the ring, one membership change each (each hands its pairs to its
-   * successor, which the next change hands on in turn). The last process of a ring cannot
-   * leave it: that is refused before any id departs.
+   * Takes every id out of the ring, several as one membership change (each hands its pairs
+   * to its successor, which a later step hands on in turn). The last process of a ring
+   * cannot leave it: that is refused before any id departs.
    */
   async depart(): Promise<{ departed: string }> {
+    if (this.vnodes.length === 1) {
+      if (this.vnodes[0].state !== 'departed') await this.vnodes[0].depart();
+      return { departed: this.address };
+    }
     const others = this.vnodes.some((v) => v.routing.successors.some((m) => processOf(m.address) !== this.address));
-    if (this.vnodes.length > 1 && !others) throw new Conflict('LAST_NODE', 'the last process of a ring cannot depart; stop it instead');
-    for (const vnode of this.vnodes) if (vnode.state !== 'departed') await vnode.depart();
+    if (!others) throw new Conflict('LAST_NODE', 'the last process of a ring cannot depart; stop it instead');
+    if (!this.change) throw new RangeError('a process of several ids needs the means of a membership change to depart');
+    await departTogether(this.vnodes, this.change);
     return { departed: this.address };
   }
 

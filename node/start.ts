@@ -16,6 +16,7 @@ import { ChordNode } from './chord-node.js';
 import { noMetrics, PromMetrics } from './metrics.js';
 import type { NodeConfig } from './config.js';
 import { createApp } from './http/app.js';
+import { joinTogether } from './membership/process-change.js';
 import { ProcessNode } from './process.js';
 import { state as stateCall } from './rpc/maintenance.js';
 import { FrameServer, refuse } from './rpc/frame-server.js';
@@ -121,7 +122,8 @@ export async function startNode(config: NodeConfig, components: StartComponents 
       peerBook: index === 0 ? peerBook : new MemoryPeerBook(), metrics,
     });
   });
-  const processNode = new ProcessNode(address, nodes);
+  const change = { rpc, log: processLog, lockLeaseMs: config.lockLeaseMs };
+  const processNode = new ProcessNode(address, nodes, change);
   const node = nodes[0];
   components.network?.attach(address, processNode.rpcServer, config.secret);
   const frames = new FrameServer({ dispatch: (method, path, body) => processNode.rpcServer.dispatch(method, path, body), secret: config.secret, log: processLog, metrics });
@@ -146,15 +148,15 @@ export async function startNode(config: NodeConfig, components: StartComponents 
 
   try {
     const knownPeers = (await peerBook.read()).filter((peer) => processOf(peer) !== address);
-    await enterRing(node, processLog, config, knownPeers);
-    await node.maintenance.rememberPeers();
-    node.maintenance.start();
-    // The process's other ids join through its first, one membership change each; each keeps
-    // its pointers fresh from then on, as the next ones' lookups pass through it.
-    for (const vnode of nodes.slice(1)) {
-      await vnode.membership.join(node.self.address);
-      vnode.maintenance.start();
+    // One id joins as it always has; several join together, one membership change for all.
+    const joinThrough = (contact: string) => (nodes.length === 1 ? node.membership.join(contact, knownPeers) : joinTogether(nodes, contact, change));
+    const created = await enterRing(joinThrough, processLog, config, knownPeers);
+    if (created) {
+      node.membership.create();
+      if (nodes.length > 1) await joinTogether(nodes.slice(1), node.self.address, change);
     }
+    await node.maintenance.rememberPeers();
+    for (const vnode of nodes) vnode.maintenance.start();
   } catch (err) {
     await stop();
     throw err;
@@ -198,21 +200,20 @@ function dataDirOf(config: NodeConfig, port: number): string | undefined {
 }
 
 /**
- * Joins through the contact, or else through the members this node knew before a restart;
- * creates a ring only when it has no contact and none of its old peers answers.
+ * Joins through the contact, or else through the members this process knew before a restart.
+ * True when it should create a ring instead: it has no contact and none of its old peers answers.
  */
-async function enterRing(node: ChordNode, log: Logger, config: NodeConfig, knownPeers: string[]): Promise<void> {
-  const contacts = [...new Set([...(config.contact ? [config.contact] : []), ...knownPeers])]
-    .filter((address) => address !== node.self.address);
+async function enterRing(join: (contact: string) => Promise<void>, log: Logger, config: NodeConfig, knownPeers: string[]): Promise<boolean> {
+  const contacts = [...new Set([...(config.contact ? [config.contact] : []), ...knownPeers])];
   let lastError: unknown;
   // A contact started a moment later than this node (a whole ring restarted at once) gets a few seconds.
   const deadline = Date.now() + (config.contact ? config.joinWaitMs : 0);
   do {
     for (const contact of contacts) {
       try {
-        await node.membership.join(contact, knownPeers);
+        await join(contact);
         if (contact !== config.contact) log.info(`rejoined the ring through ${contact}, a peer from before the restart`, { contact });
-        return;
+        return false;
       } catch (err) {
         // A contact that is gone, starting, or too slow to answer: try the next one. Anything
         // else (a peer behind a live contact is gone, say, for longer than the join waits)
@@ -226,5 +227,5 @@ async function enterRing(node: ChordNode, log: Logger, config: NodeConfig, known
   } while (Date.now() < deadline);
   if (config.contact) throw lastError;
   if (knownPeers.length > 0) log.info('none of the peers from before the restart answers: starting a new ring with this node\'s data');
-  node.membership.create();
+  return true;
 }

@@ -68,9 +68,7 @@ export class Membership {
   /** Joins the ring through `contact` (any live member); resolves once this node serves its keys. */
   async join(contact: string, knownPeers: string[] = []): Promise<void> {
     const { routing, rpc, lifecycle, neighbours } = this.components;
-    // A contact that is itself still joining has no ring settings to give yet.
-    const remote = await neighbours.liveState(contact);
-    this.callbacks.adoptSettings(remote.settings);
+    await this.adoptRingOf(contact);
     const deadline = Date.now() + Math.max(30_000, this.init.lockLeaseMs * 2);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -98,8 +96,22 @@ export class Membership {
     }
   }
 
-  /** Run by the joiner's successor: hands the joiner its pairs and splices it in. */
-  async admit(joinerJson: MemberJson): Promise<{ joined: true }> {
+  /** Adopts the settings of the ring `contact` is a member of (a contact still joining has none to give yet). */
+  async adoptRingOf(contact: string): Promise<void> {
+    this.callbacks.adoptSettings((await this.components.neighbours.liveState(contact)).settings);
+  }
+
+  /** Spliced in by a change that admits several ids of this process at once (process-change.ts): it serves from now on. */
+  joined(): void {
+    this.components.lifecycle.enter('ready');
+  }
+
+  /**
+   * Run by the joiner's successor: hands the joiner its pairs and splices it in. With
+   * `token`, the join is one step of a process's ids entering together (process-join.ts):
+   * its locks are taken under that token and kept for the whole change, which releases them.
+   */
+  async admit(joinerJson: MemberJson, token?: string): Promise<{ joined: true; locked?: MemberJson[] }> {
     const { routing, lifecycle, rpc, store, neighbours, log } = this.components;
     const joiner = fromMemberJson(joinerJson);
     if (lifecycle.state !== 'ready') throw new NotReady(`node ${routing.self.address} is ${lifecycle.state}`, 'RING_CHANGING');
@@ -120,11 +132,9 @@ export class Membership {
       throw new Conflict('WRONG_SUCCESSOR', `${routing.self.address} is not the successor of ${joiner.address}; look it up again`);
     }
     const k = replicaCount(this.components.settings());
-    const { before, listing } = await this.walkBackFor(joiner.address, k);
-    // The predecessors whose replica sets the joiner enters (k-1 of them with one id per process).
-    const holding = before.slice(0, heldRanges(joiner.address, before, k));
+    const { before, listing, holding } = await this.scopeOf(joiner.address);
     // The joiner is locked too: its chain is set during the reconcile below, which switches chains only under a lock.
-    await this.withLocks([routing.self, joiner, ...holding], async () => {
+    const locked = await this.withLocks([routing.self, joiner, ...holding], async () => {
       if (routing.predecessor?.id !== predecessor?.id) {
         throw new NotReady('the ring changed during the join; retry', 'RING_CHANGING');
       }
@@ -150,24 +160,36 @@ export class Membership {
       // process every id up to k processes on (a later id of the joiner's process, say).
       const after = [routing.self, ...routing.successors];
       await this.reconcileAround([...holding, joiner, ...after.slice(0, k + 1), ...throughProcesses(after, k)]);
-    });
+    }, token);
     log.info(`admitted ${joiner.address} as predecessor`, { peer: joiner.address });
-    return { joined: true };
+    return token === undefined ? { joined: true } : { joined: true, locked: locked.map(toMemberJson) };
   }
 
-  /** Leaves the ring gracefully: hands every pair on, splices this node out, repairs replicas. */
-  async depart(): Promise<{ departed: string }> {
+  /** The members a join of `joiner` through this node (its successor) locks: this node, the joiner, the predecessors whose replica sets it enters. */
+  async joinLocks(joinerJson: MemberJson): Promise<MemberJson[]> {
+    this.components.lifecycle.assertReady();
+    const joiner = fromMemberJson(joinerJson);
+    const { holding } = await this.scopeOf(joiner.address);
+    return [this.components.routing.self, joiner, ...holding].map(toMemberJson);
+  }
+
+  /**
+   * Leaves the ring gracefully: hands every pair on, splices this node out, repairs replicas.
+   * With `token`, one step of a process's ids leaving together: its locks are taken under
+   * that token and kept (`locked` names them) for the whole change, which releases them.
+   */
+  async depart(token?: string): Promise<{ departed: string; locked: Member[] }> {
     const { routing, lifecycle, rpc, store, log } = this.components;
     if (lifecycle.state !== 'ready') throw new NotReady(`node ${routing.self.address} is ${lifecycle.state}`);
     const successor = routing.successors[0];
     if (!successor) throw new Conflict('LAST_NODE', 'the last node of a ring cannot depart; stop its process instead');
     lifecycle.enter('departing');
+    let locked: Member[];
     try {
       const k = replicaCount(this.components.settings());
-      const { before, listing } = await this.walkBackFor(routing.self.address, k);
-      const holding = before.slice(0, heldRanges(routing.self.address, before, k));
+      const { before, listing, holding } = await this.scopeOf(routing.self.address);
       const after = routing.successors.slice(0, k);
-      await this.withLocks([routing.self, successor, ...holding], async () => {
+      locked = await this.withLocks([routing.self, successor, ...holding], async () => {
         await this.callbacks.flushReplication();
         // Everything it holds goes, stray copies included: the successor hands on what is not its own.
         await sendItems(rpc, successor.address, await store.entries());
@@ -177,13 +199,32 @@ export class Membership {
         await this.refreshBehind(before, [routing.self.address], Math.max(holding.length, listing, this.init.successorListSize));
         lifecycle.enter('departed');
         await this.reconcileAround([...holding, ...after]);
-      });
+      }, token);
     } catch (err) {
       if ((lifecycle.state as NodeState) === 'departing') lifecycle.enter('ready');
       throw err;
     }
     log.info('departed');
-    return { departed: routing.self.address };
+    return { departed: routing.self.address, locked };
+  }
+
+  /** The members a depart of this node locks: itself, its successor, the predecessors whose replica sets hold it. */
+  async departLocks(): Promise<Member[]> {
+    const { routing, lifecycle } = this.components;
+    lifecycle.assertReady();
+    const successor = routing.successors[0];
+    return [routing.self, ...(successor ? [successor] : []), ...(await this.scopeOf(routing.self.address)).holding];
+  }
+
+  /**
+   * What a change at `address` (a joiner's, or this node's when it departs) concerns: see
+   * walkBackFor; `holding` are the predecessors whose replica sets hold `address` (k-1 of
+   * them with one id per process).
+   */
+  private async scopeOf(address: string): Promise<{ before: Member[]; listing: number; holding: Member[] }> {
+    const k = replicaCount(this.components.settings());
+    const { before, listing } = await this.walkBackFor(address, k);
+    return { before, listing, holding: before.slice(0, heldRanges(address, before, k)) };
   }
 
   /** Pointers set by the node that splices this one in or out. */
@@ -197,12 +238,18 @@ export class Membership {
     }
   }
 
-  private async withLocks(members: Member[], section: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `section` holding the locks of `members`, taken in ascending id order. Under a
+   * change's `outer` token they stay held when the section succeeds (the change releases
+   * them); a failed section releases them at once, since the whole change is abandoned.
+   */
+  private async withLocks(members: Member[], section: () => Promise<void>, outer?: string): Promise<Member[]> {
     const { routing, lock, rpc } = this.components;
-    const token = randomUUID();
+    const token = outer ?? randomUUID();
     const { lockLeaseMs } = this.init;
     const unique = uniqueById(members).sort((a, b) => (a.id < b.id ? -1 : 1));
     const held: Member[] = [];
+    let done = false;
     try {
       for (const member of unique) {
         if (routing.isSelf(member)) await lock.acquireExclusive(token, lockLeaseMs);
@@ -210,10 +257,10 @@ export class Membership {
         held.push(member);
       }
       await section();
+      done = true;
+      return held;
     } finally {
-      await Promise.allSettled(held.map((member) => routing.isSelf(member)
-        ? Promise.resolve(lock.releaseExclusive(token))
-        : rpc.call(unlock, member.address, { token })));
+      if (outer === undefined || !done) await releaseLocks(this.components, held, token);
     }
   }
 
@@ -256,8 +303,16 @@ export class Membership {
   }
 }
 
+/** Releases `token`'s hold on each of `members` (one that lapsed or was never taken answers false, which is fine). */
+async function releaseLocks(components: Pick<MembershipComponents, 'routing' | 'lock' | 'rpc'>, members: readonly Member[], token: string): Promise<void> {
+  const { routing, lock, rpc } = components;
+  await Promise.allSettled(members.map((member) => routing.isSelf(member)
+    ? Promise.resolve(lock.releaseExclusive(token))
+    : rpc.call(unlock, member.address, { token })));
+}
+
 const uniqueById = (members: Member[]) => [...new Map(members.map((m) => [m.id, m])).values()];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A join is retried while the ring changes, and while a member behind the contact (the
@@ -265,7 +320,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * heals around a failed member, and the joiner's place is next to it. The contact's own
  * silence goes to the caller, which may try another contact.
  */
-function mayRetryJoin(err: unknown, contact: string): boolean {
+export function mayRetryJoin(err: unknown, contact: string): boolean {
   if (retryOf(err) === 'ring') return true;
   const peer = (err as ChordError).peer;
   return retryOf(err) === 'elsewhere' && peer !== undefined && processOf(peer) !== processOf(contact);

@@ -10,12 +10,26 @@ export interface PointersRequest {
   successors?: MemberJson[];
 }
 
-/** Run by the joiner's successor: it hands the joiner its pairs and splices it in. */
-export const join = defineRpc<{ node: MemberJson }, { joined: true }>({
+/**
+ * Run by the joiner's successor: it hands the joiner its pairs and splices it in. With
+ * `token`, the join is one step of a larger change (a process's ids entering together): the
+ * locks are taken under that token and kept, and the answer names them for the change to release.
+ */
+export const join = defineRpc<{ node: MemberJson; token?: string }, { joined: true; locked?: MemberJson[] }>({
   method: 'POST',
   path: '/rpc/join',
-  parse: (body) => ({ node: field(body, 'node', isMemberJson) }),
+  parse: (body) => ({
+    node: field(body, 'node', isMemberJson),
+    ...((body as { token?: unknown })?.token === undefined ? {} : { token: field<string>(body, 'token', isString) }),
+  }),
   timeoutMs: () => 60_000,
+});
+
+/** The members whose locks a join of `node` through the receiver (its successor) takes, the receiver first. */
+export const joinLocks = defineRpc<{ node: MemberJson }, { members: MemberJson[] }>({
+  method: 'POST',
+  path: '/rpc/join-locks',
+  parse: (body) => ({ node: field(body, 'node', isMemberJson) }),
 });
 
 /** Takes the receiver's membership lock exclusively for `token`; the call may wait as long as the lease. */
@@ -43,7 +57,8 @@ export const refresh = defineRpc<{ exclude: string[] }, { successors: MemberJson
 export const pointers = defineRpc<PointersRequest, { ok: true }>({ method: 'POST', path: '/rpc/pointers', parse: parsePointers });
 
 export interface MembershipService {
-  admit(joiner: MemberJson): Promise<{ joined: true }>;
+  admit(joiner: MemberJson, token?: string): Promise<{ joined: true; locked?: MemberJson[] }>;
+  joinLocks(joiner: MemberJson): Promise<MemberJson[]>;
   lock(token: string, leaseMs: number): Promise<void>;
   unlock(token: string): boolean;
   refresh(exclude: string[]): Promise<MemberJson[]>;
@@ -51,7 +66,8 @@ export interface MembershipService {
 }
 
 export const membershipHandlers = (service: MembershipService): RpcHandler[] => [
-  handle(join, (request) => service.admit(request.node)),
+  handle(join, (request) => service.admit(request.node, request.token)),
+  handle(joinLocks, async (request) => ({ members: await service.joinLocks(request.node) })),
   handle(lock, async (request) => {
     await service.lock(request.token, request.leaseMs);
     return { locked: true as const };
