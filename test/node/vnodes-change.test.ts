@@ -11,7 +11,7 @@ import { TestCluster } from '../helpers/cluster.js';
 /** Every exclusive hold taken from now on, first per (token, lock), in the order taken. */
 function recordLocks() {
   const taken: { token: string; lock: MembershipLock }[] = [];
-  const original = MembershipLock.prototype.acquireExclusive;
+  const original = Reflect.get<MembershipLock, 'acquireExclusive'>(MembershipLock.prototype, 'acquireExclusive');
   MembershipLock.prototype.acquireExclusive = function (this: MembershipLock, token: string, leaseMs: number) {
     if (!taken.some((t) => t.token === token && t.lock === this)) taken.push({ token, lock: this });
     return original.call(this, token, leaseMs);
