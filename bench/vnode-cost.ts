@@ -5,7 +5,8 @@
  *   - mean and max forwards of 1,000 writes entering at random processes, once every ring
  *     id's fingers have converged (or after 3 minutes, said in the table), beside the model
  *     of bench/lib/hop-model.ts for the same ring;
- *   - CPU of the idle ring (maintenance alone) over 5 s, in % of one core for all 10.
+ *   - CPU of the idle ring (maintenance alone) over 5 s, in % of one core for all 10;
+ *   - how long the ring took to form: one process creating it, nine joining one after another.
  * Run with the machine otherwise idle; absolute numbers vary between runs, the V = 32 / V = 1
  * ratios less so.
  */
@@ -35,7 +36,9 @@ function converged(cluster: TestCluster): boolean {
 const rows: (string | number)[][] = [];
 for (const vnodes of VS.length > 0 ? VS : [1, 32]) {
   const before = heap();
+  const startedAt = performance.now();
   const cluster = await TestCluster.start(PROCESSES, { k: 1, transport: 'memory', config: { vnodes, maintenanceIntervalMs: 500 } });
+  const formedS = (performance.now() - startedAt) / 1000;
   try {
     const ok = await waitFor(() => converged(cluster), 180_000, 500);
     const perProcess = (heap() - before) / PROCESSES;
@@ -63,10 +66,10 @@ for (const vnodes of VS.length > 0 ? VS : [1, 32]) {
       .map((id, i) => ({ id, address: n.address, member: vnodeAddress(n.address, i, n.vnodes.length) }))));
     const model = modelHops(ring, Array.from({ length: WRITES }, (_, i) => hashId(`cost ${vnodes} ${i}`)), 8);
     rows.push([vnodes, PROCESSES * vnodes, (perProcess / 1024 / 1024).toFixed(2), (total / answered).toFixed(2), max,
-      model.idForwards.toFixed(2), ok ? 'yes' : 'no (3 min)', idle.toFixed(1), [...failures].map(([code, n]) => `${n} ${code}`).join(', ') || 'none']);
+      model.idForwards.toFixed(2), ok ? 'yes' : 'no (3 min)', idle.toFixed(1), formedS.toFixed(1), [...failures].map(([code, n]) => `${n} ${code}`).join(', ') || 'none']);
     console.error(`V=${vnodes} done`);
   } finally {
     await cluster.teardown();
   }
 }
-console.log(markdownTable(['V', 'ring ids', 'heap MiB / process', 'mean hops', 'max hops', 'model hops', 'fingers converged', 'idle CPU % (10 processes)', 'failed writes'], rows));
+console.log(markdownTable(['V', 'ring ids', 'heap MiB / process', 'mean hops', 'max hops', 'model hops', 'fingers converged', 'idle CPU % (10 processes)', 'ring formed in s', 'failed writes'], rows));
