@@ -95,12 +95,12 @@ export async function startNode(config: NodeConfig, components: StartComponents 
     peerBook = components.peerBook ?? (dir ? new FilePeerBook(dir, config.fsync) : new MemoryPeerBook());
     count = vnodeCount(await ringVnodes(rpc, config, address, await peerBook.read()), config.weight);
     if (components.store && count > 1) throw new RangeError('a store handed in serves one ring id; this process holds several');
+    // One store per process: with several ids, one database in which each id keeps its pairs apart.
+    const onDisk = dir === undefined || components.store ? undefined
+      : count === 1 ? [await LevelStore.open(dir, address, { sync: config.fsync })] : await LevelStore.openMany(dir, address, count, { sync: config.fsync });
     for (let index = 0; index < count; index++) {
-      const vnodeAddr = vnodeAddress(address, index, count);
-      // Several ids keep their pairs apart, each in its own LevelDB under the process's data dir.
-      const vnodeDir = dir && count > 1 ? join(dir, `vnode-${index}`) : dir;
-      const store = components.store ?? (vnodeDir ? await LevelStore.open(vnodeDir, vnodeAddr, { sync: config.fsync }) : new MemoryStore());
-      parts.push({ address: vnodeAddr, store, hints: store instanceof LevelStore ? await store.hintBook() : new MemoryHintBook() });
+      const store = components.store ?? onDisk?.[index] ?? new MemoryStore();
+      parts.push({ address: vnodeAddress(address, index, count), store, hints: store instanceof LevelStore ? await store.hintBook() : new MemoryHintBook() });
     }
   } catch (err) {
     server.close();

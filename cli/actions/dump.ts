@@ -100,8 +100,13 @@ async function ownerOf(dir: string): Promise<string> {
     throw new ChordError('DATA_DIR_UNUSABLE', `${dir} is not a chordkv data dir (${cause?.message ?? (err as Error).message})`, { cause: err });
   }
   try {
-    const owner = await db.sublevel<string, unknown>('meta', { valueEncoding: 'json' }).get('address');
+    const meta = db.sublevel<string, unknown>('meta', { valueEncoding: 'json' });
+    const owner = await meta.get('address');
     if (typeof owner !== 'string') throw new ChordError('DATA_DIR_UNUSABLE', `${dir} is not a chordkv data dir (no node address in it)`);
+    const ids = await meta.get('ids');
+    if (typeof ids === 'number' && ids > 1) {
+      throw new ChordError('DATA_DIR_UNUSABLE', `${dir} holds the ${ids} ring ids of the process ${owner}; a stopped process of several ids cannot be dumped yet: start it and dump each id live with --node ${owner}#0 … #${ids - 1}`);
+    }
     return owner;
   } finally {
     await db.close();

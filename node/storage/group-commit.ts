@@ -7,8 +7,8 @@
  * go down one after another, so writes reach the disk in the order they were submitted.
  */
 export type GroupOp = ({ type: 'put'; key: string; value: unknown } | { type: 'del'; key: string }) & {
-  /** Where the key lives: the node's pairs (default) or its hints. */
-  in?: 'pairs' | 'hints';
+  /** The sublevel the key lives in (a ring id's pairs or hints: several ids may share one database and its batches). */
+  in: string;
 };
 
 export class GroupCommit {

@@ -8,7 +8,9 @@
  * a crash of the process. With `sync` they are also fsynced and survive a crash of the
  * operating system, at a large cost in write throughput (see README, Durability).
  */
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { ChordError, NotReady } from '../../common/errors.js';
 import { hashId, ID_BITS, idToHex } from '../../common/ring.js';
@@ -35,59 +37,84 @@ export async function ensureDataDir(dir: string): Promise<void> {
   }
 }
 
-export class LevelStore implements Store {
-  private readonly updates = new KeyedMutex();
-  private closing = false;
-  /** classic-level honours `sync` on sublevel writes; the abstract typings do not list it. */
-  private readonly writeOptions: object;
-  /** Pair and hint writes, batched and in order (see group-commit.ts). */
+/**
+ * One LevelDB database and its group commit, shared by the stores of a process's ring ids:
+ * their writes made in one tick go down in one batch (one fsync with `sync`). Closed when
+ * the last of its stores closes.
+ */
+class Database {
   readonly commits: GroupCommit;
-  private readonly hints: Sub;
+  private readonly sublevels = new Map<string, Sub>();
+  private open_: number;
 
-  private constructor(
-    private readonly db: ClassicLevel<string, string>,
-    private readonly items: Sub,
-    sync: boolean,
-  ) {
-    this.hints = db.sublevel<string, unknown>('hints', { valueEncoding: 'json' }) as unknown as Sub;
-    this.writeOptions = { sync };
-    const sublevels = { pairs: items, hints: this.hints };
+  constructor(readonly db: ClassicLevel<string, string>, sync: boolean, stores: number) {
+    this.open_ = stores;
+    // classic-level honours `sync` on sublevel writes; the abstract typings do not list it.
+    const writeOptions = { sync };
     this.commits = new GroupCommit((ops) => {
       const batch = db.batch();
       for (const op of ops) {
-        const sublevel = { sublevel: sublevels[op.in ?? 'pairs'] as never };
+        const sublevel = { sublevel: this.sublevels.get(op.in) as never };
         if (op.type === 'put') batch.put(op.key, op.value as never, sublevel);
         else batch.del(op.key, sublevel);
       }
-      return batch.write(this.writeOptions);
+      return batch.write(writeOptions);
     });
+  }
+
+  sublevel(name: string): Sub {
+    let sub = this.sublevels.get(name);
+    if (!sub) {
+      sub = this.db.sublevel<string, unknown>(name, { valueEncoding: 'json' }) as unknown as Sub;
+      this.sublevels.set(name, sub);
+    }
+    return sub;
+  }
+
+  async closeOne(): Promise<void> {
+    if (--this.open_ === 0) await this.db.close();
+  }
+}
+
+export class LevelStore implements Store {
+  private readonly updates = new KeyedMutex();
+  private closing = false;
+  private readonly items: Sub;
+  private readonly hints: Sub;
+  /** Pair and hint writes, batched and in order (see group-commit.ts); shared by every store of the database. */
+  readonly commits: GroupCommit;
+
+  /** `part` names this store's sublevels: the pairs and hints of one ring id. */
+  private constructor(private readonly database: Database, readonly sublevelNames: { pairs: string; hints: string }) {
+    this.items = database.sublevel(sublevelNames.pairs);
+    this.hints = database.sublevel(sublevelNames.hints);
+    this.commits = database.commits;
   }
 
   /** Opens (or creates) the store in `dir` for the node at `address`; throws ChordError with a clear code. */
   static async open(dir: string, address: string, options: { sync: boolean }): Promise<LevelStore> {
-    await ensureDataDir(dir);
-    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'json' });
-    try {
-      await db.open();
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      if (cause?.code === 'LEVEL_LOCKED') {
-        throw new ChordError('DATA_DIR_LOCKED', `the data dir ${dir} is in use by another chordkv process`, { cause: err });
-      }
-      throw new ChordError('DATA_DIR_UNUSABLE', `cannot open the data dir ${dir}: ${cause?.message ?? (err as Error).message}`, { cause: err });
-    }
-    const meta = db.sublevel<string, unknown>('meta', { valueEncoding: 'json' });
-    const owner = (await meta.get('address')) as string | undefined;
-    if (owner !== undefined && owner !== address) {
-      await db.close();
-      throw new ChordError('DATA_DIR_MISMATCH',
-        `the data dir ${dir} belongs to the node ${owner}, not ${address}; start ${owner} with it, or give this node another --data-dir`);
-    }
-    if (owner === undefined) await meta.put('address', address, { sync: true } as object);
-    const items = db.sublevel<string, unknown>('ring', { valueEncoding: 'json' }) as unknown as Sub;
-    await migrateByKey(db, items);
-    await migratePeers(dir, meta as unknown as Sub);
-    return new LevelStore(db, items, options.sync);
+    const db = await openDatabase(dir, address);
+    const database = new Database(db, options.sync, 1);
+    const store = new LevelStore(database, { pairs: 'ring', hints: 'hints' });
+    await migrateByKey(db, store.items);
+    await migratePeers(dir, db.sublevel<string, unknown>('meta', { valueEncoding: 'json' }) as unknown as Sub);
+    return store;
+  }
+
+  /**
+   * Opens (or creates) the stores of the `count` ring ids of the process at `address`, all in
+   * one database in `dir`: id i keeps its pairs and hints in sublevels of its own, so each id's
+   * ranges stay one iterator, and the ids' writes share batches. Data dirs written when each
+   * id had a LevelDB of its own (`vnode-<i>` under `dir`) are moved in once.
+   */
+  static async openMany(dir: string, address: string, count: number, options: { sync: boolean }): Promise<LevelStore[]> {
+    const db = await openDatabase(dir, address);
+    // Said for tools that read a stopped process's dir (chordkv dump).
+    await db.sublevel<string, unknown>('meta', { valueEncoding: 'json' }).put('ids', count, { sync: true } as object);
+    const database = new Database(db, options.sync, count);
+    const stores = Array.from({ length: count }, (_, i) => new LevelStore(database, { pairs: `ring-${i}`, hints: `hints-${i}` }));
+    for (const [i, store] of stores.entries()) await moveIn(join(dir, `vnode-${i}`), database, store.sublevelNames);
+    return stores;
   }
 
   get(key: string): Promise<Item | undefined> {
@@ -99,7 +126,7 @@ export class LevelStore implements Store {
     return this.whileOpen(() => this.updates.run(key, async () => {
       const next = change((await this.items.get(stored)) as Item | undefined);
       if (!next) return false;
-      await this.commits.submit({ type: 'put', key: stored, value: storedItem(next) });
+      await this.commits.submit({ type: 'put', key: stored, value: storedItem(next), in: this.sublevelNames.pairs });
       return true;
     }));
   }
@@ -109,7 +136,7 @@ export class LevelStore implements Store {
     return this.whileOpen(() => this.updates.run(key, async () => {
       const current = (await this.items.get(stored)) as Item | undefined;
       if (!current || (onlyIf && !onlyIf(current))) return false;
-      await this.commits.submit({ type: 'del', key: stored });
+      await this.commits.submit({ type: 'del', key: stored, in: this.sublevelNames.pairs });
       return true;
     }));
   }
@@ -155,15 +182,59 @@ export class LevelStore implements Store {
     for await (const [, value] of this.hints.iterator()) initial.push(value as { intended: string; item: KeyedItem });
     // Through the group commit: two changes of one hint reach the disk in the order they were made.
     return new MemoryHintBook({
-      put: (key, value) => this.whileOpen(() => this.commits.submit({ type: 'put', key, value, in: 'hints' })),
-      del: (key) => this.whileOpen(() => this.commits.submit({ type: 'del', key, in: 'hints' })),
+      put: (key, value) => this.whileOpen(() => this.commits.submit({ type: 'put', key, value, in: this.sublevelNames.hints })),
+      del: (key) => this.whileOpen(() => this.commits.submit({ type: 'del', key, in: this.sublevelNames.hints })),
     }, initial);
   }
 
   close(): Promise<void> {
+    if (this.closing) return Promise.resolve();
     this.closing = true;
-    return this.db.close();
+    return this.database.closeOne();
   }
+}
+
+/** Opens the database in `dir` for the process or node at `address`, refusing a dir in use or another's. */
+async function openDatabase(dir: string, address: string): Promise<ClassicLevel<string, string>> {
+  await ensureDataDir(dir);
+  const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'json' });
+  try {
+    await db.open();
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    if (cause?.code === 'LEVEL_LOCKED') {
+      throw new ChordError('DATA_DIR_LOCKED', `the data dir ${dir} is in use by another chordkv process`, { cause: err });
+    }
+    throw new ChordError('DATA_DIR_UNUSABLE', `cannot open the data dir ${dir}: ${cause?.message ?? (err as Error).message}`, { cause: err });
+  }
+  const meta = db.sublevel<string, unknown>('meta', { valueEncoding: 'json' });
+  const owner = (await meta.get('address')) as string | undefined;
+  if (owner !== undefined && owner !== address) {
+    await db.close();
+    throw new ChordError('DATA_DIR_MISMATCH',
+      `the data dir ${dir} belongs to the node ${owner}, not ${address}; start ${owner} with it, or give this node another --data-dir`);
+  }
+  if (owner === undefined) await meta.put('address', address, { sync: true } as object);
+  return db;
+}
+
+/** Moves the pairs and hints of an id's own old LevelDB at `old` (if there is one) into `names` of `database`, synced, then deletes it. */
+async function moveIn(old: string, database: Database, names: { pairs: string; hints: string }): Promise<void> {
+  if (!existsSync(join(old, 'CURRENT'))) return;
+  const db = new ClassicLevel<string, unknown>(old, { valueEncoding: 'json' });
+  await db.open();
+  try {
+    const batch = database.db.batch();
+    for (const [from, to] of [['ring', names.pairs], ['hints', names.hints]]) {
+      for await (const [key, value] of db.sublevel<string, unknown>(from, { valueEncoding: 'json' }).iterator()) {
+        batch.put(key, value as never, { sublevel: database.sublevel(to) as never });
+      }
+    }
+    await batch.write({ sync: true } as object);
+  } finally {
+    await db.close();
+  }
+  await rm(old, { recursive: true, force: true });
 }
 
 const stopping = (cause?: unknown) => new NotReady('the node is stopping; ask another node', 'NOT_READY', cause);

@@ -219,3 +219,14 @@ test('chordkv dump --data-dir --json through the executable', async (t) => {
   t.is(prose.code, 0, prose.stderr);
   t.true(prose.stdout.includes('(deleted: tombstone)'), prose.stdout);
 });
+
+test('dump --data-dir of a stopped process of several ring ids says so, and how to dump its ids live', async (t) => {
+  const dir = join(await tempDir(t), 'data');
+  const stores = await LevelStore.openMany(dir, SELF, 4, { sync: false });
+  await stores[2].update('a key', () => ({ value: 'v', version: 1 }));
+  await Promise.all(stores.map((s) => s.close()));
+  const printer = capture();
+  t.is(await dump(flags({ dataDir: dir }), printer), 1);
+  t.deepEqual(printer.stdout, []);
+  t.regex(printer.stderr.join('\n'), new RegExp(`4 ring ids of the process ${SELF}.*--node ${SELF}#0`));
+});

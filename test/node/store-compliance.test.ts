@@ -4,6 +4,7 @@
  * what only a disk store has: reopening, ownership of the dir, locking.
  */
 import test, { type ExecutionContext } from 'ava';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -325,4 +326,41 @@ test('LevelStore: writes made together go to disk as one batch (group commit), e
   const held = await reopened.entries();
   t.is(held.length, 100);
   t.deepEqual(held.map((e) => e.key).sort(), Array.from({ length: 100 }, (_, i) => `group ${i + 100}`).sort());
+});
+
+test('LevelStore.openMany: a process\'s ids share one database and its batches, and keep their pairs and hints apart', async (t) => {
+  const dir = await tempDir(t);
+  const [a, b] = await LevelStore.openMany(dir, ADDRESS, 2, { sync: true });
+  t.is(a.commits, b.commits, 'one group commit');
+  const before = a.commits.commits;
+  await Promise.all(Array.from({ length: 100 }, (_, i) => [put(a, `a ${i}`, { value: 'a', version: 1 }), put(b, `b ${i}`, { value: 'b', version: 1 })]).flat());
+  const batches = a.commits.commits - before;
+  t.true(batches <= 2, `${batches} batches (fsyncs) for 200 writes of two ids made in one tick`);
+  await Promise.all(Array.from({ length: 100 }, (_, i) => [a.remove(`a ${i}`), b.remove(`b ${i}`)]).flat());
+  await Promise.all([put(a, 'only a', { value: 'a', version: 1 }), put(b, 'only b', { value: 'b', version: 1 })]);
+  const hints = await b.hintBook();
+  await hints.add('127.0.0.1:9#1', { key: 'hinted', value: 'h', version: 1 }, (incoming) => incoming);
+  t.deepEqual((await a.entries()).map((e) => e.key), ['only a']);
+  t.deepEqual((await b.entries()).map((e) => e.key), ['only b']);
+  await t.throwsAsync(LevelStore.openMany(dir, ADDRESS, 2, { sync: false }), { message: /in use/ });
+  await a.close();
+  await b.close();
+  const [a2, b2] = await LevelStore.openMany(dir, ADDRESS, 2, { sync: false });
+  t.teardown(() => Promise.all([a2.close(), b2.close()]));
+  t.deepEqual((await a2.entries()).map((e) => e.key), ['only a']);
+  t.deepEqual((await b2.entries()).map((e) => e.key), ['only b']);
+  t.is((await b2.hintBook()).size(), 1, 'hints reopened with their id');
+  t.is((await a2.hintBook()).size(), 0);
+});
+
+test('LevelStore.openMany moves in the LevelDB each id had of its own before, and deletes it', async (t) => {
+  const dir = await tempDir(t);
+  const old = await LevelStore.open(join(dir, 'vnode-1'), `${ADDRESS}#1`, { sync: false });
+  await put(old, 'from before', { value: 'kept', version: 3 });
+  await old.close();
+  const [a, b] = await LevelStore.openMany(dir, ADDRESS, 2, { sync: false });
+  t.teardown(() => Promise.all([a.close(), b.close()]));
+  t.deepEqual(await b.entries(), [{ key: 'from before', value: 'kept', version: 3 }]);
+  t.deepEqual(await a.entries(), []);
+  t.false(existsSync(join(dir, 'vnode-1')), 'the old database is gone');
 });
