@@ -21,7 +21,7 @@ import { ReadLeases } from './replication/read-lease.js';
 import { noMetrics, type Metrics } from './metrics.js';
 import { RecentWrites } from './recent-writes.js';
 import { retryWhileRingChanges } from './retry.js';
-import { Router } from './router.js';
+import { Router, type Sibling } from './router.js';
 import { maintenanceHandlers } from './rpc/maintenance.js';
 import { membershipHandlers } from './rpc/membership.js';
 import { lease as leaseCall, replicaHandlers } from './rpc/replication.js';
@@ -69,6 +69,8 @@ export interface NodeComponents {
   readonly now?: () => number;
   /** Where the parts report what they do (default: nowhere). */
   readonly metrics?: Metrics;
+  /** Every ring id of this node's process, this one included (one id per process: none needed). */
+  readonly siblings?: () => readonly Sibling[];
 }
 
 export class ChordNode {
@@ -114,7 +116,7 @@ export class ChordNode {
     const neighbours = new Neighbours({ routing, rpc, log }, failureTimeoutOf(config));
     this.leases = new ReadLeases({ routing, lifecycle, rpc, log });
     this.router = new Router(
-      { routing, lifecycle, rpc, lock, log, metrics, recentWrites: new RecentWrites(), replication: () => this.replication },
+      { routing, lifecycle, rpc, lock, log, metrics, recentWrites: new RecentWrites(), replication: () => this.replication, siblings: components.siblings },
       { onPeerGone: kickMaintenance },
     );
     const findSuccessor = (idHex: string, hops: number) => this.router.findSuccessor(idHex, hops);
@@ -216,6 +218,16 @@ export class ChordNode {
   /** Every acknowledged change of a key starting with `prefix`, from the moment this resolves, until `signal` aborts. */
   watchPrefix(prefix: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>> {
     return this.watches.openPrefix(prefix, signal);
+  }
+
+  /** Whether this id owns `id` (routing across the ids of one process asks it). */
+  owns(id: bigint): boolean {
+    return this.routing.owns(id);
+  }
+
+  /** Routes an operation another id of this process hands over, as if it had arrived here. */
+  relay(request: OpRequest): Promise<OpAnswer> {
+    return this.router.route(request);
   }
 
   async depart(): Promise<{ departed: string }> {

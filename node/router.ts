@@ -5,7 +5,7 @@
  */
 import { ChordError, isGone, isTimeout, NotReady } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { hashId, hexToId } from '../common/ring.js';
+import { distance, hashId, hexToId } from '../common/ring.js';
 import { toMemberJson, type Member, type OpAnswer } from '../common/wire.js';
 import type { Lifecycle, NodeState } from './lifecycle.js';
 import type { MembershipLock } from './membership-lock.js';
@@ -31,6 +31,17 @@ export interface RouterComponents {
   readonly metrics: Pick<Metrics, 'hops'>;
   /** The strategy of the ring's consistency mode (it changes once, when a joiner adopts the ring's settings). */
   replication(): ReplicationStrategy;
+  /** The other ring ids of this process (none with one id per process): a request may go on from one of them without a network hop. */
+  siblings?(): readonly Sibling[];
+}
+
+/** Another ring id of the same process, as routing sees it. */
+export interface Sibling {
+  readonly self: Member;
+  readonly state: NodeState;
+  owns(id: bigint): boolean;
+  /** Routes `request` from that id, as if it had arrived there. */
+  relay(request: OpRequest): Promise<OpAnswer>;
 }
 
 export interface RouterCallbacks {
@@ -61,6 +72,8 @@ export class Router {
       if (request.final && !routing.predecessorAlive) {
         throw new NotReady(`node ${routing.self.address} is taking over a failed node's keys; retry`, 'RING_CHANGING');
       }
+      const sibling = this.closerSibling(id);
+      if (sibling) return sibling.relay(request);
       return this.forward(routing.nextHop(id), request, id, reroutes);
     }
     const release = await lock.acquireShared();
@@ -104,6 +117,32 @@ export class Router {
       if (!this.routeAround(err, next, reroutes)) throw err;
       return this.findSuccessor(idHex, hops, reroutes + 1);
     }
+  }
+
+  /**
+   * Routing on the union of the process's tables: another ready id of this process that
+   * owns `id`, or that precedes it more closely than this id's next hop, takes the request
+   * on in-process (its own tables then start from nearer the key). None when this id's
+   * successor list already names the owner: one forward reaches it anyway. Each relay moves
+   * strictly nearer the key, so relays end.
+   */
+  private closerSibling(id: bigint): Sibling | undefined {
+    const { routing } = this.components;
+    const siblings = (this.components.siblings?.() ?? []).filter((s) => s.state === 'ready' && !routing.isSelf(s.self));
+    if (siblings.length === 0) return undefined;
+    const owner = siblings.find((s) => s.owns(id));
+    if (owner) return owner;
+    if (routing.ownerInSuccessors(id)) return undefined;
+    let best: Sibling | undefined;
+    let nearest = distance(routing.closestPrecedingNode(id).id, id);
+    for (const sibling of siblings) {
+      const d = distance(sibling.self.id, id);
+      if (d < nearest) {
+        best = sibling;
+        nearest = d;
+      }
+    }
+    return best;
   }
 
   private async forward(next: Member | undefined, request: OpRequest, id: bigint, reroutes: number): Promise<OpAnswer> {

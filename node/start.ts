@@ -113,13 +113,14 @@ export async function startNode(config: NodeConfig, components: StartComponents 
   const logs = parts.map((part) => logOf(part.address, hashId(part.address)));
   // One id: the process is that member and logs as it; several: each logs under its own address.
   const processLog = count === 1 ? logs[0] : logOf(address);
-  const nodes = parts.map(({ address: vnodeAddr, store, hints }, index) => {
+  const nodes: ChordNode[] = parts.map(({ address: vnodeAddr, store, hints }, index) => {
     const id = hashId(vnodeAddr);
     const log = logs[index];
     // The first id keeps the process's peer book; every id reports to the process's metrics.
     return new ChordNode(config, {
       self: { id, address: vnodeAddr }, store, hints, rpc, log,
       peerBook: index === 0 ? peerBook : new MemoryPeerBook(), metrics,
+      ...(count > 1 ? { siblings: (): readonly ChordNode[] => nodes } : {}),
     });
   });
   const change = { rpc, log: processLog, lockLeaseMs: config.lockLeaseMs };

@@ -13,7 +13,7 @@ import { MembershipLock } from '../../node/membership-lock.js';
 import { noMetrics } from '../../node/metrics.js';
 import { RecentWrites } from '../../node/recent-writes.js';
 import type { ReplicationStrategy } from '../../node/replication/strategy.js';
-import { MAX_REROUTES, Router } from '../../node/router.js';
+import { MAX_REROUTES, Router, type Sibling } from '../../node/router.js';
 import { RoutingTable } from '../../node/routing.js';
 import { RpcClient } from '../../node/rpc/spec.js';
 
@@ -31,7 +31,7 @@ interface Setup {
 }
 
 /** A node owning (5, 10] whose finger before the key is gone; `onGoneCall` runs as the call to it fails. */
-function setup(onGoneCall: (routing: RoutingTable) => void, gone = new Set([finger.address])): Setup {
+function setup(onGoneCall: (routing: RoutingTable) => void, gone = new Set([finger.address]), siblings: Sibling[] = []): Setup {
   const routing = new RoutingTable(self, 1);
   routing.setPredecessor({ id: 5n, address: '127.0.0.1:1005' });
   routing.setSuccessors(successor);
@@ -62,6 +62,7 @@ function setup(onGoneCall: (routing: RoutingTable) => void, gone = new Set([fing
       recentWrites: new RecentWrites(),
       metrics: noMetrics,
       replication: () => ({ readOnPath: async () => undefined }) as unknown as ReplicationStrategy,
+      siblings: () => siblings,
     },
     { onPeerGone() {} },
   );
@@ -93,4 +94,43 @@ test('a gone peer that routing keeps choosing ends in a clear error, not a loop'
   const err = await t.throwsAsync(router.route({ op: 'get', key, hops: 0 }), { instanceOf: ChordError });
   t.is(err?.code, 'PEER_UNREACHABLE');
   t.is(calls.length, MAX_REROUTES + 1);
+});
+
+/** Another id of the same process at `id`, recording what it is handed. */
+function sibling(id: bigint, relayed: string[], owns = false, state: Sibling['state'] = 'ready'): Sibling {
+  return {
+    self: { id, address: `127.0.0.1:1010#${id}` },
+    state,
+    owns: () => owns,
+    relay: async (request) => {
+      relayed.push(`${id}`);
+      return { key: request.key, value: 'v', version: 1, node: `127.0.0.1:1010#${id}`, hops: request.hops };
+    },
+  };
+}
+
+// With several ids per process, each routing on its own tables sent a request over the network
+// from one id of the process to another, or to a farther node than another id knew of.
+test('a request goes on in-process from another id of the process that owns the key, with no network call', async (t) => {
+  const relayed: string[] = [];
+  const { router, calls } = setup(() => {}, new Set(), [sibling(keyId + 5n, relayed, true)]);
+  const answer = await router.route({ op: 'get', key, hops: 0 });
+  t.is(answer.hops, 0);
+  t.deepEqual(relayed, [`${keyId + 5n}`]);
+  t.deepEqual(calls, []);
+});
+
+test('a request goes on from another ready id of the process that precedes the key more closely than the next hop, else over the network', async (t) => {
+  const farther: string[] = [];
+  const first = setup(() => {}, new Set(), [sibling(keyId - 100n, farther)]);
+  await first.router.route({ op: 'get', key, hops: 0 });
+  t.deepEqual(first.calls, [finger.address], 'the finger is nearer the key than the other id: over the network');
+  t.deepEqual(farther, []);
+
+  const nearer: string[] = [];
+  const second = setup(() => {}, new Set(), [sibling(keyId - 100n, nearer), sibling(keyId - 10n, nearer, false, 'departed')]);
+  second.routing.setFinger(1, { id: keyId - 1000n, address: '127.0.0.1:1098' });
+  await second.router.route({ op: 'get', key, hops: 0 });
+  t.deepEqual(nearer, [`${keyId - 100n}`], 'the ready id nearer than the finger takes it; the departed one, nearer still, does not');
+  t.deepEqual(second.calls, []);
 });
