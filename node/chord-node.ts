@@ -123,7 +123,7 @@ export class ChordNode {
     this.batches = new BatchRouter({
       routing, lifecycle, rpc, route: (request) => this.router.route(request), retry: (request) => this.runUserOp(request),
     });
-    this.watches = new Watches({ routing, lifecycle, store, feed: this.feed, versions, rpc, findSuccessor, overlay: () => neighbours.overlay() });
+    this.watches = new Watches({ routing, lifecycle, store, feed: this.feed, versions, rpc, findSuccessor, overlay: () => neighbours.overlay({ verify: false }) });
     this.replicas = new ReplicaSync(
       { routing, store, rpc, lock, neighbours, log, versions, findSuccessor, settings },
       { requestReconfigure: () => this.maintenance.requestReconfigure() },

@@ -73,7 +73,8 @@ export class Router {
         throw new NotReady(`node ${routing.self.address} is taking over a failed node's keys; retry`, 'RING_CHANGING');
       }
       const sibling = this.closerSibling(id);
-      if (sibling) return sibling.relay(request);
+      // `final` spoke of this id: the sibling judges its own range.
+      if (sibling) return sibling.relay({ ...request, final: false });
       return this.forward(routing.nextHop(id), request, id, reroutes);
     }
     const release = await lock.acquireShared();

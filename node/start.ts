@@ -6,7 +6,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ChordError, isGone, isTimeout } from '../common/errors.js';
+import { ChordError, isGone, isTimeout, NotReady } from '../common/errors.js';
 import { createLogger, type LogDestination, type Logger } from '../common/log.js';
 import { hashId, idToHex } from '../common/ring.js';
 import { describeSettings } from '../common/wire.js';
@@ -153,6 +153,8 @@ export async function startNode(config: NodeConfig, components: StartComponents 
     const joinThrough = (contact: string) => (nodes.length === 1 ? node.membership.join(contact, knownPeers) : joinTogether(nodes, contact, change));
     const created = await enterRing(joinThrough, processLog, config, knownPeers);
     if (created) {
+      // Some ids got in before the contacts stopped answering: a ring of our own now would split the ring.
+      if (nodes.some((v) => v.state !== 'joining')) throw new NotReady('the ring stopped answering while this process was joining it; start it again', 'RING_CHANGING');
       node.membership.create();
       if (nodes.length > 1) await joinTogether(nodes.slice(1), node.self.address, change);
     }

@@ -276,8 +276,11 @@ export class Membership {
     const { routing, neighbours } = this.components;
     const reach = Math.max(k, this.init.successorListSize);
     const reachesHere = (list: readonly Member[] | undefined) => list?.some((m) => routing.isSelf(m)) === true;
-    const walk = await neighbours.walkBackWhile((found, lists) =>
-      found.length < reach || heldRanges(address, found, k) === found.length || reachesHere(lists.at(-1)));
+    // Lists past the nominal reach are refreshed as well as can be: one that does not answer (it crashed) ends the walk, not the change.
+    const walk = await neighbours.walkBackWhile(
+      (found) => found.length < reach || heldRanges(address, found, k) === found.length,
+      (_, lists) => reachesHere(lists.at(-1)),
+    );
     const listing = walk.lists.findIndex((list) => !reachesHere(list));
     return { before: walk.members, listing: listing === -1 ? walk.lists.length : listing };
   }

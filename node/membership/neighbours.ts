@@ -55,20 +55,32 @@ export class Neighbours {
   }
 
   /**
-   * Predecessors, nearest first, for as long as `more(found, lists)` asks for another,
-   * stopping where the walk comes back to this node (how far back replica duty reaches
-   * depends on which processes the walk meets, with several ring ids per process).
-   * `lists[i]` is the successor list `found[i]` answered with.
+   * Predecessors, nearest first, for as long as `more(found, lists)` asks for another, and
+   * then as long as `further` does, stopping where the walk comes back to this node (how far
+   * back replica duty reaches depends on which processes the walk meets, with several ring
+   * ids per process). `lists[i]` is the successor list `found[i]` answered with. A
+   * predecessor that does not answer fails the walk while `more` asks; after, it ends it.
    */
-  async walkBackWhile(more: (found: readonly Member[], lists: readonly (readonly Member[])[]) => boolean): Promise<{ members: Member[]; lists: Member[][] }> {
+  async walkBackWhile(
+    more: (found: readonly Member[], lists: readonly (readonly Member[])[]) => boolean,
+    further: (found: readonly Member[], lists: readonly (readonly Member[])[]) => boolean = () => false,
+  ): Promise<{ members: Member[]; lists: Member[][] }> {
     const { routing } = this.components;
     const found: Member[] = [];
     const lists: Member[][] = [];
     let current = routing.predecessor;
-    while (current && !routing.isSelf(current) && more(found, lists)) {
+    while (current && !routing.isSelf(current)) {
+      const required = more(found, lists);
+      if (!required && !further(found, lists)) break;
       if (found.some((p) => sameMember(p, current))) break;
+      let remote: StateAnswer;
+      try {
+        remote = await this.liveState(current.address);
+      } catch (err) {
+        if (required) throw err;
+        break;
+      }
       found.push(current);
-      const remote = await this.liveState(current.address);
       lists.push(remote.successors.map(fromMemberJson));
       current = remote.predecessor ? fromMemberJson(remote.predecessor) : null;
     }
@@ -80,10 +92,13 @@ export class Neighbours {
    * each member's predecessor checked against the member before it. A list that a change has
    * not reached yet (stabilization passes lists back one hop a round) may skip a member;
    * predecessors, which joins and departs set under their locks, name what it skipped.
+   * That check asks every member; `verify: false` skips it, for a caller that looks again
+   * soon anyway (a watch discovering members every second).
    */
-  async overlay(): Promise<Member[]> {
+  async overlay(options: { verify?: boolean } = {}): Promise<Member[]> {
     const { routing } = this.components;
     const ring = await this.walkSuccessorLists();
+    if (options.verify === false) return ring;
     // What each member answered as its predecessor; undefined when it did not answer (it left: the caller's next call to it says so).
     const predecessors = new Map<bigint, Member | null | undefined>([[routing.self.id, routing.predecessor]]);
     const tried = new Set<bigint>();

@@ -37,7 +37,8 @@ export interface ChangeComponents {
  * the ring changes, each time for the ids not in yet, until the same deadline as one join.
  */
 export async function joinTogether(ids: readonly ChangingId[], contact: string, components: ChangeComponents): Promise<void> {
-  for (const id of ids) await id.membership.adoptRingOf(contact);
+  // Ids in already (an earlier contact got them in) keep their settings and replication as they are.
+  for (const id of ids) if (id.lifecycle.state === 'joining') await id.membership.adoptRingOf(contact);
   const deadline = Date.now() + Math.max(30_000, components.lockLeaseMs * 2);
   for (let attempt = 0; ; attempt++) {
     const waiting = ids.filter((id) => id.lifecycle.state === 'joining');
@@ -125,6 +126,8 @@ async function withChangeLocks(
   };
   try {
     for (const member of ordered) {
+      // Taking one lock may wait up to a lease: keep the ones already held from lapsing meanwhile.
+      await renew();
       await rpc.call(lockCall, member.address, { token, leaseMs: lockLeaseMs });
       held.push(member);
     }

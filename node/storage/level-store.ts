@@ -9,7 +9,7 @@
  * operating system, at a large cost in write throughput (see README, Durability).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { ChordError, NotReady } from '../../common/errors.js';
@@ -93,7 +93,7 @@ export class LevelStore implements Store {
 
   /** Opens (or creates) the store in `dir` for the node at `address`; throws ChordError with a clear code. */
   static async open(dir: string, address: string, options: { sync: boolean }): Promise<LevelStore> {
-    const db = await openDatabase(dir, address);
+    const db = await openDatabase(dir, address, 1);
     const database = new Database(db, options.sync, 1);
     const store = new LevelStore(database, { pairs: 'ring', hints: 'hints' });
     await migrateByKey(db, store.items);
@@ -108,12 +108,15 @@ export class LevelStore implements Store {
    * id had a LevelDB of its own (`vnode-<i>` under `dir`) are moved in once.
    */
   static async openMany(dir: string, address: string, count: number, options: { sync: boolean }): Promise<LevelStore[]> {
-    const db = await openDatabase(dir, address);
-    // Said for tools that read a stopped process's dir (chordkv dump).
-    await db.sublevel<string, unknown>('meta', { valueEncoding: 'json' }).put('ids', count, { sync: true } as object);
+    const db = await openDatabase(dir, address, count);
     const database = new Database(db, options.sync, count);
     const stores = Array.from({ length: count }, (_, i) => new LevelStore(database, { pairs: `ring-${i}`, hints: `hints-${i}` }));
-    for (const [i, store] of stores.entries()) await moveIn(join(dir, `vnode-${i}`), database, store.sublevelNames);
+    try {
+      for (const [i, store] of stores.entries()) await moveIn(join(dir, `vnode-${i}`), database, store.sublevelNames);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
     return stores;
   }
 
@@ -194,8 +197,12 @@ export class LevelStore implements Store {
   }
 }
 
-/** Opens the database in `dir` for the process or node at `address`, refusing a dir in use or another's. */
-async function openDatabase(dir: string, address: string): Promise<ClassicLevel<string, string>> {
+/**
+ * Opens the database in `dir` for the process or node at `address` holding `ids` ring ids,
+ * refusing a dir in use, another's, or one written by this process with another number of
+ * ids (their pairs sit under ids this start would not have).
+ */
+async function openDatabase(dir: string, address: string, ids: number): Promise<ClassicLevel<string, string>> {
   await ensureDataDir(dir);
   const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'json' });
   try {
@@ -215,11 +222,26 @@ async function openDatabase(dir: string, address: string): Promise<ClassicLevel<
       `the data dir ${dir} belongs to the node ${owner}, not ${address}; start ${owner} with it, or give this node another --data-dir`);
   }
   if (owner === undefined) await meta.put('address', address, { sync: true } as object);
+  // Recorded for several ids only, so that dirs from before the record need nothing new.
+  const recorded = ((await meta.get('ids')) as number | undefined) ?? 1;
+  if (owner !== undefined && recorded !== ids) {
+    await db.close();
+    throw new ChordError('DATA_DIR_MISMATCH',
+      `the data dir ${dir} holds the pairs of ${recorded} ring id${recorded === 1 ? '' : 's'} of ${address}, and this start would give it ${ids}; start it with the --vnodes and --weight it had, or give it another --data-dir`);
+  }
+  // Said for this check and for tools that read a stopped process's dir (chordkv dump).
+  if (ids > 1 && owner === undefined) await meta.put('ids', ids, { sync: true } as object);
   return db;
 }
 
-/** Moves the pairs and hints of an id's own old LevelDB at `old` (if there is one) into `names` of `database`, synced, then deletes it. */
+/**
+ * Moves the pairs and hints of an id's own old LevelDB at `old` (if there is one) into
+ * `names` of `database`, synced, then deletes it: renamed first, so that a crash while it is
+ * deleted leaves nothing half-deleted where the next start looks (copying again is harmless).
+ */
 async function moveIn(old: string, database: Database, names: { pairs: string; hints: string }): Promise<void> {
+  const moved = `${old}.moved`;
+  await rm(moved, { recursive: true, force: true });
   if (!existsSync(join(old, 'CURRENT'))) return;
   const db = new ClassicLevel<string, unknown>(old, { valueEncoding: 'json' });
   await db.open();
@@ -234,7 +256,8 @@ async function moveIn(old: string, database: Database, names: { pairs: string; h
   } finally {
     await db.close();
   }
-  await rm(old, { recursive: true, force: true });
+  await rename(old, moved);
+  await rm(moved, { recursive: true, force: true });
 }
 
 const stopping = (cause?: unknown) => new NotReady('the node is stopping; ask another node', 'NOT_READY', cause);

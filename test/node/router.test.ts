@@ -103,7 +103,7 @@ function sibling(id: bigint, relayed: string[], owns = false, state: Sibling['st
     state,
     owns: () => owns,
     relay: async (request) => {
-      relayed.push(`${id}`);
+      relayed.push(`${id}${request.final ? ' final' : ''}`);
       return { key: request.key, value: 'v', version: 1, node: `127.0.0.1:1010#${id}`, hops: request.hops };
     },
   };
@@ -114,7 +114,8 @@ function sibling(id: bigint, relayed: string[], owns = false, state: Sibling['st
 test('a request goes on in-process from another id of the process that owns the key, with no network call', async (t) => {
   const relayed: string[] = [];
   const { router, calls } = setup(() => {}, new Set(), [sibling(keyId + 5n, relayed, true)]);
-  const answer = await router.route({ op: 'get', key, hops: 0 });
+  // `final` said this id owned the key; the id it hands the request to judges its own range.
+  const answer = await router.route({ op: 'get', key, hops: 0, final: true });
   t.is(answer.hops, 0);
   t.deepEqual(relayed, [`${keyId + 5n}`]);
   t.deepEqual(calls, []);

@@ -364,3 +364,22 @@ test('LevelStore.openMany moves in the LevelDB each id had of its own before, an
   t.deepEqual(await a.entries(), []);
   t.false(existsSync(join(dir, 'vnode-1')), 'the old database is gone');
 });
+
+test('LevelStore: a dir written for one number of ring ids is refused for another, both ways, and left as it was', async (t) => {
+  const many = await tempDir(t);
+  const stores = await LevelStore.openMany(many, ADDRESS, 2, { sync: false });
+  await put(stores[1], 'kept', { value: 'v', version: 1 });
+  await Promise.all(stores.map((s) => s.close()));
+  for (const attempt of [() => LevelStore.open(many, ADDRESS, { sync: false }), () => LevelStore.openMany(many, ADDRESS, 3, { sync: false })]) {
+    const err = await t.throwsAsync(attempt());
+    t.is(codeOf(err), 'DATA_DIR_MISMATCH');
+    t.regex(err.message, /2 ring ids/);
+  }
+  const again = await LevelStore.openMany(many, ADDRESS, 2, { sync: false });
+  t.teardown(() => Promise.all(again.map((s) => s.close())));
+  t.deepEqual((await again[1].entries()).map((e) => e.key), ['kept']);
+
+  const one = await tempDir(t);
+  await (await LevelStore.open(one, ADDRESS, { sync: false })).close();
+  t.is(codeOf(await t.throwsAsync(LevelStore.openMany(one, ADDRESS, 2, { sync: false }))), 'DATA_DIR_MISMATCH');
+});
