@@ -108,7 +108,7 @@ export class Membership {
 
   /**
    * Run by the joiner's successor: hands the joiner its pairs and splices it in. With
-   * `token`, the join is one step of a process's ids entering together (process-join.ts):
+   * `token`, the join is one step of a process's ids entering together (process-change.ts):
    * its locks are taken under that token and kept for the whole change, which releases them.
    */
   async admit(joinerJson: MemberJson, token?: string): Promise<{ joined: true; locked?: MemberJson[] }> {
@@ -132,7 +132,7 @@ export class Membership {
       throw new Conflict('WRONG_SUCCESSOR', `${routing.self.address} is not the successor of ${joiner.address}; look it up again`);
     }
     const k = replicaCount(this.components.settings());
-    const { before, listing, holding } = await this.scopeOf(joiner.address);
+    const { before, holding, refreshing } = await this.scopeOf(joiner.address);
     // The joiner is locked too: its chain is set during the reconcile below, which switches chains only under a lock.
     const locked = await this.withLocks([routing.self, joiner, ...holding], async () => {
       if (routing.predecessor?.id !== predecessor?.id) {
@@ -153,7 +153,7 @@ export class Membership {
       });
       routing.setPredecessor(joiner);
       if (!predecessor) routing.setSuccessors(joiner);
-      await this.refreshBehind(before, [], Math.max(holding.length, listing, this.init.successorListSize));
+      await this.refreshBehind(before, [], refreshing);
       // In a ring no larger than the list, this node's own list wraps round to the joiner too.
       if (before.length < this.init.successorListSize && predecessor) await neighbours.refresh([]);
       // Those that may lose a copy to the joiner: the next k after it, and with several ids per
@@ -187,7 +187,7 @@ export class Membership {
     let locked: Member[];
     try {
       const k = replicaCount(this.components.settings());
-      const { before, listing, holding } = await this.scopeOf(routing.self.address);
+      const { before, holding, refreshing } = await this.scopeOf(routing.self.address);
       const after = routing.successors.slice(0, k);
       locked = await this.withLocks([routing.self, successor, ...holding], async () => {
         await this.callbacks.flushReplication();
@@ -196,7 +196,7 @@ export class Membership {
         const predecessor = before[0];
         const alone = !predecessor || sameMember(predecessor, successor);
         await rpc.call(pointers, successor.address, { predecessor: alone ? null : toMemberJson(predecessor) });
-        await this.refreshBehind(before, [routing.self.address], Math.max(holding.length, listing, this.init.successorListSize));
+        await this.refreshBehind(before, [routing.self.address], refreshing);
         lifecycle.enter('departed');
         await this.reconcileAround([...holding, ...after]);
       }, token);
@@ -218,13 +218,15 @@ export class Membership {
 
   /**
    * What a change at `address` (a joiner's, or this node's when it departs) concerns: see
-   * walkBackFor; `holding` are the predecessors whose replica sets hold `address` (k-1 of
-   * them with one id per process).
+   * walkBackFor. `holding` are the predecessors whose replica sets hold `address` (k-1 of
+   * them with one id per process); the first `refreshing` of `before` have successor lists
+   * to rebuild (at least a list's length, the holding ones, and every list that reaches here).
    */
-  private async scopeOf(address: string): Promise<{ before: Member[]; listing: number; holding: Member[] }> {
+  private async scopeOf(address: string): Promise<{ before: Member[]; holding: Member[]; refreshing: number }> {
     const k = replicaCount(this.components.settings());
     const { before, listing } = await this.walkBackFor(address, k);
-    return { before, listing, holding: before.slice(0, heldRanges(address, before, k)) };
+    const holding = before.slice(0, heldRanges(address, before, k));
+    return { before, holding, refreshing: Math.max(holding.length, listing, this.init.successorListSize) };
   }
 
   /** Pointers set by the node that splices this one in or out. */
