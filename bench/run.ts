@@ -47,6 +47,7 @@ function ringRuns(parts: ReadonlySet<Part>): RingRun[] {
   const runs: RingRun[] = [];
   const scale = parts.has('scale');
   if (parts.has('modes')) runs.push(...MODES.map((flags) => ({ flags, nodes: NODES, options: { idle: scale && flags === LINEARIZABLE } })));
+  if (parts.has('direct')) runs.push(...MODES.slice(0, 2).map((flags) => ({ flags, nodes: NODES, options: { direct: true } })));
   if (scale) runs.push(...SCALE_NODES.filter((n) => !(n === NODES && parts.has('modes'))).map((nodes) => ({ flags: LINEARIZABLE, nodes, options: { idle: true } })));
   if (parts.has('nometrics')) runs.push({ flags: LINEARIZABLE, nodes: NODES, options: { noMetrics: true } });
   if (parts.has('disk')) runs.push({ flags: LINEARIZABLE, nodes: NODES, options: { onDisk: true } });
@@ -128,15 +129,17 @@ async function main(): Promise<void> {
     console.log('');
     const all = [...rows.values()];
     console.log(markdownTable(
-      ['setup', 'req/s', ...(many ? ['min–max'] : []), 'p50 ms', 'p99 ms', 'server CPU µs/req', 'server cores', 'client CPU µs/req', 'messages/op', 'errors', 'not found'],
+      ['setup', 'req/s', ...(many ? ['min–max'] : []), 'p50 ms', 'p99 ms', 'server CPU µs/req', 'server cores', 'client CPU µs/req', 'messages/op', 'errors', 'not found', 'warm-up'],
       all.map((r) => [r.setup, r.throughput, ...(many ? [`${r.min}–${r.max}`] : []), r.p50, r.p99, r.serverCpuUs ?? '–', r.serverCores ?? '–',
-        r.clientCpuUs ?? '–', r.messages ?? '–', r.errors, `${r.notFound} of ${r.allRequests}`]),
+        r.clientCpuUs ?? '–', r.messages ?? '–', r.errors, `${r.notFound} of ${r.allRequests}`, r.warmup ?? '–']),
     ));
     console.log([
       '',
       `${plan.clients} concurrent clients, spread evenly over each system's endpoints (6 per node of a 10-node ring, 20 per etcd member,`,
       `all ${plan.clients} at the chain's entry), each sending one request at a time; ${load.insert.length} requests per run`,
-      `(fixtures/insert.txt and query.txt, repeated), after a discarded warm-up of ${load.warmInsert.length} of each.`,
+      '(fixtures/insert.txt and query.txt, repeated). warm-up: the discarded requests of each operation sent first, in batches of at least',
+      `${plan.warmup} (500 per endpoint) until a batch was no more than 10 % faster than the best before it (at most 8): a fresh node runs`,
+      'unoptimised code until it has served a few thousand requests, and a ring node sees only its share of them.',
       ...(many ? [`${plan.rounds} interleaved rounds on fresh processes: each row is the round with the median throughput (its latencies,`,
         'CPU and messages are from that round), min–max the lowest and highest; errors and not-found answers are summed over all rounds.'] : []),
       'server CPU: user + system time of the server processes (/proc/<pid>/stat) over the run ÷ requests; server cores: that time ÷ wall time.',

@@ -18,9 +18,19 @@ export function withRequestId<T>(id: string | undefined, fn: () => T): T {
   return id === undefined ? current.exit(fn) : current.run(id, fn);
 }
 
-/** A fresh id: 12 hex digits, short enough to read and grep, random enough not to collide in a log. */
+/**
+ * This process's ids: a random 6-digit prefix drawn once, then a counter. 12 hex digits, short
+ * enough to read and grep; unique within the process and, by the prefix, across a ring's
+ * processes in any one log. Drawing 6 random bytes per request cost more CPU than the whole
+ * rest of the request id's handling.
+ */
+const prefix = randomBytes(3).toString('hex');
+let counter = 0;
+
+/** A fresh id: 12 hex digits (the process's prefix and a counter that wraps after 16.7 million). */
 export function newRequestId(): string {
-  return randomBytes(6).toString('hex');
+  counter = (counter + 1) & 0xffffff;
+  return prefix + counter.toString(16).padStart(6, '0');
 }
 
 const VISIBLE_ASCII = /^[\x21-\x7e]{1,128}$/;

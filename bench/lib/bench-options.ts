@@ -6,6 +6,7 @@
 /** The parts a run can measure; each is a set of rows (or a table) of its own. */
 export const PARTS = {
   modes: 'the 10-node ring, k=3, in each consistency mode (linearizable, eventual, quorum R=W=2)',
+  direct: 'the 10-node ring, k=3, linearizable and eventual, with a token-aware client (--direct): each request to its key\'s head, eventual reads to a replica',
   ref: 'the bare node:http forward chain with 1, 2 and 3 forwards (the efficiency reference)',
   etcd: 'a 3-member etcd cluster through its JSON gateway: put, linearizable and serializable get',
   scale: 'the linearizable ring at N = 5, 10, 20 (k=3): throughput, messages per operation, idle CPU',
@@ -18,7 +19,7 @@ export const PARTS = {
 export type Part = keyof typeof PARTS;
 
 /** What a plain `npm run bench` measures (about 13 minutes on this 2-core machine with other work on it; `--rounds 1` about 4). */
-export const DEFAULT_PARTS: readonly Part[] = ['modes', 'ref', 'etcd', 'scale', 'merkle'];
+export const DEFAULT_PARTS: readonly Part[] = ['modes', 'direct', 'ref', 'etcd', 'scale', 'merkle'];
 
 export interface BenchPlan {
   parts: ReadonlySet<Part>;
@@ -26,7 +27,7 @@ export interface BenchPlan {
   quick: boolean;
   /** Requests per measured run (one operation of one setup). */
   requests: number;
-  /** Discarded requests per operation before the measured runs of a setup. */
+  /** The smallest warm-up batch of each operation (measure.ts's warmUp sends batches until the setup is steady). */
   warmup: number;
   /** Clients in all, spread evenly over a system's endpoints. */
   clients: number;
@@ -41,7 +42,8 @@ export const USAGE = [
   '',
   '--rounds N    interleaved rounds on fresh processes (default 3; 1 with --quick)',
   '--requests N  requests per measured run (default 5000; 500 with --quick)',
-  '--warmup N    discarded requests of each operation before a setup\'s measured runs (default 2000; 300 with --quick)',
+  '--warmup N    smallest warm-up batch of each operation (default 2000; 300 and one batch with --quick); a setup warms up in',
+  '              batches of at least 500 requests per endpoint until its throughput stops rising (at most 8 batches)',
   '--clients N   concurrent clients in all, spread over the endpoints (default 60)',
   '--quick       a short smoke run of the selected parts (also BENCH_QUICK=1)',
   'ETCD_BIN=/path/to/etcd picks the etcd binary (default: etcd on PATH).',

@@ -24,11 +24,13 @@ export interface Yardsticks {
  * - eventual insert: entry → owner (1), the copies after the answer; etcd put
  * - eventual query: entry → a node with a copy (1 at most on that path); etcd serializable get
  * - quorum: entry → coordinator → the replicas, in parallel (2); etcd put, linearizable get
+ * A token-aware client (`direct`) enters at the key's first node: one forward fewer, and at
+ * least the chain's one.
  */
-export function yardsticks(consistency: Consistency, op: 'insert' | 'query'): Yardsticks {
-  if (op === 'insert') return { etcd: ETCD_SETUP.put, forwards: consistency === 'linearizable' ? 3 : consistency === 'quorum' ? 2 : 1 };
-  if (consistency === 'eventual') return { etcd: ETCD_SETUP.serializable, forwards: 1 };
-  return { etcd: ETCD_SETUP.linearizable, forwards: 2 };
+export function yardsticks(consistency: Consistency, op: 'insert' | 'query', direct = false): Yardsticks {
+  const etcd = op === 'insert' ? ETCD_SETUP.put : consistency === 'eventual' ? ETCD_SETUP.serializable : ETCD_SETUP.linearizable;
+  const forwards = op === 'insert' ? (consistency === 'linearizable' ? 3 : consistency === 'quorum' ? 2 : 1) : consistency === 'eventual' ? 1 : 2;
+  return { etcd, forwards: Math.max(1, forwards - (direct ? 1 : 0)) };
 }
 
 const ratio = (a: number | undefined, b: number | undefined): Cell => (a && b ? `${(a / b).toFixed(2)}×` : '–');
@@ -38,7 +40,7 @@ export const COMPARISON_HEADER = ['ring row', 'req/s', 'etcd row', 'ring ÷ etcd
 /** One comparison line for a ring row; cells are '–' where the yardstick was not measured. */
 export function comparisonRow(row: Measured & BenchRow, consistency: Consistency, rows: ReadonlyMap<string, Measured & BenchRow>): Cell[] {
   const op = row.setup.endsWith(': insert') ? 'insert' : 'query';
-  const { etcd, forwards } = yardsticks(consistency, op);
+  const { etcd, forwards } = yardsticks(consistency, op, row.setup.includes(', --direct'));
   const etcdRow = rows.get(etcd);
   const chainRow = rows.get(chainSetup(op, forwards));
   return [

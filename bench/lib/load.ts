@@ -13,6 +13,7 @@ import { loadRequests } from '../../cli/actions/file-runs.js';
 import type { FileType, Request } from '../../cli/file-format.js';
 import { latencySummary, round, throughput } from '../../cli/stats.js';
 import { KvClient } from '../../common/client.js';
+import type { DirectRouter } from '../../common/direct.js';
 import { asChordError } from '../../common/errors.js';
 import { createTransport, type Transport } from '../../common/transport.js';
 import { etcdPut, etcdRange, etcdValue } from './etcd-gateway.js';
@@ -57,6 +58,17 @@ export const kvSender: Sender = (transport) => {
     }
   };
 };
+
+/**
+ * A token-aware client (`--direct`): each request goes to the node the router's map names for
+ * its key (the head, or for an eventual read a replica), whichever endpoint its client is bound to.
+ */
+export function directSender(router: DirectRouter): Sender {
+  return (transport) => {
+    const send = kvSender(transport);
+    return (_via, request) => send(router.target(request.op === 'insert' ? 'put' : 'get', request.key), request);
+  };
+}
 
 /** etcd's v3 JSON gateway: an insert is a put, a query a range read, linearizable or serializable. */
 export function etcdSender(serializable: boolean): Sender {

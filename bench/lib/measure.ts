@@ -8,20 +8,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RingFlags } from '../../bootstrap/ring-args.js';
 import type { Request } from '../../cli/file-format.js';
+import { createKvClient } from '../../common/client.js';
+import { DirectRouter } from '../../common/direct.js';
 import { round } from '../../cli/stats.js';
 import type { BenchPlan } from './bench-options.js';
 import { startEtcdCluster } from './etcd.js';
 import { startForwardChain } from './forward-chain.js';
-import { drive, etcdSender, fixtureRequests, kvSender, type CostedRow, type Target } from './load.js';
+import { directSender, drive, etcdSender, fixtureRequests, kvSender, type CostedRow, type Target } from './load.js';
 import { callCounts, callMix, callsBetween, messagesPerOp, operationCalls, totalCalls } from './messages.js';
 import { cpuMeter } from './proc-cpu.js';
 import { fixture, startRing } from './ring.js';
+import { keepWarming, warmBatch } from './warm-up.js';
 
 /** A row of a ring, with the messages per operation its nodes counted. */
 export interface BenchRow extends CostedRow {
   messages?: number;
   /** The biggest call paths per operation, e.g. "op 1.00, chain 1.98". */
   calls?: string;
+  /** Discarded requests of each operation before the run (warmUp). */
+  warmup?: number;
 }
 
 /** What a ring did with no requests: its maintenance alone. */
@@ -36,17 +41,37 @@ export interface IdleFacts {
 export interface Workload {
   insert: Request[];
   query: Request[];
-  warmInsert: Request[];
-  warmQuery: Request[];
+  /** `count` requests of an operation, for warm-up batches. */
+  repeated(op: 'insert' | 'query', count: number): Request[];
 }
 
 export async function workload(plan: BenchPlan): Promise<Workload> {
+  const insert = await fixtureRequests(fixture('insert.txt'), 'insert', plan.requests);
+  const query = await fixtureRequests(fixture('query.txt'), 'query', plan.requests);
   return {
-    insert: await fixtureRequests(fixture('insert.txt'), 'insert', plan.requests),
-    query: await fixtureRequests(fixture('query.txt'), 'query', plan.requests),
-    warmInsert: await fixtureRequests(fixture('insert.txt'), 'insert', plan.warmup),
-    warmQuery: await fixtureRequests(fixture('query.txt'), 'query', plan.warmup),
+    insert,
+    query,
+    repeated: (op, count) => Array.from({ length: count }, (_, i) => (op === 'insert' ? insert : query)[i % plan.requests]),
   };
+}
+
+/** Requests per endpoint in a warm-up batch, so that every process of a bigger ring gets as many. */
+const WARM_PER_ENDPOINT = 500;
+
+/**
+ * Discarded batches of inserts and queries until the setup is steady (warm-up.ts), or the one
+ * batch of a quick run. Returns the requests of each operation it sent.
+ */
+export async function warmUp(plan: BenchPlan, load: Workload, target: Target): Promise<number> {
+  const size = plan.quick ? plan.warmup : warmBatch(target.endpoints.length, WARM_PER_ENDPOINT, plan.warmup);
+  const [inserts, queries] = [load.repeated('insert', size), load.repeated('query', size)];
+  const throughputs: number[] = [];
+  while (keepWarming(throughputs, plan.quick ? 1 : 2, plan.quick ? 1 : 8)) {
+    const insert = await drive('warm-up', target, inserts, plan.clients);
+    const query = await drive('warm-up', target, queries, plan.clients);
+    throughputs.push((2 * size) / (insert.seconds + query.seconds));
+  }
+  return size * throughputs.length;
 }
 
 /** The mode as a row names it: quorum rows carry their R and W. */
@@ -61,11 +86,13 @@ export interface RingOptions {
   noMetrics?: boolean;
   /** Also measure what the ring costs idle, after its runs (a few seconds more). */
   idle?: boolean;
+  /** Measure with a token-aware client (--direct): each request sent to its key's head (or, eventual reads, a replica). */
+  direct?: boolean;
 }
 
 /** The name of a ring setup; its rows are `${name}: insert` and `${name}: query`. */
 export function ringSetup(flags: RingFlags, nodes: number, options: RingOptions = {}): string {
-  return `ring ${nodes} nodes, k=${flags.k}, ${modeName(flags)}${options.onDisk ? `, LevelDB store${options.fsync ? ', fsync' : ''}` : ''}${options.noMetrics ? ', metrics off' : ''}`;
+  return `ring ${nodes} nodes, k=${flags.k}, ${modeName(flags)}${options.onDisk ? `, LevelDB store${options.fsync ? ', fsync' : ''}` : ''}${options.noMetrics ? ', metrics off' : ''}${options.direct ? ', --direct' : ''}`;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -104,9 +131,12 @@ export async function measureRing(
     await sleep(pause);
     const maintenance = quiet ? new Set(callsBetween(quiet, await callCounts(ring.addresses)).keys()) : new Set<string>();
 
-    const target: Target = { endpoints: ring.addresses, send: kvSender, pids: ring.pids };
-    await drive('warm-up', target, load.warmInsert, plan.clients);
-    await drive('warm-up', target, load.warmQuery, plan.clients);
+    const { kv, close } = createKvClient({ timeoutMs: 15_000 });
+    const router = new DirectRouter(kv, ring.addresses);
+    if (options.direct) await router.learn().finally(close);
+    else close();
+    const target: Target = { endpoints: ring.addresses, send: options.direct ? directSender(router) : kvSender, pids: ring.pids };
+    const warmed = await warmUp(plan, load, target);
     const name = ringSetup(flags, nodes, options);
     const measured = async (op: 'insert' | 'query'): Promise<BenchRow> => {
       const before = metrics ? await callCounts(ring.addresses) : undefined;
@@ -115,7 +145,7 @@ export async function measureRing(
       const calls = operationCalls(callsBetween(before, await callCounts(ring.addresses)), maintenance);
       return { ...row, messages: round(messagesPerOp(calls, row.requests), 2), calls: callMix(calls, row.requests) };
     };
-    const rows = [await measured('insert'), await measured('query')];
+    const rows = [await measured('insert'), await measured('query')].map((row) => ({ ...row, warmup: warmed }));
     return { rows, idle: options.idle ? await idleFacts(ring, metrics, pause, plan.quick ? 1000 : 3000) : undefined };
   } finally {
     await ring.stop();
@@ -140,10 +170,9 @@ export async function measureChain(plan: BenchPlan, load: Workload): Promise<Ben
   try {
     // Every client enters at the same server, the way a ring's request enters at one node.
     const target = (forwards: number): Target => ({ endpoints: [chain.entry(forwards)], send: kvSender, pids: chain.pids });
-    await drive('warm-up', target(servers - 1), load.warmInsert, plan.clients);
-    await drive('warm-up', target(servers - 1), load.warmQuery, plan.clients);
+    const warmed = await warmUp(plan, load, target(servers - 1));
     const rows: BenchRow[] = [];
-    for (const { op, forwards } of CHAIN_RUNS) rows.push(await drive(chainSetup(op, forwards), target(forwards), load[op], plan.clients));
+    for (const { op, forwards } of CHAIN_RUNS) rows.push({ ...await drive(chainSetup(op, forwards), target(forwards), load[op], plan.clients), warmup: warmed });
     return rows;
   } finally {
     await chain.stop();
@@ -162,13 +191,12 @@ export async function measureEtcd(plan: BenchPlan, load: Workload, binary: strin
   const etcd = await startEtcdCluster(binary, 3);
   try {
     const target = (serializable: boolean): Target => ({ endpoints: etcd.endpoints, send: etcdSender(serializable), pids: etcd.pids });
-    await drive('warm-up', target(false), load.warmInsert, plan.clients);
-    await drive('warm-up', target(false), load.warmQuery, plan.clients);
+    const warmed = await warmUp(plan, load, target(false));
     const rows = [
       await drive(ETCD_SETUP.put, target(false), load.insert, plan.clients),
       await drive(ETCD_SETUP.linearizable, target(false), load.query, plan.clients),
       await drive(ETCD_SETUP.serializable, target(true), load.query, plan.clients),
-    ];
+    ].map((row) => ({ ...row, warmup: warmed }));
     return { rows, dataDir: etcd.dataDir };
   } finally {
     await etcd.stop();

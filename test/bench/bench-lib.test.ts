@@ -80,6 +80,13 @@ test('yardsticks: each ring operation is held against the etcd call with its gua
   t.deepEqual(yardsticks('eventual', 'query'), { etcd: 'etcd, 3 members: get (serializable)', forwards: 1 });
 });
 
+test('yardsticks: a token-aware client saves the entry forward, and is held against at least one', (t) => {
+  t.deepEqual(yardsticks('linearizable', 'insert', true), { etcd: 'etcd, 3 members: put', forwards: 2 });
+  t.deepEqual(yardsticks('linearizable', 'query', true), { etcd: 'etcd, 3 members: get (linearizable)', forwards: 1 });
+  t.deepEqual(yardsticks('eventual', 'insert', true), { etcd: 'etcd, 3 members: put', forwards: 1 });
+  t.deepEqual(yardsticks('eventual', 'query', true), { etcd: 'etcd, 3 members: get (serializable)', forwards: 1 });
+});
+
 test('drive: the load generator speaks the etcd gateway and counts absent keys and its servers\' CPU', async (t) => {
   const seen: string[] = [];
   const stored = new Map<string, string>();
