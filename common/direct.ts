@@ -9,9 +9,10 @@
  * node routes whatever reaches it.
  */
 import type { KvClient } from './client.js';
+import { asChordError, PeerUnreachable } from './errors.js';
 import { hashId, hexToId } from './ring.js';
 import { processOf, VirtualRing } from './vnodes.js';
-import type { Consistency } from './wire.js';
+import type { Consistency, DeleteAnswer, PutOptions, QuorumAnswer, ValueAnswer } from './wire.js';
 
 /** How long after learning the ring a hint that it changed waits before the ring is learned again. */
 const REFRESH_EVERY_MS = 500;
@@ -67,6 +68,11 @@ export class DirectRouter {
     this.deferred.unref();
   }
 
+  /** Whether the ring has been learned at least once. */
+  get known(): boolean {
+    return this.ring !== null;
+  }
+
   /** The processes of the ring, in the order their first ids appear. */
   get members(): readonly string[] {
     return this.ring?.processes ?? [];
@@ -88,4 +94,57 @@ export class DirectRouter {
     }
     throw lastError;
   }
+}
+
+type Op = 'put' | 'get' | 'delete';
+
+/**
+ * KvClient's key operations sent token-aware: each to the node that answers it, by a map of
+ * the ring learned from `seeds` on first use. A request the target refused before doing
+ * anything (its connection refused, or the ring changing under it: RING_CHANGING, NOT_READY)
+ * is sent once more after the ring is learned again, to its new target or, when the map still
+ * names the same node, to another member, which routes it. A read that timed out is retried
+ * the same way; a write that timed out is not, since it may have been applied.
+ */
+export class DirectKvClient {
+  readonly router: DirectRouter;
+
+  constructor(private readonly kv: KvClient, seeds: readonly string[], random: () => number = Math.random, now: () => number = Date.now) {
+    this.router = new DirectRouter(kv, seeds, random, now);
+  }
+
+  write(key: string, value: string, options: PutOptions = {}): Promise<ValueAnswer | QuorumAnswer> {
+    return this.send('put', key, (node) => this.kv.write(node, key, value, options));
+  }
+
+  read(key: string): Promise<ValueAnswer | QuorumAnswer> {
+    return this.send('get', key, (node) => this.kv.read(node, key));
+  }
+
+  delete(key: string, options: { context?: string } = {}): Promise<DeleteAnswer> {
+    return this.send('delete', key, (node) => this.kv.delete(node, key, options));
+  }
+
+  private async send<A extends { hops: number }>(op: Op, key: string, call: (node: string) => Promise<A>): Promise<A> {
+    if (!this.router.known) await this.router.learn();
+    const node = this.router.target(op, key);
+    try {
+      const answer = await call(node);
+      this.router.observe(op, answer);
+      return answer;
+    } catch (err) {
+      if (!refusedBeforeDoing(err, op)) throw err;
+      await this.router.learn().catch(() => undefined);
+      const next = this.router.target(op, key);
+      const others = this.router.members.filter((m) => m !== node);
+      return call(next !== node || others.length === 0 ? next : others[Math.floor(Math.random() * others.length)]);
+    }
+  }
+}
+
+/** Whether a failed request certainly did nothing (or, for a read, did nothing that matters), so that sending it again is safe. */
+function refusedBeforeDoing(err: unknown, op: Op): boolean {
+  if (err instanceof PeerUnreachable) return true;
+  const code = asChordError(err).code;
+  return code === 'RING_CHANGING' || code === 'NOT_READY' || (op === 'get' && code === 'PEER_TIMEOUT');
 }

@@ -1,6 +1,7 @@
 /** Plain functions behind the single-request commands; yargs handlers only call these. */
 import { readFile } from 'node:fs/promises';
 import { createKvClient, type KvClient } from '../../common/client.js';
+import { DirectKvClient } from '../../common/direct.js';
 import { ChordError } from '../../common/errors.js';
 import { MAX_SCAN_LIMIT, type BatchOp, type PutOptions, type ScanAnswer } from '../../common/wire.js';
 import { format, printError, printResult, type Printer } from '../output.js';
@@ -10,6 +11,8 @@ export interface ClientFlags {
   json: boolean;
   timeout: number;
   secret?: string;
+  /** Send key operations token-aware (DirectKvClient), not to `node`. */
+  direct?: boolean;
 }
 
 /** Runs `fn` with a client for `flags.node`; prints its error, if any, and returns the exit code. */
@@ -23,6 +26,15 @@ export async function withClient(flags: ClientFlags, printer: Printer, fn: (kv: 
   } finally {
     close();
   }
+}
+
+/** The key operations of a command: sent to `flags.node`, or with --direct to each key's own node (learned from `flags.node`). */
+type KeyOps = Pick<DirectKvClient, 'write' | 'read' | 'delete'>;
+
+function keyOps(kv: KvClient, flags: ClientFlags): KeyOps {
+  if (flags.direct) return new DirectKvClient(kv, [flags.node]);
+  const node = flags.node;
+  return { write: (key, value, options) => kv.write(node, key, value, options), read: (key) => kv.read(node, key), delete: (key, options) => kv.delete(node, key, options) };
 }
 
 /** A value from a file, or from stdin for `-` (the node refuses one over its size limit). */
@@ -43,13 +55,13 @@ export function usage(message: string): ChordError {
 }
 
 export const insert = (flags: ClientFlags, printer: Printer, key: string, value: string, options: PutOptions = {}) =>
-  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.write(node, key, value, options), format.inserted));
+  withClient(flags, printer, async (kv) => printResult(printer, await keyOps(kv, flags).write(key, value, options), format.inserted));
 
 /** `*` means every pair in the ring, grouped by node, unless `literal`. */
 export const query = (flags: ClientFlags, printer: Printer, key: string, literal = false) =>
   withClient(flags, printer, async (kv, node) => {
     if (key === '*' && !literal) printResult(printer, await kv.all(node), format.all);
-    else printResult(printer, await kv.read(node, key), format.value);
+    else printResult(printer, await keyOps(kv, flags).read(key), format.value);
   });
 
 /** Every pair whose key starts with `prefix` (at most `limit`), sorted by key, page after page. */
@@ -78,7 +90,7 @@ export async function batch(flags: ClientFlags, printer: Printer, ops: BatchOp[]
 }
 
 export const remove = (flags: ClientFlags, printer: Printer, key: string, options: { context?: string } = {}) =>
-  withClient(flags, printer, async (kv, node) => printResult(printer, await kv.delete(node, key, options), format.deleted));
+  withClient(flags, printer, async (kv) => printResult(printer, await keyOps(kv, flags).delete(key, options), format.deleted));
 
 export const depart = (flags: ClientFlags, printer: Printer) =>
   withClient(flags, printer, async (kv, node) => printResult(printer, await kv.depart(node), format.departed));

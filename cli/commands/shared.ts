@@ -14,8 +14,16 @@ export function clientOptions<T>(yargs: Argv<T>) {
     .check((argv) => firstProblem(checkAddress('--node', argv.node), checkPositive('--timeout', argv.timeout)));
 }
 
-export function clientFlags(argv: { node: string; json: boolean; timeout: number; secret?: string }): ClientFlags {
-  return { node: argv.node, json: argv.json, timeout: argv.timeout, secret: argv.secret };
+/** --direct, on the commands that name one key (and the REPL, which hands it on to them). */
+export function directOption<T>(yargs: Argv<T>) {
+  return yargs.option('direct', {
+    type: 'boolean', default: false,
+    describe: 'token-aware: learn the ring from --node, then send the request to the node that answers it (the key\'s head or owner) (env CHORDKV_DIRECT)',
+  });
+}
+
+export function clientFlags(argv: { node: string; json: boolean; timeout: number; secret?: string; direct?: boolean }): ClientFlags {
+  return { node: argv.node, json: argv.json, timeout: argv.timeout, secret: argv.secret, direct: argv.direct };
 }
 
 /** Runs an action and sets the process exit code from its result. */

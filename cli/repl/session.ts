@@ -36,15 +36,17 @@ export interface ReplOptions {
   json: boolean;
   timeout: number;
   secret?: string;
+  direct?: boolean;
 }
 
 export async function runRepl(options: ReplOptions): Promise<void> {
-  // The session's node, --json, --timeout and --secret reach each command as CHORDKV_* variables
+  // The session's node, --json, --timeout, --secret and --direct reach each command as CHORDKV_* variables
   // do from the shell: defaults that a flag typed on the line still overrides.
   setDefault('NODE', options.node);
   setDefault('JSON', String(options.json));
   setDefault('TIMEOUT', String(options.timeout));
   if (options.secret !== undefined) setDefault('SECRET', options.secret);
+  if (options.direct) setDefault('DIRECT', 'true');
 
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
   // Off a terminal (a script piped in) there is no prompt to show and no history to keep.

@@ -1,6 +1,10 @@
 /** Token-aware routing: requests sent where the ring says they are answered take no forward, and a stale map is learned again. */
 import test from 'ava';
-import { DirectRouter } from '../../common/direct.js';
+import type { KvClient } from '../../common/client.js';
+import { DirectKvClient, DirectRouter } from '../../common/direct.js';
+import { ChordError, NotReady, PeerTimeout, PeerUnreachable } from '../../common/errors.js';
+import { hashId, idToHex } from '../../common/ring.js';
+import { VirtualRing } from '../../common/vnodes.js';
 import type { Consistency } from '../../common/wire.js';
 import { TestCluster, waitFor } from '../helpers/cluster.js';
 
@@ -46,4 +50,77 @@ test('after a join the router learns the ring again once an answer took a forwar
   }, 10_000, 10);
   t.true(forwarded, 'no answer took a forward');
   t.true(learned, 'the router never learned of the join');
+});
+
+/** A KvClient stand-in for a 3-node k = 1 ring: `answer` decides each write and read; every call is recorded. */
+function stubKv(answer: (op: string, node: string, attempt: number) => unknown) {
+  const nodes = ['10.0.0.1:1', '10.0.0.2:1', '10.0.0.3:1'];
+  const calls: { op: string; node: string }[] = [];
+  const call = (op: string) => async (node: string) => {
+    calls.push({ op, node });
+    const result = answer(op, node, calls.filter((c) => c.op === op).length);
+    if (result instanceof Error) throw result;
+    return result;
+  };
+  const kv = {
+    overlay: async () => ({ nodes: nodes.map((address) => ({ id: idToHex(hashId(address)), address })) }),
+    status: async () => ({ consistency: 'linearizable', k: 1 }),
+    write: call('put'),
+    read: call('get'),
+    delete: call('delete'),
+  } as unknown as KvClient;
+  return { kv, calls, nodes };
+}
+
+const ok = { value: 'v', hops: 0 };
+
+test('DirectKvClient: learns the ring on first use and sends each key to its owner', async (t) => {
+  const { kv, calls, nodes } = stubKv(() => ok);
+  const client = new DirectKvClient(kv, [nodes[0]]);
+  const ring = new VirtualRing(nodes.map((address) => ({ id: hashId(address), address })));
+  for (let i = 0; i < 20; i++) await client.write(`k${i}`, 'v');
+  t.deepEqual(calls.map((c) => c.node), Array.from({ length: 20 }, (_, i) => ring.replicaSet(hashId(`k${i}`), 1)[0].address));
+});
+
+test('DirectKvClient: a request refused with RING_CHANGING, or by a closed port, is sent once more after learning the ring again', async (t) => {
+  for (const refusal of [new NotReady('joining', 'RING_CHANGING'), new PeerUnreachable('10.0.0.9:1')]) {
+    const { kv, calls, nodes } = stubKv((_op, _node, attempt) => (attempt === 1 ? refusal : ok));
+    const client = new DirectKvClient(kv, [nodes[0]]);
+    t.deepEqual(await client.write('k', 'v'), ok);
+    t.is(calls.length, 2);
+    // The map still names the same owner, so the second try goes to another member, which routes it.
+    t.not(calls[1].node, calls[0].node);
+  }
+});
+
+test('DirectKvClient: a write that timed out is not sent again (it may have been applied); a read is', async (t) => {
+  const timeout = (op: string) => stubKv((o, node, attempt) => (o === op && attempt === 1 ? new PeerTimeout(node) : ok));
+  const writing = timeout('put');
+  await t.throwsAsync(new DirectKvClient(writing.kv, [writing.nodes[0]]).write('k', 'v'), { instanceOf: PeerTimeout });
+  t.is(writing.calls.length, 1);
+  const reading = timeout('get');
+  t.deepEqual(await new DirectKvClient(reading.kv, [reading.nodes[0]]).read('k'), ok);
+  t.is(reading.calls.length, 2);
+});
+
+test('DirectKvClient: other errors are the answer, sent once', async (t) => {
+  const { kv, calls, nodes } = stubKv(() => new ChordError('VERSION_MISMATCH', 'the key is at version 3'));
+  await t.throwsAsync(new DirectKvClient(kv, [nodes[0]]).write('k', 'v', { ifVersion: 2 }), { message: /version 3/ });
+  t.is(calls.length, 1);
+});
+
+test('DirectKvClient on a real ring: writes take no forward, and a crashed owner is routed around after learning again', async (t) => {
+  const cluster = await TestCluster.start(4, { k: 1 });
+  t.teardown(() => cluster.teardown());
+  const client = new DirectKvClient(cluster.kv, [cluster.addresses[0]]);
+  for (let i = 0; i < 20; i++) t.is((await client.write(`real ${i}`, `v${i}`)).hops, 0);
+  const victim = cluster.nodes[3];
+  const owned = Array.from({ length: 200 }, (_, i) => `after ${i}`).find((key) => client.router.target('put', key) === victim.address)!;
+  await cluster.crash(victim);
+  // Once the ring has healed around it, the client's stale map still names the crashed node.
+  await waitFor(async () => (await cluster.kv.write(cluster.addresses[0], owned, 'x').then(() => true, () => false)), 20_000);
+  const answer = await client.write(owned, 'y');
+  t.not(answer.node, victim.address);
+  t.is((await client.read(owned)).value, 'y');
+  t.false(client.router.members.includes(victim.address));
 });
