@@ -6,13 +6,14 @@
 import { ChordError, isGone, isTimeout, NotReady } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { distance, hashId, hexToId } from '../common/ring.js';
-import { toMemberJson, type Member, type OpAnswer } from '../common/wire.js';
+import { MAX_BATCH_OPS, toMemberJson, type Member, type OpAnswer } from '../common/wire.js';
+import { ForwardBatcher } from './forward-batch.js';
 import type { Lifecycle, NodeState } from './lifecycle.js';
 import type { MembershipLock } from './membership-lock.js';
 import type { Metrics } from './metrics.js';
 import type { RecentWrites } from './recent-writes.js';
 import type { ReplicationStrategy } from './replication/index.js';
-import { findSuccessor, op, type FindSuccessorAnswer, type OpRequest } from './rpc/routing.js';
+import { findSuccessor, type FindSuccessorAnswer, type OpRequest } from './rpc/routing.js';
 import type { RpcClient } from './rpc/spec.js';
 import type { RoutingTable } from './routing.js';
 
@@ -53,7 +54,12 @@ export interface RouterCallbacks {
 }
 
 export class Router {
-  constructor(private readonly components: RouterComponents, private readonly callbacks: RouterCallbacks) {}
+  /** User operations forwarded to one next hop in one turn of the loop leave together. */
+  private readonly forwards: ForwardBatcher;
+
+  constructor(private readonly components: RouterComponents, private readonly callbacks: RouterCallbacks) {
+    this.forwards = new ForwardBatcher(components.rpc, MAX_BATCH_OPS);
+  }
 
   /** Routes one operation: answers it when this node owns the key (or its mode lets a copy answer), else forwards it. */
   async route(request: OpRequest, reroutes = 0): Promise<OpAnswer> {
@@ -147,14 +153,14 @@ export class Router {
   }
 
   private async forward(next: Member | undefined, request: OpRequest, id: bigint, reroutes: number): Promise<OpAnswer> {
-    const { routing, rpc, log } = this.components;
+    const { routing, log } = this.components;
     if (!next || routing.isSelf(next)) {
       throw new NotReady(`node ${routing.self.address} has no route for ${JSON.stringify(request.key)} yet`, 'RING_CHANGING');
     }
     try {
       const final = routing.ownerInSuccessors(id)?.id === next.id;
       if (log.debugEnabled) log.debug(`forwarding ${request.op} to ${next.address}`, { op: request.op, key: request.key, peer: next.address, hops: request.hops + 1 });
-      return await rpc.call(op, next.address, { ...request, hops: request.hops + 1, final });
+      return await this.forwards.call(next.address, { ...request, hops: request.hops + 1, final });
     } catch (err) {
       if (!this.routeAround(err, next, reroutes)) {
         if (isTimeout(err, next.address)) this.callbacks.onPeerGone();

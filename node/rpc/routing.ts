@@ -1,5 +1,6 @@
 /** Routing calls: a user operation on its way to the key's owner, and Chord's find_successor. */
-import { InvalidRequest, type ErrorBody } from '../../common/errors.js';
+import { asChordError, InvalidRequest, type ErrorBody } from '../../common/errors.js';
+import { validRequestId, withRequestId } from '../../common/request-id.js';
 import { MAX_BATCH_OPS, type MemberJson, type OpAnswer, type PutOptions } from '../../common/wire.js';
 import { check as checkSchema } from '../schema/check.js';
 import { deleteParams, keySchema } from '../schema/requests.js';
@@ -52,16 +53,49 @@ export const batch = defineRpc<{ ops: OpRequest[]; hops: number }, { results: Ba
   }),
 });
 
+/** One forwarded operation's outcome: its answer, or its error with the status it would have been answered with alone. */
+export type ForwardResult = { answer: OpAnswer } | { status: number; body: ErrorBody };
+
+/** An operation of a forwarded batch, with the id of the user request it belongs to. */
+export interface ForwardItem {
+  request: OpRequest;
+  requestId?: string;
+}
+
+/** Operations forwarded together (node/forward-batch.ts): each runs as if it had arrived alone by `op`. */
+export const ops = defineRpc<{ ops: ForwardItem[] }, { results: ForwardResult[] }>({
+  method: 'POST',
+  path: '/rpc/ops',
+  parse: (body) => ({
+    ops: field<unknown[]>(body, 'ops', (v) => Array.isArray(v) && v.length <= MAX_BATCH_OPS).map((item) => {
+      const { request, requestId } = (item ?? {}) as Record<string, unknown>;
+      return { request: parseOp(request), ...(typeof requestId === 'string' ? { requestId } : {}) };
+    }),
+  }),
+});
+
 export interface RoutingService {
   route(request: OpRequest): Promise<OpAnswer>;
   findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
   batch(ops: OpRequest[], hops: number): Promise<BatchResult[]>;
 }
 
+/** Runs each forwarded operation under its own request id, all at once; each answers or fails on its own. */
+async function runForwarded(service: RoutingService, items: readonly ForwardItem[]): Promise<ForwardResult[]> {
+  return Promise.all(items.map(({ request, requestId }) => withRequestId(validRequestId(requestId), () => service.route(request)).then(
+    (answer): ForwardResult => ({ answer }),
+    (err: unknown): ForwardResult => {
+      const error = asChordError(err);
+      return { status: error.status, body: error.toJSON() };
+    },
+  )));
+}
+
 export const routingHandlers = (service: RoutingService): RpcHandler[] => [
   handle(op, (request) => service.route(request)),
   handle(findSuccessor, (request) => service.findSuccessor(request.id, request.hops)),
   handle(batch, async (request) => ({ results: await service.batch(request.ops, request.hops) })),
+  handle(ops, async (request) => ({ results: await runForwarded(service, request.ops) })),
 ];
 
 const MAX_WRITE_ID = 64;

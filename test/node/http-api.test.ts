@@ -89,6 +89,8 @@ const badInputs: [title: string, method: string, path: string, body: unknown, st
   ['an /rpc/op put without a value', 'POST', '/rpc/op', { op: 'put', key: 'rpc-put-key', hops: 0 }, 400, 'INVALID_VALUE', 'rpc-put-key'],
   ['an /rpc/op put with a key of 1025 bytes', 'POST', '/rpc/op', { op: 'put', key: 'o'.repeat(1025), value: 'x', hops: 0 }, 400, 'KEY_TOO_LONG', 'o'.repeat(1025)],
   ['an /rpc/batch put with a key of 1025 bytes', 'POST', '/rpc/batch', { ops: [{ op: 'put', key: 'b'.repeat(1025), value: 'x', hops: 0 }], hops: 0 }, 400, 'KEY_TOO_LONG', 'b'.repeat(1025)],
+  ['an /rpc/ops put with a key of 1025 bytes', 'POST', '/rpc/ops', { ops: [{ request: { op: 'put', key: 'f'.repeat(1025), value: 'x', hops: 0 } }] }, 400, 'KEY_TOO_LONG', 'f'.repeat(1025)],
+  ['an /rpc/ops batch that is not a list', 'POST', '/rpc/ops', { ops: { request: { op: 'put', key: 'ops-not-list', value: 'x', hops: 0 } } }, 400, 'INVALID_REQUEST', 'ops-not-list'],
   ['a join with a malformed id', 'POST', '/rpc/join', { node: { id: 'not-hex', address: '127.0.0.1:1' } }, 400, 'INVALID_REQUEST'],
   ['pointers sent as a list', 'POST', '/rpc/pointers', [], 400, 'INVALID_REQUEST'],
   ['items of the wrong shape', 'POST', '/rpc/apply', { items: [{ key: 'bad-item', value: 5, version: 1 }] }, 400, 'INVALID_REQUEST', 'bad-item'],

@@ -1,0 +1,69 @@
+/**
+ * Forward batching: the user operations a node forwards to one next hop in one turn of the
+ * event loop leave as one call (`/rpc/ops`) instead of one call each, so the receiver decodes,
+ * dispatches and answers them once. A lone operation still goes as a plain `/rpc/op`. The
+ * receiver runs every operation of a batch at once, as if each had arrived alone (unlike a
+ * user's `/rpc/batch`, whose operations on one key apply in order): these come from unrelated
+ * requests. Each operation keeps the id of the request it belongs to, for the logs, and fails
+ * or answers on its own; a failed call fails all of its operations with the same error, which
+ * the router then handles per operation as it would for a lone call.
+ */
+import { ChordError } from '../common/errors.js';
+import { currentRequestId } from '../common/request-id.js';
+import type { OpAnswer } from '../common/wire.js';
+import { op, ops, type ForwardResult, type OpRequest } from './rpc/routing.js';
+import type { RpcClient } from './rpc/spec.js';
+
+interface Pending {
+  request: OpRequest;
+  requestId?: string;
+  resolve: (answer: OpAnswer) => void;
+  reject: (err: unknown) => void;
+}
+
+export class ForwardBatcher {
+  private readonly queues = new Map<string, Pending[]>();
+
+  /** `maxBatch`: operations per call at most (a longer queue leaves in several calls). */
+  constructor(private readonly rpc: Pick<RpcClient, 'call'>, private readonly maxBatch: number) {}
+
+  /** Forwards `request` to `address`, with whatever else is forwarded there in this turn of the loop. */
+  call(address: string, request: OpRequest): Promise<OpAnswer> {
+    return new Promise((resolve, reject) => {
+      let queue = this.queues.get(address);
+      if (!queue) {
+        queue = [];
+        this.queues.set(address, queue);
+        // setImmediate, not a microtask: the requests that arrived in this poll phase each
+        // reach here from their own I/O callback, and all of them should share the call.
+        setImmediate(() => this.flush(address));
+      }
+      queue.push({ request, requestId: currentRequestId(), resolve, reject });
+    });
+  }
+
+  private flush(address: string): void {
+    const queue = this.queues.get(address) ?? [];
+    this.queues.delete(address);
+    for (let start = 0; start < queue.length; start += this.maxBatch) this.send(address, queue.slice(start, start + this.maxBatch));
+  }
+
+  private send(address: string, batch: Pending[]): void {
+    if (batch.length === 1) {
+      const [only] = batch;
+      this.rpc.call(op, address, only.request).then(only.resolve, only.reject);
+      return;
+    }
+    const items = batch.map(({ request, requestId }) => (requestId === undefined ? { request } : { request, requestId }));
+    this.rpc.call(ops, address, { ops: items }).then(
+      ({ results }) => batch.forEach((pending, i) => settle(pending, results[i])),
+      (err: unknown) => batch.forEach((pending) => pending.reject(err)),
+    );
+  }
+}
+
+function settle(pending: Pending, result: ForwardResult | undefined): void {
+  if (!result) pending.reject(new ChordError('BAD_RESPONSE', 'a forwarded batch came back with fewer results than operations'));
+  else if ('answer' in result) pending.resolve(result.answer);
+  else pending.reject(ChordError.fromBody(result.body, result.status));
+}
