@@ -62,7 +62,7 @@ test('a batch call that fails fails each of its operations with that same error 
   const { rpc } = stubRpc(() => gone);
   const batcher = new ForwardBatcher(rpc, 1000);
   const results = await Promise.allSettled([batcher.call('a:1', get('x')), batcher.call('a:1', get('y'))]);
-  t.deepEqual(results.map((r) => (r as PromiseRejectedResult).reason), [gone, gone]);
+  t.deepEqual(results.map((r) => (r as PromiseRejectedResult).reason as unknown), [gone, gone]);
 });
 
 test('each operation carries the id of its own request; a long queue leaves in calls of at most maxBatch', async (t) => {
