@@ -138,7 +138,7 @@ async function main(): Promise<void> {
       `${plan.clients} concurrent clients, spread evenly over each system's endpoints (6 per node of a 10-node ring, 20 per etcd member,`,
       `all ${plan.clients} at the chain's entry), each sending one request at a time; ${load.insert.length} requests per run`,
       '(fixtures/insert.txt and query.txt, repeated). warm-up: the discarded requests of each operation sent first, in batches of at least',
-      `${plan.warmup} (500 per endpoint) until a batch was no more than 10 % faster than the best before it (at most 8): a fresh node runs`,
+      `${plan.warmup} (500 per endpoint), at least 4, until a batch was no more than 10 % faster than the best before it (at most 8): a fresh node runs`,
       'unoptimised code until it has served a few thousand requests, and a ring node sees only its share of them.',
       ...(many ? [`${plan.rounds} interleaved rounds on fresh processes: each row is the round with the median throughput (its latencies,`,
         'CPU and messages are from that round), min–max the lowest and highest; errors and not-found answers are summed over all rounds.'] : []),

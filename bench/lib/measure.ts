@@ -57,6 +57,12 @@ export async function workload(plan: BenchPlan): Promise<Workload> {
 
 /** Requests per endpoint in a warm-up batch, so that every process of a bigger ring gets as many. */
 const WARM_PER_ENDPOINT = 500;
+/**
+ * Batches at least and at most. Two were too few: one noisy pair of batches ended a ring's
+ * warm-up after 10,000 requests while others of the same run needed 25,000 to 35,000.
+ */
+const MIN_WARM_BATCHES = 4;
+const MAX_WARM_BATCHES = 8;
 
 /**
  * Discarded batches of inserts and queries until the setup is steady (warm-up.ts), or the one
@@ -66,7 +72,7 @@ export async function warmUp(plan: BenchPlan, load: Workload, target: Target): P
   const size = plan.quick ? plan.warmup : warmBatch(target.endpoints.length, WARM_PER_ENDPOINT, plan.warmup);
   const [inserts, queries] = [load.repeated('insert', size), load.repeated('query', size)];
   const throughputs: number[] = [];
-  while (keepWarming(throughputs, plan.quick ? 1 : 2, plan.quick ? 1 : 8)) {
+  while (keepWarming(throughputs, plan.quick ? 1 : MIN_WARM_BATCHES, plan.quick ? 1 : MAX_WARM_BATCHES)) {
     const insert = await drive('warm-up', target, inserts, plan.clients);
     const query = await drive('warm-up', target, queries, plan.clients);
     throughputs.push((2 * size) / (insert.seconds + query.seconds));
