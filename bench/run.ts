@@ -23,7 +23,7 @@ import { COMPARISON_HEADER, comparisonRow, medianIdle, SCALE_HEADER, scaleRow } 
 import { ETCD_MISSING, findEtcd } from './lib/etcd.js';
 import { loadAverage, machineFacts, machineLines, wasLoaded } from './lib/machine.js';
 import {
-  measureChain, measureEtcd, measureRing, ringSetup, workload, type BenchRow, type IdleFacts, type RingOptions, type Workload,
+  MAX_WARM_BATCHES, measureChain, measureEtcd, measureRing, MIN_WARM_BATCHES, ringSetup, WARM_PER_ENDPOINT, workload, type BenchRow, type IdleFacts, type RingOptions, type Workload,
 } from './lib/measure.js';
 import { merkleRows, merkleTable } from './lib/merkle.js';
 import { markdownTable } from './lib/table.js';
@@ -137,9 +137,10 @@ async function main(): Promise<void> {
       '',
       `${plan.clients} concurrent clients, spread evenly over each system's endpoints (6 per node of a 10-node ring, 20 per etcd member,`,
       `all ${plan.clients} at the chain's entry), each sending one request at a time; ${load.insert.length} requests per run`,
-      '(fixtures/insert.txt and query.txt, repeated). warm-up: the discarded requests of each operation sent first, in batches of at least',
-      `${plan.warmup} (500 per endpoint), at least 4, until a batch was no more than 10 % faster than the best before it (at most 8): a fresh node runs`,
-      'unoptimised code until it has served a few thousand requests, and a ring node sees only its share of them.',
+      '(fixtures/insert.txt and query.txt, repeated). warm-up: the discarded requests of each operation sent first, '
+      + (plan.quick ? `one batch of ${plan.warmup} (a quick run).`
+        : `in batches of at least ${plan.warmup} (${WARM_PER_ENDPOINT} per endpoint), at least ${MIN_WARM_BATCHES}, until a batch was no more than 10 % faster than the best before it (at most ${MAX_WARM_BATCHES}):`),
+      ...(plan.quick ? [] : ['a fresh node runs unoptimised code until it has served a few thousand requests, and a ring node sees only its share of them.']),
       ...(many ? [`${plan.rounds} interleaved rounds on fresh processes: each row is the round with the median throughput (its latencies,`,
         'CPU and messages are from that round), min–max the lowest and highest; errors and not-found answers are summed over all rounds.'] : []),
       'server CPU: user + system time of the server processes (/proc/<pid>/stat) over the run ÷ requests; server cores: that time ÷ wall time.',

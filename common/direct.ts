@@ -100,16 +100,19 @@ type Op = 'put' | 'get' | 'delete';
 
 /**
  * KvClient's key operations sent token-aware: each to the node that answers it, by a map of
- * the ring learned from `seeds` on first use. A request the target refused before doing
- * anything (its connection refused, or the ring changing under it: RING_CHANGING, NOT_READY)
- * is sent once more after the ring is learned again, to its new target or, when the map still
- * names the same node, to another member, which routes it. A read that timed out is retried
- * the same way; a write that timed out is not, since it may have been applied.
+ * the ring learned from `seeds` on first use. When a request fails in a way that proves it
+ * did nothing, it is sent once more after the ring is learned again: to its new target or,
+ * when the map still names the same node, to another member, which routes it. For a write
+ * that proof is only a refused connection (ECONNREFUSED): a reset, a timeout or an error
+ * answer (even RING_CHANGING) may come after the write was applied, and sending it again,
+ * with a new write id, would apply it twice. A read may be sent again after any of those.
  */
 export class DirectKvClient {
   readonly router: DirectRouter;
 
-  constructor(private readonly kv: KvClient, seeds: readonly string[], random: () => number = Math.random, now: () => number = Date.now) {
+  constructor(
+    private readonly kv: KvClient, seeds: readonly string[], private readonly random: () => number = Math.random, now: () => number = Date.now,
+  ) {
     this.router = new DirectRouter(kv, seeds, random, now);
   }
 
@@ -137,14 +140,15 @@ export class DirectKvClient {
       await this.router.learn().catch(() => undefined);
       const next = this.router.target(op, key);
       const others = this.router.members.filter((m) => m !== node);
-      return call(next !== node || others.length === 0 ? next : others[Math.floor(Math.random() * others.length)]);
+      return call(next !== node || others.length === 0 ? next : others[Math.floor(this.random() * others.length)]);
     }
   }
 }
 
-/** Whether a failed request certainly did nothing (or, for a read, did nothing that matters), so that sending it again is safe. */
+/** Whether sending a failed request again is safe: a write only if it never reached a node, a read after any failure to reach or a changing ring. */
 function refusedBeforeDoing(err: unknown, op: Op): boolean {
-  if (err instanceof PeerUnreachable) return true;
+  if (err instanceof PeerUnreachable && (err.cause as { code?: unknown } | undefined)?.code === 'ECONNREFUSED') return true;
+  if (op !== 'get') return false;
   const code = asChordError(err).code;
-  return code === 'RING_CHANGING' || code === 'NOT_READY' || (op === 'get' && code === 'PEER_TIMEOUT');
+  return err instanceof PeerUnreachable || code === 'RING_CHANGING' || code === 'NOT_READY' || code === 'PEER_TIMEOUT';
 }

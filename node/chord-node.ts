@@ -43,6 +43,12 @@ import { ExpirySweeper } from './replication/expiry.js';
 import { NotifyingStore } from './storage/notifying-store.js';
 import { createMerkle } from './merkle/index.js';
 
+/**
+ * A forwarded batch's operations are answered together, so one slow operation would hold the
+ * others': each is given this share of the request timeout, the caller's deadline for the batch.
+ */
+const FORWARDED_DEADLINE_SHARE = 0.8;
+
 export type { NodeState } from './lifecycle.js';
 
 /** Settings as a ring answers them: a mode this node knows, k ≥ 1, and (quorum) 1 ≤ R, W ≤ k. */
@@ -148,7 +154,11 @@ export class ChordNode {
 
     this.rpcServer.register([
       handle(leaseCall, (request) => this.leases.grant(request.node)),
-      ...routingHandlers({ route: (request) => this.router.arrived(request), findSuccessor, batch: (ops, hops) => this.batches.run(ops, hops) }),
+      ...routingHandlers({ route: (request) => this.router.arrived(request), findSuccessor, batch: (ops, hops) => this.batches.run(ops, hops) }, {
+        self: routing.self.address,
+        deadlineMs: FORWARDED_DEADLINE_SHARE * config.requestTimeoutMs,
+        onUnexpected: (err) => log.error(`a forwarded operation failed: ${(err as Error)?.message ?? String(err)}`, { err }),
+      }),
       ...membershipHandlers({
         admit: (joiner, token) => this.membership.admit(joiner, token),
         joinLocks: (joiner) => this.membership.joinLocks(joiner),

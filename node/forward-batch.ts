@@ -9,7 +9,7 @@
  * the router then handles per operation as it would for a lone call.
  */
 import { ChordError } from '../common/errors.js';
-import { currentRequestId } from '../common/request-id.js';
+import { currentRequestId, withRequestId } from '../common/request-id.js';
 import type { OpAnswer } from '../common/wire.js';
 import { op, ops, type ForwardResult, type OpRequest } from './rpc/routing.js';
 import type { RpcClient } from './rpc/spec.js';
@@ -21,11 +21,22 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/**
+ * Bytes of keys and values per call at most: a call over the frame or body limit would fail
+ * every operation in it, though each alone would pass. An operation bigger than this goes alone.
+ */
+export const MAX_BATCH_BYTES = 1024 * 1024;
+
+/** What an operation adds to a call, near enough: its key and value (UTF-16 units, close to bytes for the limit's purpose). */
+const sizeOf = (request: OpRequest) => request.key.length + ('value' in request ? request.value.length : 0);
+
 export class ForwardBatcher {
   private readonly queues = new Map<string, Pending[]>();
+  /** Peers that answered `/rpc/ops` with NOT_FOUND (a node from before it, in a rolling upgrade): sent one call per operation. */
+  private readonly loneOnly = new Set<string>();
 
-  /** `maxBatch`: operations per call at most (a longer queue leaves in several calls). */
-  constructor(private readonly rpc: Pick<RpcClient, 'call'>, private readonly maxBatch: number) {}
+  /** `maxBatch`, `maxBytes`: operations and bytes per call at most (a longer queue leaves in several calls). */
+  constructor(private readonly rpc: Pick<RpcClient, 'call'>, private readonly maxBatch: number, private readonly maxBytes = MAX_BATCH_BYTES) {}
 
   /** Forwards `request` to `address`, with whatever else is forwarded there in this turn of the loop. */
   call(address: string, request: OpRequest): Promise<OpAnswer> {
@@ -45,19 +56,40 @@ export class ForwardBatcher {
   private flush(address: string): void {
     const queue = this.queues.get(address) ?? [];
     this.queues.delete(address);
-    for (let start = 0; start < queue.length; start += this.maxBatch) this.send(address, queue.slice(start, start + this.maxBatch));
+    let batch: Pending[] = [];
+    let bytes = 0;
+    for (const pending of queue) {
+      const size = sizeOf(pending.request);
+      if (batch.length > 0 && (batch.length >= this.maxBatch || bytes + size > this.maxBytes)) {
+        this.send(address, batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(pending);
+      bytes += size;
+    }
+    if (batch.length > 0) this.send(address, batch);
   }
 
   private send(address: string, batch: Pending[]): void {
-    if (batch.length === 1) {
-      const [only] = batch;
-      this.rpc.call(op, address, only.request).then(only.resolve, only.reject);
+    if (batch.length === 1 || this.loneOnly.has(address)) {
+      // Sent from the flush, whose context is the first queued request's: each keeps its own id.
+      for (const only of batch) {
+        withRequestId(only.requestId, () => this.rpc.call(op, address, only.request)).then(only.resolve, only.reject);
+      }
       return;
     }
     const items = batch.map(({ request, requestId }) => (requestId === undefined ? { request } : { request, requestId }));
     this.rpc.call(ops, address, { ops: items }).then(
       ({ results }) => batch.forEach((pending, i) => settle(pending, results[i])),
-      (err: unknown) => batch.forEach((pending) => pending.reject(err)),
+      (err: unknown) => {
+        if (!(err instanceof ChordError && err.code === 'NOT_FOUND')) {
+          batch.forEach((pending) => pending.reject(err));
+          return;
+        }
+        this.loneOnly.add(address);
+        this.send(address, batch);
+      },
     );
   }
 }

@@ -56,13 +56,13 @@ export async function workload(plan: BenchPlan): Promise<Workload> {
 }
 
 /** Requests per endpoint in a warm-up batch, so that every process of a bigger ring gets as many. */
-const WARM_PER_ENDPOINT = 500;
+export const WARM_PER_ENDPOINT = 500;
 /**
  * Batches at least and at most. Two were too few: one noisy pair of batches ended a ring's
  * warm-up after 10,000 requests while others of the same run needed 25,000 to 35,000.
  */
-const MIN_WARM_BATCHES = 4;
-const MAX_WARM_BATCHES = 8;
+export const MIN_WARM_BATCHES = 4;
+export const MAX_WARM_BATCHES = 8;
 
 /**
  * Discarded batches of inserts and queries until the setup is steady (warm-up.ts), or the one
@@ -137,11 +137,7 @@ export async function measureRing(
     await sleep(pause);
     const maintenance = quiet ? new Set(callsBetween(quiet, await callCounts(ring.addresses)).keys()) : new Set<string>();
 
-    const { kv, close } = createKvClient({ timeoutMs: 15_000 });
-    const router = new DirectRouter(kv, ring.addresses);
-    if (options.direct) await router.learn().finally(close);
-    else close();
-    const target: Target = { endpoints: ring.addresses, send: options.direct ? directSender(router) : kvSender, pids: ring.pids };
+    const target: Target = { endpoints: ring.addresses, send: options.direct ? await learnedSender(ring.addresses) : kvSender, pids: ring.pids };
     const warmed = await warmUp(plan, load, target);
     const name = ringSetup(flags, nodes, options);
     const measured = async (op: 'insert' | 'query'): Promise<BenchRow> => {
@@ -157,6 +153,14 @@ export async function measureRing(
     await ring.stop();
     if (dataRoot) await rm(dataRoot, { recursive: true, force: true });
   }
+}
+
+/** A token-aware sender over a map of the ring learned now (the bench's rings do not change while measured). */
+async function learnedSender(seeds: readonly string[]) {
+  const { kv, close } = createKvClient({ timeoutMs: 15_000 });
+  const router = new DirectRouter(kv, seeds);
+  await router.learn().finally(close);
+  return directSender(router);
 }
 
 /** The chain rows' names. */

@@ -2,11 +2,11 @@ import type { Argv } from 'yargs';
 import * as actions from '../actions/client.js';
 import { checkDuration, checkWhole, durationMs, firstProblem } from '../flags.js';
 import { printError } from '../output.js';
-import { clientFlags, clientOptions, directOption, operands, run, type Operand } from './shared.js';
+import { clientFlags, clientOptions, operands, run, type Operand } from './shared.js';
 
 export const command = 'insert [KEY] [VALUE]';
 export const describe = 'insert a pair, or overwrite the value of an existing key';
-export const builder = (yargs: Argv) => directOption(clientOptions(yargs))
+export const builder = (yargs: Argv) => clientOptions(yargs, 'shown')
   .positional('KEY', { type: 'string', describe: 'the key (or --key)' })
   .positional('VALUE', { type: 'string', describe: 'the value, possibly empty (or --value, or --value-file)' })
   .option('key', { type: 'string', describe: 'the key' })

@@ -1,11 +1,11 @@
 import type { Argv } from 'yargs';
 import * as actions from '../actions/client.js';
 import { checkWhole, firstProblem } from '../flags.js';
-import { clientFlags, clientOptions, directOption, operands, run } from './shared.js';
+import { clientFlags, clientOptions, operands, run } from './shared.js';
 
 export const command = 'query [KEY]';
 export const describe = "read the value of a key; '*' lists every pair in the ring, grouped by node";
-export const builder = (yargs: Argv) => directOption(clientOptions(yargs))
+export const builder = (yargs: Argv) => clientOptions(yargs, 'shown')
   .positional('KEY', { type: 'string', describe: "the key (or --key), or '*'" })
   .option('key', { type: 'string', describe: 'the key' })
   .option('literal', { type: 'boolean', default: false, describe: "read a key literally named '*' instead of every pair" })

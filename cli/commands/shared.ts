@@ -5,21 +5,23 @@ import { usage } from '../actions/client.js';
 import { checkAddress, checkPositive, firstProblem } from '../flags.js';
 import { consolePrinter, printError, type Printer } from '../output.js';
 
-export function clientOptions<T>(yargs: Argv<T>) {
+/**
+ * `direct`: whether this command shows --direct (the commands that name one key, and the REPL,
+ * which hands it on to them). Every client command declares it, hidden where it changes
+ * nothing, so that CHORDKV_DIRECT (exported in a shell, or set by `repl --direct`) is not an
+ * unknown argument to them.
+ */
+export function clientOptions<T>(yargs: Argv<T>, direct: 'shown' | 'hidden' = 'hidden') {
   return yargs
     .option('node', { type: 'string', default: '127.0.0.1:5000', describe: 'node to talk to, HOST:PORT (env CHORDKV_NODE)' })
     .option('json', { type: 'boolean', default: false, describe: 'print machine-readable JSON' })
     .option('timeout', { type: 'number', default: 15000, describe: 'request deadline in ms' })
     .option('secret', { type: 'string', describe: 'cluster secret (env CHORDKV_SECRET)' })
+    .option('direct', {
+      type: 'boolean', default: false, hidden: direct === 'hidden',
+      describe: 'token-aware: learn the ring from --node, then send the request to the node that answers it (the key\'s head or owner) (env CHORDKV_DIRECT)',
+    })
     .check((argv) => firstProblem(checkAddress('--node', argv.node), checkPositive('--timeout', argv.timeout)));
-}
-
-/** --direct, on the commands that name one key (and the REPL, which hands it on to them). */
-export function directOption<T>(yargs: Argv<T>) {
-  return yargs.option('direct', {
-    type: 'boolean', default: false,
-    describe: 'token-aware: learn the ring from --node, then send the request to the node that answers it (the key\'s head or owner) (env CHORDKV_DIRECT)',
-  });
 }
 
 export function clientFlags(argv: { node: string; json: boolean; timeout: number; secret?: string; direct?: boolean }): ClientFlags {

@@ -1,5 +1,5 @@
 /** Routing calls: a user operation on its way to the key's owner, and Chord's find_successor. */
-import { asChordError, InvalidRequest, type ErrorBody } from '../../common/errors.js';
+import { ChordError, InvalidRequest, PeerTimeout, type ErrorBody } from '../../common/errors.js';
 import { validRequestId, withRequestId } from '../../common/request-id.js';
 import { MAX_BATCH_OPS, type MemberJson, type OpAnswer, type PutOptions } from '../../common/wire.js';
 import { check as checkSchema } from '../schema/check.js';
@@ -80,22 +80,50 @@ export interface RoutingService {
   batch(ops: OpRequest[], hops: number): Promise<BatchResult[]>;
 }
 
-/** Runs each forwarded operation under its own request id, all at once; each answers or fails on its own. */
-async function runForwarded(service: RoutingService, items: readonly ForwardItem[]): Promise<ForwardResult[]> {
-  return Promise.all(items.map(({ request, requestId }) => withRequestId(validRequestId(requestId), () => service.route(request)).then(
-    (answer): ForwardResult => ({ answer }),
-    (err: unknown): ForwardResult => {
-      const error = asChordError(err);
-      return { status: error.status, body: error.toJSON() };
-    },
-  )));
+/** How the receiver of forwarded batches keeps one slow operation from holding the others' answers. */
+export interface ForwardedOptions {
+  /** This node's address, named by the timeout answer. */
+  self: string;
+  /** An operation not done by then is answered PEER_TIMEOUT (it goes on), as it would have timed out alone at its caller. */
+  deadlineMs: number;
+  /** Failures that are not ChordErrors: logged here, answered INTERNAL without details, as the HTTP boundary does. */
+  onUnexpected: (err: unknown) => void;
 }
 
-export const routingHandlers = (service: RoutingService): RpcHandler[] => [
+/**
+ * Runs each forwarded operation under its own request id, all at once; each answers or fails
+ * on its own. The answer waits for the slowest, so each gets a deadline under the caller's.
+ */
+async function runForwarded(service: RoutingService, items: readonly ForwardItem[], options: ForwardedOptions): Promise<ForwardResult[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<ForwardResult>((resolve) => {
+    timer = setTimeout(() => {
+      const error = new PeerTimeout(options.self);
+      resolve({ status: error.status, body: error.toJSON() });
+    }, options.deadlineMs);
+  });
+  try {
+    return await Promise.all(items.map(({ request, requestId }) => Promise.race([
+      withRequestId(validRequestId(requestId), () => service.route(request)).then(
+        (answer): ForwardResult => ({ answer }),
+        (err: unknown): ForwardResult => {
+          if (!(err instanceof ChordError)) options.onUnexpected(err);
+          const error = err instanceof ChordError ? err : new ChordError('INTERNAL', 'internal error; see the node log');
+          return { status: error.status, body: error.toJSON() };
+        },
+      ),
+      late,
+    ])));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const routingHandlers = (service: RoutingService, forwarded: ForwardedOptions): RpcHandler[] => [
   handle(op, (request) => service.route(request)),
   handle(findSuccessor, (request) => service.findSuccessor(request.id, request.hops)),
   handle(batch, async (request) => ({ results: await service.batch(request.ops, request.hops) })),
-  handle(ops, async (request) => ({ results: await runForwarded(service, request.ops) })),
+  handle(ops, async (request) => ({ results: await runForwarded(service, request.ops, forwarded) })),
 ];
 
 const MAX_WRITE_ID = 64;

@@ -91,16 +91,19 @@ test('commands whose value would come from stdin, and meta-commands used wrongly
 
 test('repl --direct: each key command learns the ring and goes straight to the key\'s head (no forward), whatever --node is', async (t) => {
   const keys = Array.from({ length: 6 }, (_, i) => `direct ${i}`);
-  const script = [...keys.map((key) => `insert "${key}" v`), ...keys.map((key) => `query "${key}"`), `delete "${keys[0]}"`, '\\quit'].join('\n') + '\n';
+  // status takes no key: --direct changes nothing for it, and must not make it fail.
+  const script = [...keys.map((key) => `insert "${key}" v`), ...keys.map((key) => `query "${key}"`), `delete "${keys[0]}"`, 'status', '\\quit'].join('\n') + '\n';
   const result = await runChordkv(['repl', '--node', cluster.addresses[0], '--direct', '--json'], { input: script });
   t.is(result.code, 0, result.stderr);
   const answers = lines(result.stdout).map((line) => JSON.parse(line) as { hops: number; node: string; value?: string });
-  t.is(answers.length, 2 * keys.length + 1, result.stdout);
+  t.is(answers.length, 2 * keys.length + 2, `${result.stdout}\n${result.stderr}`);
+  t.is((answers[2 * keys.length + 1] as unknown as StatusAnswer).address, cluster.addresses[0]);
   // Writes and deletes enter at the head; a linearizable read there takes at most the head's one forward to the tail.
   answers.slice(0, keys.length).forEach((a) => t.is(a.hops, 0, JSON.stringify(a)));
   answers.slice(keys.length, 2 * keys.length).forEach((a) => t.true(a.hops <= 1 && a.value === 'v', JSON.stringify(a)));
   t.is(answers[2 * keys.length].hops, 0);
-  // Without --direct the same inserts from one node take forwards for the keys it does not own.
-  const plain = await runChordkv(['repl', '--node', cluster.addresses[0], '--json'], { input: `${keys.map((key) => `insert "${key}" w`).join('\n')}\n\\quit\n` });
+  // Without --direct, inserts from one node take forwards for the keys it does not own (of 30, some).
+  const more = Array.from({ length: 30 }, (_, i) => `plain ${i}`);
+  const plain = await runChordkv(['repl', '--node', cluster.addresses[0], '--json'], { input: `${more.map((key) => `insert "${key}" w`).join('\n')}\n\\quit\n` });
   t.true(lines(plain.stdout).some((line) => (JSON.parse(line) as { hops: number }).hops > 0), plain.stdout);
 });

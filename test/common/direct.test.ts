@@ -82,25 +82,29 @@ test('DirectKvClient: learns the ring on first use and sends each key to its own
   t.deepEqual(calls.map((c) => c.node), Array.from({ length: 20 }, (_, i) => ring.replicaSet(hashId(`k${i}`), 1)[0].address));
 });
 
-test('DirectKvClient: a request refused with RING_CHANGING, or by a closed port, is sent once more after learning the ring again', async (t) => {
-  for (const refusal of [new NotReady('joining', 'RING_CHANGING'), new PeerUnreachable('10.0.0.9:1')]) {
-    const { kv, calls, nodes } = stubKv((_op, _node, attempt) => (attempt === 1 ? refusal : ok));
-    const client = new DirectKvClient(kv, [nodes[0]]);
-    t.deepEqual(await client.write('k', 'v'), ok);
-    t.is(calls.length, 2);
-    // The map still names the same owner, so the second try goes to another member, which routes it.
-    t.not(calls[1].node, calls[0].node);
-  }
+const refused = () => new PeerUnreachable('10.0.0.9:1', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+const reset = () => new PeerUnreachable('10.0.0.9:1', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+
+test('DirectKvClient: a write whose connection was refused is sent once more, to another member when the map still names the same node', async (t) => {
+  const { kv, calls, nodes } = stubKv((_op, _node, attempt) => (attempt === 1 ? refused() : ok));
+  const client = new DirectKvClient(kv, [nodes[0]]);
+  t.deepEqual(await client.write('k', 'v'), ok);
+  t.is(calls.length, 2);
+  t.not(calls[1].node, calls[0].node);
 });
 
-test('DirectKvClient: a write that timed out is not sent again (it may have been applied); a read is', async (t) => {
-  const timeout = (op: string) => stubKv((o, node, attempt) => (o === op && attempt === 1 ? new PeerTimeout(node) : ok));
-  const writing = timeout('put');
-  await t.throwsAsync(new DirectKvClient(writing.kv, [writing.nodes[0]]).write('k', 'v'), { instanceOf: PeerTimeout });
-  t.is(writing.calls.length, 1);
-  const reading = timeout('get');
-  t.deepEqual(await new DirectKvClient(reading.kv, [reading.nodes[0]]).read('k'), ok);
-  t.is(reading.calls.length, 2);
+test('DirectKvClient: a write that may have been applied (reset, timeout, RING_CHANGING) is not sent again; a read is', async (t) => {
+  const failures = [reset, (node: string) => new PeerTimeout(node), () => new NotReady('joining', 'RING_CHANGING')];
+  for (const failure of failures) {
+    for (const op of ['put', 'get', 'delete'] as const) {
+      const { kv, calls, nodes } = stubKv((o, node, attempt) => (o === op && attempt === 1 ? failure(node) : ok));
+      const client = new DirectKvClient(kv, [nodes[0]]);
+      const sent = op === 'put' ? client.write('k', 'v') : op === 'get' ? client.read('k') : client.delete('k');
+      if (op === 'get') t.deepEqual(await sent, ok);
+      else await t.throwsAsync(sent, { code: failure('x').code });
+      t.is(calls.length, op === 'get' ? 2 : 1, `${op} after ${failure('x').code}`);
+    }
+  }
 });
 
 test('DirectKvClient: other errors are the answer, sent once', async (t) => {

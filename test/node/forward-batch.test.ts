@@ -1,21 +1,21 @@
 /** Forward batching: the operations forwarded to one next hop in one turn of the loop leave as one call; each answers or fails on its own. */
 import test from 'ava';
 import { ChordError, PeerUnreachable } from '../../common/errors.js';
-import { withRequestId } from '../../common/request-id.js';
+import { currentRequestId, withRequestId } from '../../common/request-id.js';
 import type { OpAnswer } from '../../common/wire.js';
 import { ForwardBatcher } from '../../node/forward-batch.js';
-import type { ForwardItem, ForwardResult, OpRequest } from '../../node/rpc/routing.js';
+import { routingHandlers, type ForwardItem, type ForwardResult, type OpRequest } from '../../node/rpc/routing.js';
 import type { RpcClient } from '../../node/rpc/spec.js';
 import { TestCluster, waitFor } from '../helpers/cluster.js';
 
-interface Sent { path: string; address: string; body: unknown }
+interface Sent { path: string; address: string; body: unknown; requestId?: string }
 
 /** An RpcClient stand-in: records each call; `answer` decides it. */
 function stubRpc(answer: (sent: Sent) => unknown) {
   const sent: Sent[] = [];
   const rpc: Pick<RpcClient, 'call'> = {
     call: (async (spec: { path: string }, address: string, body: unknown) => {
-      const call = { path: spec.path, address, body };
+      const call = { path: spec.path, address, body, requestId: currentRequestId() };
       sent.push(call);
       const result = answer(call);
       if (result instanceof Error) throw result;
@@ -71,6 +71,41 @@ test('each operation carries the id of its own request; a long queue leaves in c
   await Promise.all(['r1', 'r2', 'r3', 'r4', 'r5'].map((id, i) => withRequestId(id, () => batcher.call('a:1', get(`k${i}`)))));
   t.deepEqual(sent.map((s) => s.path), ['/rpc/ops', '/rpc/ops', '/rpc/op']);
   t.deepEqual(sent.slice(0, 2).flatMap((s) => (s.body as { ops: ForwardItem[] }).ops.map((item) => item.requestId)), ['r1', 'r2', 'r3', 'r4']);
+  t.is(sent[2].requestId, 'r5', 'the lone call left the split under its own request id');
+});
+
+test('a batch is also cut by the bytes of its keys and values; an operation over the limit goes alone', async (t) => {
+  const { rpc, sent } = stubRpc(byItem);
+  const batcher = new ForwardBatcher(rpc, 1000, 100);
+  const put = (key: string, size: number): OpRequest => ({ op: 'put', key, value: 'x'.repeat(size), hops: 1 });
+  await Promise.all([put('a', 40), put('b', 40), put('c', 40), put('huge', 500), put('d', 10)].map((request) => batcher.call('a:1', request)));
+  t.deepEqual(sent.map((s) => (s.path === '/rpc/op' ? [(s.body as OpRequest).key] : (s.body as { ops: ForwardItem[] }).ops.map((item) => item.request.key))), [['a', 'b'], ['c'], ['huge'], ['d']]);
+});
+
+test('a peer that does not know /rpc/ops (an older node) gets the operations one call each, from then on', async (t) => {
+  const { rpc, sent } = stubRpc((call) => (call.path === '/rpc/ops' ? new ChordError('NOT_FOUND', 'no route for POST /rpc/ops') : byItem(call)));
+  const batcher = new ForwardBatcher(rpc, 1000);
+  t.deepEqual((await Promise.all([batcher.call('old:1', get('x')), batcher.call('old:1', get('y'))])).map((a) => a.key), ['x', 'y']);
+  t.deepEqual((await Promise.all([batcher.call('old:1', get('z')), batcher.call('old:1', get('w'))])).map((a) => a.key), ['z', 'w']);
+  t.deepEqual(sent.map((s) => s.path), ['/rpc/ops', '/rpc/op', '/rpc/op', '/rpc/op', '/rpc/op']);
+});
+
+test('the receiver answers a slow operation PEER_TIMEOUT (naming itself) at its deadline, and an unexpected failure INTERNAL, without holding the others', async (t) => {
+  const unexpected: unknown[] = [];
+  const service = {
+    route: (request: OpRequest) => (request.key === 'slow' ? new Promise<OpAnswer>(() => undefined)
+      : request.key === 'bug' ? Promise.reject(new TypeError('x is undefined'))
+        : Promise.resolve(answerOf(request.key))),
+    findSuccessor: () => Promise.reject(new Error('unused')),
+    batch: () => Promise.reject(new Error('unused')),
+  };
+  const handler = routingHandlers(service, { self: 'me:1', deadlineMs: 50, onUnexpected: (err) => unexpected.push(err) }).find((h) => h.spec.path === '/rpc/ops')!;
+  const { results } = await handler.serve({ ops: [{ request: get('fast') }, { request: get('slow') }, { request: get('bug') }] }) as { results: ForwardResult[] };
+  t.like(results[0], { answer: { key: 'fast' } });
+  t.like(results[1], { status: 504, body: { error: { code: 'PEER_TIMEOUT', peer: 'me:1' } } });
+  t.like(results[2], { status: 500, body: { error: { code: 'INTERNAL' } } });
+  t.false(JSON.stringify(results[2]).includes('x is undefined'), 'details of an unexpected failure stay in the log');
+  t.is(unexpected.length, 1);
 });
 
 test('a node runs the operations of /rpc/ops at once, each as if it came alone, and answers each in its place', async (t) => {

@@ -107,7 +107,7 @@ for (const transport of ['http', 'memory'] as const) {
     const response = await put(a.address, key);
     t.is(response.status, 200, await response.text());
     const reqId = response.headers.get('x-request-id');
-    t.regex(reqId ?? '', /^[0-9a-f]{12}$/);
+    t.regex(reqId ?? '', /^[0-9a-f]{14,}$/);
 
     const linesOf = (node: RunningNode) => logs.get(node.address)!.lines.filter((line) => line.reqId === reqId);
     const atA = linesOf(a);
@@ -139,7 +139,7 @@ test.serial('a client\'s usable x-request-id is kept and passed on; an unusable 
     t.is(response.status, 200);
     const given = response.headers.get('x-request-id') ?? '';
     t.not(given, bad);
-    t.regex(given, /^[0-9a-f]{12}$/, `${JSON.stringify(bad)} was replaced`);
+    t.regex(given, /^[0-9a-f]{14,}$/, `${JSON.stringify(bad)} was replaced`);
   }
   const longest = 'y'.repeat(128);
   t.is((await fetch(`http://${a.address}/health`, { headers: { 'x-request-id': longest } })).headers.get('x-request-id'), longest);
