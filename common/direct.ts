@@ -136,7 +136,7 @@ export class DirectKvClient {
       this.router.observe(op, answer);
       return answer;
     } catch (err) {
-      if (!refusedBeforeDoing(err, op)) throw err;
+      if (!safeToResend(err, op)) throw err;
       await this.router.learn().catch(() => undefined);
       const next = this.router.target(op, key);
       const others = this.router.members.filter((m) => m !== node);
@@ -146,7 +146,7 @@ export class DirectKvClient {
 }
 
 /** Whether sending a failed request again is safe: a write only if it never reached a node, a read after any failure to reach or a changing ring. */
-function refusedBeforeDoing(err: unknown, op: Op): boolean {
+function safeToResend(err: unknown, op: Op): boolean {
   if (err instanceof PeerUnreachable && (err.cause as { code?: unknown } | undefined)?.code === 'ECONNREFUSED') return true;
   if (op !== 'get') return false;
   const code = asChordError(err).code;
