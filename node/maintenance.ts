@@ -246,7 +246,8 @@ export class Maintenance {
     let before = routing.successors[0];
     // A successor found gone by the notify is not asked again in this round's refresh.
     await neighbours.refresh(quick === 'gone' && first ? [first.address] : [], false);
-    let standIn = routing.successors.length === 0 && await this.successorFromKnownNodes();
+    const known = routing.successors.length === 0 ? await this.successorFromKnownNodes() : 'none';
+    let standIn = known === 'found';
     // A refresh steps back at most one node, to the successor's predecessor. After a stand-in
     // (or a step) refresh again at once rather than a node per round: a stand-in may be many
     // nodes past the true successor, and the keys in between are out of reach meanwhile.
@@ -260,7 +261,9 @@ export class Maintenance {
     if (!successor) {
       // Every node this one knew refused connections (a two-node ring whose other node
       // crashed, say). Alone, this node owns every key again.
-      if (routing.predecessor && !routing.predecessorAlive) {
+      // Only when every node it knew is judged failed: one that merely did not answer in time
+      // (a slow or paused process) may be the ring going on, and claiming its keys would split it.
+      if (routing.predecessor && !routing.predecessorAlive && known !== 'unsure') {
         await this.components.leases.waitOut();
         log.warn('every other node is gone; continuing alone');
         routing.becomeAlone();
@@ -283,24 +286,27 @@ export class Maintenance {
    * predecessor, the whole way round — becomes its successor, and stabilize walks back
    * from there to the true one, which takes our notify because its own predecessor failed.
    * Concluding "alone" from the successor list only would claim every key. Silent nodes
-   * are evicted on the way; returns whether one answered.
+   * are evicted on the way. Returns `found` when one answered, `unsure` when none did but some
+   * only timed out without being judged failed yet, else `none`.
    */
-  private async successorFromKnownNodes(): Promise<boolean> {
+  private async successorFromKnownNodes(): Promise<'found' | 'unsure' | 'none'> {
     const { routing, neighbours } = this.components;
     const known = new Map<string, Member>();
     for (const member of [...routing.fingers, routing.predecessor]) if (member && !routing.isSelf(member)) known.set(member.address, member);
     const clockwise = [...known.values()].sort((a, b) => (distance(routing.self.id, a.id) < distance(routing.self.id, b.id) ? -1 : 1));
+    let unsure = false;
     for (const member of clockwise) {
       try {
         await neighbours.liveState(member.address);
       } catch (err) {
         if (neighbours.hasFailed(err, member.address)) routing.evict(member.address);
+        else unsure = true;
         continue;
       }
       routing.setSuccessors(member);
-      return true;
+      return 'found';
     }
-    return false;
+    return unsure ? 'unsure' : 'none';
   }
 
   /** Whether the predecessor or successor list differs from the last round's. */

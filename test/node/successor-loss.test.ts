@@ -70,3 +70,22 @@ test('a node whose successors and predecessor all failed does not take itself fo
   t.is(x.node.routing.successors[0]?.address, at(3).address);
   t.is(x.node.routing.predecessor?.address, at(-2).address, 'the node before the failed predecessor took its place');
 });
+
+test('a node whose predecessor and successors failed, and whose other known nodes only time out (paused), does not take itself for the only node left', async (t) => {
+  const cluster = await TestCluster.start(SIZE, { k: 1, transport: 'memory', config: { k: 1, successorListSize: 2, retryDeadlineMs: 2000, requestTimeoutMs: 300 } });
+  t.teardown(() => cluster.teardown());
+  const keys = Array.from({ length: 10 }, (_, i) => `slow ring ${i}`);
+  for (const key of keys) await cluster.kv.put(cluster.nodes[0].address, key, `value of ${key}`);
+  for (let round = 0; round < 4; round++) for (const node of cluster.nodes) await node.node.maintenance.runRound();
+  await Promise.all(cluster.nodes.map((node) => node.node.maintenance.stop()));
+  const ring = sortClockwise(cluster.nodes.map((n) => ({ id: hashId(n.address), node: n })), 0n).map((r) => r.node);
+  const at = (i: number) => ring[(i + ring.length) % ring.length];
+  const x = at(0);
+  for (const i of [-1, 1, 2]) await cluster.crash(at(i));
+  // The rest of the ring is alive but too slow to answer within a request's deadline (a loaded machine, a paused process).
+  for (const i of [3, 4, 5]) cluster.pause(at(i));
+  await x.node.maintenance.runRound();
+  for (const i of [3, 4, 5]) cluster.resume(at(i));
+  const answers = await Promise.all(keys.map((key) => x.node.get(key).then(() => 'ok', (err: ChordError) => err.code)));
+  t.false(answers.includes('KEY_NOT_FOUND'), `x took itself for the only node left: ${answers.join(' ')}`);
+});
