@@ -145,8 +145,12 @@ export class DirectKvClient {
   }
 }
 
-/** Whether sending a failed request again is safe: a write only if it never reached a node, a read after any failure to reach or a changing ring. */
-function safeToResend(err: unknown, op: Op): boolean {
+/**
+ * Whether sending a failed request again is safe: a write or delete only if it never reached
+ * a node, a read after any failure to reach or a changing ring. Every token-aware sender
+ * (DirectKvClient, `chordkv file --direct`) resends by this rule.
+ */
+export function safeToResend(err: unknown, op: Op): boolean {
   if (err instanceof PeerUnreachable && (err.cause as { code?: unknown } | undefined)?.code === 'ECONNREFUSED') return true;
   if (op !== 'get') return false;
   const code = asChordError(err).code;

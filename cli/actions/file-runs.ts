@@ -7,8 +7,8 @@ import { processOf } from '../../common/vnodes.js';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { createKvClient, type KvClient } from '../../common/client.js';
-import { DirectRouter } from '../../common/direct.js';
-import { asChordError, ChordError, PeerTimeout, PeerUnreachable } from '../../common/errors.js';
+import { DirectRouter, safeToResend } from '../../common/direct.js';
+import { asChordError, ChordError, PeerUnreachable } from '../../common/errors.js';
 import { FILE_TYPES, isFileType, parseRequests, type FileType, type ParsedFile, type Request } from '../file-format.js';
 import { printError, type Printer } from '../output.js';
 import { round } from '../stats.js';
@@ -199,8 +199,10 @@ async function execute(kv: KvClient, ring: RunRing, via: string, request: Reques
     // Only our own connection failing says the node is gone; a PEER_UNREACHABLE in an error
     // body came from a live node that could not reach one of its peers.
     ring.record(via, err instanceof PeerUnreachable);
-    if (direct && (err instanceof PeerUnreachable || err instanceof PeerTimeout)) {
-      // The node the map named is gone or hung: learn the ring again, and let any live node route this one.
+    if (direct && safeToResend(err, opOf(request))) {
+      // The node the map named is gone, hung or changing: learn the ring again, and let any
+      // live node route this one. Not a write that may have been applied: sent again, with
+      // a new write id, it would be applied twice.
       direct.observe(opOf(request), 'unreachable');
       return execute(kv, ring, ring.random(request), request);
     }

@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { fileCommand, fileParallelCommand, runFile, runFileParallel, type Answer, type RunSummary } from '../../cli/actions/file-runs.js';
 import { formatAnswer } from '../../cli/actions/file-report.js';
 import { parseRequests, type FileType } from '../../cli/file-format.js';
 import type { Printer } from '../../cli/output.js';
+import { hashId, idToHex } from '../../common/ring.js';
 import { TestCluster } from '../helpers/cluster.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
@@ -178,4 +181,42 @@ test('--direct sends each request where it is answered: inserts take no forward,
   t.true(hopsOf(queries).every((h) => h === undefined || h === 0 || h === 1), JSON.stringify(hopsOf(queries)));
   const parallel = await runFileParallel({ path: fixture('insert.txt'), type: 'insert', nodes: cluster.addresses, concurrency: 2, direct: true, quiet: true });
   t.deepEqual(counts(parallel), { requests: 500, errors: 0, notFound: 0, malformed: 0 });
+});
+
+/**
+ * A one-node "ring" that tells its map (GET /overlay, /status) but never answers a key
+ * operation, as a hung owner would; counts the key operations it received.
+ */
+async function hungNode(t: { teardown: (fn: () => unknown) => void }) {
+  const received: string[] = [];
+  const server = http.createServer((req, res) => {
+    const send = (body: unknown) => res.setHeader('content-type', 'application/json').end(JSON.stringify(body));
+    if (req.url === '/overlay') return send({ nodes: [{ id: idToHex(hashId(address)), address }] });
+    if (req.url === '/status') return send({ consistency: 'linearizable', k: 1 });
+    received.push(req.method!);
+    req.resume(); // and never answer
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  t.teardown(() => { server.closeAllConnections(); server.close(); });
+  return { address, received };
+}
+
+test('--direct does not send again a write that timed out (it may have been applied); a read it does', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'file-direct-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const inserts = join(dir, 'insert.txt');
+  writeFileSync(inserts, 'one, 1\n');
+  const queries = join(dir, 'query.txt');
+  writeFileSync(queries, 'one\n');
+
+  const writes = await hungNode(t);
+  const inserted = await runFile({ path: inserts, type: 'insert', node: writes.address, direct: true, timeoutMs: 200 });
+  t.is(inserted.errors, 1);
+  t.deepEqual(writes.received, ['PUT'], 'the write was sent more than once');
+
+  const reads = await hungNode(t);
+  const queried = await runFile({ path: queries, type: 'query', node: reads.address, direct: true, timeoutMs: 200 });
+  t.is(queried.errors, 1);
+  t.deepEqual(reads.received, ['GET', 'GET'], 'a read that timed out is sent once more');
 });
