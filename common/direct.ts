@@ -17,20 +17,37 @@ import type { Consistency, DeleteAnswer, PutOptions, QuorumAnswer, ValueAnswer }
 /** How long after learning the ring a hint that it changed waits before the ring is learned again. */
 const REFRESH_EVERY_MS = 500;
 
-export class DirectRouter {
+/** What a router learned of the ring: enough for another router to start from without asking (a REPL's next line). */
+export interface RingMap {
   /** Ring ids labelled with their processes: requests go to processes, replicas are distinct ones. */
-  private ring: VirtualRing | null = null;
-  private mode: Consistency = 'linearizable';
-  private k = 1;
+  readonly ring: VirtualRing;
+  readonly mode: Consistency;
+  readonly k: number;
+  readonly learnedAt: number;
+}
+
+export interface RouterOptions {
+  random?: () => number;
+  now?: () => number;
+  /** A map learned before (by another router), used until an answer says it is stale. */
+  map?: RingMap;
+}
+
+export class DirectRouter {
+  private learned: RingMap | null;
+  /** An answer said the map is stale; cleared once the ring is learned again. */
+  private stale = false;
   private learning: Promise<void> | null = null;
-  private learnedAt = 0;
   private deferred: NodeJS.Timeout | null = null;
+  private readonly random: () => number;
+  private readonly now: () => number;
 
   /** `seeds`: ring members to learn the ring from (the first that answers). */
-  constructor(
-    private readonly kv: KvClient, private readonly seeds: readonly string[],
-    private readonly random: () => number = Math.random, private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly kv: KvClient, private readonly seeds: readonly string[], options: RouterOptions = {}) {
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.learned = options.map ?? null;
+  }
 
   /** Learns the ring: its members in order, its mode and k. */
   async learn(): Promise<void> {
@@ -40,9 +57,9 @@ export class DirectRouter {
 
   /** The node to send an operation on `key` to (a seed until the ring is known). */
   target(op: 'put' | 'get' | 'delete', key: string): string {
-    if (!this.ring) return this.seeds[0];
-    const replicas = this.ring.replicaSet(hashId(key), this.k);
-    if (op === 'get' && this.mode === 'eventual') return replicas[Math.floor(this.random() * replicas.length)].address;
+    if (!this.learned) return this.seeds[0];
+    const replicas = this.learned.ring.replicaSet(hashId(key), this.learned.k);
+    if (op === 'get' && this.learned.mode === 'eventual') return replicas[Math.floor(this.random() * replicas.length)].address;
     return replicas[0].address;
   }
 
@@ -52,15 +69,18 @@ export class DirectRouter {
    * the key has more than one copy).
    */
   expectedHops(op: 'put' | 'get' | 'delete'): number {
-    return op === 'get' && this.mode === 'linearizable' && Math.min(this.k, this.members.length) > 1 ? 1 : 0;
+    const { mode, k } = this.learned ?? { mode: 'linearizable', k: 1 };
+    return op === 'get' && mode === 'linearizable' && Math.min(k, this.members.length) > 1 ? 1 : 0;
   }
 
   /** What an answer to `op` (or a failure to reach its target) says about the map: learn the ring again when it is stale. */
   observe(op: 'put' | 'get' | 'delete', answer: { hops: number } | 'unreachable'): void {
     const stale = answer === 'unreachable' || answer.hops > this.expectedHops(op);
-    if (!stale || this.deferred) return;
+    if (!stale) return;
+    this.stale = true;
+    if (this.deferred) return;
     // Learned a moment ago (perhaps just before the ring changed): learn again, but not at once.
-    const wait = Math.max(0, this.learnedAt + REFRESH_EVERY_MS - this.now());
+    const wait = Math.max(0, (this.learned?.learnedAt ?? 0) + REFRESH_EVERY_MS - this.now());
     this.deferred = setTimeout(() => {
       this.deferred = null;
       void this.learn().catch(() => undefined);
@@ -70,12 +90,23 @@ export class DirectRouter {
 
   /** Whether the ring has been learned at least once. */
   get known(): boolean {
-    return this.ring !== null;
+    return this.learned !== null;
+  }
+
+  /** The map to start another router from: null when none was learned, or an answer said it is stale. */
+  get map(): RingMap | null {
+    return this.stale ? null : this.learned;
   }
 
   /** The processes of the ring, in the order their first ids appear. */
   get members(): readonly string[] {
-    return this.ring?.processes ?? [];
+    return this.learned?.ring.processes ?? [];
+  }
+
+  /** Drops a pending relearn (its client is about to close). */
+  stop(): void {
+    if (this.deferred) clearTimeout(this.deferred);
+    this.deferred = null;
   }
 
   private async fetch(): Promise<void> {
@@ -83,10 +114,9 @@ export class DirectRouter {
     for (const seed of [...this.members, ...this.seeds]) {
       try {
         const [overlay, status] = await Promise.all([this.kv.overlay(seed), this.kv.status(seed)]);
-        this.ring = new VirtualRing(overlay.nodes.map((n) => ({ id: hexToId(n.id), address: processOf(n.address) })));
-        this.mode = status.consistency;
-        this.k = status.k;
-        this.learnedAt = this.now();
+        const ring = new VirtualRing(overlay.nodes.map((n) => ({ id: hexToId(n.id), address: processOf(n.address) })));
+        this.learned = { ring, mode: status.consistency, k: status.k, learnedAt: this.now() };
+        this.stale = false;
         return;
       } catch (err) {
         lastError = err;
@@ -109,11 +139,11 @@ type Op = 'put' | 'get' | 'delete';
  */
 export class DirectKvClient {
   readonly router: DirectRouter;
+  private readonly random: () => number;
 
-  constructor(
-    private readonly kv: KvClient, seeds: readonly string[], private readonly random: () => number = Math.random, now: () => number = Date.now,
-  ) {
-    this.router = new DirectRouter(kv, seeds, random, now);
+  constructor(private readonly kv: KvClient, seeds: readonly string[], options: RouterOptions = {}) {
+    this.router = new DirectRouter(kv, seeds, options);
+    this.random = options.random ?? Math.random;
   }
 
   write(key: string, value: string, options: PutOptions = {}): Promise<ValueAnswer | QuorumAnswer> {

@@ -1,7 +1,7 @@
 /** Plain functions behind the single-request commands; yargs handlers only call these. */
 import { readFile } from 'node:fs/promises';
 import { createKvClient, type KvClient } from '../../common/client.js';
-import { DirectKvClient } from '../../common/direct.js';
+import { DirectKvClient, type RingMap } from '../../common/direct.js';
 import { ChordError } from '../../common/errors.js';
 import { MAX_SCAN_LIMIT, type BatchOp, type PutOptions, type ScanAnswer } from '../../common/wire.js';
 import { format, printError, printResult, type Printer } from '../output.js';
@@ -28,12 +28,32 @@ export async function withClient(flags: ClientFlags, printer: Printer, fn: (kv: 
   }
 }
 
-/** The key operations of a command: sent to `flags.node`, or with --direct to each key's own node (learned from `flags.node`). */
+/** The key operations of a command: sent to `flags.node`, or with --direct to each key's own node (by a map learned from `flags.node`). */
 type KeyOps = Pick<DirectKvClient, 'write' | 'read' | 'delete'>;
 
+/**
+ * The rings --direct commands learned in this process, by the node they were learned from.
+ * A REPL session runs many commands in one process: each starts from the map the last one
+ * left (unless an answer showed it stale), instead of asking for the ring again every line.
+ */
+const learnedMaps = new Map<string, RingMap>();
+
 function keyOps(kv: KvClient, flags: ClientFlags): KeyOps {
-  if (flags.direct) return new DirectKvClient(kv, [flags.node]);
   const node = flags.node;
+  if (flags.direct) {
+    const client = new DirectKvClient(kv, [node], { map: learnedMaps.get(node) });
+    const keep = <T>(answer: Promise<T>) => answer.finally(() => {
+      client.router.stop();
+      const map = client.router.map;
+      if (map) learnedMaps.set(node, map);
+      else learnedMaps.delete(node);
+    });
+    return {
+      write: (key, value, options) => keep(client.write(key, value, options)),
+      read: (key) => keep(client.read(key)),
+      delete: (key, options) => keep(client.delete(key, options)),
+    };
+  }
   return { write: (key, value, options) => kv.write(node, key, value, options), read: (key) => kv.read(node, key), delete: (key, options) => kv.delete(node, key, options) };
 }
 

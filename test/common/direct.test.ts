@@ -34,7 +34,7 @@ test('after a join the router learns the ring again once an answer took a forwar
   const cluster = await TestCluster.start(3, { k: 1 });
   t.teardown(() => cluster.teardown());
   // A clock that stands still: every hint comes "right after" the router learned the ring.
-  const router = new DirectRouter(cluster.kv, cluster.addresses, Math.random, () => 1_000_000);
+  const router = new DirectRouter(cluster.kv, cluster.addresses, { now: () => 1_000_000 });
   await router.learn();
   const joined = await cluster.join();
   // A client keeps sending: keys the newcomer now owns go to their old owner, which forwards,
