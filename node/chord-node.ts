@@ -163,6 +163,7 @@ export class ChordNode {
         admit: (joiner, token) => this.membership.admit(joiner, token),
         joinLocks: (joiner) => this.membership.joinLocks(joiner),
         lock: (token, leaseMs) => lock.acquireExclusive(token, leaseMs),
+        renewLock: (token, leaseMs) => lock.renewExclusive(token, leaseMs),
         unlock: (token) => lock.releaseExclusive(token),
         refresh: (exclude) => neighbours.refresh(exclude),
         setPointers: (pointers) => this.membership.setPointers(pointers),

@@ -51,6 +51,18 @@ export class MembershipLock {
     }
   }
 
+  /**
+   * Extends the exclusive hold of `token` by `leaseMs`. A hold that lapsed is not taken again,
+   * even when the lock is free: operations or another change may have run in the gap, so the
+   * change that held it cannot go on as if it had held it throughout. It must give up and retry.
+   */
+  renewExclusive(token: string, leaseMs: number): void {
+    if (this.holder?.token !== token) {
+      throw new NotReady('this membership change\'s lock lapsed before it was renewed; retry', 'RING_CHANGING');
+    }
+    this.renew(leaseMs);
+  }
+
   /** Releases an exclusive hold; false when `token` does not hold it (lapsed or never held). */
   releaseExclusive(token: string): boolean {
     if (this.holder?.token !== token) return false;

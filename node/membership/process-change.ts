@@ -107,8 +107,8 @@ export async function departTogether(ids: readonly ChangingId[], components: Cha
  * Runs `steps` holding the locks of `planned` under one token, taken in ascending id order;
  * releases those and whatever the steps took besides (they add it to `held`) at the end.
  * Each lock is a lease of one membership change's length, and this change is many: before
- * each step, `renew` takes every held lock again (for the same token, that only renews it)
- * once a third of the lease has gone by.
+ * each step, `renew` extends every held lock once a third of the lease has gone by. A lock
+ * that lapsed is not taken again: the renewal fails and with it the change, which is retried.
  */
 async function withChangeLocks(
   planned: Member[], components: ChangeComponents,
@@ -122,7 +122,8 @@ async function withChangeLocks(
   const renew = async () => {
     if (Date.now() - renewedAt < lockLeaseMs / 3) return;
     renewedAt = Date.now();
-    await Promise.all([...new Map(held.map((m) => [m.id, m])).values()].map((member) => rpc.call(lockCall, member.address, { token, leaseMs: lockLeaseMs })));
+    // A lock that lapsed meanwhile is not taken again: the change gives up (RING_CHANGING) and is retried.
+    await Promise.all([...new Map(held.map((m) => [m.id, m])).values()].map((member) => rpc.call(lockCall, member.address, { token, leaseMs: lockLeaseMs, renew: true })));
   };
   try {
     for (const member of ordered) {

@@ -32,11 +32,17 @@ export const joinLocks = defineRpc<{ node: MemberJson }, { members: MemberJson[]
   parse: (body) => ({ node: field(body, 'node', isMemberJson) }),
 });
 
-/** Takes the receiver's membership lock exclusively for `token`; the call may wait as long as the lease. */
-export const lock = defineRpc<{ token: string; leaseMs: number }, { locked: true }>({
+/**
+ * Takes the receiver's membership lock exclusively for `token`; the call may wait as long as
+ * the lease. With `renew`, only extends a hold `token` still has: RING_CHANGING when it lapsed.
+ */
+export const lock = defineRpc<{ token: string; leaseMs: number; renew?: true }, { locked: true }>({
   method: 'POST',
   path: '/rpc/lock',
-  parse: (body) => ({ token: field(body, 'token', isString), leaseMs: field(body, 'leaseMs', isLeaseMs) }),
+  parse: (body) => ({
+    token: field(body, 'token', isString), leaseMs: field(body, 'leaseMs', isLeaseMs),
+    ...((body as { renew?: unknown })?.renew === undefined ? {} : { renew: field<true>(body, 'renew', (v) => v === true) }),
+  }),
   timeoutMs: (request) => request.leaseMs,
 });
 
@@ -60,6 +66,7 @@ export interface MembershipService {
   admit(joiner: MemberJson, token?: string): Promise<{ joined: true; locked?: MemberJson[] }>;
   joinLocks(joiner: MemberJson): Promise<MemberJson[]>;
   lock(token: string, leaseMs: number): Promise<void>;
+  renewLock(token: string, leaseMs: number): void;
   unlock(token: string): boolean;
   refresh(exclude: string[]): Promise<MemberJson[]>;
   setPointers(pointers: PointersRequest): void;
@@ -69,7 +76,8 @@ export const membershipHandlers = (service: MembershipService): RpcHandler[] => 
   handle(join, (request) => service.admit(request.node, request.token)),
   handle(joinLocks, async (request) => ({ members: await service.joinLocks(request.node) })),
   handle(lock, async (request) => {
-    await service.lock(request.token, request.leaseMs);
+    if (request.renew) service.renewLock(request.token, request.leaseMs);
+    else await service.lock(request.token, request.leaseMs);
     return { locked: true as const };
   }),
   handle(unlock, (request) => ({ unlocked: service.unlock(request.token) })),

@@ -162,3 +162,23 @@ test('a writer whose lease lapses while operations drain is refused rather than 
   if (result === 'resolved') t.is(lock.heldBy, 'slow', 'acquireExclusive resolved without holding the lock');
   else t.is(result.code, 'RING_CHANGING');
 });
+
+// A change that renews its hold after the lease ran out must not go on as if it had held the
+// lock throughout: operations (or another change) may have run in the gap.
+test('renewing a lapsed hold is refused, even when the lock is free; a live hold is extended', async (t) => {
+  const lock = new MembershipLock();
+  await lock.acquireExclusive('a', 40);
+  lock.renewExclusive('a', LONG_LEASE_MS);
+  t.is(lock.heldBy, 'a');
+  t.true(lock.releaseExclusive('a'));
+
+  await lock.acquireExclusive('lapsing', 40);
+  t.is(await waitFor(() => lock.heldBy === null, 5000, 5), true, 'the lease never lapsed');
+  t.throws(() => lock.renewExclusive('lapsing', LONG_LEASE_MS), { message: /lapsed/ });
+  t.is(lock.heldBy, null, 'a refused renewal took the lock');
+
+  await lock.acquireExclusive('other', LONG_LEASE_MS);
+  t.throws(() => lock.renewExclusive('lapsing', LONG_LEASE_MS), { message: /lapsed/ });
+  t.is(lock.heldBy, 'other');
+  lock.releaseExclusive('other');
+});

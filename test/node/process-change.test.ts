@@ -12,11 +12,14 @@ import { RpcClient } from '../../node/rpc/spec.js';
 
 const member = (id: number): Member => ({ id: BigInt(id), address: `10.0.0.${id}:5000` });
 
-function setup(stepMs: number, failAt?: number) {
+/** `lapsed`: every renewal is refused, as a node whose lock lapsed refuses it. */
+function setup(stepMs: number, failAt?: number, lapsed = false) {
   const calls: string[] = [];
   const rpc = new RpcClient({
     call: async (address: string, _method: string, path: string, body: unknown) => {
-      calls.push(`${path} ${address.split('.')[3].split(':')[0]} ${(body as { token: string }).token}`);
+      const { token, renew } = body as { token: string; renew?: true };
+      calls.push(`${path} ${address.split('.')[3].split(':')[0]} ${token}${renew ? ' renew' : ''}`);
+      if (renew && lapsed) throw new ChordError('RING_CHANGING', 'this membership change\'s lock lapsed before it was renewed; retry');
       return (path === '/rpc/lock' ? { locked: true } : { unlocked: true }) as never;
     },
     close: () => undefined,
@@ -52,6 +55,7 @@ test('every step runs under one token; the planned locks are taken in ascending 
   const locks = ofPath(calls, '/rpc/lock');
   t.deepEqual(locks.slice(0, 6), [10, 11, 20, 21, 30, 31], 'the plan, ascending');
   t.true(locks.length > 6, 'renewed between steps');
+  t.true(calls.filter((c) => c.startsWith('/rpc/lock')).every((c, i) => c.endsWith(' renew') === (i >= 6)), 'renewals, and only they, ask for a renewal');
   t.deepEqual(ofPath(calls, '/rpc/unlock').sort((a, b) => a - b), [10, 11, 20, 21, 30, 31, 40], 'each released once, the extra one too');
 });
 
@@ -63,4 +67,11 @@ test('a short change takes each lock once; a failed step still releases everythi
   const failing = setup(0, 1);
   await t.throwsAsync(departTogether(failing.ids, failing.components), { message: 'gone' });
   t.deepEqual(ofPath(failing.calls, '/rpc/unlock').sort((a, b) => a - b), [10, 11, 20, 21, 30, 31]);
+});
+
+test('a renewal refused because a lock lapsed fails the change, which releases what it holds', async (t) => {
+  const { ids, calls, departed, components } = setup(40, undefined, true);
+  await t.throwsAsync(departTogether(ids, components), { message: /lapsed/ });
+  t.true(departed.length < ids.length, 'the change went on after its lock lapsed');
+  t.deepEqual([...new Set(ofPath(calls, '/rpc/unlock'))].sort((a, b) => a - b).slice(0, 2), [10, 11]);
 });
