@@ -9,6 +9,7 @@
  *   serializable get through its JSON gateway);
  * - the linearizable ring at N = 5, 10, 20: throughput, messages per operation as the nodes
  *   count them, and what an idle ring's maintenance costs;
+ * - the 10-node ring as 10 ring ids in 5 processes (what the process count costs on 2 cores);
  * - optionally the LevelDB store and --no-metrics, and last Merkle anti-entropy.
  *
  * Every setup runs on fresh processes in each of several rounds, interleaved (a burst of
@@ -34,6 +35,8 @@ const NODES = 10;
 const SCALE_NODES = [5, 10, 20];
 const LINEARIZABLE: RingFlags = { k: K, consistency: 'linearizable' };
 const MODES: RingFlags[] = [LINEARIZABLE, { k: K, consistency: 'eventual' }, { k: K, consistency: 'quorum', r: 2, w: 2 }];
+/** `packed`: the same 10 ring ids in half as many processes. */
+const PACKED_VNODES = 2;
 
 /** One ring setup of a round: which part asked for it. */
 interface RingRun {
@@ -48,6 +51,7 @@ function ringRuns(parts: ReadonlySet<Part>): RingRun[] {
   const scale = parts.has('scale');
   if (parts.has('modes')) runs.push(...MODES.map((flags) => ({ flags, nodes: NODES, options: { idle: scale && flags === LINEARIZABLE } })));
   if (parts.has('direct')) runs.push(...MODES.slice(0, 2).map((flags) => ({ flags, nodes: NODES, options: { direct: true } })));
+  if (parts.has('packed')) runs.push(...MODES.slice(0, 2).map((flags) => ({ flags: { ...flags, vnodes: PACKED_VNODES }, nodes: NODES / PACKED_VNODES })));
   if (scale) runs.push(...SCALE_NODES.filter((n) => !(n === NODES && parts.has('modes'))).map((nodes) => ({ flags: LINEARIZABLE, nodes, options: { idle: true } })));
   if (parts.has('nometrics')) runs.push({ flags: LINEARIZABLE, nodes: NODES, options: { noMetrics: true } });
   if (parts.has('disk')) runs.push({ flags: LINEARIZABLE, nodes: NODES, options: { onDisk: true } });
@@ -136,7 +140,7 @@ async function main(): Promise<void> {
     console.log([
       '',
       `${plan.clients} concurrent clients, spread evenly over each system's endpoints (6 per node of a 10-node ring, 20 per etcd member,`,
-      `all ${plan.clients} at the chain's entry), each sending one request at a time; ${load.insert.length} requests per run`,
+      `${plan.parts.has('packed') ? '12 per process of the ring in 5 processes, ' : ''}all ${plan.clients} at the chain's entry), each sending one request at a time; ${load.insert.length} requests per run`,
       '(fixtures/insert.txt and query.txt, repeated). warm-up: the discarded requests of each operation sent first, '
       + (plan.quick ? `one batch of ${plan.warmup} (a quick run).`
         : `in batches of at least ${plan.warmup} (${WARM_PER_ENDPOINT} per endpoint), at least ${MIN_WARM_BATCHES}, until a batch was no more than 10 % faster than the best before it (at most ${MAX_WARM_BATCHES}):`),

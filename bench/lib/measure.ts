@@ -96,9 +96,11 @@ export interface RingOptions {
   direct?: boolean;
 }
 
-/** The name of a ring setup; its rows are `${name}: insert` and `${name}: query`. */
-export function ringSetup(flags: RingFlags, nodes: number, options: RingOptions = {}): string {
-  return `ring ${nodes} nodes, k=${flags.k}, ${modeName(flags)}${options.onDisk ? `, LevelDB store${options.fsync ? ', fsync' : ''}` : ''}${options.noMetrics ? ', metrics off' : ''}${options.direct ? ', --direct' : ''}`;
+/** The name of a ring setup of `processes` processes; its rows are `${name}: insert` and `${name}: query`. */
+export function ringSetup(flags: RingFlags, processes: number, options: RingOptions = {}): string {
+  const vnodes = flags.vnodes ?? 1;
+  const nodes = vnodes > 1 ? `${processes * vnodes} nodes in ${processes} processes` : `${processes} nodes`;
+  return `ring ${nodes}, k=${flags.k}, ${modeName(flags)}${options.onDisk ? `, LevelDB store${options.fsync ? ', fsync' : ''}` : ''}${options.noMetrics ? ', metrics off' : ''}${options.direct ? ', --direct' : ''}`;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,7 +5,9 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBenchArgs, DEFAULT_PARTS } from '../../bench/lib/bench-options.js';
-import { yardsticks } from '../../bench/lib/compare.js';
+import { comparisonRow, yardsticks } from '../../bench/lib/compare.js';
+import { ringSetup, type BenchRow } from '../../bench/lib/measure.js';
+import type { Measured } from '../../bench/lib/workload.js';
 import { ETCD_MISSING, findEtcd } from '../../bench/lib/etcd.js';
 import { etcdPut, etcdRange, etcdValue } from '../../bench/lib/etcd-gateway.js';
 import { drive, etcdSender } from '../../bench/lib/load.js';
@@ -122,4 +124,14 @@ test('drive: the load generator speaks the etcd gateway and counts absent keys a
 test('proc CPU: a live process has a CPU time, a missing one none', (t) => {
   t.true((cpuSeconds(process.pid) ?? -1) >= 0);
   t.is(cpuSeconds(2 ** 22 + 12_345), undefined);
+});
+
+test('ring setups are named by their ring nodes, and by their processes when each holds several ids; a packed row finds its yardsticks', (t) => {
+  t.is(ringSetup({ k: 3, consistency: 'linearizable' }, 10), 'ring 10 nodes, k=3, linearizable');
+  t.is(ringSetup({ k: 3, consistency: 'eventual', vnodes: 2 }, 5), 'ring 10 nodes in 5 processes, k=3, eventual');
+  t.is(ringSetup({ k: 3, consistency: 'linearizable', vnodes: 1 }, 5, { direct: true }), 'ring 5 nodes, k=3, linearizable, --direct');
+  const row = (setup: string, throughput: number) => ({ setup, throughput, serverCpuUs: 100 }) as unknown as Measured & BenchRow;
+  const packed = row(`${ringSetup({ k: 3, consistency: 'linearizable', vnodes: 2 }, 5)}: query`, 300);
+  const rows = new Map([[packed.setup, packed], ...[row(yardsticks('linearizable', 'query').etcd, 200), row('bare node:http chain, 2 forwards: GET', 600)].map((r) => [r.setup, r] as const)]);
+  t.deepEqual(comparisonRow(packed, 'linearizable', rows).slice(1, 6), [300, 'get (linearizable)', '1.50×', '2 forwards', '0.50×']);
 });
