@@ -21,7 +21,7 @@ import { MemoryHintBook, type HintBook } from './hints.js';
 import { FilePeerBook } from './peer-book.js';
 import type { Store } from './store.js';
 
-type Sub = ReturnType<ClassicLevel<string, string>['sublevel']> & { get(key: string): Promise<unknown> };
+type Sub = ReturnType<ClassicLevel<string, string>['sublevel']> & { get(key: string): Promise<unknown>; getSync(key: string): unknown };
 
 /** Width of the ring-id prefix of every stored key. */
 const ID_HEX = Math.ceil(ID_BITS / 4);
@@ -121,13 +121,24 @@ export class LevelStore implements Store {
   }
 
   get(key: string): Promise<Item | undefined> {
-    return this.whileOpen(async () => (await this.items.get(storedKey(key))) as Item | undefined);
+    return this.whileOpen(async () => this.stored(storedKey(key)));
+  }
+
+  /**
+   * One pair, read synchronously. A read LevelDB serves from its memtable or caches takes a
+   * few microseconds; the asynchronous read hands each one to a worker thread and back, which
+   * cost 10 times the CPU in isolation (2–4 µs against 27–35 µs), and in a 10-node LevelDB
+   * ring on 2 cores the synchronous read halved the context switches per insert (6.6 to 3.3).
+   * The price: a read that must go to the disk holds the event loop while it does.
+   */
+  private stored(key: string): Item | undefined {
+    return this.items.getSync(key) as Item | undefined;
   }
 
   update(key: string, change: (current: Item | undefined) => Item | undefined): Promise<boolean> {
     const stored = storedKey(key);
     return this.whileOpen(() => this.updates.run(key, async () => {
-      const next = change((await this.items.get(stored)) as Item | undefined);
+      const next = change(this.stored(stored));
       if (!next) return false;
       await this.commits.submit({ type: 'put', key: stored, value: storedItem(next), in: this.sublevelNames.pairs });
       return true;
@@ -137,7 +148,7 @@ export class LevelStore implements Store {
   remove(key: string, onlyIf?: (current: Item) => boolean): Promise<boolean> {
     const stored = storedKey(key);
     return this.whileOpen(() => this.updates.run(key, async () => {
-      const current = (await this.items.get(stored)) as Item | undefined;
+      const current = this.stored(stored);
       if (!current || (onlyIf && !onlyIf(current))) return false;
       await this.commits.submit({ type: 'del', key: stored, in: this.sublevelNames.pairs });
       return true;
