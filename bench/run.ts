@@ -139,8 +139,8 @@ async function main(): Promise<void> {
     ));
     console.log([
       '',
-      `${plan.clients} concurrent clients, spread evenly over each system's endpoints (6 per node of a 10-node ring, 20 per etcd member,`,
-      `${plan.parts.has('packed') ? '12 per process of the ring in 5 processes, ' : ''}all ${plan.clients} at the chain's entry), each sending one request at a time; ${load.insert.length} requests per run`,
+      `${plan.clients} concurrent clients, spread evenly over each system's endpoints (${Math.round(plan.clients / NODES)} per node of a 10-node ring, ${Math.round(plan.clients / 3)} per etcd member,`,
+      `${plan.parts.has('packed') ? `${Math.round(plan.clients / (NODES / PACKED_VNODES))} per process of the ring in ${NODES / PACKED_VNODES} processes, ` : ''}all ${plan.clients} at the chain's entry), each sending one request at a time; ${load.insert.length} requests per run`,
       '(fixtures/insert.txt and query.txt, repeated). warm-up: the discarded requests of each operation sent first, '
       + (plan.quick ? `one batch of ${plan.warmup} (a quick run).`
         : `in batches of at least ${plan.warmup} (${WARM_PER_ENDPOINT} per endpoint), at least ${MIN_WARM_BATCHES}, until a batch was no more than 10 % faster than the best before it (at most ${MAX_WARM_BATCHES}):`),

@@ -166,6 +166,8 @@ export class DirectKvClient {
       this.router.observe(op, answer);
       return answer;
     } catch (err) {
+      // Whether or not it may be sent again, a node that did not answer says the map may be stale.
+      if (mapMayBeStale(err)) this.router.observe(op, 'unreachable');
       if (!safeToResend(err, op)) throw err;
       await this.router.learn().catch(() => undefined);
       const next = this.router.target(op, key);
@@ -175,6 +177,12 @@ export class DirectKvClient {
   }
 }
 
+/** Whether a failure says the node the map named may be gone, hung or no longer the key's: unreachable, timed out, or the ring changing. */
+export function mapMayBeStale(err: unknown): boolean {
+  const code = asChordError(err).code;
+  return err instanceof PeerUnreachable || code === 'PEER_TIMEOUT' || code === 'RING_CHANGING' || code === 'NOT_READY';
+}
+
 /**
  * Whether sending a failed request again is safe: a write or delete only if it never reached
  * a node, a read after any failure to reach or a changing ring. Every token-aware sender
@@ -182,7 +190,5 @@ export class DirectKvClient {
  */
 export function safeToResend(err: unknown, op: Op): boolean {
   if (err instanceof PeerUnreachable && (err.cause as { code?: unknown } | undefined)?.code === 'ECONNREFUSED') return true;
-  if (op !== 'get') return false;
-  const code = asChordError(err).code;
-  return err instanceof PeerUnreachable || code === 'RING_CHANGING' || code === 'NOT_READY' || code === 'PEER_TIMEOUT';
+  return op === 'get' && mapMayBeStale(err);
 }

@@ -7,7 +7,7 @@ import { processOf } from '../../common/vnodes.js';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { createKvClient, type KvClient } from '../../common/client.js';
-import { DirectRouter, safeToResend } from '../../common/direct.js';
+import { DirectRouter, mapMayBeStale, safeToResend } from '../../common/direct.js';
 import { asChordError, ChordError, PeerUnreachable } from '../../common/errors.js';
 import { FILE_TYPES, isFileType, parseRequests, type FileType, type ParsedFile, type Request } from '../file-format.js';
 import { printError, type Printer } from '../output.js';
@@ -157,7 +157,8 @@ async function prepare(options: FileRunOptions, printer: Printer) {
     if (nodes.length === 0) throw new ChordError('NO_NODES', 'the ring has no nodes to send requests to; pass at least one node');
     const direct = options.direct ? new DirectRouter(kv, nodes) : undefined;
     await direct?.learn();
-    return { type, kv, close, nodes, parsed, out, direct };
+    // A relearn the last answers asked for must not outlive the client it would use.
+    return { type, kv, close: () => { direct?.stop(); close(); }, nodes, parsed, out, direct };
   } catch (err) {
     close();
     throw err;
@@ -199,13 +200,11 @@ async function execute(kv: KvClient, ring: RunRing, via: string, request: Reques
     // Only our own connection failing says the node is gone; a PEER_UNREACHABLE in an error
     // body came from a live node that could not reach one of its peers.
     ring.record(via, err instanceof PeerUnreachable);
-    if (direct && safeToResend(err, opOf(request))) {
-      // The node the map named is gone, hung or changing: learn the ring again, and let any
-      // live node route this one. Not a write that may have been applied: sent again, with
-      // a new write id, it would be applied twice.
-      direct.observe(opOf(request), 'unreachable');
-      return execute(kv, ring, ring.random(request), request);
-    }
+    // The node the map named is gone, hung or changing: learn the ring again, and let any live
+    // node route this request. Not a write that may have been applied: sent again, with a
+    // new write id, it would be applied twice.
+    if (direct && mapMayBeStale(err)) direct.observe(opOf(request), 'unreachable');
+    if (direct && safeToResend(err, opOf(request))) return execute(kv, ring, ring.random(request), request);
     const error = asChordError(err);
     return { line, op, key, ok: false, error: error.code, message: error.message, via, latencyMs: ms() };
   }

@@ -8,7 +8,7 @@
  * the ring moved since, takes it then: out of order, but never held past its lease.)
  */
 import { randomUUID } from 'node:crypto';
-import { NotReady } from '../../common/errors.js';
+import { NotReady, retryOf } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { distance, idToHex } from '../../common/ring.js';
 import { fromMemberJson, toMemberJson, type Member } from '../../common/wire.js';
@@ -17,6 +17,7 @@ import { kick } from '../rpc/maintenance.js';
 import { join as joinCall, joinLocks, lock as lockCall, unlock } from '../rpc/membership.js';
 import { findSuccessor } from '../rpc/routing.js';
 import type { RpcClient } from '../rpc/spec.js';
+import { retryWhileRingChanges } from '../retry.js';
 import { mayRetryJoin, sleep, type Membership } from './membership.js';
 
 /** One ring id of the changing process. */
@@ -91,9 +92,19 @@ async function joinOnce(joiners: readonly ChangingId[], contact: string, compone
   });
 }
 
-/** Takes every id of the process out of the ring as one change (the ids in order, each handing its pairs to its successor). */
+/**
+ * Takes every id of the process out of the ring as one change (the ids in order, each
+ * handing its pairs to its successor). Retried while the ring changes (a lock that lapsed
+ * included), each time for the ids still in, until the same deadline as a join.
+ */
 export async function departTogether(ids: readonly ChangingId[], components: ChangeComponents): Promise<void> {
-  const leaving = ids.filter((id) => id.lifecycle.state === 'ready');
+  const deadlineMs = Math.max(30_000, components.lockLeaseMs * 2);
+  await retryWhileRingChanges(deadlineMs, () => departOnce(ids.filter((id) => id.lifecycle.state === 'ready'), components),
+    (err) => retryOf(err) === 'ring');
+}
+
+async function departOnce(leaving: readonly ChangingId[], components: ChangeComponents): Promise<void> {
+  if (leaving.length === 0) return;
   const planned = (await Promise.all(leaving.map((id) => id.membership.departLocks()))).flat();
   await withChangeLocks(planned, components, async (token, held, renew) => {
     for (const id of leaving) {
@@ -135,6 +146,9 @@ async function withChangeLocks(
     await steps(token, held, renew);
   } finally {
     const release = [...new Map(held.map((m) => [m.id, m])).values()];
-    await Promise.allSettled(release.map((member) => rpc.call(unlock, member.address, { token })));
+    const released = await Promise.allSettled(release.map((member) => rpc.call(unlock, member.address, { token })));
+    // A lock that lapsed during the last step went unnoticed until now: say so, for whoever reads why a change overlapped operations.
+    const lapsed = released.filter((r) => r.status === 'fulfilled' && !r.value.unlocked).length;
+    if (lapsed > 0) components.log.warn(`${lapsed} of the ${release.length} locks of a membership change lapsed before it released them`, { lapsed });
   }
 }
