@@ -316,7 +316,8 @@ async function releaseLocks(components: Pick<MembershipComponents, 'routing' | '
     : rpc.call(unlock, member.address, { token })));
 }
 
-const uniqueById = (members: Member[]) => [...new Map(members.map((m) => [m.id, m])).values()];
+/** Each member once (a change's lock plans name some twice). */
+export const uniqueById = (members: readonly Member[]) => [...new Map(members.map((m) => [m.id, m])).values()];
 export const sleep = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

@@ -18,7 +18,7 @@ import { join as joinCall, joinLocks, lock as lockCall, unlock } from '../rpc/me
 import { findSuccessor } from '../rpc/routing.js';
 import type { RpcClient } from '../rpc/spec.js';
 import { retryWhileRingChanges } from '../retry.js';
-import { mayRetryJoin, sleep, type Membership } from './membership.js';
+import { mayRetryJoin, sleep, uniqueById, type Membership } from './membership.js';
 
 /** One ring id of the changing process. */
 export interface ChangingId {
@@ -127,14 +127,14 @@ async function withChangeLocks(
 ): Promise<void> {
   const { rpc, lockLeaseMs } = components;
   const token = randomUUID();
-  const ordered = [...new Map(planned.map((m) => [m.id, m])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const ordered = uniqueById(planned).sort((a, b) => (a.id < b.id ? -1 : 1));
   const held: Member[] = [];
   let renewedAt = Date.now();
   const renew = async () => {
     if (Date.now() - renewedAt < lockLeaseMs / 3) return;
     renewedAt = Date.now();
     // A lock that lapsed meanwhile is not taken again: the change gives up (RING_CHANGING) and is retried.
-    await Promise.all([...new Map(held.map((m) => [m.id, m])).values()].map((member) => rpc.call(lockCall, member.address, { token, leaseMs: lockLeaseMs, renew: true })));
+    await Promise.all(uniqueById(held).map((member) => rpc.call(lockCall, member.address, { token, leaseMs: lockLeaseMs, renew: true })));
   };
   try {
     for (const member of ordered) {
@@ -145,7 +145,7 @@ async function withChangeLocks(
     }
     await steps(token, held, renew);
   } finally {
-    const release = [...new Map(held.map((m) => [m.id, m])).values()];
+    const release = uniqueById(held);
     const released = await Promise.allSettled(release.map((member) => rpc.call(unlock, member.address, { token })));
     // A lock that lapsed during the last step went unnoticed until now: say so, for whoever reads why a change overlapped operations.
     const lapsed = released.filter((r) => r.status === 'fulfilled' && !r.value.unlocked).length;
