@@ -13,6 +13,7 @@ import { hashId, idToHex, inHalfOpen } from '../common/ring.js';
 import { distinctProcesses, heldRanges } from '../common/vnodes.js';
 import { fromMemberJson, replicaCount, type Item, type KeyedItem, type Member, type RingSettings } from '../common/wire.js';
 import type { Neighbours } from './membership/neighbours.js';
+import type { ChainLeases } from './replication/chain-lease.js';
 import type { MembershipLock } from './membership-lock.js';
 import { sendItems } from './replication/transfer.js';
 import type { FindSuccessorAnswer } from './rpc/routing.js';
@@ -29,6 +30,8 @@ export interface ReplicaComponents {
   readonly neighbours: Pick<Neighbours, 'walkBack' | 'liveState'>;
   readonly log: Logger;
   readonly versions: VersionPolicy;
+  /** The chain leases this node granted as a head: a chain that drops a member switches only once they ran out. */
+  readonly chainLeases: Pick<ChainLeases, 'drained'>;
   findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
   settings(): RingSettings;
 }
@@ -73,9 +76,20 @@ export class ReplicaSync {
     const owned = await store.scan(routing.predecessor?.id ?? self, self);
     const chain = routing.chain(k);
     await Promise.all(chain.map((member) => sendItems(rpc, member.address, owned)));
-    if (mayReconfigure) this.active = chain;
+    if (mayReconfigure) await this.switchTo(chain);
     else if (!sameChain(chain, this.active)) this.callbacks.requestReconfigure();
     return { pushed: owned.length, dropped: await this.handOnForeign() };
+  }
+
+  /**
+   * A member the new chain leaves out may hold a chain lease from this node and answer reads
+   * from its copy until it runs out; writes acknowledged through the new chain would not pass
+   * it. So such a switch waits until every lease this node granted has run out.
+   */
+  private async switchTo(chain: readonly Member[]): Promise<void> {
+    const dropsMember = this.active.some((member) => !chain.some((m) => m.id === member.id));
+    if (dropsMember) await this.components.chainLeases.drained(() => { this.active = chain; });
+    else this.active = chain;
   }
 
   /**

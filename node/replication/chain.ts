@@ -9,13 +9,16 @@
  */
 import { KeyNotFound } from '../../common/errors.js';
 import { withRequestId } from '../../common/request-id.js';
-import type { KeyedItem, OpAnswer } from '../../common/wire.js';
+import { hashId } from '../../common/ring.js';
+import type { KeyedItem, OpAnswer, Version } from '../../common/wire.js';
 import { chain as chainCall, read as readCall } from '../rpc/replication.js';
 import { handle, type RpcHandler } from '../rpc/spec.js';
 import { applyAtHead, mergeItems, readAnswer, writeAnswer } from './head.js';
 import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
 
 const MAX_UNACKNOWLEDGED = 10_000;
+/** Keys whose confirmed version a chain member remembers at most; a key it forgot is forwarded, as before it was confirmed. */
+export const MAX_CONFIRMED = 100_000;
 
 interface Batch {
   addresses: string[];
@@ -44,6 +47,13 @@ export class ChainReplication implements ReplicationStrategy {
    */
   private readonly dirty = new Map<string, number>();
   private readonly uncertain = new Set<string>();
+  /**
+   * Member side: per key, the version that this node's last successful call down the chain
+   * carried, so the tail has it. A copy of exactly that version may be answered here under
+   * a chain lease; any other (newer, on its way down; or pushed here outside the chain) may
+   * not. Bounded: the oldest entries are forgotten first.
+   */
+  private readonly confirmed = new Map<string, Version>();
 
   constructor(private readonly components: ReplicationComponents, private readonly callbacks: ReplicationCallbacks) {
     this.handlers = [
@@ -54,8 +64,22 @@ export class ChainReplication implements ReplicationStrategy {
     ];
   }
 
-  readOnPath(): Promise<undefined> {
-    return Promise.resolve(undefined); // only the tail answers
+  /**
+   * A middle node or the tail answers a read from its own copy when the copy's version is the
+   * one confirmed down the chain and a chain lease covers the key: every write acknowledged
+   * before the read began passed this node and left a newer version here. Else undefined:
+   * the read goes on to the head.
+   */
+  async readOnPath(key: string, hops: number): Promise<OpAnswer | undefined> {
+    const { store, versions, self, chainLeaseCovers, owns } = this.components;
+    const id = hashId(key);
+    if (!chainLeaseCovers || owns?.(id) !== false || !chainLeaseCovers(id)) return undefined;
+    const confirmed = this.confirmed.get(key);
+    if (confirmed === undefined) return undefined;
+    const item = await store.get(key);
+    // The lease is judged again after reading: one in force now was in force when the copy was read.
+    if (!item || !versions.same(item.version, confirmed) || !chainLeaseCovers(id)) return undefined;
+    return readAnswer(key, item, self.address, hops, this.components.now());
   }
 
   async write(request: WriteRequest): Promise<OpAnswer> {
@@ -147,7 +171,14 @@ export class ChainReplication implements ReplicationStrategy {
   private async applyAndPass(items: KeyedItem[], rest: string[]): Promise<{ applied: number }> {
     const applied = await mergeItems(this.components.store, this.components.versions, items);
     if (rest.length > 0) await this.components.rpc.call(chainCall, rest[0], { items, rest: rest.slice(1) });
+    for (const item of items) this.confirm(item.key, item.version);
     return { applied };
+  }
+
+  private confirm(key: string, version: Version): void {
+    this.confirmed.delete(key);
+    this.confirmed.set(key, version);
+    if (this.confirmed.size > MAX_CONFIRMED) this.confirmed.delete(this.confirmed.keys().next().value!);
   }
 
   private replicate(item: KeyedItem): Promise<void> {

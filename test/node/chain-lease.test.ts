@@ -1,0 +1,119 @@
+/** Chain-membership leases (node/replication/chain-lease.ts) on stub components and a fake clock. */
+import test from 'ava';
+import { createLogger } from '../../common/log.js';
+import { idToHex } from '../../common/ring.js';
+import { toMemberJson, type Member } from '../../common/wire.js';
+import { Lifecycle } from '../../node/lifecycle.js';
+import { ChainLeases, type ChainLeaseAnswer } from '../../node/replication/chain-lease.js';
+import { RpcClient } from '../../node/rpc/spec.js';
+import { RoutingTable } from '../../node/routing.js';
+
+const member = (id: number): Member => ({ id: BigInt(id), address: `10.0.0.${id}:5000` });
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+/** Node 20 (predecessor 14, successor 30) as a head whose active chain is `chain`. */
+function head(options: { chain: Member[]; readLeaseLeft: number }) {
+  const clock = { now: 0 };
+  const routing = new RoutingTable(member(20), 3);
+  routing.setPredecessor(member(14));
+  routing.setSuccessors(member(30), [member(40)]);
+  const lifecycle = new Lifecycle(member(20));
+  lifecycle.enter('ready');
+  const rpc = new RpcClient({ call: async () => { throw new Error('a head asks no one'); }, close: () => undefined });
+  const leases = new ChainLeases({
+    routing, lifecycle, rpc, log: createLogger('test', 'silent'),
+    chain: () => options.chain, readLeaseLeft: () => options.readLeaseLeft, headsToAsk: () => 2,
+  }, 2000, () => clock.now);
+  return { leases, clock, options };
+}
+
+test('a head grants a chain lease only to a member of its active chain, only while it holds its read lease, and for no longer than that has left', (t) => {
+  const { leases, options } = head({ chain: [member(30), member(40)], readLeaseLeft: 2000 });
+  t.like(leases.grant(toMemberJson(member(40))), { granted: true, leaseMs: 2000, from: idToHex(14n), predecessor: toMemberJson(member(14)) });
+  t.false(leases.grant(toMemberJson(member(50))).granted, 'not in the chain');
+  options.readLeaseLeft = 700;
+  t.like(leases.grant(toMemberJson(member(30))), { granted: true, leaseMs: 700 });
+  options.readLeaseLeft = 0;
+  t.false(leases.grant(toMemberJson(member(30))).granted, 'no read lease of its own');
+});
+
+test('a change waits until every chain lease granted has run out, and none is granted meanwhile', async (t) => {
+  const { leases, clock } = head({ chain: [member(30), member(40)], readLeaseLeft: 2000 });
+  clock.now = 1000;
+  t.true(leases.grant(toMemberJson(member(40))).granted); // runs until 3000
+  let changedAt: number | undefined;
+  const started = Date.now();
+  clock.now = 2950; // 50 ms of the lease left on the fake clock; the wait is a real timer of that length
+  const change = leases.drained(() => { changedAt = clock.now; });
+  t.false(leases.grant(toMemberJson(member(30))).granted, 'no lease while a change waits');
+  await change;
+  t.true(Date.now() - started >= 45, 'waited out what was left of the lease');
+  t.is(changedAt, 2950);
+  t.true(leases.grant(toMemberJson(member(30))).granted, 'granted again once the change is done');
+});
+
+test('a change with no lease in force does not wait', async (t) => {
+  const { leases } = head({ chain: [member(30)], readLeaseLeft: 2000 });
+  const started = Date.now();
+  t.is(await leases.drained(() => 'done'), 'done');
+  t.true(Date.now() - started < 1000);
+});
+
+/**
+ * Node 40 as a member: it asks back along the ring (30, then 20), answered by `answers`
+ * (by address); the clock moves `transitMs` while each call is on its way.
+ */
+function memberOf(answers: Record<string, (asker: unknown) => ChainLeaseAnswer>, transitMs = 0) {
+  const clock = { now: 0 };
+  const routing = new RoutingTable(member(40), 3);
+  routing.setPredecessor(member(30));
+  routing.setSuccessors(member(50));
+  const lifecycle = new Lifecycle(member(40));
+  lifecycle.enter('ready');
+  const asked: string[] = [];
+  const rpc = new RpcClient({
+    call: async (address, _method, _path, body) => {
+      asked.push(address);
+      clock.now += transitMs;
+      return answers[address]((body as { node: unknown }).node) as never;
+    },
+    close: () => undefined,
+  });
+  const leases = new ChainLeases({
+    routing, lifecycle, rpc, log: createLogger('test', 'silent'),
+    chain: () => [], readLeaseLeft: () => 0, headsToAsk: () => 2,
+  }, 2000, () => clock.now);
+  return { leases, clock, asked };
+}
+
+const grantFrom = (predecessor: number): ChainLeaseAnswer => ({ granted: true, leaseMs: 2000, from: idToHex(BigInt(predecessor)), predecessor: toMemberJson(member(predecessor)) });
+
+test('a member asks its k - 1 heads back along the ring and answers for their ranges until the leases run out, counted from when it asked', async (t) => {
+  const { leases, clock, asked } = memberOf({ [member(30).address]: () => grantFrom(20), [member(20).address]: () => grantFrom(14) }, 50);
+  t.false(leases.covers(25n), 'nothing held yet');
+  await settle();
+  t.deepEqual(asked, [member(30).address, member(20).address], 'the predecessor, then the one its answer named; no further than k - 1');
+  t.true(leases.covers(25n), '(20, 30]: 30 is a head');
+  t.true(leases.covers(15n), '(14, 20]: 20 is a head');
+  t.false(leases.covers(10n), 'outside both ranges');
+  t.false(leases.covers(45n), 'its own range is not a chain lease matter');
+  clock.now = 1999; // the lease from 30 was asked for at 0, the one from 20 at 50
+  t.true(leases.covers(25n));
+  clock.now = 2000;
+  t.false(leases.covers(25n), 'from 30: counted from when it asked');
+  t.true(leases.covers(15n));
+  clock.now = 2050;
+  t.false(leases.covers(15n));
+});
+
+test('a member stops asking at the first head that refuses, and keeps nothing from it', async (t) => {
+  const refused: ChainLeaseAnswer = { granted: false, leaseMs: 2000, from: idToHex(20n), predecessor: toMemberJson(member(20)) };
+  const { leases, asked } = memberOf({ [member(30).address]: () => refused, [member(20).address]: () => grantFrom(14) });
+  leases.covers(25n);
+  await settle();
+  t.deepEqual(asked, [member(30).address]);
+  t.false(leases.covers(25n));
+  t.false(leases.covers(15n));
+});
