@@ -125,7 +125,7 @@ export class ChordNode {
     this.leases = new ReadLeases({ routing, lifecycle, rpc, log });
     this.chainLeases = new ChainLeases({
       routing, lifecycle, rpc, log, chain: () => this.replicas.activeChain,
-      readLeaseLeft: () => this.leases.left(), headsToAsk: () => replicaCount(this.settings_) - 1,
+      readLeaseLeft: () => (this.leases.held() ? this.leases.left() : 0), headsToAsk: () => replicaCount(this.settings_) - 1,
     });
     const { chainLeases } = this;
     this.router = new Router(

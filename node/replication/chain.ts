@@ -2,8 +2,9 @@
  * Linearizable mode: chain replication. The head orders and applies a write, passes it
  * down the chain, and acknowledges it only when the tail has applied it. A read is answered
  * by the head itself when the key is clean there (no write of it on its way down the chain,
- * none whose trip failed) and the head holds a read lease (read-lease.ts), as CRAQ lets any
- * chain node answer for clean keys; otherwise by the tail. Writes headed for the same chain
+ * none whose trip failed) and the head holds a read lease (read-lease.ts); otherwise by the
+ * tail. As in CRAQ, a middle node or the tail that a read meets on its way answers it too,
+ * from a copy confirmed down the chain, under a chain lease (chain-lease.ts). Writes headed for the same chain
  * within one tick share one message, which keeps the chain busy without more round trips.
  * The receiving half (`/rpc/chain`, `/rpc/read`) lives here too.
  */
@@ -71,14 +72,15 @@ export class ChainReplication implements ReplicationStrategy {
    * the read goes on to the head.
    */
   async readOnPath(key: string, hops: number): Promise<OpAnswer | undefined> {
-    const { store, versions, self, chainLeaseCovers, owns } = this.components;
+    const { store, versions, self } = this.components;
     const id = hashId(key);
-    if (!chainLeaseCovers || owns?.(id) !== false || !chainLeaseCovers(id)) return undefined;
+    const covered = () => this.components.chainLeaseCovers?.(id) === true;
+    if (this.components.owns?.(id) !== false || !covered()) return undefined;
     const confirmed = this.confirmed.get(key);
     if (confirmed === undefined) return undefined;
     const item = await store.get(key);
     // The lease is judged again after reading: one in force now was in force when the copy was read.
-    if (!item || !versions.same(item.version, confirmed) || !chainLeaseCovers(id)) return undefined;
+    if (!item || !versions.same(item.version, confirmed) || !covered()) return undefined;
     return readAnswer(key, item, self.address, hops, this.components.now());
   }
 
