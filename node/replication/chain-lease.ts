@@ -63,11 +63,7 @@ export class ChainLeases {
     private readonly components: ChainLeaseComponents,
     private readonly leaseMs: number = READ_LEASE_MS,
     private readonly now: () => number = () => performance.now(),
-  ) {
-    // A node that restarted at the same address may have granted leases before: its first
-    // changes wait as if it had granted one just now.
-    this.grantedUntil = now() + leaseMs;
-  }
+  ) {}
 
   /** Head side: a lease for `asker` if it is in this node's active chain and this node holds its own read lease. */
   grant(asker: MemberJson): ChainLeaseAnswer {
