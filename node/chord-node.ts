@@ -124,7 +124,7 @@ export class ChordNode {
     const neighbours = new Neighbours({ routing, rpc, log }, failureTimeoutOf(config));
     this.leases = new ReadLeases({ routing, lifecycle, rpc, log });
     this.chainLeases = new ChainLeases({
-      routing, lifecycle, rpc, log, chain: () => this.replicas.activeChain,
+      routing, lifecycle, rpc, log, chain: () => this.replicas.activeChain, pushedRangeFrom: () => this.replicas.pushedRangeFrom,
       readLeaseLeft: () => (this.leases.held() ? this.leases.left() : 0), headsToAsk: () => replicaCount(this.settings_) - 1,
     });
     const { chainLeases } = this;

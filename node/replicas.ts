@@ -43,6 +43,8 @@ export interface ReplicaCallbacks {
 
 export class ReplicaSync {
   private active: readonly Member[] = [];
+  /** Where the range begins whose pairs the active chain was last given, (pushedFrom, self]; undefined before the first push. */
+  private pushedFrom: bigint | undefined;
 
   constructor(private readonly components: ReplicaComponents, private readonly callbacks: ReplicaCallbacks) {}
 
@@ -53,6 +55,14 @@ export class ReplicaSync {
    */
   get activeChain(): readonly Member[] {
     return this.active;
+  }
+
+  /**
+   * The start of the range the active chain has been given every pair of: chain leases
+   * cover no more (a range that grew, by a depart or a takeover, counts once it was pushed).
+   */
+  get pushedRangeFrom(): bigint | undefined {
+    return this.pushedFrom;
   }
 
   /** Whether the active chain is the one the successor list calls for. */
@@ -73,11 +83,13 @@ export class ReplicaSync {
     const k = replicaCount(this.components.settings());
     const self = routing.self.id;
     // What it owns: everything when it has no predecessor.
-    const owned = await store.scan(routing.predecessor?.id ?? self, self);
+    const from = routing.predecessor?.id ?? self;
+    const owned = await store.scan(from, self);
     const chain = routing.chain(k);
     await Promise.all(chain.map((member) => sendItems(rpc, member.address, owned)));
     if (mayReconfigure) await this.switchTo(chain);
     else if (!sameChain(chain, this.active)) this.callbacks.requestReconfigure();
+    if (sameChain(chain, this.active)) this.pushedFrom = from;
     return { pushed: owned.length, dropped: await this.handOnForeign() };
   }
 

@@ -28,6 +28,8 @@ export interface ChainLeaseComponents {
   readonly log: Logger;
   /** The chain this node's writes go down now (head side). */
   chain(): readonly Member[];
+  /** Where the range begins that the active chain holds every pair of (head side); undefined: none yet. */
+  pushedRangeFrom(): bigint | undefined;
   /** Milliseconds left of the read lease this node holds from its successor (0: none). */
   readLeaseLeft(): number;
   /** How many heads a node replicates for besides itself: k - 1. */
@@ -66,6 +68,7 @@ export class ChainLeases {
   /** Member side: the leases held, by the head's address. */
   private held = new Map<string, Held>();
   private askedAt = -Infinity;
+  private asking = false;
 
   constructor(
     private readonly components: ChainLeaseComponents,
@@ -79,14 +82,17 @@ export class ChainLeases {
     const left = this.components.readLeaseLeft();
     const member = fromMemberJson(asker);
     const leaseMs = Math.min(this.leaseMs, left);
-    const granted = lifecycle.state === 'ready' && this.draining === 0 && leaseMs > 0
+    // The range the chain was given, not the one the routing table says now: a range that
+    // grew (a depart, a takeover) may hold pairs its chain has not been sent yet.
+    const from = this.components.pushedRangeFrom();
+    const granted = lifecycle.state === 'ready' && this.draining === 0 && leaseMs > 0 && from !== undefined
       && this.components.chain().some((m) => sameMember(m, member));
     if (granted) this.grantedUntil = Math.max(this.grantedUntil, this.now() + leaseMs);
     const predecessor = routing.predecessor;
     return {
       granted,
       leaseMs,
-      from: predecessor ? idToHex(predecessor.id) : null,
+      from: from === undefined || from === routing.self.id ? null : idToHex(from),
       predecessor: predecessor && !routing.isSelf(predecessor) ? toMemberJson(predecessor) : null,
     };
   }
@@ -98,8 +104,10 @@ export class ChainLeases {
   async drained<T>(change: () => T | Promise<T>): Promise<T> {
     this.draining++;
     try {
-      const waitMs = this.grantedUntil - this.now();
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      // A timer may fire a little before its time by this clock: wait until the clock agrees.
+      for (let waitMs = this.grantedUntil - this.now(); waitMs > 0; waitMs = this.grantedUntil - this.now()) {
+        await new Promise((resolve) => setTimeout(resolve, Math.ceil(waitMs)));
+      }
       return await change();
     } finally {
       this.draining--;
@@ -118,9 +126,10 @@ export class ChainLeases {
       if (lease.until - now < this.leaseMs / 2) stale = true;
       if (now < lease.until && inHalfOpen(id, lease.from, lease.to)) covered = true;
     }
-    if (stale && now - this.askedAt >= this.leaseMs / 4) {
+    if (stale && !this.asking && now - this.askedAt >= this.leaseMs / 4) {
       this.askedAt = now;
-      void this.ask();
+      this.asking = true;
+      void this.ask().finally(() => { this.asking = false; });
     }
     return covered;
   }
@@ -128,7 +137,8 @@ export class ChainLeases {
   /** Asks back along the ring, from the predecessor, until a head refuses or k - 1 granted. */
   private async ask(): Promise<void> {
     const { routing, rpc, log } = this.components;
-    let head: Member | undefined = routing.predecessor ?? undefined;
+    // A predecessor counted failed is not asked: it may be gone, and a call would wait out its deadline.
+    let head: Member | undefined = routing.predecessorAlive ? routing.predecessor ?? undefined : undefined;
     const held = new Map([...this.held].filter(([, lease]) => this.now() < lease.until));
     for (let i = 0; head && !routing.isSelf(head) && i < this.components.headsToAsk(); i++) {
       const sentAt = this.now();

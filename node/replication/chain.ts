@@ -80,7 +80,8 @@ export class ChainReplication implements ReplicationStrategy {
     if (confirmed === undefined) return undefined;
     const item = await store.get(key);
     // The lease is judged again after reading: one in force now was in force when the copy was read.
-    if (!item || !versions.same(item.version, confirmed) || !covered()) return undefined;
+    // A pair with a time to live is left to the head, whose clock judges its expiry.
+    if (!item || item.expiresAt !== undefined || !versions.same(item.version, confirmed) || !covered()) return undefined;
     return readAnswer(key, item, self.address, hops, this.components.now());
   }
 
@@ -177,7 +178,10 @@ export class ChainReplication implements ReplicationStrategy {
     return { applied };
   }
 
+  /** Remembers `version` as confirmed, unless a later one is (a retry may pass an old version down again). */
   private confirm(key: string, version: Version): void {
+    const known = this.confirmed.get(key);
+    if (known !== undefined && this.components.versions.later(known, version)) return;
     this.confirmed.delete(key);
     this.confirmed.set(key, version);
     if (this.confirmed.size > MAX_CONFIRMED) this.confirmed.delete(this.confirmed.keys().next().value!);

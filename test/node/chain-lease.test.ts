@@ -16,7 +16,7 @@ const settle = async () => {
 };
 
 /** Node 20 (predecessor 14, successor 30) as a head whose active chain is `chain`. */
-function head(options: { chain: Member[]; readLeaseLeft: number }) {
+function head(options: { chain: Member[]; readLeaseLeft: number; pushedFrom?: bigint | null }) {
   const clock = { now: 0 };
   const routing = new RoutingTable(member(20), 3);
   routing.setPredecessor(member(14));
@@ -27,6 +27,7 @@ function head(options: { chain: Member[]; readLeaseLeft: number }) {
   const leases = new ChainLeases({
     routing, lifecycle, rpc, log: createLogger('test', 'silent'),
     chain: () => options.chain, readLeaseLeft: () => options.readLeaseLeft, headsToAsk: () => 2,
+    pushedRangeFrom: () => (options.pushedFrom === null ? undefined : options.pushedFrom ?? 14n),
   }, 2000, () => clock.now);
   return { leases, clock, options };
 }
@@ -41,18 +42,29 @@ test('a head grants a chain lease only to a member of its active chain, only whi
   t.false(leases.grant(toMemberJson(member(30))).granted, 'no read lease of its own');
 });
 
+test('a lease covers only the range the head\'s chain was given: none before the first push, and a grown range once it was pushed', (t) => {
+  const { leases, options } = head({ chain: [member(30)], readLeaseLeft: 2000, pushedFrom: null });
+  t.false(leases.grant(toMemberJson(member(30))).granted, 'nothing pushed yet');
+  options.pushedFrom = 20n; // the predecessor (14) is new: its range, taken over, has not been pushed
+  t.like(leases.grant(toMemberJson(member(30))), { granted: true, from: null }, 'only its own id: alone before the takeover');
+  options.pushedFrom = 5n;
+  t.like(leases.grant(toMemberJson(member(30))), { granted: true, from: idToHex(5n) });
+});
+
 test('a change waits until every chain lease granted has run out, and none is granted meanwhile', async (t) => {
   const { leases, clock } = head({ chain: [member(30), member(40)], readLeaseLeft: 2000 });
   clock.now = 1000;
   t.true(leases.grant(toMemberJson(member(40))).granted); // runs until 3000
   let changedAt: number | undefined;
-  const started = Date.now();
-  clock.now = 2950; // 50 ms of the lease left on the fake clock; the wait is a real timer of that length
+  clock.now = 2950; // 50 ms of the lease left
   const change = leases.drained(() => { changedAt = clock.now; });
   t.false(leases.grant(toMemberJson(member(30))).granted, 'no lease while a change waits');
+  // The wait is a timer of what is left; the fake clock has not reached 3000 when it fires.
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  t.is(changedAt, undefined, 'a timer that fired before the clock agreed does not end the wait');
+  clock.now = 3000;
   await change;
-  t.true(Date.now() - started >= 45, 'waited out what was left of the lease');
-  t.is(changedAt, 2950);
+  t.is(changedAt, 3000);
   t.true(leases.grant(toMemberJson(member(30))).granted, 'granted again once the change is done');
 });
 
@@ -85,7 +97,7 @@ function memberOf(answers: Record<string, (asker: unknown) => ChainLeaseAnswer>,
   });
   const leases = new ChainLeases({
     routing, lifecycle, rpc, log: createLogger('test', 'silent'),
-    chain: () => [], readLeaseLeft: () => 0, headsToAsk: () => 2,
+    chain: () => [], readLeaseLeft: () => 0, headsToAsk: () => 2, pushedRangeFrom: () => undefined,
   }, 2000, () => clock.now);
   return { leases, clock, asked };
 }

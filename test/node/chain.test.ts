@@ -159,3 +159,12 @@ test('a middle node does not answer from a version still on its way down the cha
   await mergeItems(store, counterVersions, [{ key: 'k', value: 'v3', version: 3 }]);
   t.is(await chain.readOnPath('k', 0), undefined);
 });
+
+test('a middle node leaves a pair with a time to live to the head, and an old version passed down again does not undo a later confirmation', async (t) => {
+  const { chain, arrive } = middle();
+  await arrive({ key: 'ttl', value: 'v', version: 1, expiresAt: Date.now() + 60_000 });
+  t.is(await chain.readOnPath('ttl', 0), undefined, 'its expiry is judged by the head\'s clock');
+  await arrive({ key: 'k', value: 'v2', version: 2 });
+  await arrive({ key: 'k', value: 'v1', version: 1 }); // a retry of an older write: not applied here
+  t.like(await chain.readOnPath('k', 0), { value: 'v2' });
+});
