@@ -8,8 +8,9 @@
  * on the way back learns that it succeeded).
  *
  * Bounded: ids are kept for `ttlMs` and at most `max` of them (oldest forgotten first).
- * A copy that arrives after a change of owner meets a node that never saw the id: the
- * guard holds only while the owner stays the same (see docs/protocol.md).
+ * A copy that arrives after a change of owner meets a node that never saw the id here; in
+ * linearizable mode the chain members remember the ids they passed on (ChainReplication),
+ * which covers the head failing (see docs/protocol.md).
  */
 import type { OpAnswer } from '../common/wire.js';
 

@@ -16,10 +16,15 @@ import { applyAtHead, mergeItems, readAnswer, writeAnswer } from './head.js';
 import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
 
 const MAX_UNACKNOWLEDGED = 10_000;
+/** Write ids a chain member keeps (each about 150 bytes): at 1,000 writes a second passing one node, the last 50 s. */
+const MAX_PASSED_ON = 50_000;
+
+/** A write on its way down the chain, with the id its entry node gave it (absent for pushes of replica placement). */
+type ChainItem = KeyedItem & { writeId?: string };
 
 interface Batch {
   addresses: string[];
-  items: KeyedItem[];
+  items: ChainItem[];
   waiters: { resolve: () => void; reject: (err: unknown) => void }[];
 }
 
@@ -37,6 +42,16 @@ export class ChainReplication implements ReplicationStrategy {
    * after whatever was acknowledged in between. Bounded: the oldest are forgotten first.
    */
   private readonly unacknowledged = new Map<string, KeyedItem>();
+  /**
+   * Writes that came down the chain to this node, by write id: what each one's version was.
+   * When the head fails after passing a write on but before the entry node heard the answer,
+   * the entry retries at the new owner, this node or one after it; applied again there, the
+   * write would get a fresh version over writes acknowledged in between (readers may have
+   * seen the first one at the tail). The new owner instead passes the key's current pair on,
+   * so the tail surely has the first version or a later one, and answers with the first
+   * version. Bounded: the oldest are forgotten first.
+   */
+  private readonly passedOn = new Map<string, KeyedItem>();
   /**
    * Keys whose newest version here the tail may not have: writes applied here and on their
    * way down the chain (a count per key), and keys of writes whose trip failed (until a later
@@ -64,9 +79,10 @@ export class ChainReplication implements ReplicationStrategy {
     // Dirty before the store changes: a read that sees the new version here also sees the mark.
     this.dirty.set(key, (this.dirty.get(key) ?? 0) + 1);
     try {
-      const item = (id !== undefined ? this.unacknowledged.get(id) : undefined) ?? await this.applyAtHead(request);
+      const earlier = id !== undefined ? await this.appliedBefore(id, key) : undefined;
+      const item = earlier?.answer ?? await this.applyAtHead(request);
       try {
-        await this.replicate(item);
+        await this.replicate(earlier?.push ?? item, id);
       } catch (err) {
         // A chain member is gone or slow: the chain is rebuilt soon, and the caller retries.
         if (id !== undefined) this.rememberUnacknowledged(id, item);
@@ -81,6 +97,22 @@ export class ChainReplication implements ReplicationStrategy {
       if (count === 0) this.dirty.delete(key);
       else this.dirty.set(key, count);
     }
+  }
+
+  /**
+   * A write with this id already applied here, as head (its trip down the chain failed) or as
+   * a chain member (the head that passed it on failed): the version to answer with, and the
+   * pair to pass on. Undefined for a write this node has not seen.
+   */
+  private async appliedBefore(id: string, key: string): Promise<{ answer: KeyedItem; push: KeyedItem | undefined } | undefined> {
+    const own = this.unacknowledged.get(id);
+    if (own) return { answer: own, push: own };
+    const passed = this.passedOn.get(id);
+    if (passed?.key !== key) return undefined;
+    // The pair as it is now: a later write of the key may have replaced it, and must stay.
+    // None at all (the pair was deleted and purged since): nothing to pass on.
+    const current = await this.components.store.get(key);
+    return { answer: passed, push: current ? { key, ...current } : undefined };
   }
 
   private acknowledged(request: WriteRequest, item: KeyedItem): OpAnswer {
@@ -137,6 +169,12 @@ export class ChainReplication implements ReplicationStrategy {
 
   close(): void {}
 
+  private rememberPassedOn(id: string, item: KeyedItem): void {
+    this.passedOn.delete(id);
+    this.passedOn.set(id, item);
+    if (this.passedOn.size > MAX_PASSED_ON) this.passedOn.delete(this.passedOn.keys().next().value!);
+  }
+
   private rememberUnacknowledged(id: string, item: KeyedItem): void {
     this.unacknowledged.delete(id);
     this.unacknowledged.set(id, item);
@@ -144,15 +182,17 @@ export class ChainReplication implements ReplicationStrategy {
   }
 
   /** A batch arriving from the node before this one: apply it, pass it on, answer once the tail has it. */
-  private async applyAndPass(items: KeyedItem[], rest: string[]): Promise<{ applied: number }> {
+  private async applyAndPass(items: ChainItem[], rest: string[]): Promise<{ applied: number }> {
     const applied = await mergeItems(this.components.store, this.components.versions, items);
+    // Before passing them on: the tail may apply them even if its answer never comes back.
+    for (const { writeId, key, version, expiresAt } of items) if (writeId !== undefined) this.rememberPassedOn(writeId, { key, value: null, version, expiresAt });
     if (rest.length > 0) await this.components.rpc.call(chainCall, rest[0], { items, rest: rest.slice(1) });
     return { applied };
   }
 
-  private replicate(item: KeyedItem): Promise<void> {
+  private replicate(item: KeyedItem | undefined, writeId: string | undefined): Promise<void> {
     const addresses = this.components.chain().map((member) => member.address);
-    if (addresses.length === 0) return Promise.resolve();
+    if (addresses.length === 0 || !item) return Promise.resolve();
     const id = addresses.join(' ');
     let batch = this.pending.get(id);
     if (!batch) {
@@ -161,7 +201,7 @@ export class ChainReplication implements ReplicationStrategy {
       // The batch carries many writes: it runs as no single request's work (its log lines and calls carry no request id).
       withRequestId(undefined, () => setImmediate(() => this.send(id)));
     }
-    batch.items.push(item);
+    batch.items.push(writeId === undefined ? item : { ...item, writeId });
     const waiters = batch.waiters;
     return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   }

@@ -59,6 +59,14 @@ export const isItemList = (v: unknown): v is KeyedItem[] => Array.isArray(v) && 
     && (expiresAt === undefined || (Number.isSafeInteger(expiresAt) && (expiresAt as number) >= 0));
 });
 
+/** The id an entry node gives a write, kept through its retries. */
+export const MAX_WRITE_ID = 64;
+export const isWriteId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_WRITE_ID;
+
+/** Pairs passed down a chain: stored pairs, each with the id of the write that made it if it was a user write. */
+export const isChainItemList = (v: unknown): v is (KeyedItem & { writeId?: string })[] =>
+  isItemList(v) && v.every((item) => (item as { writeId?: unknown }).writeId === undefined || isWriteId((item as { writeId?: unknown }).writeId));
+
 /** A lease a timer can hold: whole milliseconds, positive, within setTimeout's range. */
 export const isLeaseMs = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0 && (v as number) <= MAX_TIMER_MS;
 

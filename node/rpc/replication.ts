@@ -3,7 +3,7 @@
  * dumps); `chain` and `read` are chain replication's own, registered by that strategy.
  */
 import { MAX_SCAN_LIMIT, type Item, type KeyedItem, type MemberJson, type NodeItems, type ScanAnswer, type Version, type WatchEvent } from '../../common/wire.js';
-import { field, isAddressList, isAnyVersion, isHops, isItemList, isMemberJson, isString, noArguments } from './parse.js';
+import { field, isAddressList, isAnyVersion, isChainItemList, isHops, isItemList, isMemberJson, isString, noArguments } from './parse.js';
 import { defineRpc, handle, type RpcHandler } from './spec.js';
 
 /** Pairs pushed to a node that must hold them; it keeps whichever version is newer. */
@@ -23,11 +23,14 @@ export const reconcile = defineRpc<Record<string, never>, { pushed: number; drop
   parse: noArguments,
 });
 
-/** Writes passed down a chain: the receiver applies them and passes them to `rest`, in order. */
-export const chain = defineRpc<{ items: KeyedItem[]; rest: string[] }, { applied: number }>({
+/**
+ * Writes passed down a chain: the receiver applies them and passes them to `rest`, in order.
+ * A user write carries its write id, which each member keeps (see ChainReplication.passedOn).
+ */
+export const chain = defineRpc<{ items: (KeyedItem & { writeId?: string })[]; rest: string[] }, { applied: number }>({
   method: 'POST',
   path: '/rpc/chain',
-  parse: (body) => ({ items: field(body, 'items', isItemList), rest: field(body, 'rest', isAddressList) }),
+  parse: (body) => ({ items: field(body, 'items', isChainItemList), rest: field(body, 'rest', isAddressList) }),
 });
 
 /** The receiver's own copy of a key: a chain's head reading at its tail. */

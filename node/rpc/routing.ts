@@ -4,7 +4,7 @@ import { validRequestId, withRequestId } from '../../common/request-id.js';
 import { MAX_BATCH_OPS, type MemberJson, type OpAnswer, type PutOptions } from '../../common/wire.js';
 import { check as checkSchema } from '../schema/check.js';
 import { deleteParams, keySchema } from '../schema/requests.js';
-import { field, isHexId, isHops, parsePut } from './parse.js';
+import { field, isHexId, isHops, isWriteId, parsePut } from './parse.js';
 import { defineRpc, handle, type RpcHandler } from './spec.js';
 
 /** A routed user operation. `hops` counts node-to-node forwards so far. */
@@ -126,7 +126,6 @@ export const routingHandlers = (service: RoutingService, forwarded: ForwardedOpt
   handle(ops, async (request) => ({ results: await runForwarded(service, request.ops, forwarded) })),
 ];
 
-const MAX_WRITE_ID = 64;
 
 /** A routed delete's context, checked as the public API checks it. */
 const deleteContextOf = (context: unknown): { context?: string } =>
@@ -139,7 +138,7 @@ export function parseOp(body: unknown): OpRequest {
   const key = checkSchema<string>(keySchema, b.key);
   const hops = isHops(b.hops) ? b.hops as number : 0;
   const final = b.final === true;
-  const id = typeof b.id === 'string' && b.id.length > 0 && b.id.length <= MAX_WRITE_ID ? { id: b.id } : {};
+  const id = isWriteId(b.id) ? { id: b.id } : {};
   if (b.op === 'put') {
     const { value, options } = parsePut(b);
     return { op: 'put', key, value, ...options, hops, final, ...id };

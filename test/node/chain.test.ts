@@ -1,6 +1,6 @@
 /** ChainReplication on stub components: what the head sends down the chain when a write is retried. */
 import test from 'ava';
-import { PeerTimeout } from '../../common/errors.js';
+import { PeerTimeout, PeerUnreachable } from '../../common/errors.js';
 import { createLogger } from '../../common/log.js';
 import { hashId } from '../../common/ring.js';
 import type { KeyedItem, Member } from '../../common/wire.js';
@@ -102,4 +102,49 @@ test('a key whose write failed on its way down the chain is read at the tail unt
   t.like(await chain.read('k', 0), { value: 'v1', node: 'tail:1' }, 'the tail never got v2; the head has it');
   await chain.write({ op: 'put', key: 'k', value: 'v3', hops: 0 });
   t.like(await chain.read('k', 0), { value: 'v3', node: 'head:1' });
+});
+
+/**
+ * Two chain members and a tail on a stub network: `/rpc/chain` and `/rpc/read` calls reach the
+ * addressed member's handlers (the tail is a plain store), and `down` members refuse calls.
+ */
+function threeNodeChain() {
+  const tail = new MemoryStore();
+  const down = new Set<string>();
+  const members = new Map<string, ChainReplication>();
+  const rpc = new RpcClient({
+    call: async (address, _method, path, body) => {
+      if (down.has(address)) throw new PeerUnreachable(address);
+      if (address === 'tail:1') {
+        if (path === '/rpc/read') return { item: (await tail.get((body as { key: string }).key)) ?? null, node: 'tail:1', hops: 1 } as never;
+        return { applied: await mergeItems(tail, counterVersions, (body as { items: KeyedItem[] }).items) } as never;
+      }
+      const handler = members.get(address)!.handlers.find((h) => h.spec.path === path)!;
+      return handler.serve(body) as never;
+    },
+    close: () => undefined,
+  });
+  const make = (address: string, chain: () => Member[]) => {
+    const node = new ChainReplication(
+      { self: member(address), store: new MemoryStore(), rpc, versions: counterVersions, log: createLogger('test', 'silent'), now: Date.now, chain } as never,
+      { onReplicaFailed: () => undefined, onAcknowledged: () => undefined },
+    );
+    members.set(address, node);
+    return node;
+  };
+  const head = make('head:1', () => [member('next:1'), member('tail:1')]);
+  const next = make('next:1', () => [member('tail:1')]);
+  return { head, next, tail, down };
+}
+
+test('a write the head got down the chain, retried at the next node after the head failed, is not applied again there: the retry answers its first version and later writes stand', async (t) => {
+  const { head, next, tail, down } = threeNodeChain();
+  const first = await head.write({ op: 'put', key: 'k', value: 'retried', hops: 0, id: 'write-1' });
+  // The head fails before its answer reaches the entry node; the next node becomes the key's owner and acknowledges another write.
+  down.add('head:1');
+  await next.write({ op: 'put', key: 'k', value: 'later', hops: 0, id: 'write-2' });
+  const retry = await next.write({ op: 'put', key: 'k', value: 'retried', hops: 0, id: 'write-1' });
+  t.deepEqual(retry.version, first.version, 'the retry learns the version its first attempt got');
+  t.like(await next.read('k', 0), { value: 'later' }, 'the write acknowledged after the first attempt still stands');
+  t.is((await tail.get('k'))?.value, 'later');
 });

@@ -1,6 +1,8 @@
 /** Rings whose nodes call each other over the in-memory network: the same protocol, with links that can be cut. */
 import test from 'ava';
 import { hashId, successorOf } from '../../common/ring.js';
+import { op } from '../../node/rpc/routing.js';
+import { RpcClient } from '../../node/rpc/spec.js';
 import type { RunningNode } from '../../node/start.js';
 import { TestCluster, waitFor } from '../helpers/cluster.js';
 
@@ -101,4 +103,25 @@ test('a delete says KEY_NOT_FOUND only when the tail agrees, not while another d
   await held.delivered;
   t.is(second, 'deleted', 'the second delete answered while the tail still held the key');
   t.is(read, 'KEY_NOT_FOUND', 'a read after the second delete was acknowledged');
+});
+
+test('a write retried at the next node after its head failed, once the head had passed it down the chain, is not applied again over a later write', async (t) => {
+  const cluster = await TestCluster.start(5, { k: 3, transport: 'memory' });
+  t.teardown(() => cluster.teardown());
+  const key = 'head fails';
+  const head = cluster.nodes.find((n) => n.address === ownerOf(cluster, key))!;
+  const next = cluster.nodes.find((n) => n.address === successorAddresses(head)[0])!;
+  const rpc = new RpcClient(cluster.network!.transport('entry:1', { timeoutMs: 2000 }));
+  // The entry node's first attempt: the head applies it and the chain takes it, then the head
+  // fails before its answer gets back, so the entry never learns it succeeded.
+  const write = { op: 'put' as const, key, value: 'retried', hops: 0, id: 'entry-write-1' };
+  const first = await rpc.call(op, head.address, write);
+  await cluster.crash(head);
+  t.true(await waitFor(() => ownerOf(cluster, key) === next.address && successorAddresses(next).length >= 2
+    && cluster.nodes.every((n) => !successorAddresses(n).includes(head.address)), 20_000), 'the ring closed over the failed head');
+  await cluster.kv.put(cluster.random().address, key, 'later');
+  // The entry's retry reaches the key's new owner.
+  const retry = await rpc.call(op, next.address, write);
+  t.deepEqual(retry.version, first.version, 'the retry answers with the version its first attempt got');
+  for (const node of cluster.nodes) t.is((await cluster.kv.get(node.address, key)).value, 'later', `read through ${node.address}`);
 });
