@@ -85,7 +85,8 @@ export class ChainReplication implements ReplicationStrategy {
         await this.replicate(earlier?.push ?? item, id);
       } catch (err) {
         // A chain member is gone or slow: the chain is rebuilt soon, and the caller retries.
-        if (id !== undefined) this.rememberUnacknowledged(id, item);
+        // A write applied before is remembered where it was (its answer here is a bare version).
+        if (id !== undefined && !earlier) this.rememberUnacknowledged(id, item);
         this.uncertain.add(key);
         this.callbacks.onReplicaFailed();
         throw err;

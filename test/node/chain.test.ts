@@ -3,7 +3,7 @@ import test from 'ava';
 import { PeerTimeout, PeerUnreachable } from '../../common/errors.js';
 import { createLogger } from '../../common/log.js';
 import { hashId } from '../../common/ring.js';
-import type { KeyedItem, Member } from '../../common/wire.js';
+import type { KeyedItem, Member, ValueAnswer } from '../../common/wire.js';
 import { ChainReplication } from '../../node/replication/chain.js';
 import { mergeItems } from '../../node/replication/head.js';
 import { RpcClient } from '../../node/rpc/spec.js';
@@ -110,14 +110,17 @@ test('a key whose write failed on its way down the chain is read at the tail unt
  */
 function threeNodeChain() {
   const tail = new MemoryStore();
+  const otherTail = new MemoryStore();
   const down = new Set<string>();
+  const nextChain = [member('tail:1')];
   const members = new Map<string, ChainReplication>();
   const rpc = new RpcClient({
     call: async (address, _method, path, body) => {
       if (down.has(address)) throw new PeerUnreachable(address);
-      if (address === 'tail:1') {
-        if (path === '/rpc/read') return { item: (await tail.get((body as { key: string }).key)) ?? null, node: 'tail:1', hops: 1 } as never;
-        return { applied: await mergeItems(tail, counterVersions, (body as { items: KeyedItem[] }).items) } as never;
+      const store = { 'tail:1': tail, 'tail:2': otherTail }[address];
+      if (store) {
+        if (path === '/rpc/read') return { item: (await store.get((body as { key: string }).key)) ?? null, node: address, hops: 1 } as never;
+        return { applied: await mergeItems(store, counterVersions, (body as { items: KeyedItem[] }).items) } as never;
       }
       const handler = members.get(address)!.handlers.find((h) => h.spec.path === path)!;
       return handler.serve(body) as never;
@@ -133,8 +136,8 @@ function threeNodeChain() {
     return node;
   };
   const head = make('head:1', () => [member('next:1'), member('tail:1')]);
-  const next = make('next:1', () => [member('tail:1')]);
-  return { head, next, tail, down };
+  const next = make('next:1', () => nextChain);
+  return { head, next, tail, otherTail, down, nextChain };
 }
 
 test('a write the head got down the chain, retried at the next node after the head failed, is not applied again there: the retry answers its first version and later writes stand', async (t) => {
@@ -147,4 +150,18 @@ test('a write the head got down the chain, retried at the next node after the he
   t.deepEqual(retry.version, first.version, 'the retry learns the version its first attempt got');
   t.like(await next.read('k', 0), { value: 'later' }, 'the write acknowledged after the first attempt still stands');
   t.is((await tail.get('k'))?.value, 'later');
+});
+
+test('a retry at the next node whose push down its chain failed passes the pair itself on when tried again, not just its version', async (t) => {
+  const { head, next, otherTail, down, nextChain } = threeNodeChain();
+  const first = await head.write({ op: 'put', key: 'k', value: 'retried', hops: 0, id: 'write-1' }) as ValueAnswer;
+  down.add('head:1');
+  // The next node's chain now ends at a node that is not answering yet.
+  nextChain.splice(0, 1, member('tail:2'));
+  down.add('tail:2');
+  const write = { op: 'put' as const, key: 'k', value: 'retried', hops: 0, id: 'write-1' };
+  await t.throwsAsync(next.write(write));
+  down.delete('tail:2');
+  t.deepEqual((await next.write(write)).version, first.version);
+  t.like(await otherTail.get('k'), { value: 'retried', version: first.version }, 'the new tail got the value, not a bare version');
 });
