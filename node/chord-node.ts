@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ChordError } from '../common/errors.js';
 import { vnodeProblems } from '../common/vnodes.js';
 import type { Logger } from '../common/log.js';
-import { CONSISTENCIES, type BatchOp, type DeleteAnswer, type PutOptions, type ScanRequest, type WatchEvent, type Member, type OpAnswer, type QuorumAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
+import { CONSISTENCIES, replicaCount, type BatchOp, type DeleteAnswer, type PutOptions, type ScanRequest, type WatchEvent, type Member, type OpAnswer, type QuorumAnswer, type RingSettings, type ValueAnswer } from '../common/wire.js';
 import { failureTimeoutOf, quorumProblems, ringSettingsOf, successorsNeeded, type NodeConfig } from './config.js';
 import { Lifecycle, type NodeState } from './lifecycle.js';
 import { Maintenance } from './maintenance.js';
@@ -17,6 +17,7 @@ import { MembershipLock } from './membership-lock.js';
 import { ReplicaSync } from './replicas.js';
 import { strategies, type ReplicationStrategy } from './replication/index.js';
 import { isConditional, mergeItems } from './replication/head.js';
+import { ChainLeases } from './replication/chain-lease.js';
 import { ReadLeases } from './replication/read-lease.js';
 import { noMetrics, type Metrics } from './metrics.js';
 import { RecentWrites } from './recent-writes.js';
@@ -24,7 +25,7 @@ import { retryWhileRingChanges } from './retry.js';
 import { Router, type Sibling } from './router.js';
 import { maintenanceHandlers } from './rpc/maintenance.js';
 import { membershipHandlers } from './rpc/membership.js';
-import { lease as leaseCall, replicaHandlers } from './rpc/replication.js';
+import { chainLease as chainLeaseCall, lease as leaseCall, replicaHandlers } from './rpc/replication.js';
 import { routingHandlers, type BatchResult, type OpRequest } from './rpc/routing.js';
 import { BatchRouter } from './batch.js';
 import { ChangeFeed } from './replication/feed.js';
@@ -95,6 +96,7 @@ export class ChordNode {
   private readonly watches: Watches;
   private readonly views: Views;
   private readonly leases: ReadLeases;
+  private readonly chainLeases: ChainLeases;
   private settings_: RingSettings;
   private replication: ReplicationStrategy;
 
@@ -121,6 +123,11 @@ export class ChordNode {
     const kickMaintenance = () => this.maintenance.kick();
     const neighbours = new Neighbours({ routing, rpc, log }, failureTimeoutOf(config));
     this.leases = new ReadLeases({ routing, lifecycle, rpc, log });
+    this.chainLeases = new ChainLeases({
+      routing, lifecycle, rpc, log, chain: () => this.replicas.activeChain, pushedRangeFrom: () => this.replicas.pushedRangeFrom,
+      readLeaseLeft: () => (this.leases.held() ? this.leases.left() : 0), headsToAsk: () => replicaCount(this.settings_) - 1,
+    });
+    const { chainLeases } = this;
     this.router = new Router(
       { routing, lifecycle, rpc, lock, log, metrics, recentWrites: new RecentWrites(), replication: () => this.replication, siblings: components.siblings },
       { onPeerGone: kickMaintenance },
@@ -131,12 +138,12 @@ export class ChordNode {
     });
     this.watches = new Watches({ routing, lifecycle, store, feed: this.feed, versions, rpc, findSuccessor, overlay: () => neighbours.overlay({ verify: false }) });
     this.replicas = new ReplicaSync(
-      { routing, store, rpc, lock, neighbours, log, versions, findSuccessor, settings },
+      { routing, store, rpc, lock, neighbours, log, versions, findSuccessor, settings, chainLeases },
       { requestReconfigure: () => this.maintenance.requestReconfigure() },
     );
     this.replication = this.createReplication(versions);
     this.membership = new Membership(
-      { routing, lifecycle, rpc, lock, store, neighbours, log, settings, reconcile: () => this.replicas.reconcile() },
+      { routing, lifecycle, rpc, lock, store, neighbours, log, settings, chainLeases, reconcile: () => this.replicas.reconcile() },
       config,
       { adoptSettings: (s) => this.adoptSettings(s, versions), flushReplication: () => this.replication.flush(), kickMaintenance },
     );
@@ -154,6 +161,7 @@ export class ChordNode {
 
     this.rpcServer.register([
       handle(leaseCall, (request) => this.leases.grant(request.node)),
+      handle(chainLeaseCall, (request) => this.chainLeases.grant(request.node)),
       ...routingHandlers({ route: (request) => this.router.arrived(request), findSuccessor, batch: (ops, hops) => this.batches.run(ops, hops) }, {
         self: routing.self.address,
         deadlineMs: FORWARDED_DEADLINE_SHARE * config.requestTimeoutMs,
@@ -303,6 +311,7 @@ export class ChordNode {
       {
         self, store: this.store, rpc, versions, log, now: this.now, chain: () => this.replicas.activeChain,
         settings: this.settings_, hints: this.hints, successors: () => this.routing.successors, readLease: () => this.leases.held(),
+        chainLeaseCovers: (id) => this.chainLeases.covers(id), owns: (id) => this.routing.owns(id),
       },
       { onReplicaFailed: () => this.maintenance.kick(), onAcknowledged: (item) => this.feed.append(item) },
     );

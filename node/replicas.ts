@@ -13,6 +13,7 @@ import { hashId, idToHex, inHalfOpen } from '../common/ring.js';
 import { distinctProcesses, heldRanges } from '../common/vnodes.js';
 import { fromMemberJson, replicaCount, type Item, type KeyedItem, type Member, type RingSettings } from '../common/wire.js';
 import type { Neighbours } from './membership/neighbours.js';
+import type { ChainLeases } from './replication/chain-lease.js';
 import type { MembershipLock } from './membership-lock.js';
 import { sendItems } from './replication/transfer.js';
 import type { FindSuccessorAnswer } from './rpc/routing.js';
@@ -29,6 +30,8 @@ export interface ReplicaComponents {
   readonly neighbours: Pick<Neighbours, 'walkBack' | 'liveState'>;
   readonly log: Logger;
   readonly versions: VersionPolicy;
+  /** The chain leases this node granted as a head: a chain that drops a member switches only once they ran out. */
+  readonly chainLeases: Pick<ChainLeases, 'drained'>;
   findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
   settings(): RingSettings;
 }
@@ -40,6 +43,8 @@ export interface ReplicaCallbacks {
 
 export class ReplicaSync {
   private active: readonly Member[] = [];
+  /** Where the range begins whose pairs the active chain was last given, (pushedFrom, self]; undefined before the first push. */
+  private pushedFrom: bigint | undefined;
 
   constructor(private readonly components: ReplicaComponents, private readonly callbacks: ReplicaCallbacks) {}
 
@@ -50,6 +55,14 @@ export class ReplicaSync {
    */
   get activeChain(): readonly Member[] {
     return this.active;
+  }
+
+  /**
+   * The start of the range the active chain has been given every pair of: chain leases
+   * cover no more (a range that grew, by a depart or a takeover, counts once it was pushed).
+   */
+  get pushedRangeFrom(): bigint | undefined {
+    return this.pushedFrom;
   }
 
   /** Whether the active chain is the one the successor list calls for. */
@@ -70,12 +83,25 @@ export class ReplicaSync {
     const k = replicaCount(this.components.settings());
     const self = routing.self.id;
     // What it owns: everything when it has no predecessor.
-    const owned = await store.scan(routing.predecessor?.id ?? self, self);
+    const from = routing.predecessor?.id ?? self;
+    const owned = await store.scan(from, self);
     const chain = routing.chain(k);
     await Promise.all(chain.map((member) => sendItems(rpc, member.address, owned)));
-    if (mayReconfigure) this.active = chain;
+    if (mayReconfigure) await this.switchTo(chain);
     else if (!sameChain(chain, this.active)) this.callbacks.requestReconfigure();
+    if (sameChain(chain, this.active)) this.pushedFrom = from;
     return { pushed: owned.length, dropped: await this.handOnForeign() };
+  }
+
+  /**
+   * A member the new chain leaves out may hold a chain lease from this node and answer reads
+   * from its copy until it runs out; writes acknowledged through the new chain would not pass
+   * it. So such a switch waits until every lease this node granted has run out.
+   */
+  private async switchTo(chain: readonly Member[]): Promise<void> {
+    const dropsMember = this.active.some((member) => !chain.some((m) => m.id === member.id));
+    if (dropsMember) await this.components.chainLeases.drained(() => { this.active = chain; });
+    else this.active = chain;
   }
 
   /**

@@ -15,6 +15,7 @@ import {
 } from '../../common/wire.js';
 import type { Lifecycle, NodeState } from '../lifecycle.js';
 import type { MembershipLock } from '../membership-lock.js';
+import type { ChainLeases } from '../replication/chain-lease.js';
 import { sendItems } from '../replication/transfer.js';
 import { kick } from '../rpc/maintenance.js';
 import { join as joinCall, lock as lockCall, pointers, refresh as refreshCall, unlock, type PointersRequest } from '../rpc/membership.js';
@@ -33,6 +34,8 @@ export interface MembershipComponents {
   readonly store: Store;
   readonly neighbours: Neighbours;
   readonly log: Logger;
+  /** The chain leases this node granted as a head: a joiner before it heads part of its range only once they ran out. */
+  readonly chainLeases: Pick<ChainLeases, 'drained'>;
   settings(): RingSettings;
   /** Reconciles this node's own replicas (see ReplicaSync). */
   reconcile(): Promise<unknown>;
@@ -134,7 +137,9 @@ export class Membership {
     const k = replicaCount(this.components.settings());
     const { before, holding, refreshing } = await this.scopeOf(joiner.address);
     // The joiner is locked too: its chain is set during the reconcile below, which switches chains only under a lock.
-    const locked = await this.withLocks([routing.self, joiner, ...holding], async () => {
+    // It will head part of this node's range through a chain without this node's tail, which
+    // may hold a chain lease from this node: no lease granted before may still run by then.
+    const locked = await this.withLocks([routing.self, joiner, ...holding], () => this.components.chainLeases.drained(async () => {
       if (routing.predecessor?.id !== predecessor?.id) {
         throw new NotReady('the ring changed during the join; retry', 'RING_CHANGING');
       }
@@ -160,7 +165,7 @@ export class Membership {
       // process every id up to k processes on (a later id of the joiner's process, say).
       const after = [routing.self, ...routing.successors];
       await this.reconcileAround([...holding, joiner, ...after.slice(0, k + 1), ...throughProcesses(after, k)]);
-    }, token);
+    }), token);
     log.info(`admitted ${joiner.address} as predecessor`, { peer: joiner.address });
     return token === undefined ? { joined: true } : { joined: true, locked: locked.map(toMemberJson) };
   }

@@ -2,14 +2,16 @@
  * Linearizable mode: chain replication. The head orders and applies a write, passes it
  * down the chain, and acknowledges it only when the tail has applied it. A read is answered
  * by the head itself when the key is clean there (no write of it on its way down the chain,
- * none whose trip failed) and the head holds a read lease (read-lease.ts), as CRAQ lets any
- * chain node answer for clean keys; otherwise by the tail. Writes headed for the same chain
+ * none whose trip failed) and the head holds a read lease (read-lease.ts); otherwise by the
+ * tail. As in CRAQ, a middle node or the tail that a read meets on its way answers it too,
+ * from a copy confirmed down the chain, under a chain lease (chain-lease.ts). Writes headed for the same chain
  * within one tick share one message, which keeps the chain busy without more round trips.
  * The receiving half (`/rpc/chain`, `/rpc/read`) lives here too.
  */
 import { KeyNotFound } from '../../common/errors.js';
 import { withRequestId } from '../../common/request-id.js';
-import type { KeyedItem, OpAnswer } from '../../common/wire.js';
+import { hashId } from '../../common/ring.js';
+import type { KeyedItem, OpAnswer, Version } from '../../common/wire.js';
 import { chain as chainCall, read as readCall } from '../rpc/replication.js';
 import { handle, type RpcHandler } from '../rpc/spec.js';
 import { applyAtHead, mergeItems, readAnswer, writeAnswer } from './head.js';
@@ -21,6 +23,9 @@ const MAX_PASSED_ON = 50_000;
 
 /** A write on its way down the chain, with the id its entry node gave it (absent for pushes of replica placement). */
 type ChainItem = KeyedItem & { writeId?: string };
+
+/** Keys whose confirmed version a chain member remembers at most; a key it forgot is forwarded, as before it was confirmed. */
+export const MAX_CONFIRMED = 100_000;
 
 interface Batch {
   addresses: string[];
@@ -59,6 +64,13 @@ export class ChainReplication implements ReplicationStrategy {
    */
   private readonly dirty = new Map<string, number>();
   private readonly uncertain = new Set<string>();
+  /**
+   * Member side: per key, the version that this node's last successful call down the chain
+   * carried, so the tail has it. A copy of exactly that version may be answered here under
+   * a chain lease; any other (newer, on its way down; or pushed here outside the chain) may
+   * not. Bounded: the oldest entries are forgotten first.
+   */
+  private readonly confirmed = new Map<string, Version>();
 
   constructor(private readonly components: ReplicationComponents, private readonly callbacks: ReplicationCallbacks) {
     this.handlers = [
@@ -69,8 +81,24 @@ export class ChainReplication implements ReplicationStrategy {
     ];
   }
 
-  readOnPath(): Promise<undefined> {
-    return Promise.resolve(undefined); // only the tail answers
+  /**
+   * A middle node or the tail answers a read from its own copy when the copy's version is the
+   * one confirmed down the chain and a chain lease covers the key: every write acknowledged
+   * before the read began passed this node and left a newer version here. Else undefined:
+   * the read goes on to the head.
+   */
+  async readOnPath(key: string, hops: number): Promise<OpAnswer | undefined> {
+    const { store, versions, self } = this.components;
+    const id = hashId(key);
+    const covered = () => this.components.chainLeaseCovers?.(id) === true;
+    if (this.components.owns?.(id) !== false || !covered()) return undefined;
+    const confirmed = this.confirmed.get(key);
+    if (confirmed === undefined) return undefined;
+    const item = await store.get(key);
+    // The lease is judged again after reading: one in force now was in force when the copy was read.
+    // A pair with a time to live is left to the head, whose clock judges its expiry.
+    if (!item || item.expiresAt !== undefined || !versions.same(item.version, confirmed) || !covered()) return undefined;
+    return readAnswer(key, item, self.address, hops, this.components.now());
   }
 
   async write(request: WriteRequest): Promise<OpAnswer> {
@@ -188,7 +216,17 @@ export class ChainReplication implements ReplicationStrategy {
     // Before passing them on: the tail may apply them even if its answer never comes back.
     for (const { writeId, key, version, expiresAt } of items) if (writeId !== undefined) this.rememberPassedOn(writeId, { key, value: null, version, expiresAt });
     if (rest.length > 0) await this.components.rpc.call(chainCall, rest[0], { items, rest: rest.slice(1) });
+    for (const item of items) this.confirm(item.key, item.version);
     return { applied };
+  }
+
+  /** Remembers `version` as confirmed, unless a later one is (a retry may pass an old version down again). */
+  private confirm(key: string, version: Version): void {
+    const known = this.confirmed.get(key);
+    if (known !== undefined && this.components.versions.later(known, version)) return;
+    this.confirmed.delete(key);
+    this.confirmed.set(key, version);
+    if (this.confirmed.size > MAX_CONFIRMED) this.confirmed.delete(this.confirmed.keys().next().value!);
   }
 
   private replicate(item: KeyedItem | undefined, writeId: string | undefined): Promise<void> {

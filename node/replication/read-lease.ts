@@ -63,6 +63,13 @@ export class ReadLeases {
     return valid;
   }
 
+  /** Head side: milliseconds left of the lease held from the current successor (0: none). Asks for none. */
+  left(): number {
+    const successor = this.components.routing.successors[0];
+    if (!successor || this.heldFrom !== successor.address) return 0;
+    return Math.max(0, this.heldUntil - this.now());
+  }
+
   /** Successor side: a lease for `asker` if it is this node's live predecessor. */
   grant(asker: MemberJson): { granted: boolean; leaseMs: number } {
     const { routing, lifecycle } = this.components;

@@ -30,6 +30,10 @@ export interface ReplicationComponents {
   successors(): readonly Member[];
   /** Whether this node holds a read lease from its successor now (see read-lease.ts); absent: never. */
   readLease?(): boolean;
+  /** Whether a chain-membership lease in force covers ring id `id` (see chain-lease.ts); absent: never. */
+  chainLeaseCovers?(id: bigint): boolean;
+  /** Whether this node owns ring id `id` now (it heads that key's chain). */
+  owns?(id: bigint): boolean;
 }
 
 export interface ReplicationCallbacks {

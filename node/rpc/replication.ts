@@ -50,6 +50,17 @@ export const lease = defineRpc<{ node: MemberJson }, { granted: boolean; leaseMs
   parse: (body) => ({ node: field(body, 'node', isMemberJson) }),
 });
 
+/**
+ * Asks the receiver, a chain's head, for a chain-membership lease (node/replication/chain-lease.ts):
+ * granted only to a member of its active chain, while the head holds its own read lease. The
+ * answer names the head's range, (from, head], and its predecessor, the next head to ask.
+ */
+export const chainLease = defineRpc<{ node: MemberJson }, { granted: boolean; leaseMs: number; from: string | null; predecessor: MemberJson | null }>({
+  method: 'POST',
+  path: '/rpc/chain-lease',
+  parse: (body) => ({ node: field(body, 'node', isMemberJson) }),
+});
+
 /** The live pairs the receiver owns whose keys start with `prefix` and sort after `after`: the first `limit`, by key. */
 export const scan = defineRpc<{ prefix: string; after?: string; limit: number }, ScanAnswer['items']>({
   method: 'POST',
