@@ -4,10 +4,12 @@
  * by the head itself when the key is clean there (no write of it on its way down the chain,
  * none whose trip failed) and the head holds a read lease (read-lease.ts); otherwise by the
  * tail. As in CRAQ, a middle node or the tail that a read meets on its way answers it too,
- * from a copy confirmed down the chain, under a chain lease (chain-lease.ts). Writes headed for the same chain
- * within one tick share one message, which keeps the chain busy without more round trips.
+ * from a copy confirmed down the chain, under a chain lease (chain-lease.ts). Writes headed
+ * for the same chain within one tick share one message, which keeps the chain busy without
+ * more round trips.
  * The receiving half (`/rpc/chain`, `/rpc/read`) lives here too.
  */
+import { BoundedMap } from '../../common/bounded-map.js';
 import { KeyNotFound } from '../../common/errors.js';
 import { withRequestId } from '../../common/request-id.js';
 import { hashId } from '../../common/ring.js';
@@ -18,14 +20,24 @@ import { applyAtHead, mergeItems, readAnswer, writeAnswer } from './head.js';
 import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
 
 const MAX_UNACKNOWLEDGED = 10_000;
-/** Write ids a chain member keeps (each about 150 bytes): at 1,000 writes a second passing one node, the last 50 s. */
+/**
+ * Write ids a chain member keeps: at 1,000 writes a second passing one node, the last 50 s
+ * (a retry comes within the entry node's retry deadline, 8 s by default). An entry is about
+ * 150 bytes with a short key, up to 1.2 KiB with a key of the largest size.
+ */
 const MAX_PASSED_ON = 50_000;
+/** Keys whose confirmed version a chain member remembers at most; a key it forgot is forwarded, as before it was confirmed. */
+export const MAX_CONFIRMED = 100_000;
 
 /** A write on its way down the chain, with the id its entry node gave it (absent for pushes of replica placement). */
 type ChainItem = KeyedItem & { writeId?: string };
 
-/** Keys whose confirmed version a chain member remembers at most; a key it forgot is forwarded, as before it was confirmed. */
-export const MAX_CONFIRMED = 100_000;
+/** What a chain member remembers of a write it passed on: enough to answer the write's retry. */
+interface PassedOn {
+  key: string;
+  version: Version;
+  expiresAt?: number;
+}
 
 interface Batch {
   addresses: string[];
@@ -40,23 +52,14 @@ export class ChainReplication implements ReplicationStrategy {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Writes in the batches on their way down the chain now. */
   private sendingItems = 0;
+  // Head side.
   /**
    * Writes applied here whose trip down the chain failed, by write id. The tail may have
    * applied one already (only its acknowledgement was lost), so readers may have seen it; its
    * retry passes the same version on instead of applying the write again, which would order it
-   * after whatever was acknowledged in between. Bounded: the oldest are forgotten first.
+   * after whatever was acknowledged in between.
    */
-  private readonly unacknowledged = new Map<string, KeyedItem>();
-  /**
-   * Writes that came down the chain to this node, by write id: what each one's version was.
-   * When the head fails after passing a write on but before the entry node heard the answer,
-   * the entry retries at the new owner, this node or one after it; applied again there, the
-   * write would get a fresh version over writes acknowledged in between (readers may have
-   * seen the first one at the tail). The new owner instead passes the key's current pair on,
-   * so the tail surely has the first version or a later one, and answers with the first
-   * version. Bounded: the oldest are forgotten first.
-   */
-  private readonly passedOn = new Map<string, KeyedItem>();
+  private readonly unacknowledged = new BoundedMap<string, KeyedItem>(MAX_UNACKNOWLEDGED);
   /**
    * Keys whose newest version here the tail may not have: writes applied here and on their
    * way down the chain (a count per key), and keys of writes whose trip failed (until a later
@@ -64,13 +67,24 @@ export class ChainReplication implements ReplicationStrategy {
    */
   private readonly dirty = new Map<string, number>();
   private readonly uncertain = new Set<string>();
+
+  // Member side.
+  /**
+   * Writes that came down the chain to this node, by write id. When the head fails after
+   * passing a write on but before the entry node heard the answer, the entry retries at the
+   * new owner, this node or one after it; applied again there, the write would get a fresh
+   * version over writes acknowledged in between (readers may have seen the first one at the
+   * tail). The new owner instead passes the write on again with its first version (a newer
+   * pair of the key wherever there is one stays) and answers with that version.
+   */
+  private readonly passedOn = new BoundedMap<string, PassedOn>(MAX_PASSED_ON);
   /**
    * Member side: per key, the version that this node's last successful call down the chain
    * carried, so the tail has it. A copy of exactly that version may be answered here under
    * a chain lease; any other (newer, on its way down; or pushed here outside the chain) may
    * not. Bounded: the oldest entries are forgotten first.
    */
-  private readonly confirmed = new Map<string, Version>();
+  private readonly confirmed = new BoundedMap<string, Version>(MAX_CONFIRMED);
 
   constructor(private readonly components: ReplicationComponents, private readonly callbacks: ReplicationCallbacks) {
     this.handlers = [
@@ -107,20 +121,23 @@ export class ChainReplication implements ReplicationStrategy {
     // Dirty before the store changes: a read that sees the new version here also sees the mark.
     this.dirty.set(key, (this.dirty.get(key) ?? 0) + 1);
     try {
-      const earlier = id !== undefined ? await this.appliedBefore(id, key) : undefined;
-      const item = earlier?.answer ?? await this.applyAtHead(request);
+      const earlier = id !== undefined ? this.appliedBefore(id, request) : undefined;
+      const item = earlier ?? await this.applyAtHead(request);
       try {
-        await this.replicate(earlier?.push ?? item, id);
+        await this.replicate(item, id);
       } catch (err) {
         // A chain member is gone or slow: the chain is rebuilt soon, and the caller retries.
-        // A write applied before is remembered where it was (its answer here is a bare version).
-        if (id !== undefined && !earlier) this.rememberUnacknowledged(id, item);
+        if (id !== undefined && !earlier) this.unacknowledged.set(id, item);
         this.uncertain.add(key);
         this.callbacks.onReplicaFailed();
         throw err;
       }
-      this.uncertain.delete(key);
-      return this.acknowledged(request, item);
+      // The tail now has this version, but a later one applied here since (a retry's, or one
+      // whose trip failed) may still be missing there: only the newest makes the key clean,
+      // and a retried write that is no longer the newest is no news to watchers.
+      const newest = await this.isNewest(key, item.version);
+      if (newest) this.uncertain.delete(key);
+      return this.acknowledged(request, item, newest || !earlier);
     } finally {
       const count = this.dirty.get(key)! - 1;
       if (count === 0) this.dirty.delete(key);
@@ -129,25 +146,30 @@ export class ChainReplication implements ReplicationStrategy {
   }
 
   /**
-   * A write with this id already applied here, as head (its trip down the chain failed) or as
-   * a chain member (the head that passed it on failed): the version to answer with, and the
-   * pair to pass on. Undefined for a write this node has not seen.
+   * The pair a write with this id made when it was applied before, here as head (its trip
+   * down the chain failed) or as a chain member (the head that passed it on failed), to pass
+   * on again and answer with. Undefined for a write this node has not seen.
    */
-  private async appliedBefore(id: string, key: string): Promise<{ answer: KeyedItem; push: KeyedItem | undefined } | undefined> {
+  private appliedBefore(id: string, request: WriteRequest): KeyedItem | undefined {
     const own = this.unacknowledged.get(id);
-    if (own) return { answer: own, push: own };
+    if (own) return own;
     const passed = this.passedOn.get(id);
-    if (passed?.key !== key) return undefined;
-    // The pair as it is now: a later write of the key may have replaced it, and must stay.
-    // None at all (the pair was deleted and purged since): nothing to pass on.
-    const current = await this.components.store.get(key);
-    return { answer: passed, push: current ? { key, ...current } : undefined };
+    if (passed?.key !== request.key) return undefined;
+    // A retry is a copy of the write, so its value is the one its version was given to.
+    const value = request.op === 'put' ? request.value : null;
+    return { key: passed.key, value, version: passed.version, ...(passed.expiresAt === undefined ? {} : { expiresAt: passed.expiresAt }) };
   }
 
-  private acknowledged(request: WriteRequest, item: KeyedItem): OpAnswer {
+  /** Whether `version` is the newest this node holds of `key`. */
+  private async isNewest(key: string, version: Version): Promise<boolean> {
+    const current = await this.components.store.get(key);
+    return !current || !this.components.versions.later(current.version, version);
+  }
+
+  private acknowledged(request: WriteRequest, item: KeyedItem, news: boolean): OpAnswer {
     const id = request.id;
     if (id !== undefined) this.unacknowledged.delete(id);
-    this.callbacks.onAcknowledged(item);
+    if (news) this.callbacks.onAcknowledged(item);
     return writeAnswer(request, item, this.components.self.address);
   }
 
@@ -198,23 +220,13 @@ export class ChainReplication implements ReplicationStrategy {
 
   close(): void {}
 
-  private rememberPassedOn(id: string, item: KeyedItem): void {
-    this.passedOn.delete(id);
-    this.passedOn.set(id, item);
-    if (this.passedOn.size > MAX_PASSED_ON) this.passedOn.delete(this.passedOn.keys().next().value!);
-  }
-
-  private rememberUnacknowledged(id: string, item: KeyedItem): void {
-    this.unacknowledged.delete(id);
-    this.unacknowledged.set(id, item);
-    if (this.unacknowledged.size > MAX_UNACKNOWLEDGED) this.unacknowledged.delete(this.unacknowledged.keys().next().value!);
-  }
-
   /** A batch arriving from the node before this one: apply it, pass it on, answer once the tail has it. */
   private async applyAndPass(items: ChainItem[], rest: string[]): Promise<{ applied: number }> {
     const applied = await mergeItems(this.components.store, this.components.versions, items);
     // Before passing them on: the tail may apply them even if its answer never comes back.
-    for (const { writeId, key, version, expiresAt } of items) if (writeId !== undefined) this.rememberPassedOn(writeId, { key, value: null, version, expiresAt });
+    for (const { writeId, key, version, expiresAt } of items) {
+      if (writeId !== undefined && !this.passedOn.has(writeId)) this.passedOn.set(writeId, expiresAt === undefined ? { key, version } : { key, version, expiresAt });
+    }
     if (rest.length > 0) await this.components.rpc.call(chainCall, rest[0], { items, rest: rest.slice(1) });
     for (const item of items) this.confirm(item.key, item.version);
     return { applied };
@@ -224,14 +236,12 @@ export class ChainReplication implements ReplicationStrategy {
   private confirm(key: string, version: Version): void {
     const known = this.confirmed.get(key);
     if (known !== undefined && this.components.versions.later(known, version)) return;
-    this.confirmed.delete(key);
     this.confirmed.set(key, version);
-    if (this.confirmed.size > MAX_CONFIRMED) this.confirmed.delete(this.confirmed.keys().next().value!);
   }
 
-  private replicate(item: KeyedItem | undefined, writeId: string | undefined): Promise<void> {
+  private replicate(item: KeyedItem, writeId: string | undefined): Promise<void> {
     const addresses = this.components.chain().map((member) => member.address);
-    if (addresses.length === 0 || !item) return Promise.resolve();
+    if (addresses.length === 0) return Promise.resolve();
     const id = addresses.join(' ');
     let batch = this.pending.get(id);
     if (!batch) {

@@ -170,19 +170,22 @@ test('a middle node leaves a pair with a time to live to the head, and an old ve
 });
 
 /**
- * Two chain members and a tail on a stub network: `/rpc/chain` and `/rpc/read` calls reach the
- * addressed member's handlers (the tail is a plain store), and `down` members refuse calls.
+ * Three chain members and two plain tails on a stub network: `/rpc/chain` and `/rpc/read`
+ * calls reach the addressed member's handlers or tail's store, and `down` nodes refuse calls.
+ * Each member's chain is `chains.get(address)`; `fed` holds what each member told watchers.
  */
-function threeNodeChain() {
+function stubChain() {
   const tail = new MemoryStore();
   const otherTail = new MemoryStore();
+  const tails = new Map([['tail:1', tail], ['tail:2', otherTail]]);
   const down = new Set<string>();
-  const nextChain = [member('tail:1')];
+  const chains = new Map([['head:1', ['next:1', 'third:1', 'tail:1']], ['next:1', ['third:1', 'tail:1']], ['third:1', ['tail:1']]]);
+  const fed = new Map<string, KeyedItem[]>();
   const members = new Map<string, ChainReplication>();
   const rpc = new RpcClient({
     call: async (address, _method, path, body) => {
       if (down.has(address)) throw new PeerUnreachable(address);
-      const store = { 'tail:1': tail, 'tail:2': otherTail }[address];
+      const store = tails.get(address);
       if (store) {
         if (path === '/rpc/read') return { item: (await store.get((body as { key: string }).key)) ?? null, node: address, hops: 1 } as never;
         return { applied: await mergeItems(store, counterVersions, (body as { items: KeyedItem[] }).items) } as never;
@@ -192,41 +195,77 @@ function threeNodeChain() {
     },
     close: () => undefined,
   });
-  const make = (address: string, chain: () => Member[]) => {
-    const node = new ChainReplication(
-      { self: member(address), store: new MemoryStore(), rpc, versions: counterVersions, log: createLogger('test', 'silent'), now: Date.now, chain } as never,
-      { onReplicaFailed: () => undefined, onAcknowledged: () => undefined },
-    );
-    members.set(address, node);
-    return node;
-  };
-  const head = make('head:1', () => [member('next:1'), member('tail:1')]);
-  const next = make('next:1', () => nextChain);
-  return { head, next, tail, otherTail, down, nextChain };
+  for (const address of chains.keys()) {
+    fed.set(address, []);
+    members.set(address, new ChainReplication(
+      {
+        self: member(address), store: new MemoryStore(), rpc, versions: counterVersions, log: createLogger('test', 'silent'), now: Date.now,
+        chain: () => chains.get(address)!.map(member),
+      } as never,
+      { onReplicaFailed: () => undefined, onAcknowledged: (item) => fed.get(address)!.push(item) },
+    ));
+  }
+  return { head: members.get('head:1')!, next: members.get('next:1')!, third: members.get('third:1')!, tail, otherTail, down, chains, fed };
 }
 
+const retried = { op: 'put' as const, key: 'k', value: 'retried', hops: 0, id: 'write-1' };
+
 test('a write the head got down the chain, retried at the next node after the head failed, is not applied again there: the retry answers its first version and later writes stand', async (t) => {
-  const { head, next, tail, down } = threeNodeChain();
-  const first = await head.write({ op: 'put', key: 'k', value: 'retried', hops: 0, id: 'write-1' });
+  const { head, next, tail, down } = stubChain();
+  const first = await head.write(retried) as ValueAnswer;
   // The head fails before its answer reaches the entry node; the next node becomes the key's owner and acknowledges another write.
   down.add('head:1');
   await next.write({ op: 'put', key: 'k', value: 'later', hops: 0, id: 'write-2' });
-  const retry = await next.write({ op: 'put', key: 'k', value: 'retried', hops: 0, id: 'write-1' });
+  const retry = await next.write(retried) as ValueAnswer;
   t.deepEqual(retry.version, first.version, 'the retry learns the version its first attempt got');
   t.like(await next.read('k', 0), { value: 'later' }, 'the write acknowledged after the first attempt still stands');
   t.is((await tail.get('k'))?.value, 'later');
 });
 
 test('a retry at the next node whose push down its chain failed passes the pair itself on when tried again, not just its version', async (t) => {
-  const { head, next, otherTail, down, nextChain } = threeNodeChain();
-  const first = await head.write({ op: 'put', key: 'k', value: 'retried', hops: 0, id: 'write-1' }) as ValueAnswer;
+  const { head, next, otherTail, down, chains } = stubChain();
+  const first = await head.write(retried) as ValueAnswer;
   down.add('head:1');
   // The next node's chain now ends at a node that is not answering yet.
-  nextChain.splice(0, 1, member('tail:2'));
+  chains.set('next:1', ['tail:2']);
   down.add('tail:2');
-  const write = { op: 'put' as const, key: 'k', value: 'retried', hops: 0, id: 'write-1' };
-  await t.throwsAsync(next.write(write));
+  await t.throwsAsync(next.write(retried));
   down.delete('tail:2');
-  t.deepEqual((await next.write(write)).version, first.version);
+  t.deepEqual((await next.write(retried) as ValueAnswer).version, first.version);
   t.like(await otherTail.get('k'), { value: 'retried', version: first.version }, 'the new tail got the value, not a bare version');
+});
+
+test('a write retried after two heads in a row failed still answers its first version, not the version of a write acknowledged in between', async (t) => {
+  const { head, next, third, down } = stubChain();
+  const first = await head.write(retried) as ValueAnswer;
+  down.add('head:1');
+  const later = await next.write({ op: 'put', key: 'k', value: 'later', hops: 0, id: 'write-2' }) as ValueAnswer;
+  t.deepEqual((await next.write(retried) as ValueAnswer).version, first.version);
+  // The next node fails too before its answer gets back; the entry tries the third.
+  down.add('next:1');
+  const again = await third.write(retried) as ValueAnswer;
+  t.deepEqual(again.version, first.version);
+  t.notDeepEqual(again.version, later.version);
+  t.like(await third.read('k', 0), { value: 'later' });
+});
+
+test('watchers hear of a retried write as the put it was, and not at all once a later write replaced it', async (t) => {
+  const { head, next, down, fed } = stubChain();
+  await head.write(retried);
+  await head.write({ ...retried, key: 'other', id: 'write-3' });
+  down.add('head:1');
+  await next.write({ op: 'put', key: 'k', value: 'later', hops: 0, id: 'write-2' });
+  await next.write(retried);
+  await next.write({ ...retried, key: 'other', id: 'write-3' });
+  t.deepEqual(fed.get('next:1')!.map((item) => [item.key, item.value]), [['k', 'later'], ['other', 'retried']]);
+});
+
+test('a head whose retried write is older than a later write whose trip also failed still sends reads of the key to the tail', async (t) => {
+  const { chain, state } = headAndTail();
+  state.failNext = true;
+  await t.throwsAsync(chain.write({ op: 'put', key: 'k', value: 'a', hops: 0, id: 'write-a' }));
+  state.failNext = true;
+  await t.throwsAsync(chain.write({ op: 'put', key: 'k', value: 'b', hops: 0, id: 'write-b' }));
+  await chain.write({ op: 'put', key: 'k', value: 'a', hops: 0, id: 'write-a' }); // a's retry: the tail now has a, not b
+  t.like(await chain.read('k', 0), { value: 'a', node: 'tail:1' }, 'the head holds b, which the tail never got');
 });
