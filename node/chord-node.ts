@@ -92,7 +92,7 @@ export class ChordNode {
   readonly replicas: ReplicaSync;
   private readonly router: Router;
   private readonly batches: BatchRouter;
-  private readonly feed = new ChangeFeed();
+  private readonly feed: ChangeFeed;
   private readonly watches: Watches;
   private readonly views: Views;
   private readonly leases: ReadLeases;
@@ -114,6 +114,7 @@ export class ChordNode {
     this.now = components.now ?? Date.now;
     this.hints = components.hints ?? new MemoryHintBook();
     const versions = components.versions ?? new ModeVersions(() => this.settings_.mode, self.address, this.now);
+    this.feed = new ChangeFeed(versions);
     this.self = self;
     this.routing = new RoutingTable(self, config.successorListSize, successorsNeeded(config) - 1);
     this.lifecycle = new Lifecycle(self);

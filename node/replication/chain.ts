@@ -32,12 +32,17 @@ export const MAX_CONFIRMED = 100_000;
 /** A write on its way down the chain, with the id its entry node gave it (absent for pushes of replica placement). */
 type ChainItem = KeyedItem & { writeId?: string };
 
-/** What a chain member remembers of a write it passed on: enough to answer the write's retry. */
-interface PassedOn {
+/**
+ * What a chain node remembers of a write it applied, by the write's id: with the retry, which
+ * is a copy of the same request, enough to rebuild the pair the write made.
+ */
+interface WriteRecord {
   key: string;
   version: Version;
   expiresAt?: number;
 }
+
+const recordOf = ({ key, version, expiresAt }: KeyedItem): WriteRecord => (expiresAt === undefined ? { key, version } : { key, version, expiresAt });
 
 interface Batch {
   addresses: string[];
@@ -59,11 +64,12 @@ export class ChainReplication implements ReplicationStrategy {
    * retry passes the same version on instead of applying the write again, which would order it
    * after whatever was acknowledged in between.
    */
-  private readonly unacknowledged = new BoundedMap<string, KeyedItem>(MAX_UNACKNOWLEDGED);
+  private readonly unacknowledged = new BoundedMap<string, WriteRecord>(MAX_UNACKNOWLEDGED);
   /**
    * Keys whose newest version here the tail may not have: writes applied here and on their
-   * way down the chain (a count per key), and keys of writes whose trip failed (until a later
-   * write of the key is acknowledged: at most one entry per key). Their reads go to the tail.
+   * way down the chain (a count per key), and keys of writes whose trip failed (until a write
+   * whose version is the newest here is acknowledged: at most one entry per key). Their reads
+   * go to the tail.
    */
   private readonly dirty = new Map<string, number>();
   private readonly uncertain = new Set<string>();
@@ -77,7 +83,7 @@ export class ChainReplication implements ReplicationStrategy {
    * tail). The new owner instead passes the write on again with its first version (a newer
    * pair of the key wherever there is one stays) and answers with that version.
    */
-  private readonly passedOn = new BoundedMap<string, PassedOn>(MAX_PASSED_ON);
+  private readonly passedOn = new BoundedMap<string, WriteRecord>(MAX_PASSED_ON);
   /**
    * Member side: per key, the version that this node's last successful call down the chain
    * carried, so the tail has it. A copy of exactly that version may be answered here under
@@ -122,22 +128,22 @@ export class ChainReplication implements ReplicationStrategy {
     this.dirty.set(key, (this.dirty.get(key) ?? 0) + 1);
     try {
       const earlier = id !== undefined ? this.appliedBefore(id, request) : undefined;
+      // A copy here too (it normally is already; a newer pair stays): this node answers reads.
+      if (earlier) await mergeItems(this.components.store, this.components.versions, [earlier]);
       const item = earlier ?? await this.applyAtHead(request);
       try {
         await this.replicate(item, id);
       } catch (err) {
         // A chain member is gone or slow: the chain is rebuilt soon, and the caller retries.
-        if (id !== undefined && !earlier) this.unacknowledged.set(id, item);
+        if (id !== undefined) this.unacknowledged.set(id, recordOf(item));
         this.uncertain.add(key);
         this.callbacks.onReplicaFailed();
         throw err;
       }
-      // The tail now has this version, but a later one applied here since (a retry's, or one
-      // whose trip failed) may still be missing there: only the newest makes the key clean,
-      // and a retried write that is no longer the newest is no news to watchers.
-      const newest = await this.isNewest(key, item.version);
-      if (newest) this.uncertain.delete(key);
-      return this.acknowledged(request, item, newest || !earlier);
+      // The tail now has this version; a later one applied here whose trip failed may still be
+      // missing there, so an uncertain key is clean again only if this version is the newest.
+      if (this.uncertain.has(key) && await this.isNewest(key, item.version)) this.uncertain.delete(key);
+      return this.acknowledged(request, item);
     } finally {
       const count = this.dirty.get(key)! - 1;
       if (count === 0) this.dirty.delete(key);
@@ -151,25 +157,22 @@ export class ChainReplication implements ReplicationStrategy {
    * on again and answer with. Undefined for a write this node has not seen.
    */
   private appliedBefore(id: string, request: WriteRequest): KeyedItem | undefined {
-    const own = this.unacknowledged.get(id);
-    if (own) return own;
-    const passed = this.passedOn.get(id);
-    if (passed?.key !== request.key) return undefined;
+    const record = this.unacknowledged.get(id) ?? this.passedOn.get(id);
+    if (record?.key !== request.key) return undefined;
     // A retry is a copy of the write, so its value is the one its version was given to.
-    const value = request.op === 'put' ? request.value : null;
-    return { key: passed.key, value, version: passed.version, ...(passed.expiresAt === undefined ? {} : { expiresAt: passed.expiresAt }) };
+    return { ...record, value: request.op === 'put' ? request.value : null };
   }
 
-  /** Whether `version` is the newest this node holds of `key`. */
+  /** Whether `version` is the newest this node holds of `key` (if the store cannot say: no). */
   private async isNewest(key: string, version: Version): Promise<boolean> {
-    const current = await this.components.store.get(key);
-    return !current || !this.components.versions.later(current.version, version);
+    const current = await this.components.store.get(key).catch(() => null);
+    return current === undefined || (current !== null && !this.components.versions.later(current.version, version));
   }
 
-  private acknowledged(request: WriteRequest, item: KeyedItem, news: boolean): OpAnswer {
+  private acknowledged(request: WriteRequest, item: KeyedItem): OpAnswer {
     const id = request.id;
     if (id !== undefined) this.unacknowledged.delete(id);
-    if (news) this.callbacks.onAcknowledged(item);
+    this.callbacks.onAcknowledged(item);
     return writeAnswer(request, item, this.components.self.address);
   }
 
@@ -222,11 +225,10 @@ export class ChainReplication implements ReplicationStrategy {
 
   /** A batch arriving from the node before this one: apply it, pass it on, answer once the tail has it. */
   private async applyAndPass(items: ChainItem[], rest: string[]): Promise<{ applied: number }> {
+    // Before passing them on, even before applying them: the tail may apply them even if its
+    // answer never comes back, and a retry here rebuilds and applies the pair itself.
+    for (const item of items) if (item.writeId !== undefined && !this.passedOn.has(item.writeId)) this.passedOn.set(item.writeId, recordOf(item));
     const applied = await mergeItems(this.components.store, this.components.versions, items);
-    // Before passing them on: the tail may apply them even if its answer never comes back.
-    for (const { writeId, key, version, expiresAt } of items) {
-      if (writeId !== undefined && !this.passedOn.has(writeId)) this.passedOn.set(writeId, expiresAt === undefined ? { key, version } : { key, version, expiresAt });
-    }
     if (rest.length > 0) await this.components.rpc.call(chainCall, rest[0], { items, rest: rest.slice(1) });
     for (const item of items) this.confirm(item.key, item.version);
     return { applied };

@@ -3,7 +3,9 @@
  * (the oldest events fall off), numbered in the order this node acknowledged them, and ways
  * to wait for the next change of one key or of any key.
  */
-import type { KeyedItem } from '../../common/wire.js';
+import { BoundedMap } from '../../common/bounded-map.js';
+import type { KeyedItem, Version } from '../../common/wire.js';
+import type { VersionPolicy } from '../versions/policy.js';
 
 /** Events kept: enough for watchers that poll continuously; one that falls behind catches up from the store. */
 const MAX_EVENTS = 10_000;
@@ -13,17 +15,28 @@ export type FeedEntry = KeyedItem & { seq: number; at: number };
 
 export class ChangeFeed {
   private events: FeedEntry[] = [];
+  /** Each key's last recorded version, for keys with events still kept. */
+  private readonly last = new BoundedMap<string, Version>(2 * MAX_EVENTS);
   private seq = 0;
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly anyWaiters = new Set<() => void>();
+
+  constructor(private readonly versions?: Pick<VersionPolicy, 'same' | 'later'>) {}
 
   /** The number of the latest change recorded (0: none yet). */
   get latest(): number {
     return this.seq;
   }
 
-  /** Records an acknowledged write and wakes whoever waits for its key, or for any key. */
+  /**
+   * Records an acknowledged write and wakes whoever waits for its key, or for any key. A write
+   * acknowledged after a later one of its key (two trips down the chain that ended out of
+   * order, or a retry answered after another write) is no news: the later one stands.
+   */
   append(item: KeyedItem): void {
+    const last = this.last.get(item.key);
+    if (last !== undefined && this.versions && (this.versions.same(last, item.version) || this.versions.later(last, item.version))) return;
+    this.last.set(item.key, item.version);
     this.events.push({ ...item, seq: ++this.seq, at: Date.now() });
     if (this.events.length > 2 * MAX_EVENTS) this.events = this.events.slice(-MAX_EVENTS);
     const waiting = [...(this.waiters.get(item.key) ?? []), ...this.anyWaiters];

@@ -5,6 +5,7 @@ import { createLogger } from '../../common/log.js';
 import { hashId } from '../../common/ring.js';
 import type { KeyedItem, Member, ValueAnswer } from '../../common/wire.js';
 import { ChainReplication } from '../../node/replication/chain.js';
+import { ChangeFeed } from '../../node/replication/feed.js';
 import { mergeItems } from '../../node/replication/head.js';
 import { RpcClient } from '../../node/rpc/spec.js';
 import { MemoryStore } from '../../node/storage/memory-store.js';
@@ -45,6 +46,7 @@ test('a write that reached the tail but whose acknowledgement was lost is retrie
 function headAndTail() {
   const tail = new MemoryStore();
   const state = { lease: true, failNext: false, gate: null as Promise<void> | null, tailReads: 0 };
+  const feed = new ChangeFeed(counterVersions);
   const rpc = new RpcClient({
     call: async (_address, _method, path, body) => {
       if (path === '/rpc/read') {
@@ -66,9 +68,9 @@ function headAndTail() {
       self: member('head:1'), store: new MemoryStore(), rpc, versions: counterVersions, log: createLogger('test', 'silent'), now: Date.now,
       chain: () => [member('tail:1')], readLease: () => state.lease,
     } as never,
-    { onReplicaFailed: () => undefined, onAcknowledged: () => undefined },
+    { onReplicaFailed: () => undefined, onAcknowledged: (item) => feed.append(item) },
   );
-  return { chain, tail, state };
+  return { chain, tail, state, feed };
 }
 
 test('the head answers a read of a clean key itself while it holds a read lease; without one the tail answers', async (t) => {
@@ -172,7 +174,7 @@ test('a middle node leaves a pair with a time to live to the head, and an old ve
 /**
  * Three chain members and two plain tails on a stub network: `/rpc/chain` and `/rpc/read`
  * calls reach the addressed member's handlers or tail's store, and `down` nodes refuse calls.
- * Each member's chain is `chains.get(address)`; `fed` holds what each member told watchers.
+ * Each member's chain is `chains.get(address)`; `fed` is each member's feed for watchers.
  */
 function stubChain() {
   const tail = new MemoryStore();
@@ -180,8 +182,9 @@ function stubChain() {
   const tails = new Map([['tail:1', tail], ['tail:2', otherTail]]);
   const down = new Set<string>();
   const chains = new Map([['head:1', ['next:1', 'third:1', 'tail:1']], ['next:1', ['third:1', 'tail:1']], ['third:1', ['tail:1']]]);
-  const fed = new Map<string, KeyedItem[]>();
+  const fed = new Map<string, ChangeFeed>();
   const members = new Map<string, ChainReplication>();
+  const stores = new Map<string, MemoryStore>();
   const rpc = new RpcClient({
     call: async (address, _method, path, body) => {
       if (down.has(address)) throw new PeerUnreachable(address);
@@ -196,16 +199,17 @@ function stubChain() {
     close: () => undefined,
   });
   for (const address of chains.keys()) {
-    fed.set(address, []);
+    fed.set(address, new ChangeFeed(counterVersions));
+    stores.set(address, new MemoryStore());
     members.set(address, new ChainReplication(
       {
-        self: member(address), store: new MemoryStore(), rpc, versions: counterVersions, log: createLogger('test', 'silent'), now: Date.now,
+        self: member(address), store: stores.get(address)!, rpc, versions: counterVersions, log: createLogger('test', 'silent'), now: Date.now,
         chain: () => chains.get(address)!.map(member),
       } as never,
-      { onReplicaFailed: () => undefined, onAcknowledged: (item) => fed.get(address)!.push(item) },
+      { onReplicaFailed: () => undefined, onAcknowledged: (item) => fed.get(address)!.append(item) },
     ));
   }
-  return { head: members.get('head:1')!, next: members.get('next:1')!, third: members.get('third:1')!, tail, otherTail, down, chains, fed };
+  return { head: members.get('head:1')!, next: members.get('next:1')!, third: members.get('third:1')!, tail, otherTail, down, chains, fed, stores };
 }
 
 const retried = { op: 'put' as const, key: 'k', value: 'retried', hops: 0, id: 'write-1' };
@@ -257,15 +261,26 @@ test('watchers hear of a retried write as the put it was, and not at all once a 
   await next.write({ op: 'put', key: 'k', value: 'later', hops: 0, id: 'write-2' });
   await next.write(retried);
   await next.write({ ...retried, key: 'other', id: 'write-3' });
-  t.deepEqual(fed.get('next:1')!.map((item) => [item.key, item.value]), [['k', 'later'], ['other', 'retried']]);
+  const values = (key: string) => fed.get('next:1')!.changes(key, () => true).map((item) => item.value);
+  t.deepEqual([values('k'), values('other')], [['later'], ['retried']]);
 });
 
 test('a head whose retried write is older than a later write whose trip also failed still sends reads of the key to the tail', async (t) => {
-  const { chain, state } = headAndTail();
+  const { chain, state, feed } = headAndTail();
   state.failNext = true;
   await t.throwsAsync(chain.write({ op: 'put', key: 'k', value: 'a', hops: 0, id: 'write-a' }));
   state.failNext = true;
   await t.throwsAsync(chain.write({ op: 'put', key: 'k', value: 'b', hops: 0, id: 'write-b' }));
   await chain.write({ op: 'put', key: 'k', value: 'a', hops: 0, id: 'write-a' }); // a's retry: the tail now has a, not b
   t.like(await chain.read('k', 0), { value: 'a', node: 'tail:1' }, 'the head holds b, which the tail never got');
+  t.deepEqual(feed.changes('k', () => true).map((item) => item.value), ['a'], 'watchers hear of a, the write acknowledged');
+});
+
+test('a retry at a node that remembers the write but no longer holds its pair puts the pair back, so its own reads see it', async (t) => {
+  const { head, next, down, stores } = stubChain();
+  await head.write(retried);
+  down.add('head:1');
+  await stores.get('next:1')!.remove('k'); // handed on and dropped in a change of ranges, say
+  await next.write(retried);
+  t.like(await stores.get('next:1')!.get('k'), { value: 'retried' });
 });
