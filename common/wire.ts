@@ -148,6 +148,13 @@ export interface KeyedItem extends Item {
   key: string;
 }
 
+/** A write a linearizable ring's node applied, less its value, by the write's id (see node/replication/write-ids.ts). */
+export interface WriteRecord {
+  key: string;
+  version: Version;
+  expiresAt?: number;
+}
+
 /** Answer of PUT/GET on /kv/:key; `version` is the pair's version, for compare-and-set. */
 export interface ValueAnswer {
   key: string;

@@ -146,7 +146,15 @@ export class ChordNode {
     this.membership = new Membership(
       { routing, lifecycle, rpc, lock, store, neighbours, log, settings, chainLeases, reconcile: () => this.replicas.reconcile() },
       config,
-      { adoptSettings: (s) => this.adoptSettings(s, versions), flushReplication: () => this.replication.flush(), kickMaintenance },
+      {
+        adoptSettings: (s) => this.adoptSettings(s, versions),
+        flushReplication: () => this.replication.flush(),
+        // Without them the range moves all the same: a retry there may then be applied twice, as before they were handed.
+        handOverWrites: (address, from, to) => (this.replication.handOver?.(address, from, to) ?? Promise.resolve()).catch((err: unknown) => {
+          log.warn(`could not hand write records to ${address}: ${(err as Error).message}`, { peer: address, code: (err as ChordError).code });
+        }),
+        kickMaintenance,
+      },
     );
     const merkle = createMerkle({ routing, store, changes, rpc, versions, log, chain: () => this.replicas.activeChain });
     const expiry = new ExpirySweeper({ store, routing, lock, log, now: this.now, replication: () => this.replication });

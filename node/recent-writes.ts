@@ -9,8 +9,8 @@
  *
  * Bounded: ids are kept for `ttlMs` and at most `max` of them (oldest forgotten first).
  * A copy that arrives after a change of owner meets a node that never saw the id here; in
- * linearizable mode the chain members remember the ids they passed on (ChainReplication),
- * which covers the head failing (see docs/protocol.md).
+ * linearizable mode the chain nodes' own records of write ids, handed over in joins and
+ * departs, cover that (replication/write-ids.ts, docs/protocol.md).
  */
 import type { OpAnswer } from '../common/wire.js';
 

@@ -51,6 +51,8 @@ export interface MembershipCallbacks {
   adoptSettings(settings: RingSettings): void;
   /** Waits until every accepted write has been passed on (before a depart hands data off). */
   flushReplication(): Promise<void>;
+  /** Hands the records of writes applied here to keys in (from, to] to `address`, with the pairs (whole ring when from = to). */
+  handOverWrites(address: string, from: bigint, to: bigint): Promise<void>;
   /** A stale pointer was found: maintenance should run soon. */
   kickMaintenance(): void;
 }
@@ -150,6 +152,7 @@ export class Membership {
       const everything = ringSize !== undefined && ringSize + 1 <= k;
       const from = everything ? joiner.id : (before[holding.length]?.id ?? routing.self.id);
       await sendItems(rpc, joiner.address, await store.scan(from, joiner.id));
+      await this.callbacks.handOverWrites(joiner.address, from, joiner.id);
 
       const successors = [routing.self, ...routing.successors];
       await rpc.call(pointers, joiner.address, {
@@ -198,6 +201,7 @@ export class Membership {
         await this.callbacks.flushReplication();
         // Everything it holds goes, stray copies included: the successor hands on what is not its own.
         await sendItems(rpc, successor.address, await store.entries());
+        await this.callbacks.handOverWrites(successor.address, routing.self.id, routing.self.id);
         const predecessor = before[0];
         const alone = !predecessor || sameMember(predecessor, successor);
         await rpc.call(pointers, successor.address, { predecessor: alone ? null : toMemberJson(predecessor) });

@@ -14,35 +14,18 @@ import { KeyNotFound } from '../../common/errors.js';
 import { withRequestId } from '../../common/request-id.js';
 import { hashId } from '../../common/ring.js';
 import type { KeyedItem, OpAnswer, Version } from '../../common/wire.js';
-import { chain as chainCall, read as readCall } from '../rpc/replication.js';
+import { chain as chainCall, MAX_WRITE_RECORDS_PER_CALL, read as readCall, writeIds } from '../rpc/replication.js';
 import { handle, type RpcHandler } from '../rpc/spec.js';
 import { applyAtHead, mergeItems, readAnswer, writeAnswer } from './head.js';
 import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
+import { AppliedWrites } from './write-ids.js';
 
-const MAX_UNACKNOWLEDGED = 10_000;
-/**
- * Write ids a chain member keeps: at 1,000 writes a second passing one node, the last 50 s
- * (a retry comes within the entry node's retry deadline, 8 s by default). An entry is about
- * 150 bytes with a short key, up to 1.2 KiB with a key of the largest size.
- */
-const MAX_PASSED_ON = 50_000;
 /** Keys whose confirmed version a chain member remembers at most; a key it forgot is forwarded, as before it was confirmed. */
 export const MAX_CONFIRMED = 100_000;
 
 /** A write on its way down the chain, with the id its entry node gave it (absent for pushes of replica placement). */
 type ChainItem = KeyedItem & { writeId?: string };
 
-/**
- * What a chain node remembers of a write it applied, by the write's id: with the retry, which
- * is a copy of the same request, enough to rebuild the pair the write made.
- */
-interface WriteRecord {
-  key: string;
-  version: Version;
-  expiresAt?: number;
-}
-
-const recordOf = ({ key, version, expiresAt }: KeyedItem): WriteRecord => (expiresAt === undefined ? { key, version } : { key, version, expiresAt });
 
 interface Batch {
   addresses: string[];
@@ -57,14 +40,10 @@ export class ChainReplication implements ReplicationStrategy {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Writes in the batches on their way down the chain now. */
   private sendingItems = 0;
+  /** The writes applied here, as head or chain member, by id, so that a retry is not applied twice. */
+  private readonly writes = new AppliedWrites();
+
   // Head side.
-  /**
-   * Writes applied here whose trip down the chain failed, by write id. The tail may have
-   * applied one already (only its acknowledgement was lost), so readers may have seen it; its
-   * retry passes the same version on instead of applying the write again, which would order it
-   * after whatever was acknowledged in between.
-   */
-  private readonly unacknowledged = new BoundedMap<string, WriteRecord>(MAX_UNACKNOWLEDGED);
   /**
    * Keys whose newest version here the tail may not have: writes applied here and on their
    * way down the chain (a count per key), and keys of writes whose trip failed (until a write
@@ -75,15 +54,6 @@ export class ChainReplication implements ReplicationStrategy {
   private readonly uncertain = new Set<string>();
 
   // Member side.
-  /**
-   * Writes that came down the chain to this node, by write id. When the head fails after
-   * passing a write on but before the entry node heard the answer, the entry retries at the
-   * new owner, this node or one after it; applied again there, the write would get a fresh
-   * version over writes acknowledged in between (readers may have seen the first one at the
-   * tail). The new owner instead passes the write on again with its first version (a newer
-   * pair of the key wherever there is one stays) and answers with that version.
-   */
-  private readonly passedOn = new BoundedMap<string, WriteRecord>(MAX_PASSED_ON);
   /**
    * Member side: per key, the version that this node's last successful call down the chain
    * carried, so the tail has it. A copy of exactly that version may be answered here under
@@ -98,6 +68,10 @@ export class ChainReplication implements ReplicationStrategy {
       handle(readCall, async (request) => ({
         item: (await components.store.get(request.key)) ?? null, node: components.self.address, hops: request.hops,
       })),
+      handle(writeIds, (request) => {
+        for (const { id, record } of request.writes) this.writes.record(id, record);
+        return { adopted: request.writes.length };
+      }),
     ];
   }
 
@@ -127,15 +101,17 @@ export class ChainReplication implements ReplicationStrategy {
     // Dirty before the store changes: a read that sees the new version here also sees the mark.
     this.dirty.set(key, (this.dirty.get(key) ?? 0) + 1);
     try {
-      const earlier = id !== undefined ? this.appliedBefore(id, request) : undefined;
+      // A write applied here before (its trip down the chain failed, or the head that passed it
+      // on failed) goes on again with its first version, which may be at the tail already.
+      const earlier = id !== undefined ? this.writes.retried(id, request) : undefined;
       // A copy here too (it normally is already; a newer pair stays): this node answers reads.
       if (earlier) await mergeItems(this.components.store, this.components.versions, [earlier]);
       const item = earlier ?? await this.applyAtHead(request);
+      if (id !== undefined) this.writes.record(id, item);
       try {
         await this.replicate(item, id);
       } catch (err) {
         // A chain member is gone or slow: the chain is rebuilt soon, and the caller retries.
-        if (id !== undefined) this.unacknowledged.set(id, recordOf(item));
         this.uncertain.add(key);
         this.callbacks.onReplicaFailed();
         throw err;
@@ -151,18 +127,6 @@ export class ChainReplication implements ReplicationStrategy {
     }
   }
 
-  /**
-   * The pair a write with this id made when it was applied before, here as head (its trip
-   * down the chain failed) or as a chain member (the head that passed it on failed), to pass
-   * on again and answer with. Undefined for a write this node has not seen.
-   */
-  private appliedBefore(id: string, request: WriteRequest): KeyedItem | undefined {
-    const record = this.unacknowledged.get(id) ?? this.passedOn.get(id);
-    if (record?.key !== request.key) return undefined;
-    // A retry is a copy of the write, so its value is the one its version was given to.
-    return { ...record, value: request.op === 'put' ? request.value : null };
-  }
-
   /** Whether `version` is the newest this node holds of `key` (if the store cannot say: no). */
   private async isNewest(key: string, version: Version): Promise<boolean> {
     const current = await this.components.store.get(key).catch(() => null);
@@ -170,8 +134,6 @@ export class ChainReplication implements ReplicationStrategy {
   }
 
   private acknowledged(request: WriteRequest, item: KeyedItem): OpAnswer {
-    const id = request.id;
-    if (id !== undefined) this.unacknowledged.delete(id);
     this.callbacks.onAcknowledged(item);
     return writeAnswer(request, item, this.components.self.address);
   }
@@ -223,11 +185,19 @@ export class ChainReplication implements ReplicationStrategy {
 
   close(): void {}
 
+  /** Hands the records of writes to keys in (from, to] to `address`, which takes over that range. */
+  async handOver(address: string, from: bigint, to: bigint): Promise<void> {
+    const writes = this.writes.within(from, to);
+    for (let i = 0; i < writes.length; i += MAX_WRITE_RECORDS_PER_CALL) {
+      await this.components.rpc.call(writeIds, address, { writes: writes.slice(i, i + MAX_WRITE_RECORDS_PER_CALL) });
+    }
+  }
+
   /** A batch arriving from the node before this one: apply it, pass it on, answer once the tail has it. */
   private async applyAndPass(items: ChainItem[], rest: string[]): Promise<{ applied: number }> {
     // Before passing them on, even before applying them: the tail may apply them even if its
     // answer never comes back, and a retry here rebuilds and applies the pair itself.
-    for (const item of items) if (item.writeId !== undefined && !this.passedOn.has(item.writeId)) this.passedOn.set(item.writeId, recordOf(item));
+    for (const item of items) if (item.writeId !== undefined) this.writes.record(item.writeId, item);
     const applied = await mergeItems(this.components.store, this.components.versions, items);
     if (rest.length > 0) await this.components.rpc.call(chainCall, rest[0], { items, rest: rest.slice(1) });
     for (const item of items) this.confirm(item.key, item.version);

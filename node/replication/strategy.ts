@@ -71,5 +71,7 @@ export interface ReplicationStrategy {
   backlog(): number;
   /** Resolves when nothing accepted is still waiting to be passed on. */
   flush(): Promise<void>;
+  /** Hands what this node remembers of the writes to keys in (from, to] to `address`, which takes that range over; absent: nothing to hand. */
+  handOver?(address: string, from: bigint, to: bigint): Promise<void>;
   close(): void;
 }

@@ -67,6 +67,13 @@ export const isWriteId = (v: unknown): v is string => typeof v === 'string' && v
 export const isChainItemList = (v: unknown): v is (KeyedItem & { writeId?: string })[] =>
   isItemList(v) && v.every((item) => (item as { writeId?: unknown }).writeId === undefined || isWriteId((item as { writeId?: unknown }).writeId));
 
+/** Write records handed over with a range: at most `max`, each an id and a key, version and expiry. */
+export const isWriteRecordList = (max: number) => (v: unknown): boolean => Array.isArray(v) && v.length <= max && v.every((entry) => {
+  if (typeof entry !== 'object' || entry === null) return false;
+  const { id, record } = entry as { id?: unknown; record?: unknown };
+  return isWriteId(id) && isItemList([{ ...(record as object), value: null }]);
+});
+
 /** A lease a timer can hold: whole milliseconds, positive, within setTimeout's range. */
 export const isLeaseMs = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0 && (v as number) <= MAX_TIMER_MS;
 

@@ -2,8 +2,10 @@
  * Replication calls. `apply`, `items` and `reconcile` serve every mode (hand-offs, repairs,
  * dumps); `chain` and `read` are chain replication's own, registered by that strategy.
  */
-import { MAX_SCAN_LIMIT, type Item, type KeyedItem, type MemberJson, type NodeItems, type ScanAnswer, type Version, type WatchEvent } from '../../common/wire.js';
-import { field, isAddressList, isAnyVersion, isChainItemList, isHops, isItemList, isMemberJson, isString, noArguments } from './parse.js';
+import {
+  MAX_SCAN_LIMIT, type Item, type KeyedItem, type MemberJson, type NodeItems, type ScanAnswer, type Version, type WatchEvent, type WriteRecord,
+} from '../../common/wire.js';
+import { field, isAddressList, isAnyVersion, isChainItemList, isHops, isItemList, isMemberJson, isString, isWriteRecordList, noArguments } from './parse.js';
 import { defineRpc, handle, type RpcHandler } from './spec.js';
 
 /** Pairs pushed to a node that must hold them; it keeps whichever version is newer. */
@@ -25,12 +27,22 @@ export const reconcile = defineRpc<Record<string, never>, { pushed: number; drop
 
 /**
  * Writes passed down a chain: the receiver applies them and passes them to `rest`, in order.
- * A user write carries its write id, which each member keeps (see ChainReplication.passedOn).
+ * A user write carries its write id, which each member keeps (see node/replication/write-ids.ts).
  */
 export const chain = defineRpc<{ items: (KeyedItem & { writeId?: string })[]; rest: string[] }, { applied: number }>({
   method: 'POST',
   path: '/rpc/chain',
   parse: (body) => ({ items: field(body, 'items', isChainItemList), rest: field(body, 'rest', isAddressList) }),
+});
+
+/** Write records per `/rpc/write-ids` message. */
+export const MAX_WRITE_RECORDS_PER_CALL = 2000;
+
+/** Records of applied writes handed over with a range (joins, departs): the receiver keeps those of ids it has none of. */
+export const writeIds = defineRpc<{ writes: { id: string; record: WriteRecord }[] }, { adopted: number }>({
+  method: 'POST',
+  path: '/rpc/write-ids',
+  parse: (body) => ({ writes: field(body, 'writes', isWriteRecordList(MAX_WRITE_RECORDS_PER_CALL)) }),
 });
 
 /** The receiver's own copy of a key: a chain's head reading at its tail. */

@@ -94,6 +94,7 @@ const badInputs: [title: string, method: string, path: string, body: unknown, st
   ['a join with a malformed id', 'POST', '/rpc/join', { node: { id: 'not-hex', address: '127.0.0.1:1' } }, 400, 'INVALID_REQUEST'],
   ['pointers sent as a list', 'POST', '/rpc/pointers', [], 400, 'INVALID_REQUEST'],
   ['items of the wrong shape', 'POST', '/rpc/apply', { items: [{ key: 'bad-item', value: 5, version: 1 }] }, 400, 'INVALID_REQUEST', 'bad-item'],
+  ['write records without a version', 'POST', '/rpc/write-ids', { writes: [{ id: 'w', record: { key: 'no-version' } }] }, 400, 'INVALID_REQUEST'],
   ['a chain write whose write id is not a string', 'POST', '/rpc/chain', { items: [{ key: 'bad-write-id', value: 'x', version: 1, writeId: 7 }], rest: [] }, 400, 'INVALID_REQUEST', 'bad-write-id'],
 ];
 

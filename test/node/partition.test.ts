@@ -1,6 +1,7 @@
 /** Rings whose nodes call each other over the in-memory network: the same protocol, with links that can be cut. */
 import test from 'ava';
 import { hashId, successorOf } from '../../common/ring.js';
+import type { ValueAnswer, Version } from '../../common/wire.js';
 import { op } from '../../node/rpc/routing.js';
 import { RpcClient } from '../../node/rpc/spec.js';
 import type { RunningNode } from '../../node/start.js';
@@ -124,4 +125,52 @@ test('a write retried at the next node after its head failed, once the head had 
   const retry = await rpc.call(op, next.address, write);
   t.deepEqual(retry.version, first.version, 'the retry answers with the version its first attempt got');
   for (const node of cluster.nodes) t.is((await cluster.kv.get(node.address, key)).value, 'later', `read through ${node.address}`);
+});
+
+/** Puts each key once at its owner straight away, as an entry node's first attempt, and gives the versions they got. */
+async function firstAttempts(cluster: TestCluster, rpc: RpcClient, keys: string[]): Promise<Map<string, Version>> {
+  const versions = new Map<string, Version>();
+  for (const key of keys) {
+    const answer = await rpc.call(op, ownerOf(cluster, key), { op: 'put', key, value: 'retried', hops: 0, id: `write of ${key}` }) as ValueAnswer;
+    versions.set(key, answer.version);
+  }
+  return versions;
+}
+
+/** The entry's retry of each key's write at `owner`, after another write of the key: what it answered and what reads see. */
+async function retriesAt(cluster: TestCluster, rpc: RpcClient, owner: RunningNode, keys: string[]): Promise<{ version: Version; read: string | undefined }[]> {
+  const outcomes = [];
+  for (const key of keys) {
+    await cluster.kv.put(cluster.random().address, key, 'later');
+    const retry = await rpc.call(op, owner.address, { op: 'put', key, value: 'retried', hops: 0, id: `write of ${key}` }) as ValueAnswer;
+    outcomes.push({ version: retry.version, read: (await cluster.kv.get(owner.address, key)).value });
+  }
+  return outcomes;
+}
+
+test('a write retried at a node that joined and took its key over is not applied again: the old owner handed over its record of the write', async (t) => {
+  const cluster = await TestCluster.start(4, { k: 3, transport: 'memory' });
+  t.teardown(() => cluster.teardown());
+  const rpc = new RpcClient(cluster.network!.transport('entry:1', { timeoutMs: 2000 }));
+  const keys = Array.from({ length: 48 }, (_, i) => `taken over ${i}`);
+  const first = await firstAttempts(cluster, rpc, keys);
+  const joiner = await cluster.join();
+  const moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
+  t.true(moved.length > 0, 'the joiner took some keys over');
+  const outcomes = await retriesAt(cluster, rpc, joiner, moved);
+  t.deepEqual(outcomes, moved.map((key) => ({ version: first.get(key)!, read: 'later' })));
+});
+
+test('a write retried at the successor of a node that departed is not applied again, with k = 1 too: the departing node handed over its records', async (t) => {
+  const cluster = await TestCluster.start(4, { k: 1, transport: 'memory' });
+  t.teardown(() => cluster.teardown());
+  const rpc = new RpcClient(cluster.network!.transport('entry:1', { timeoutMs: 2000 }));
+  const keys = Array.from({ length: 48 }, (_, i) => `handed on ${i}`);
+  const first = await firstAttempts(cluster, rpc, keys);
+  const leaving = cluster.nodes.slice(1).find((node) => keys.some((key) => ownerOf(cluster, key) === node.address))!;
+  const theirs = keys.filter((key) => ownerOf(cluster, key) === leaving.address);
+  await cluster.depart(leaving);
+  const successor = cluster.nodes.find((node) => node.address === ownerOf(cluster, theirs[0]))!;
+  const outcomes = await retriesAt(cluster, rpc, successor, theirs);
+  t.deepEqual(outcomes, theirs.map((key) => ({ version: first.get(key)!, read: 'later' })));
 });
