@@ -149,9 +149,12 @@ export class ChordNode {
       {
         adoptSettings: (s) => this.adoptSettings(s, versions),
         flushReplication: () => this.replication.flush(),
-        // Without them the range moves all the same: a retry there may then be applied twice, as before they were handed.
+        // A node from before write records were handed over does not know the call: the range
+        // moves all the same (a retry there may be applied twice, as it could then). Any other
+        // failure fails the change, which is tried again (records already there are kept once).
         handOverWrites: (address, from, to) => (this.replication.handOver?.(address, from, to) ?? Promise.resolve()).catch((err: unknown) => {
-          log.warn(`could not hand write records to ${address}: ${(err as Error).message}`, { peer: address, code: (err as ChordError).code });
+          if ((err as ChordError).code !== 'NOT_FOUND') throw err;
+          log.warn(`${address} does not take write records (an older version); moving the range without them`, { peer: address });
         }),
         kickMaintenance,
       },

@@ -201,8 +201,10 @@ export class Membership {
         await this.callbacks.flushReplication();
         // Everything it holds goes, stray copies included: the successor hands on what is not its own.
         await sendItems(rpc, successor.address, await store.entries());
-        await this.callbacks.handOverWrites(successor.address, routing.self.id, routing.self.id);
         const predecessor = before[0];
+        // The records of the range the successor heads from now on; those of ranges this node
+        // was a member for, the successor has as a member too (or it was not in that chain).
+        await this.callbacks.handOverWrites(successor.address, predecessor?.id ?? routing.self.id, routing.self.id);
         const alone = !predecessor || sameMember(predecessor, successor);
         await rpc.call(pointers, successor.address, { predecessor: alone ? null : toMemberJson(predecessor) });
         await this.refreshBehind(before, [routing.self.address], refreshing);

@@ -68,10 +68,7 @@ export class ChainReplication implements ReplicationStrategy {
       handle(readCall, async (request) => ({
         item: (await components.store.get(request.key)) ?? null, node: components.self.address, hops: request.hops,
       })),
-      handle(writeIds, (request) => {
-        for (const { id, record } of request.writes) this.writes.record(id, record);
-        return { adopted: request.writes.length };
-      }),
+      handle(writeIds, (request) => ({ adopted: request.writes.filter(({ id, record }) => this.writes.adopt(id, record)).length })),
     ];
   }
 

@@ -18,28 +18,40 @@ import type { KeyedItem, WriteRecord } from '../../common/wire.js';
 import type { WriteRequest } from './strategy.js';
 
 /**
- * Records kept: at 1,000 writes a second through one node, the last 50 s (a retry comes
- * within the entry node's retry deadline, 8 s by default). A record is about 150 bytes with a
+ * Records kept of the writes a node applied itself: with k = 3, at 1,000 writes a second
+ * through the ring's heads, the last 17 s on each node (a retry comes within the entry node's
+ * retry deadline, 8 s by default). As many again of those handed over by other nodes, kept
+ * apart so that a hand-over cannot push out a node's own. A record is about 150 bytes with a
  * short key, up to 1.2 KiB with a key of the largest size.
  */
 export const MAX_WRITE_RECORDS = 50_000;
 
+const recordOf = ({ key, version, expiresAt }: KeyedItem | WriteRecord): WriteRecord => (expiresAt === undefined ? { key, version } : { key, version, expiresAt });
+
 export class AppliedWrites {
-  private readonly records: BoundedMap<string, WriteRecord>;
+  private readonly own: BoundedMap<string, WriteRecord>;
+  private readonly handed: BoundedMap<string, WriteRecord>;
 
   constructor(max = MAX_WRITE_RECORDS) {
-    this.records = new BoundedMap(max);
+    this.own = new BoundedMap(max);
+    this.handed = new BoundedMap(max);
   }
 
-  /** Remembers that write `id` made `item`; the first record of an id stands (a retry passes the same write on again). */
-  record(id: string, { key, version, expiresAt }: KeyedItem | WriteRecord): void {
-    if (this.records.has(id)) return;
-    this.records.set(id, expiresAt === undefined ? { key, version } : { key, version, expiresAt });
+  /** Remembers that write `id` made `item` here; the first record of an id stands (a retry passes the same write on again). */
+  record(id: string, item: KeyedItem | WriteRecord): void {
+    if (!this.own.has(id) && !this.handed.has(id)) this.own.set(id, recordOf(item));
   }
 
-  /** The pair that the write with this id made, if it was applied here before: the retry's value with the first version. */
+  /** Takes over another node's record of write `id` (a join or depart handing a range over); returns whether it was new here. */
+  adopt(id: string, record: WriteRecord): boolean {
+    if (this.own.has(id) || this.handed.has(id)) return false;
+    this.handed.set(id, recordOf(record));
+    return true;
+  }
+
+  /** The pair that the write with this id made, if it was applied before: the retry's value with the first version. */
   retried(id: string, request: WriteRequest): KeyedItem | undefined {
-    const record = this.records.get(id);
+    const record = this.own.get(id) ?? this.handed.get(id);
     if (record?.key !== request.key) return undefined;
     return { ...record, value: request.op === 'put' ? request.value : null };
   }
@@ -47,7 +59,9 @@ export class AppliedWrites {
   /** The records of keys whose ids lie in (from, to] (the whole ring when from = to), to hand over with that range. */
   within(from: bigint, to: bigint): { id: string; record: WriteRecord }[] {
     const found: { id: string; record: WriteRecord }[] = [];
-    for (const [id, record] of this.records) if (inHalfOpen(hashId(record.key), from, to)) found.push({ id, record });
+    for (const records of [this.own, this.handed]) {
+      for (const [id, record] of records) if (from === to || inHalfOpen(hashId(record.key), from, to)) found.push({ id, record });
+    }
     return found;
   }
 }

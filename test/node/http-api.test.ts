@@ -95,6 +95,9 @@ const badInputs: [title: string, method: string, path: string, body: unknown, st
   ['pointers sent as a list', 'POST', '/rpc/pointers', [], 400, 'INVALID_REQUEST'],
   ['items of the wrong shape', 'POST', '/rpc/apply', { items: [{ key: 'bad-item', value: 5, version: 1 }] }, 400, 'INVALID_REQUEST', 'bad-item'],
   ['write records without a version', 'POST', '/rpc/write-ids', { writes: [{ id: 'w', record: { key: 'no-version' } }] }, 400, 'INVALID_REQUEST'],
+  ['a write record without its record', 'POST', '/rpc/write-ids', { writes: [{ id: 'w' }] }, 400, 'INVALID_REQUEST'],
+  ['a write record whose id is 65 characters', 'POST', '/rpc/write-ids', { writes: [{ id: 'w'.repeat(65), record: { key: 'k', version: 1 } }] }, 400, 'INVALID_REQUEST'],
+  ['2,001 write records in one call', 'POST', '/rpc/write-ids', { writes: Array.from({ length: 2001 }, (_, i) => ({ id: `w${i}`, record: { key: 'k', version: 1 } })) }, 400, 'INVALID_REQUEST'],
   ['a chain write whose write id is not a string', 'POST', '/rpc/chain', { items: [{ key: 'bad-write-id', value: 'x', version: 1, writeId: 7 }], rest: [] }, 400, 'INVALID_REQUEST', 'bad-write-id'],
 ];
 

@@ -174,3 +174,23 @@ test('a write retried at the successor of a node that departed is not applied ag
   const outcomes = await retriesAt(cluster, rpc, successor, theirs);
   t.deepEqual(outcomes, theirs.map((key) => ({ version: first.get(key)!, read: 'later' })));
 });
+
+test('a delete retried at a node that joined and took its key over is not applied again over a later write', async (t) => {
+  const cluster = await TestCluster.start(4, { k: 3, transport: 'memory' });
+  t.teardown(() => cluster.teardown());
+  const rpc = new RpcClient(cluster.network!.transport('entry:1', { timeoutMs: 2000 }));
+  const keys = Array.from({ length: 48 }, (_, i) => `deleted once ${i}`);
+  for (const key of keys) await cluster.kv.put(cluster.random().address, key, 'first');
+  const deleteOf = (key: string) => ({ op: 'delete' as const, key, hops: 0, id: `delete of ${key}` });
+  for (const key of keys) await rpc.call(op, ownerOf(cluster, key), deleteOf(key));
+  const joiner = await cluster.join();
+  const moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
+  t.true(moved.length > 0, 'the joiner took some keys over');
+  const reads: string[] = [];
+  for (const key of moved) {
+    await cluster.kv.put(cluster.random().address, key, 'later');
+    t.like(await rpc.call(op, joiner.address, deleteOf(key)), { deleted: true });
+    reads.push(await cluster.kv.get(joiner.address, key).then((a) => a.value, (err: { code?: string }) => err.code ?? 'error'));
+  }
+  t.deepEqual(reads, moved.map(() => 'later'));
+});

@@ -25,7 +25,7 @@ for (const consistency of ['linearizable', 'eventual'] as const) {
     const running = await startNode(testConfig({ consistency }));
     t.teardown(() => running.stop());
     const served = running.node.rpcServer.paths.sort();
-    const chainOnly = [replicationCalls.chain.path, replicationCalls.read.path];
+    const chainOnly = [replicationCalls.chain.path, replicationCalls.read.path, replicationCalls.writeIds.path];
     const want = declared.map((spec) => spec.path).filter((path) => consistency === 'linearizable' || !chainOnly.includes(path)).sort();
     t.deepEqual(served, want);
     t.is(new Set(declared.map((spec) => spec.path)).size, declared.length, 'two declarations share a path');

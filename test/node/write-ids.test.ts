@@ -32,3 +32,13 @@ test('at most max records are kept, the oldest forgotten first', (t) => {
   const retry = (id: string) => writes.retried(id, { op: 'put', key: 'k', value: 'v', hops: 0 })?.version;
   t.deepEqual([retry('w1'), retry('w2'), retry('w3')], [undefined, 2, 3]);
 });
+
+test('records handed over are kept apart: adopting many does not push out a node\'s own, and an id known here is not adopted', (t) => {
+  const writes = new AppliedWrites(2);
+  writes.record('mine', { key: 'k', value: 'v', version: 1 });
+  t.false(writes.adopt('mine', { key: 'k', version: 9 }));
+  t.deepEqual([1, 2, 3].map((i) => writes.adopt(`theirs ${i}`, { key: 'k', version: 10 + i })), [true, true, true]);
+  const retry = (id: string) => writes.retried(id, { op: 'put', key: 'k', value: 'v', hops: 0 })?.version;
+  t.deepEqual([retry('mine'), retry('theirs 1'), retry('theirs 2'), retry('theirs 3')], [1, undefined, 12, 13]);
+  t.is(writes.within(0n, 0n).length, 3, 'own and handed ones are handed on alike');
+});
