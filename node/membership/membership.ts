@@ -6,7 +6,7 @@
  * linearizable reads exact.
  */
 import { randomUUID } from 'node:crypto';
-import { Conflict, NotReady, retryOf, type ChordError } from '../../common/errors.js';
+import { Conflict, isTimeout, NotReady, retryOf, type ChordError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { inOpen } from '../../common/ring.js';
 import { heldRanges, processOf, throughProcesses } from '../../common/vnodes.js';
@@ -206,10 +206,23 @@ export class Membership {
         // was a member for, the successor has as a member too (or it was not in that chain).
         await this.callbacks.handOverWrites(successor.address, predecessor?.id ?? routing.self.id, routing.self.id);
         const alone = !predecessor || sameMember(predecessor, successor);
-        await rpc.call(pointers, successor.address, { predecessor: alone ? null : toMemberJson(predecessor) });
-        await this.refreshBehind(before, [routing.self.address], refreshing);
+        try {
+          await rpc.call(pointers, successor.address, { predecessor: alone ? null : toMemberJson(predecessor) });
+        } catch (err) {
+          // Refused: the successor never took the range, and this node stays. Timed out: it may
+          // have, and then this node must not stay (two nodes would serve one range); if it did
+          // not, it takes the range over when it finds this node gone.
+          if (!isTimeout(err, successor.address)) throw err;
+        }
+        // From here the successor heads this node's range, so the depart is done whatever fails
+        // next: going back to serving the range would split it. Maintenance repairs what is left.
         lifecycle.enter('departed');
-        await this.reconcileAround([...holding, ...after]);
+        try {
+          await this.refreshBehind(before, [routing.self.address], refreshing);
+          await this.reconcileAround([...holding, ...after]);
+        } catch (err) {
+          log.warn(`departed; repairing the nodes around failed (${(err as ChordError).code ?? err}), which their maintenance does instead`, { code: (err as ChordError).code });
+        }
       }, token);
     } catch (err) {
       if ((lifecycle.state as NodeState) === 'departing') lifecycle.enter('ready');

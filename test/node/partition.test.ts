@@ -194,3 +194,19 @@ test('a delete retried at a node that joined and took its key over is not applie
   }
   t.deepEqual(reads, moved.map(() => 'later'));
 });
+
+test('a depart whose successor has taken its range goes through even when a predecessor then does not answer: the node does not go back to serving the range', async (t) => {
+  const cluster = await TestCluster.start(5, { k: 2, transport: 'memory', config: { requestTimeoutMs: 300 } });
+  t.teardown(() => cluster.teardown());
+  const leaving = cluster.nodes[2];
+  const predecessor = leaving.node.routing.predecessor!;
+  const successor = cluster.nodes.find((node) => node.address === successorAddresses(leaving)[0])!;
+  t.truthy(predecessor);
+  // The departing node's call asking its predecessor to rebuild its successor list is held past its deadline.
+  const held = cluster.network!.holdNext(leaving.address, predecessor.address, '/rpc/refresh', 900);
+  const outcome = await cluster.kv.depart(leaving.address).then(() => 'departed', (err: { code?: string }) => err.code);
+  await held.delivered;
+  t.is(outcome, 'departed');
+  t.is(leaving.node.lifecycle.state, 'departed', 'the node went back to serving a range its successor had taken');
+  t.not(successor.node.routing.predecessor?.address, leaving.address);
+});
