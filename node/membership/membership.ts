@@ -6,7 +6,7 @@
  * linearizable reads exact.
  */
 import { randomUUID } from 'node:crypto';
-import { Conflict, isTimeout, NotReady, retryOf, type ChordError } from '../../common/errors.js';
+import { Conflict, NotReady, retryOf, type ChordError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { inOpen } from '../../common/ring.js';
 import { heldRanges, processOf, throughProcesses } from '../../common/vnodes.js';
@@ -209,20 +209,18 @@ export class Membership {
         try {
           await rpc.call(pointers, successor.address, { predecessor: alone ? null : toMemberJson(predecessor) });
         } catch (err) {
-          // Refused: the successor never took the range, and this node stays. Timed out: it may
-          // have, and then this node must not stay (two nodes would serve one range); if it did
-          // not, it takes the range over when it finds this node gone.
-          if (!isTimeout(err, successor.address)) throw err;
+          // An answer from the successor refusing: it did not take the range, and this node
+          // stays. No answer (timed out, or the connection failed, maybe after the call got
+          // there): it may have, and then this node must not stay, as two nodes would serve one
+          // range; if it did not, it takes the range over once this node is gone.
+          const noAnswer = (err as ChordError).peer === successor.address && ['PEER_TIMEOUT', 'PEER_UNREACHABLE'].includes((err as ChordError).code);
+          if (!noAnswer) throw err;
         }
         // From here the successor heads this node's range, so the depart is done whatever fails
         // next: going back to serving the range would split it. Maintenance repairs what is left.
         lifecycle.enter('departed');
-        try {
-          await this.refreshBehind(before, [routing.self.address], refreshing);
-          await this.reconcileAround([...holding, ...after]);
-        } catch (err) {
-          log.warn(`departed; repairing the nodes around failed (${(err as ChordError).code ?? err}), which their maintenance does instead`, { code: (err as ChordError).code });
-        }
+        await this.refreshBehind(before, [routing.self.address], refreshing, true);
+        await this.reconcileAround([...holding, ...after], true);
       }, token);
     } catch (err) {
       if ((lifecycle.state as NodeState) === 'departing') lifecycle.enter('ready');
@@ -316,19 +314,26 @@ export class Membership {
    * them, nearest first: each copies the one after it), which include the `holding` that
    * hold copies there and may lie further back than a list is long.
    */
-  private async refreshBehind(before: Member[], exclude: string[], count: number): Promise<void> {
+  /** With `bestEffort` (a depart past its point of no return), a member that fails is logged and the rest still asked. */
+  private async refreshBehind(before: Member[], exclude: string[], count: number, bestEffort = false): Promise<void> {
     const { routing, rpc, neighbours } = this.components;
     for (const member of before.slice(0, count)) {
-      if (routing.isSelf(member)) await neighbours.refresh(exclude);
-      else await rpc.call(refreshCall, member.address, { exclude });
+      const refreshed = routing.isSelf(member) ? neighbours.refresh(exclude) : rpc.call(refreshCall, member.address, { exclude });
+      await (bestEffort ? refreshed.catch((err: unknown) => this.leftToMaintenance('refreshing', member, err)) : refreshed);
     }
   }
 
-  private async reconcileAround(members: Member[]): Promise<void> {
+  private async reconcileAround(members: Member[], bestEffort = false): Promise<void> {
     const { routing, rpc } = this.components;
-    await Promise.all(uniqueById(members).map((member) => routing.isSelf(member)
-      ? this.components.reconcile()
-      : rpc.call(reconcileCall, member.address, {})));
+    await Promise.all(uniqueById(members).map((member) => {
+      const reconciled = routing.isSelf(member) ? this.components.reconcile() : rpc.call(reconcileCall, member.address, {});
+      return bestEffort ? reconciled.catch((err: unknown) => this.leftToMaintenance('reconciling', member, err)) : reconciled;
+    }));
+  }
+
+  private leftToMaintenance(step: string, member: Member, err: unknown): void {
+    const code = (err as ChordError).code;
+    this.components.log.warn(`departed; ${step} ${member.address} failed (${code ?? String(err)}), which its maintenance repairs instead`, { peer: member.address, code });
   }
 }
 

@@ -23,6 +23,7 @@ export class MemoryNetwork {
   private delayMs = 0;
   private readonly paused = new Map<string, { resumed: Promise<void>; resume: () => void }>();
   private readonly holds: Hold[] = [];
+  private readonly failures: { from: string; to: string; path: string; delivered: boolean }[] = [];
 
   /** Makes `server` reachable at `address`; `secret` is what it demands of callers. */
   attach(address: string, server: RpcDispatch, secret?: string): void {
@@ -79,6 +80,14 @@ export class MemoryNetwork {
     return promises;
   }
 
+  /**
+   * Makes the next call from `from` to `to` on `path` fail as unreachable: before it reaches
+   * `to`, or, with `delivered`, after `to` handled it (a link cut while the answer was on its way).
+   */
+  failNext(from: string, to: string, path: string, delivered = false): void {
+    this.failures.push({ from, to, path, delivered });
+  }
+
   /** The transport a node at `from` calls through, presenting `secret`. */
   transport(from: string, options: { timeoutMs: number; secret?: string }): Transport {
     return {
@@ -92,6 +101,12 @@ export class MemoryNetwork {
 
   private async deliver(from: string, to: string, call: Call): Promise<unknown> {
     for (let held = this.pausedOf(from, to); held; held = this.pausedOf(from, to)) await held;
+    const failure = this.failures.findIndex((f) => f.from === from && f.to === to && f.path === call.path);
+    if (failure >= 0) {
+      const { delivered } = this.failures.splice(failure, 1)[0];
+      if (delivered) await this.dispatch(from, to, call);
+      throw new PeerUnreachable(to);
+    }
     const held = this.takeHold(from, to, call.path);
     if (held) {
       held.taken();
