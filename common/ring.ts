@@ -2,7 +2,7 @@
  * Pure ring arithmetic: SHA-1 identifiers on a circle of 2^bits points and the
  * wrap-around intervals Chord reasons with. Nothing here does I/O.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Bits in a Chord identifier (SHA-1). Tests may use smaller rings through the `bits` arguments. */
 export const ID_BITS = 160;
@@ -12,9 +12,13 @@ export function ringSize(bits = ID_BITS): bigint {
   return 1n << BigInt(bits);
 }
 
-/** SHA-1 of a UTF-8 string as a 160-bit identifier. */
+/**
+ * SHA-1 of a UTF-8 string as a 160-bit identifier. The one-shot `hash` costs about half of a
+ * `createHash` object (measured here: 0.5–0.7 against 0.9–1.5 µs), and every operation hashes
+ * its key several times on each node it passes.
+ */
 export function hashId(text: string): bigint {
-  return BigInt('0x' + createHash('sha1').update(text, 'utf8').digest('hex'));
+  return BigInt('0x' + hash('sha1', text, 'hex'));
 }
 
 /** Lowercase hex, zero-padded to the full width, as identifiers travel on the wire. */

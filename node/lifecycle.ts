@@ -35,6 +35,16 @@ export class Lifecycle {
     return this.state_ !== 'joining' || this.spliced;
   }
 
+  /**
+   * Whether peers may keep this node in their pointers: a member that has not departed. A
+   * departed node still passes on what reaches it, but one whose process stays up (a process
+   * of several ids whose depart failed part-way) must not stay anyone's successor, or the
+   * keys that successor's chain replicates would go to it.
+   */
+  get inRing(): boolean {
+    return this.isMember && this.state_ !== 'departed';
+  }
+
   assertMember(): void {
     if (!this.isMember) throw new NotAMember(this.self.address, 'is not (yet) a member of the ring');
   }

@@ -36,7 +36,7 @@ export class Views {
   neighbourView(): NeighbourView {
     const { routing, lifecycle } = this.components;
     return {
-      member: lifecycle.isMember,
+      member: lifecycle.inRing,
       predecessor: routing.predecessor ? toMemberJson(routing.predecessor) : null,
       successors: routing.successors.map(toMemberJson),
     };

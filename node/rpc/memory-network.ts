@@ -88,6 +88,11 @@ export class MemoryNetwork {
     this.failures.push({ from, to, path, delivered });
   }
 
+  /** Failures set up with `failNext` that no call has met yet. */
+  get armedFailures(): number {
+    return this.failures.length;
+  }
+
   /** The transport a node at `from` calls through, presenting `secret`. */
   transport(from: string, options: { timeoutMs: number; secret?: string }): Transport {
     return {

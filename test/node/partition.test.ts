@@ -236,3 +236,23 @@ test('a depart whose call handing the successor its predecessor got there but wh
   t.is(leaving.node.lifecycle.state, 'departed');
   t.deepEqual(await readsAfterWrites(cluster, expected), []);
 });
+
+// A departed node whose process stays up (a process of several ids whose depart failed
+// part-way) used to answer state calls as a member: a predecessor that missed the depart's
+// refresh kept it as its successor for good, and replicated the keys it heads to it.
+test('a departed node that stays up is dropped by a predecessor that missed the depart, and that predecessor\'s writes reach its new successor', async (t) => {
+  const { cluster, leaving, predecessor, successor } = await departing(t);
+  cluster.network!.failNext(leaving.address, predecessor.address, '/rpc/refresh');
+  cluster.nodes.splice(cluster.nodes.indexOf(leaving), 1);
+  t.teardown(() => leaving.stop());
+  await cluster.kv.depart(leaving.address);
+  await leaving.departed;
+  const before = cluster.nodes.find((node) => node.address === predecessor.address)!;
+  t.is(cluster.network!.armedFailures, 0, 'the refresh was not failed (the test set-up did not work)');
+  const dropped = await waitFor(() => successorAddresses(before)[0] === successor.address, 10_000, 50);
+  t.true(dropped, `the predecessor still points at the departed node: ${successorAddresses(before).join(', ')}`);
+  const key = Array.from({ length: 500 }, (_, i) => `headed ${i}`).find((k) => ownerOf(cluster, k) === before.address)!;
+  await cluster.kv.put(cluster.random().address, key, 'after the depart');
+  const holders = (await cluster.holdings(successor)).get(key)?.holders.map((h) => h.address) ?? [];
+  t.true(holders.includes(successor.address), `held by ${holders.join(', ')}`);
+});
