@@ -137,7 +137,10 @@ export class ChordNode {
     this.batches = new BatchRouter({
       routing, lifecycle, rpc, route: (request) => this.router.route(request), retry: (request) => this.runUserOp(request),
     });
-    this.watches = new Watches({ routing, lifecycle, store, feed: this.feed, versions, rpc, findSuccessor, overlay: () => neighbours.overlay({ verify: false }) });
+    this.watches = new Watches({
+      routing, lifecycle, feed: this.feed, versions, rpc, findSuccessor, overlay: () => neighbours.overlay({ verify: false }),
+      acknowledged: (key) => this.replication.lastAcknowledged?.(key) ?? store.get(key),
+    });
     this.replicas = new ReplicaSync(
       { routing, store, rpc, lock, neighbours, log, versions, findSuccessor, settings, chainLeases },
       { requestReconfigure: () => this.maintenance.requestReconfigure() },

@@ -6,14 +6,13 @@
  */
 import { isGone, NotReady, retryOf } from '../common/errors.js';
 import { hashId, idToHex } from '../common/ring.js';
-import type { KeyedItem, Member, Version, WatchEvent } from '../common/wire.js';
+import type { Item, KeyedItem, Member, Version, WatchEvent } from '../common/wire.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ChangeFeed } from './replication/feed.js';
 import { watch as watchCall, watchPrefix as watchPrefixCall } from './rpc/replication.js';
 import type { FindSuccessorAnswer } from './rpc/routing.js';
 import type { RpcClient } from './rpc/spec.js';
 import type { RoutingTable } from './routing.js';
-import type { Store } from './storage/store.js';
 import type { VersionPolicy } from './versions/policy.js';
 
 /** How long one poll waits for a change before answering empty. */
@@ -25,8 +24,12 @@ const DISCOVER_EVERY_MS = 1000;
 export interface WatchComponents {
   readonly routing: RoutingTable;
   readonly lifecycle: Lifecycle;
-  readonly store: Store;
   readonly feed: ChangeFeed;
+  /**
+   * The key's pair as last acknowledged, here at its owner (not a head's write still on its
+   * way down the chain, which may yet be lost).
+   */
+  acknowledged(key: string): Promise<Item | undefined>;
   readonly versions: VersionPolicy;
   readonly rpc: RpcClient;
   findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
@@ -46,23 +49,27 @@ export class Watches {
    * `waitMs` for one; with `after` undefined, just the key's current version.
    */
   async poll(key: string, after: Version | null | undefined, waitMs: number): Promise<{ events: WatchEvent[]; version?: Version | null }> {
-    const { routing, lifecycle, store, feed, versions } = this.components;
+    const { routing, lifecycle, feed, versions } = this.components;
     lifecycle.assertMember();
     const owned = () => {
       if (!routing.owns(hashId(key))) throw new NotReady(`${routing.self.address} does not own ${JSON.stringify(key)} (any more)`, 'RING_CHANGING');
     };
     owned();
-    if (after === undefined) return { events: [], version: (await store.get(key))?.version ?? null };
+    if (after === undefined) return { events: [], version: (await this.components.acknowledged(key))?.version ?? null };
     const isNew = (item: { version: Version }) => after === null || versions.later(item.version, after);
     const deadline = Date.now() + waitMs;
     for (;;) {
+      const seen = feed.latest;
       const changes = feed.changes(key, isNew);
       if (changes.length > 0) return { events: changes.map((c) => toEvent(c)) };
       // Changes this node did not record (it became the owner since): the key as it is now.
-      const current = await store.get(key);
+      const current = await this.components.acknowledged(key);
       if (current && isNew(current)) return { events: [toEvent({ key, ...current }, true)] };
       const left = deadline - Date.now();
       if (left <= 0) return { events: [] };
+      // A change recorded while that read was under way (it may ask the tail) would not wake
+      // the wait below, which would then sleep through it: look at the feed again first.
+      if (feed.latest !== seen) continue;
       await feed.next(key, left);
       owned();
     }

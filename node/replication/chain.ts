@@ -13,7 +13,7 @@ import { BoundedMap } from '../../common/bounded-map.js';
 import { KeyNotFound } from '../../common/errors.js';
 import { withRequestId } from '../../common/request-id.js';
 import { hashId } from '../../common/ring.js';
-import type { KeyedItem, OpAnswer, Version } from '../../common/wire.js';
+import type { Item, KeyedItem, OpAnswer, Version } from '../../common/wire.js';
 import { chain as chainCall, MAX_WRITE_RECORDS_PER_CALL, read as readCall, writeIds } from '../rpc/replication.js';
 import { handle, type RpcHandler } from '../rpc/spec.js';
 import { applyAtHead, mergeItems, readAnswer, writeAnswer } from './head.js';
@@ -153,18 +153,27 @@ export class ChainReplication implements ReplicationStrategy {
   }
 
   async read(key: string, hops: number): Promise<OpAnswer> {
+    const answer = await this.acknowledgedCopy(key, hops);
+    return readAnswer(key, answer.item, answer.node, answer.hops, this.components.now());
+  }
+
+  async lastAcknowledged(key: string): Promise<Item | undefined> {
+    return (await this.acknowledgedCopy(key, 0)).item ?? undefined;
+  }
+
+  /** The key's pair as last acknowledged (a tombstone too): this head's own when the key is clean here, else the tail's. */
+  private async acknowledgedCopy(key: string, hops: number): Promise<{ item: Item | null | undefined; node: string; hops: number }> {
     const { self, store, rpc } = this.components;
     const tail = this.components.chain().at(-1);
-    if (!tail) return readAnswer(key, await store.get(key), self.address, hops, this.components.now());
+    if (!tail) return { item: await store.get(key), node: self.address, hops };
     const clean = () => !this.dirty.has(key) && !this.uncertain.has(key) && this.components.readLease?.() === true;
     if (clean()) {
       const local = await store.get(key);
       // Judged again after reading: a write applied before the read marked the key first,
       // and a lease in force now was in force when the read was made.
-      if (clean()) return readAnswer(key, local, self.address, hops, this.components.now());
+      if (clean()) return { item: local, node: self.address, hops };
     }
-    const answer = await rpc.call(readCall, tail.address, { key, hops: hops + 1 });
-    return readAnswer(key, answer.item, answer.node, answer.hops, this.components.now());
+    return rpc.call(readCall, tail.address, { key, hops: hops + 1 });
   }
 
   backlog(): number {

@@ -6,7 +6,7 @@
  * implementation per consistency mode, chosen by the ring settings' `mode`.
  */
 import type { Logger } from '../../common/log.js';
-import type { Consistency, KeyedItem, Member, OpAnswer, PutOptions, RingSettings } from '../../common/wire.js';
+import type { Consistency, Item, KeyedItem, Member, OpAnswer, PutOptions, RingSettings } from '../../common/wire.js';
 import type { RpcHandler, RpcClient } from '../rpc/spec.js';
 import type { HintBook } from '../storage/hints.js';
 import type { Store } from '../storage/store.js';
@@ -67,6 +67,11 @@ export interface ReplicationStrategy {
   write(request: WriteRequest): Promise<OpAnswer>;
   /** Answers a read that reached the key's owner; throws KeyNotFound. */
   read(key: string, hops: number): Promise<OpAnswer>;
+  /**
+   * At the key's owner: its pair as last acknowledged, a tombstone too (a watch's catch-up
+   * reports it). Absent: the owner's own copy is acknowledged as soon as it is written.
+   */
+  lastAcknowledged?(key: string): Promise<Item | undefined>;
   /** Writes accepted here and not yet passed on to every replica (for metrics). */
   backlog(): number;
   /** Resolves when nothing accepted is still waiting to be passed on. */
