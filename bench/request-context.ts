@@ -1,5 +1,6 @@
 /**
- * What carrying the request id in AsyncLocalStorage costs. On Node 20 the first use of an
+ * What carrying the request id in AsyncLocalStorage would cost (the nodes used to; they now
+ * pass it by hand, see common/request-id.ts). On Node 20 the first use of an
  * AsyncLocalStorage turns on a promise hook for the whole process, so each mode runs in a
  * process of its own: `off` never touches one, `on` runs every operation inside `run` and
  * reads the store where the node would (sending a call, writing a line).
@@ -7,7 +8,7 @@
  * Two workloads: a bare chain of awaits (the worst case: nothing but promises) and HTTP
  * round trips on loopback, keep-alive, 32 in flight (what a node's request looks like).
  * A third workload is the real thing: GETs and PUTs on an in-process node (Koa, routing, the
- * store), with the node's own AsyncLocalStorage stubbed out in the `off` process.
+ * store); in the `on` process the hook the first two turned on runs at every promise it makes.
  * Reported as CPU time (user + system) per operation, which a busy machine disturbs less
  * than wall-clock throughput does.
  */

@@ -11,7 +11,6 @@ import type { Socket } from 'node:net';
 import { ChordError, PeerOverloaded, PeerTimeout, PeerUnreachable, type ErrorBody } from './errors.js';
 import { encodeFrame, frameBatch, FrameDecoder, FRAMES_PATH, FRAMES_PROTOCOL, jsonCodec, MAX_FRAME_BYTES,
   type Encoded, type FrameAnswer, type FrameCodec } from './frames.js';
-import { currentRequestId } from './request-id.js';
 import type { Method, Transport } from './transport-types.js';
 import { SECRET_HEADER } from './wire.js';
 
@@ -43,7 +42,7 @@ export class FrameTransport implements Transport {
     this.limits = { ...DEFAULTS, codec: jsonCodec, ...options };
   }
 
-  call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+  call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number, requestId?: string): Promise<T> {
     let peer = this.peers.get(address);
     if (!peer) {
       peer = new PeerConnection(address, this.limits, () => { this.writes++; }, (gone) => {
@@ -51,7 +50,7 @@ export class FrameTransport implements Transport {
       });
       this.peers.set(address, peer);
     }
-    return peer.call(method, path, body, timeoutMs ?? this.limits.timeoutMs) as Promise<T>;
+    return peer.call(method, path, body, timeoutMs ?? this.limits.timeoutMs, requestId) as Promise<T>;
   }
 
   close(): void {
@@ -90,10 +89,10 @@ class PeerConnection {
     this.dial();
   }
 
-  call(method: Method, path: string, body: unknown, timeoutMs: number): Promise<unknown> {
+  call(method: Method, path: string, body: unknown, timeoutMs: number, requestId: string | undefined): Promise<unknown> {
     if (this.gone) return Promise.reject(new PeerUnreachable(this.address));
     const id = this.nextId++;
-    const frame = encodeFrame(this.limits.codec, [id, method, path, body ?? null, currentRequestId() ?? null]);
+    const frame = encodeFrame(this.limits.codec, [id, method, path, body ?? null, requestId ?? null]);
     if (frame.bytes > MAX_FRAME_BYTES) return Promise.reject(new ChordError('PAYLOAD_TOO_LARGE', `a call to ${path} of ${frame.bytes} bytes is over the frame limit`));
     if (this.queuedCount >= this.limits.maxQueued || this.queuedBytes + frame.bytes > this.limits.maxQueuedBytes) {
       return Promise.reject(new PeerOverloaded(this.address, this.queuedCount, this.queuedBytes));

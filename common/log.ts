@@ -1,12 +1,11 @@
 /**
  * Logger: one JSON line per event on stderr (pino), so stdout stays for results and
- * readiness. Every line names the node (`node`: its address, `id`: its ring id in hex)
- * and, when written while serving a request, the request's id (`reqId`, see request-id.ts).
+ * readiness. Every line names the node (`node`: its address, `id`: its ring id in hex);
+ * a line written for a request carries its id as the field `reqId` (see request-id.ts).
  * `pretty` turns the lines into human-readable ones (pino-pretty), as for a terminal.
  */
 import { pino, type DestinationStream } from 'pino';
 import PinoPretty from 'pino-pretty';
-import { currentRequestId } from './request-id.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
@@ -60,10 +59,6 @@ export function createLogger(name: string, level: Level | 'silent' = 'info', opt
     timestamp: pino.stdTimeFunctions.isoTime,
     // The level by name in JSON ("warn", not 40); pino-pretty reads pino's numbers.
     ...(pretty ? {} : { formatters: { level: (label: string) => ({ level: label }) } }),
-    mixin: () => {
-      const reqId = currentRequestId();
-      return reqId === undefined ? {} : { reqId };
-    },
   }, options.destination ?? stderrStream(pretty));
   const at = (method: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Fields) => {
     if (fields) logger[method](fields, message);

@@ -1,22 +1,12 @@
 /**
- * The id of the public request being served, carried through its async work by
- * AsyncLocalStorage: the HTTP app sets it where a request enters (public or /rpc), the
- * transports read it when they call another node, the logger when it writes a line.
+ * Request ids. The HTTP app gives each public request one (or keeps the client's); it is
+ * passed along by hand from there: to the router and the replication strategy, into every
+ * node-to-node call made for the request (a frame's envelope, an HTTP header), and into the
+ * fields of the log lines written for it. Not through AsyncLocalStorage: on Node 20 that runs
+ * a promise hook at every promise in the process, which cost 6–13 % of a node's CPU per
+ * request (docs/experiments.md).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-
-const current = new AsyncLocalStorage<string>();
-
-/** The id of the request whose work is running now, if any. */
-export function currentRequestId(): string | undefined {
-  return current.getStore();
-}
-
-/** Runs `fn` as work of request `id`; with no id, as work of no request (nothing is inherited). */
-export function withRequestId<T>(id: string | undefined, fn: () => T): T {
-  return id === undefined ? current.exit(fn) : current.run(id, fn);
-}
 
 /**
  * This process's ids: a random 8-digit prefix drawn once, then a counter. Short enough to read
@@ -36,6 +26,6 @@ export function newRequestId(): string {
 const VISIBLE_ASCII = /^[\x21-\x7e]{1,128}$/;
 
 /** `header` when it is a usable id (1 to 128 visible ASCII characters), else undefined. */
-export function validRequestId(header: string | undefined): string | undefined {
-  return header !== undefined && VISIBLE_ASCII.test(header) ? header : undefined;
+export function validRequestId(header: string | undefined | null): string | undefined {
+  return typeof header === 'string' && VISIBLE_ASCII.test(header) ? header : undefined;
 }

@@ -10,7 +10,6 @@ import http from 'node:http';
 import got, { type Got, RequestError } from 'got';
 import { asChordError, ChordError, PeerTimeout, PeerUnreachable, type ErrorBody } from './errors.js';
 import { FrameTransport } from './frame-transport.js';
-import { currentRequestId } from './request-id.js';
 import { REQUEST_ID_HEADER, SECRET_HEADER } from './wire.js';
 import type { Method, Transport } from './transport-types.js';
 
@@ -56,10 +55,9 @@ export class NodeHttpTransport implements Transport {
     this.headers = { accept: 'application/json', ...(options.secret ? { [SECRET_HEADER]: options.secret } : {}) };
   }
 
-  call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+  call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number, reqId?: string): Promise<T> {
     const separator = address.lastIndexOf(':');
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const reqId = currentRequestId();
     const headers = payload === undefined && reqId === undefined ? this.headers : {
       ...this.headers,
       ...(reqId === undefined ? {} : { [REQUEST_ID_HEADER]: reqId }),
@@ -121,9 +119,8 @@ export class GotTransport implements Transport {
     });
   }
 
-  async call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+  async call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number, reqId?: string): Promise<T> {
     let response;
-    const reqId = currentRequestId();
     try {
       response = await this.got(`http://${address}${path}`, {
         method,

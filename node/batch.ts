@@ -17,10 +17,10 @@ export interface BatchComponents {
   readonly routing: RoutingTable;
   readonly lifecycle: Lifecycle;
   readonly rpc: RpcClient;
-  /** Routes one operation (see Router.route). */
-  route(request: OpRequest): Promise<OpAnswer>;
+  /** Routes one operation (see Router.route); `reqId` is the batch's request id. */
+  route(request: OpRequest, reqId?: string): Promise<OpAnswer>;
   /** Runs one operation as a single request would run, retried while the ring changes. */
-  retry(request: OpRequest): Promise<OpAnswer>;
+  retry(request: OpRequest, reqId?: string): Promise<OpAnswer>;
 }
 
 export class BatchRouter {
@@ -31,18 +31,18 @@ export class BatchRouter {
    * given (so that operations on one key still apply in order), each operation that met a
    * changing ring. Results in the order of `ops`.
    */
-  async runFromEntry(ops: readonly BatchOp[]): Promise<BatchResult[]> {
+  async runFromEntry(ops: readonly BatchOp[], reqId?: string): Promise<BatchResult[]> {
     // A write's id stays with it through every retry, so that its owner applies it once.
     const requests: OpRequest[] = ops.map((op) => (op.op === 'get' ? { ...op, hops: 0 } : { ...op, hops: 0, id: randomUUID() }));
-    const results = await this.run(requests, 0);
+    const results = await this.run(requests, 0, reqId);
     for (const [i, result] of results.entries()) {
-      if ('error' in result && retryOfCode(result.error.code) !== 'never') results[i] = await this.settle(this.components.retry(requests[i]));
+      if ('error' in result && retryOfCode(result.error.code) !== 'never') results[i] = await this.settle(this.components.retry(requests[i], reqId));
     }
     return results;
   }
 
   /** Results in the order of `ops`: an answer, or the error of that one operation. */
-  async run(ops: readonly OpRequest[], hops: number): Promise<BatchResult[]> {
+  async run(ops: readonly OpRequest[], hops: number, reqId?: string): Promise<BatchResult[]> {
     const { routing, lifecycle, rpc } = this.components;
     lifecycle.assertMember();
     const results: BatchResult[] = new Array<BatchResult>(ops.length);
@@ -63,14 +63,14 @@ export class BatchRouter {
           const op = ops[i];
           results[i] = held.has(op.key)
             ? new NotReady(`an earlier operation on ${JSON.stringify(op.key)} in this batch is being retried`, 'RING_CHANGING').toJSON()
-            : await this.settle(this.components.route({ ...op, hops }));
+            : await this.settle(this.components.route({ ...op, hops }, reqId));
           const failed = results[i];
           if ('error' in failed && retryOfCode(failed.error.code) !== 'never') held.add(op.key);
         }
       })(),
       ...[...onward].map(async ([address, indexes]) => {
         try {
-          const answer = await rpc.call(batchCall, address, { ops: indexes.map((i) => ops[i]), hops: hops + 1 });
+          const answer = await rpc.call(batchCall, address, { ops: indexes.map((i) => ops[i]), hops: hops + 1 }, reqId);
           indexes.forEach((i, j) => { results[i] = answer.results[j]; });
         } catch (err) {
           const failed = asChordError(err).toJSON();

@@ -135,7 +135,7 @@ export class ChordNode {
     );
     const findSuccessor = (idHex: string, hops: number) => this.router.findSuccessor(idHex, hops);
     this.batches = new BatchRouter({
-      routing, lifecycle, rpc, route: (request) => this.router.route(request), retry: (request) => this.runUserOp(request),
+      routing, lifecycle, rpc, route: (request, reqId) => this.router.route(request, reqId), retry: (request, reqId) => this.runUserOp(request, reqId),
     });
     this.watches = new Watches({
       routing, lifecycle, feed: this.feed, versions, rpc, findSuccessor, overlay: () => neighbours.overlay({ verify: false }),
@@ -177,7 +177,11 @@ export class ChordNode {
     this.rpcServer.register([
       handle(leaseCall, (request) => this.leases.grant(request.node)),
       handle(chainLeaseCall, (request) => this.chainLeases.grant(request.node)),
-      ...routingHandlers({ route: (request) => this.router.arrived(request), findSuccessor, batch: (ops, hops) => this.batches.run(ops, hops) }, {
+      ...routingHandlers({
+        route: (request, reqId) => this.router.arrived(request, reqId),
+        findSuccessor: (idHex, hops, reqId) => this.router.findSuccessor(idHex, hops, reqId),
+        batch: (ops, hops, reqId) => this.batches.run(ops, hops, reqId),
+      }, {
         self: routing.self.address,
         deadlineMs: FORWARDED_DEADLINE_SHARE * config.requestTimeoutMs,
         onUnexpected: (err) => log.error(`a forwarded operation failed: ${(err as Error)?.message ?? String(err)}`, { err }),
@@ -221,27 +225,27 @@ export class ChordNode {
   // ---- the public API (what the HTTP adapter calls) ----
 
   /** Inserts or overwrites; with conditions, only when the key's live version matches (compare-and-set); with `ttlMs`, for that long. */
-  put(key: string, value: string, options: PutOptions = {}): Promise<ValueAnswer | QuorumAnswer> {
-    return this.runUserOp({ op: 'put', key, value, ...options, hops: 0, id: randomUUID() }) as Promise<ValueAnswer | QuorumAnswer>;
+  put(key: string, value: string, options: PutOptions = {}, reqId?: string): Promise<ValueAnswer | QuorumAnswer> {
+    return this.runUserOp({ op: 'put', key, value, ...options, hops: 0, id: randomUUID() }, reqId) as Promise<ValueAnswer | QuorumAnswer>;
   }
 
   /** The key's value; in a quorum ring, its siblings when concurrent writes left several, and a context. */
-  get(key: string): Promise<ValueAnswer | QuorumAnswer> {
-    return this.runUserOp({ op: 'get', key, hops: 0 }) as Promise<ValueAnswer | QuorumAnswer>;
+  get(key: string, reqId?: string): Promise<ValueAnswer | QuorumAnswer> {
+    return this.runUserOp({ op: 'get', key, hops: 0 }, reqId) as Promise<ValueAnswer | QuorumAnswer>;
   }
 
   /** Deletes; in a quorum ring, `context` names the versions the delete supersedes (without one: those a read quorum holds). */
-  delete(key: string, options: { context?: string } = {}): Promise<DeleteAnswer> {
-    return this.runUserOp({ op: 'delete', key, ...options, hops: 0, id: randomUUID() }) as Promise<DeleteAnswer>;
+  delete(key: string, options: { context?: string } = {}, reqId?: string): Promise<DeleteAnswer> {
+    return this.runUserOp({ op: 'delete', key, ...options, hops: 0, id: randomUUID() }, reqId) as Promise<DeleteAnswer>;
   }
 
   /**
    * Many operations at once, grouped by next hop; an operation that met a changing ring is
    * tried again on its own (as a single request would be). Results come in the order given.
    */
-  async batch(ops: BatchOp[]): Promise<{ results: BatchResult[] }> {
+  async batch(ops: BatchOp[], reqId?: string): Promise<{ results: BatchResult[] }> {
     if (this.lifecycle.state === 'joining') this.lifecycle.assertReady();
-    return { results: await this.batches.runFromEntry(ops) };
+    return { results: await this.batches.runFromEntry(ops, reqId) };
   }
 
   /** Every acknowledged change of `key` from the moment this resolves, until `signal` aborts (the owner may change meanwhile). */
@@ -260,8 +264,8 @@ export class ChordNode {
   }
 
   /** Routes an operation another id of this process hands over, as if it had arrived here. */
-  relay(request: OpRequest): Promise<OpAnswer> {
-    return this.router.route(request);
+  relay(request: OpRequest, reqId?: string): Promise<OpAnswer> {
+    return this.router.route(request, reqId);
   }
 
   async depart(): Promise<{ departed: string }> {
@@ -333,7 +337,7 @@ export class ChordNode {
   }
 
   /** A user operation entering here: retried while the ring changes, up to the retry deadline. */
-  private runUserOp(request: OpRequest): Promise<OpAnswer> {
+  private runUserOp(request: OpRequest, reqId: string | undefined): Promise<OpAnswer> {
     // A departing node still routes: until it is spliced out it may head keys, and after
     // that it hands requests to its old successor until its process exits.
     if (this.lifecycle.state === 'joining') this.lifecycle.assertReady();
@@ -345,6 +349,6 @@ export class ChordNode {
     // A quorum's coordinator has already waited for every replica it could ask: the caller
     // hears of the shortfall now, not after the retry deadline.
     const mayRetry = (err: unknown) => (err as ChordError).code !== 'QUORUM_NOT_MET' && beforeTheHead(err);
-    return retryWhileRingChanges(this.config.retryDeadlineMs, () => this.router.route(request), mayRetry);
+    return retryWhileRingChanges(this.config.retryDeadlineMs, () => this.router.route(request, reqId), mayRetry);
   }
 }

@@ -9,7 +9,6 @@
  * the router then handles per operation as it would for a lone call.
  */
 import { ChordError } from '../common/errors.js';
-import { currentRequestId, withRequestId } from '../common/request-id.js';
 import type { OpAnswer } from '../common/wire.js';
 import { op, ops, type ForwardResult, type OpRequest } from './rpc/routing.js';
 import type { RpcClient } from './rpc/spec.js';
@@ -38,8 +37,8 @@ export class ForwardBatcher {
   /** `maxBatch`, `maxBytes`: operations and bytes per call at most (a longer queue leaves in several calls). */
   constructor(private readonly rpc: Pick<RpcClient, 'call'>, private readonly maxBatch: number, private readonly maxBytes = MAX_BATCH_BYTES) {}
 
-  /** Forwards `request` to `address`, with whatever else is forwarded there in this turn of the loop. */
-  call(address: string, request: OpRequest): Promise<OpAnswer> {
+  /** Forwards `request` (of public request `requestId`) to `address`, with whatever else is forwarded there in this turn of the loop. */
+  call(address: string, request: OpRequest, requestId?: string): Promise<OpAnswer> {
     return new Promise((resolve, reject) => {
       let queue = this.queues.get(address);
       if (!queue) {
@@ -49,7 +48,7 @@ export class ForwardBatcher {
         // reach here from their own I/O callback, and all of them should share the call.
         setImmediate(() => this.flush(address));
       }
-      queue.push({ request, requestId: currentRequestId(), resolve, reject });
+      queue.push({ request, requestId, resolve, reject });
     });
   }
 
@@ -73,10 +72,7 @@ export class ForwardBatcher {
 
   private send(address: string, batch: Pending[]): void {
     if (batch.length === 1 || this.loneOnly.has(address)) {
-      // Sent from the flush, whose context is the first queued request's: each keeps its own id.
-      for (const only of batch) {
-        withRequestId(only.requestId, () => this.rpc.call(op, address, only.request)).then(only.resolve, only.reject);
-      }
+      for (const only of batch) this.rpc.call(op, address, only.request, only.requestId).then(only.resolve, only.reject);
       return;
     }
     const items = batch.map(({ request, requestId }) => (requestId === undefined ? { request } : { request, requestId }));

@@ -9,7 +9,6 @@ import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import type { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { withRequestId } from '../common/request-id.js';
 import { distance, inOpen } from '../common/ring.js';
 import { fromMemberJson, sameMember, toMemberJson, type Member, type MemberJson } from '../common/wire.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -169,14 +168,12 @@ export class Maintenance {
 
   private schedule(delayMs: number): void {
     if (this.timer) clearTimeout(this.timer);
-    // Rounds serve no request: one kicked while serving a request must not carry (and pass on
-    // to every later round) that request's id.
-    this.timer = withRequestId(undefined, () => setTimeout(() => {
+    this.timer = setTimeout(() => {
       this.timer = null;
       void this.runRound().finally(() => {
         if (!this.stopped) this.schedule(this.init.maintenanceIntervalMs * (this.quietRounds >= QUIET_ROUNDS_BEFORE_STRETCH ? QUIET_STRETCH : 1));
       });
-    }, delayMs));
+    }, delayMs);
     this.timer.unref();
   }
 

@@ -32,20 +32,20 @@ export class ProcessNode {
     return 'ready';
   }
 
-  put(key: string, value: string, options: PutOptions = {}): Promise<ValueAnswer | QuorumAnswer> {
-    return this.entry(key).put(key, value, options);
+  put(key: string, value: string, options: PutOptions = {}, reqId?: string): Promise<ValueAnswer | QuorumAnswer> {
+    return this.entry(key).put(key, value, options, reqId);
   }
 
-  get(key: string): Promise<ValueAnswer | QuorumAnswer> {
-    return this.entry(key).get(key);
+  get(key: string, reqId?: string): Promise<ValueAnswer | QuorumAnswer> {
+    return this.entry(key).get(key, reqId);
   }
 
-  delete(key: string, options: { context?: string } = {}): Promise<DeleteAnswer> {
-    return this.entry(key).delete(key, options);
+  delete(key: string, options: { context?: string } = {}, reqId?: string): Promise<DeleteAnswer> {
+    return this.entry(key).delete(key, options, reqId);
   }
 
-  batch(ops: BatchOp[]): ReturnType<ChordNode['batch']> {
-    return this.entry().batch(ops);
+  batch(ops: BatchOp[], reqId?: string): ReturnType<ChordNode['batch']> {
+    return this.entry().batch(ops, reqId);
   }
 
   watch(key: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>> {

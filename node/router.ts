@@ -42,7 +42,7 @@ export interface Sibling {
   readonly state: NodeState;
   owns(id: bigint): boolean;
   /** Routes `request` from that id, as if it had arrived there. */
-  relay(request: OpRequest): Promise<OpAnswer>;
+  relay(request: OpRequest, reqId?: string): Promise<OpAnswer>;
 }
 
 export interface RouterCallbacks {
@@ -61,13 +61,17 @@ export class Router {
     this.forwards = new ForwardBatcher(components.rpc, MAX_BATCH_OPS);
   }
 
-  /** Routes one operation: answers it when this node owns the key (or its mode lets a copy answer), else forwards it. */
-  async route(request: OpRequest, reroutes = 0): Promise<OpAnswer> {
+  /**
+   * Routes one operation: answers it when this node owns the key (or its mode lets a copy
+   * answer), else forwards it. `reqId`: the public request it belongs to, for the calls and
+   * log lines made for it.
+   */
+  async route(request: OpRequest, reqId?: string, reroutes = 0): Promise<OpAnswer> {
     const { routing, lifecycle, lock } = this.components;
     lifecycle.assertMember();
     if (request.hops > MAX_HOPS) throw new ChordError('ROUTING_LOOP', `request for ${JSON.stringify(request.key)} went around the ring`);
     const id = hashId(request.key);
-    if (lifecycle.state === 'departed') return this.forward(routing.successors[0], request, id, reroutes);
+    if (lifecycle.state === 'departed') return this.forward(routing.successors[0], request, id, reqId, reroutes);
     if (request.op === 'get') {
       const answer = await this.components.replication().readOnPath(request.key, request.hops);
       if (answer) return answer;
@@ -80,34 +84,34 @@ export class Router {
       }
       const sibling = this.closerSibling(id);
       // `final` spoke of this id: the sibling judges its own range.
-      if (sibling) return sibling.relay({ ...request, final: false });
-      return this.forward(routing.nextHop(id), request, id, reroutes);
+      if (sibling) return sibling.relay({ ...request, final: false }, reqId);
+      return this.forward(routing.nextHop(id), request, id, reqId, reroutes);
     }
     const release = await lock.acquireShared();
     try {
       // The ring may have changed while we waited for a membership change to finish.
       if ((lifecycle.state as NodeState) === 'departed' || !routing.owns(id)) {
         release();
-        return await this.route(request, reroutes);
+        return await this.route(request, reqId, reroutes);
       }
       const replication = this.components.replication();
       this.components.metrics.hops(request.hops);
-      if (request.op === 'get') return await replication.read(request.key, request.hops);
-      return await this.components.recentWrites.run(request.id, request.op === 'put' ? request.value : undefined, () => replication.write(request));
+      if (request.op === 'get') return await replication.read(request.key, request.hops, reqId);
+      return await this.components.recentWrites.run(request.id, request.op === 'put' ? request.value : undefined, () => replication.write(request, reqId));
     } finally {
       release();
     }
   }
 
   /** Serves an operation another node routed here (the /rpc/op call). */
-  arrived(request: OpRequest): Promise<OpAnswer> {
+  arrived(request: OpRequest, reqId?: string): Promise<OpAnswer> {
     const { log } = this.components;
-    if (log.debugEnabled) log.debug(`routed ${request.op} arrived`, { op: request.op, key: request.key, hops: request.hops });
-    return this.route(request);
+    if (log.debugEnabled) log.debug(`routed ${request.op} arrived`, { op: request.op, key: request.key, hops: request.hops, reqId });
+    return this.route(request, reqId);
   }
 
   /** The owner of `idHex`, found by routing (Chord's find_successor). */
-  async findSuccessor(idHex: string, hops: number, reroutes = 0): Promise<FindSuccessorAnswer> {
+  async findSuccessor(idHex: string, hops: number, reqId?: string, reroutes = 0): Promise<FindSuccessorAnswer> {
     const { routing, lifecycle, rpc } = this.components;
     lifecycle.assertMember();
     const id = hexToId(idHex);
@@ -119,10 +123,10 @@ export class Router {
     const next = routing.closestPrecedingNode(id);
     if (routing.isSelf(next)) throw new NotReady(`node ${routing.self.address} has no route yet`, 'RING_CHANGING');
     try {
-      return await rpc.call(findSuccessor, next.address, { id: idHex, hops: hops + 1 });
+      return await rpc.call(findSuccessor, next.address, { id: idHex, hops: hops + 1 }, reqId);
     } catch (err) {
       if (!this.routeAround(err, next, reroutes)) throw err;
-      return this.findSuccessor(idHex, hops, reroutes + 1);
+      return this.findSuccessor(idHex, hops, reqId, reroutes + 1);
     }
   }
 
@@ -152,22 +156,22 @@ export class Router {
     return best;
   }
 
-  private async forward(next: Member | undefined, request: OpRequest, id: bigint, reroutes: number): Promise<OpAnswer> {
+  private async forward(next: Member | undefined, request: OpRequest, id: bigint, reqId: string | undefined, reroutes: number): Promise<OpAnswer> {
     const { routing, log } = this.components;
     if (!next || routing.isSelf(next)) {
       throw new NotReady(`node ${routing.self.address} has no route for ${JSON.stringify(request.key)} yet`, 'RING_CHANGING');
     }
     try {
       const final = routing.ownerInSuccessors(id)?.id === next.id;
-      if (log.debugEnabled) log.debug(`forwarding ${request.op} to ${next.address}`, { op: request.op, key: request.key, peer: next.address, hops: request.hops + 1 });
-      return await this.forwards.call(next.address, { ...request, hops: request.hops + 1, final });
+      if (log.debugEnabled) log.debug(`forwarding ${request.op} to ${next.address}`, { op: request.op, key: request.key, peer: next.address, hops: request.hops + 1, reqId });
+      return await this.forwards.call(next.address, { ...request, hops: request.hops + 1, final }, reqId);
     } catch (err) {
       if (!this.routeAround(err, next, reroutes)) {
         if (isTimeout(err, next.address)) this.callbacks.onPeerGone();
         throw err;
       }
-      log.warn(`${next.address} is unreachable; routing around it`, { peer: next.address });
-      return this.route(request, reroutes + 1);
+      log.warn(`${next.address} is unreachable; routing around it`, { peer: next.address, reqId });
+      return this.route(request, reqId, reroutes + 1);
     }
   }
 

@@ -127,7 +127,7 @@ export async function startNode(config: NodeConfig, components: StartComponents 
   const processNode = new ProcessNode(address, nodes, change);
   const node = nodes[0];
   components.network?.attach(address, processNode.rpcServer, config.secret);
-  const frames = new FrameServer({ dispatch: (method, path, body) => processNode.rpcServer.dispatch(method, path, body), secret: config.secret, log: processLog, metrics });
+  const frames = new FrameServer({ dispatch: (method, path, body, requestId) => processNode.rpcServer.dispatch(method, path, body, requestId), secret: config.secret, log: processLog, metrics });
 
   let markDeparted!: () => void;
   const departed = new Promise<void>((resolve) => { markDeparted = resolve; });

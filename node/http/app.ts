@@ -10,7 +10,7 @@ import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { ChordError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import { newRequestId, validRequestId, withRequestId } from '../../common/request-id.js';
+import { newRequestId, validRequestId } from '../../common/request-id.js';
 import { paths, PUBLIC_BODY_LIMIT, REQUEST_ID_HEADER, RPC_BODY_LIMIT, RPC_PREFIX, SECRET_HEADER } from '../../common/wire.js';
 import type { ChordNode } from '../chord-node.js';
 import type { Metrics } from '../metrics.js';
@@ -42,15 +42,14 @@ export function createApp(node: ServedNode, log: Logger, options: AppOptions): K
   const app = new Koa();
   app.silent = true; // errors are answered by the boundary, not printed by Koa
   // The request id: a public request keeps the client's (when usable) or gets a new one; a
-  // node-to-node call carries the id of the public request it was made for, or none. The rest
-  // of the request's work runs under it, so log lines and the calls it makes carry it too.
+  // node-to-node call carries the id of the public request it was made for, or none. Routes
+  // hand it on (ctx.state.reqId) to the node, which passes it into the calls it makes and
+  // the lines it logs for the request.
   app.use(async (ctx, next) => {
     const sent = validRequestId(ctx.get(REQUEST_ID_HEADER) || undefined);
     const reqId = ctx.path.startsWith(RPC_PREFIX) ? sent : sent ?? newRequestId();
     if (reqId !== undefined) ctx.set(REQUEST_ID_HEADER, reqId);
-    await withRequestId(reqId, next);
-  });
-  app.use(async (ctx, next) => {
+    ctx.state.reqId = reqId;
     const start = performance.now();
     try {
       await next();
@@ -59,7 +58,7 @@ export function createApp(node: ServedNode, log: Logger, options: AppOptions): K
       const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
       const ms = performance.now() - start;
       options.metrics.request(route, ctx.method, ctx.status, ms / 1000);
-      if (log.debugEnabled) log.debug(`${ctx.method} ${ctx.path} ${ctx.status}`, { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 });
+      if (log.debugEnabled) log.debug(`${ctx.method} ${ctx.path} ${ctx.status}`, { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, reqId });
     }
   });
   app.use(errorBoundary(log));
@@ -88,10 +87,10 @@ export function createApp(node: ServedNode, log: Logger, options: AppOptions): K
 /** Every route: the public ones by their declarations (routes.ts), whose schemas check each request; then the node-to-node calls. */
 export function createRouter(node: ServedNode, options: AppOptions): Router {
   const router = new Router();
-  const on = (spec: RouteSpec, handler: (input: Input, ctx: Koa.Context) => unknown) => {
+  const on = (spec: RouteSpec, handler: (input: Input, ctx: Koa.Context, reqId: string) => unknown) => {
     router.register(spec.path, [spec.method], async (ctx) => {
       if (spec.anyOrigin) ctx.set('Access-Control-Allow-Origin', '*');
-      const answer = await handler(inputOf(spec, { path: ctx.path, query: ctx.query, body: ctx.request.body }), ctx);
+      const answer = await handler(inputOf(spec, { path: ctx.path, query: ctx.query, body: ctx.request.body }), ctx, ctx.state.reqId as string);
       if (answer !== undefined) ctx.body = answer;
     });
   };
@@ -107,12 +106,12 @@ export function createRouter(node: ServedNode, options: AppOptions): Router {
   });
   on(routes.overlay, () => node.overlay());
   on(routes.list, ({ query }, ctx) => (isScan(ctx.query) ? node.prefixScan(scanOf(query)) : node.ringContents()));
-  on(routes.batch, ({ body }) => node.batch(batchOf(body)));
-  on(routes.get, ({ key }) => node.get(key));
+  on(routes.batch, ({ body }, _, reqId) => node.batch(batchOf(body), reqId));
+  on(routes.get, ({ key }, _, reqId) => node.get(key, reqId));
   on(routes.watchPrefix, ({ query }, ctx) => serveEvents(ctx, (signal) => node.watchPrefix(query.prefix as string, signal)));
   on(routes.watch, ({ key }, ctx) => serveEvents(ctx, (signal) => node.watch(key, signal)));
-  on(routes.put, ({ key, body }) => node.put(key, (body as PutBody).value, putOptionsOf(body as PutBody)));
-  on(routes.delete, ({ key, query }) => node.delete(key, query.context === undefined ? {} : { context: query.context as string }));
+  on(routes.put, ({ key, body }, _, reqId) => node.put(key, (body as PutBody).value, putOptionsOf(body as PutBody), reqId));
+  on(routes.delete, ({ key, query }, _, reqId) => node.delete(key, query.context === undefined ? {} : { context: query.context as string }, reqId));
   // PUT or DELETE on /kv (or /kv/) names no key: say so rather than "method not allowed".
   on(routes.putNoKey, () => parseKey(''));
   on(routes.deleteNoKey, () => parseKey(''));
@@ -137,7 +136,7 @@ export function createRouter(node: ServedNode, options: AppOptions): Router {
   const rpc = async (ctx: Koa.Context) => {
     const allowed = node.rpcServer.methodOf(ctx.path);
     if (allowed && allowed !== ctx.method) ctx.set('Allow', allowed);
-    ctx.body = await node.rpcServer.dispatch(ctx.method, ctx.path, ctx.request.body);
+    ctx.body = await node.rpcServer.dispatch(ctx.method, ctx.path, ctx.request.body, ctx.state.reqId as string | undefined);
   };
   router.all(`${RPC_PREFIX}:call`, rpc);
   // A call to one ring id of a process holding several (common/vnodes.ts).

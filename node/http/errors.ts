@@ -28,7 +28,9 @@ export function errorBoundary(log: Logger): Koa.Middleware {
       if (ctx.body === undefined && ctx.status === 501) throw new ChordError('NOT_IMPLEMENTED', `${ctx.method} is not a method this node knows`);
     } catch (err) {
       const error = toChordError(err);
-      if (error.status >= 500 && error.code === 'INTERNAL') log.error(`${ctx.method} ${ctx.path}: ${(err as Error)?.message ?? String(err)}`, { method: ctx.method, path: ctx.path, err });
+      if (error.status >= 500 && error.code === 'INTERNAL') {
+        log.error(`${ctx.method} ${ctx.path}: ${(err as Error)?.message ?? String(err)}`, { method: ctx.method, path: ctx.path, err, reqId: ctx.state.reqId as unknown });
+      }
       ctx.status = error.status;
       ctx.body = error.toJSON();
     }

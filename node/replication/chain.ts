@@ -11,7 +11,6 @@
  */
 import { BoundedMap } from '../../common/bounded-map.js';
 import { KeyNotFound } from '../../common/errors.js';
-import { withRequestId } from '../../common/request-id.js';
 import { hashId } from '../../common/ring.js';
 import type { Item, KeyedItem, OpAnswer, Version } from '../../common/wire.js';
 import { chain as chainCall, MAX_WRITE_RECORDS_PER_CALL, read as readCall, writeIds } from '../rpc/replication.js';
@@ -92,7 +91,7 @@ export class ChainReplication implements ReplicationStrategy {
     return readAnswer(key, item, self.address, hops, this.components.now());
   }
 
-  async write(request: WriteRequest): Promise<OpAnswer> {
+  async write(request: WriteRequest, reqId?: string): Promise<OpAnswer> {
     const id = request.id;
     const key = request.key;
     // Dirty before the store changes: a read that sees the new version here also sees the mark.
@@ -103,7 +102,7 @@ export class ChainReplication implements ReplicationStrategy {
       const earlier = id !== undefined ? this.writes.retried(id, request) : undefined;
       // A copy here too (it normally is already; a newer pair stays): this node answers reads.
       if (earlier) await mergeItems(this.components.store, this.components.versions, [earlier]);
-      const item = earlier ?? await this.applyAtHead(request);
+      const item = earlier ?? await this.applyAtHead(request, reqId);
       if (id !== undefined) this.writes.record(id, item);
       try {
         await this.replicate(item, id);
@@ -141,19 +140,19 @@ export class ChainReplication implements ReplicationStrategy {
    * still holds the key (a delete in flight, or a head that missed a write), the delete
    * goes down the chain as a tombstone like any other.
    */
-  private async applyAtHead(request: WriteRequest): Promise<KeyedItem> {
+  private async applyAtHead(request: WriteRequest, reqId: string | undefined): Promise<KeyedItem> {
     const { store, versions } = this.components;
     try {
       return await applyAtHead(store, versions, request, this.components.now());
     } catch (err) {
       if (!(err instanceof KeyNotFound) || request.op !== 'delete' || request.expired) throw err;
-      await this.read(request.key, request.hops); // KeyNotFound when the tail agrees
+      await this.read(request.key, request.hops, reqId); // KeyNotFound when the tail agrees
       return applyAtHead(store, versions, request, this.components.now(), true);
     }
   }
 
-  async read(key: string, hops: number): Promise<OpAnswer> {
-    const answer = await this.acknowledgedCopy(key, hops);
+  async read(key: string, hops: number, reqId?: string): Promise<OpAnswer> {
+    const answer = await this.acknowledgedCopy(key, hops, reqId);
     return readAnswer(key, answer.item, answer.node, answer.hops, this.components.now());
   }
 
@@ -162,7 +161,7 @@ export class ChainReplication implements ReplicationStrategy {
   }
 
   /** The key's pair as last acknowledged (a tombstone too): this head's own when the key is clean here, else the tail's. */
-  private async acknowledgedCopy(key: string, hops: number): Promise<{ item: Item | null | undefined; node: string; hops: number }> {
+  private async acknowledgedCopy(key: string, hops: number, reqId?: string): Promise<{ item: Item | null | undefined; node: string; hops: number }> {
     const { self, store, rpc } = this.components;
     const tail = this.components.chain().at(-1);
     if (!tail) return { item: await store.get(key), node: self.address, hops };
@@ -173,7 +172,7 @@ export class ChainReplication implements ReplicationStrategy {
       // and a lease in force now was in force when the read was made.
       if (clean()) return { item: local, node: self.address, hops };
     }
-    return rpc.call(readCall, tail.address, { key, hops: hops + 1 });
+    return rpc.call(readCall, tail.address, { key, hops: hops + 1 }, reqId);
   }
 
   backlog(): number {
@@ -225,8 +224,8 @@ export class ChainReplication implements ReplicationStrategy {
     if (!batch) {
       batch = { addresses, items: [], waiters: [] };
       this.pending.set(id, batch);
-      // The batch carries many writes: it runs as no single request's work (its log lines and calls carry no request id).
-      withRequestId(undefined, () => setImmediate(() => this.send(id)));
+      // The batch carries many writes: it is no single request's work, and its call carries no request id.
+      setImmediate(() => this.send(id));
     }
     batch.items.push(writeId === undefined ? item : { ...item, writeId });
     const waiters = batch.waiters;

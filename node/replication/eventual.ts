@@ -7,7 +7,6 @@
 import { isLive, type KeyedItem, type OpAnswer } from '../../common/wire.js';
 import { apply } from '../rpc/replication.js';
 import { ChordError } from '../../common/errors.js';
-import { withRequestId } from '../../common/request-id.js';
 import { applyAtHead, isConditional, readAnswer, writeAnswer } from './head.js';
 import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
 
@@ -73,13 +72,13 @@ export class EventualReplication implements ReplicationStrategy {
     if (this.timer || this.sending || this.closed) return;
     // Propagation runs after the writes have been answered, for many of them at once, and
     // retries until it succeeds: it serves no one request, so it carries no request id.
-    this.timer = withRequestId(undefined, () => setImmediate(() => {
+    this.timer = setImmediate(() => {
       this.timer = null;
       this.sending = this.send().finally(() => {
         this.sending = null;
         if (this.queued.size > 0) this.schedule();
       });
-    }));
+    });
   }
 
   private async send(): Promise<void> {

@@ -12,7 +12,6 @@
  */
 import { distinctProcesses, sameProcess } from '../../common/vnodes.js';
 import { ChordError, InvalidRequest, KeyNotFound, VersionMismatch } from '../../common/errors.js';
-import { withRequestId } from '../../common/request-id.js';
 import type { Item, KeyedItem, Member, OpAnswer, QuorumSettings } from '../../common/wire.js';
 import { quorumRead, quorumStore } from '../rpc/quorum.js';
 import { apply } from '../rpc/replication.js';
@@ -63,7 +62,7 @@ export class QuorumReplication implements ReplicationStrategy {
       handle(quorumRead, async ({ key }) => ({ item: await this.heldHere(key) })),
     ];
     // Hints go out on their own schedule: one pass serves many writes and no single request.
-    this.handoffTimer = withRequestId(undefined, () => setInterval(() => void this.handOff(), HANDOFF_INTERVAL_MS));
+    this.handoffTimer = setInterval(() => void this.handOff(), HANDOFF_INTERVAL_MS);
     this.handoffTimer.unref();
   }
 
@@ -71,11 +70,11 @@ export class QuorumReplication implements ReplicationStrategy {
     return Promise.resolve(undefined); // the coordinator answers
   }
 
-  async write(request: WriteRequest): Promise<OpAnswer> {
+  async write(request: WriteRequest, reqId?: string): Promise<OpAnswer> {
     const { key, hops } = request;
     this.refuseUnsupported(request);
     const { store, self } = this.components;
-    const context = request.context !== undefined ? parseContext(request.context) : await this.contextForBlindWrite(request);
+    const context = request.context !== undefined ? parseContext(request.context) : await this.contextForBlindWrite(request, reqId);
     const value = request.op === 'put' ? request.value : null;
     let written!: DottedValue;
     let item!: KeyedItem;
@@ -89,14 +88,14 @@ export class QuorumReplication implements ReplicationStrategy {
       item = { key, ...itemOf(write.siblings) };
       return item;
     });
-    await this.replicate(item);
+    await this.replicate(item, reqId);
     this.callbacks.onAcknowledged(item);
     if (request.op === 'delete') return { key, deleted: true, node: self.address, hops };
     return { key, value: request.value, context: encodeContext(contextOf([written])), node: self.address, hops };
   }
 
-  async read(key: string, hops: number): Promise<OpAnswer> {
-    const siblings = await this.gather(key, 'read');
+  async read(key: string, hops: number, reqId?: string): Promise<OpAnswer> {
+    const siblings = await this.gather(key, 'read', reqId);
     const live = siblings.flatMap((s) => (s.value === null ? [] : [s.value]));
     if (live.length === 0) throw new KeyNotFound(key);
     const context = encodeContext(contextOf(siblings));
@@ -130,8 +129,8 @@ export class QuorumReplication implements ReplicationStrategy {
    * A write without a context supersedes what a read quorum holds: with R + W > N that
    * includes every acknowledged write, so writes made one after another never become siblings.
    */
-  private async contextForBlindWrite(request: WriteRequest): Promise<Clock> {
-    const seen = await this.gather(request.key, 'write');
+  private async contextForBlindWrite(request: WriteRequest, reqId: string | undefined): Promise<Clock> {
+    const seen = await this.gather(request.key, 'write', reqId);
     if (request.op === 'delete' && seen.every((s) => s.value === null)) throw new KeyNotFound(request.key);
     return contextOf(seen);
   }
@@ -189,10 +188,10 @@ export class QuorumReplication implements ReplicationStrategy {
    * node that fails is replaced by the next stand-in, if sloppy, with a hint naming it; sends
    * still running after the write was acknowledged finish in the background.
    */
-  private replicate(item: KeyedItem): Promise<void> {
+  private replicate(item: KeyedItem, reqId: string | undefined): Promise<void> {
     const { w, k } = this.components.settings;
     const store = (target: Member, insteadOf?: Member) => this.components.rpc
-      .call(quorumStore, target.address, insteadOf ? { item, hint: insteadOf.address } : { item })
+      .call(quorumStore, target.address, insteadOf ? { item, hint: insteadOf.address } : { item }, reqId)
       .then(() => undefined, (err: unknown) => {
         this.callbacks.onReplicaFailed();
         throw err;
@@ -218,14 +217,14 @@ export class QuorumReplication implements ReplicationStrategy {
    * of `key`; resolves with the merge once R answered (this node's own copy counts). Once
    * all have answered, those that hold an older version get the merge (read repair).
    */
-  private async gather(key: string, what: 'read' | 'write'): Promise<DottedValue[]> {
+  private async gather(key: string, what: 'read' | 'write', reqId: string | undefined): Promise<DottedValue[]> {
     const { r, k } = this.components.settings;
     const { self, rpc } = this.components;
     const own = await this.heldHere(key);
     const answers: Answer[] = [{ address: self.address, siblings: own ? siblingsOf(own) : [], standIn: false }];
     const merged = () => answers.map((a) => a.siblings).reduce((a, b) => mergeSiblings(a, b), []);
     const read = async (target: Member, insteadOf?: Member) => {
-      const { item } = await rpc.call(quorumRead, target.address, { key });
+      const { item } = await rpc.call(quorumRead, target.address, { key }, reqId);
       answers.push({ address: target.address, siblings: item ? siblingsOf(item) : [], standIn: insteadOf !== undefined });
     };
     return new Promise((resolve, reject) => {

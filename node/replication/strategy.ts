@@ -63,10 +63,13 @@ export interface ReplicationStrategy {
    * answer and this node holds a live one, else undefined (route on).
    */
   readOnPath(key: string, hops: number): Promise<OpAnswer | undefined>;
-  /** Coordinates a write at the key's owner (which holds its membership lock shared); resolves once acknowledged. */
-  write(request: WriteRequest): Promise<OpAnswer>;
+  /**
+   * Coordinates a write at the key's owner (which holds its membership lock shared); resolves
+   * once acknowledged. `reqId`, here and in `read`: the public request, for the calls made for it.
+   */
+  write(request: WriteRequest, reqId?: string): Promise<OpAnswer>;
   /** Answers a read that reached the key's owner; throws KeyNotFound. */
-  read(key: string, hops: number): Promise<OpAnswer>;
+  read(key: string, hops: number, reqId?: string): Promise<OpAnswer>;
   /**
    * At the key's owner: its pair as last acknowledged, a tombstone too (a watch's catch-up
    * reports it). Absent: the owner's own copy is acknowledged as soon as it is written.

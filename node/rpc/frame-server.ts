@@ -12,12 +12,13 @@ import { ChordError } from '../../common/errors.js';
 import { encodeFrame, frameBatch, FrameDecoder, FRAMES_PATH, FRAMES_PROTOCOL, jsonCodec,
   type Encoded, type FrameCodec, type FrameRequest } from '../../common/frames.js';
 import type { Logger } from '../../common/log.js';
-import { validRequestId, withRequestId } from '../../common/request-id.js';
+import { validRequestId } from '../../common/request-id.js';
 import { RPC_PREFIX, SECRET_HEADER } from '../../common/wire.js';
 import type { Metrics } from '../metrics.js';
 import { checkSecret } from './server.js';
 
-export type Dispatch = (method: string, path: string, body: unknown) => Promise<unknown>;
+/** Serves one call; `requestId` is the request id the frame carried, when it is a usable one. */
+export type Dispatch = (method: string, path: string, body: unknown, requestId?: string) => Promise<unknown>;
 
 export interface FrameServerOptions {
   dispatch: Dispatch;
@@ -112,26 +113,29 @@ class FrameSession {
     }
   }
 
-  private serve([id, method, path, body, requestId]: FrameRequest): void {
+  private serve(request: FrameRequest): void {
     this.active++;
     if (this.active >= this.maxInFlight) this.pause();
-    void withRequestId(validRequestId(requestId ?? undefined), async () => {
-      const start = performance.now();
-      let status = 200;
-      let answer: unknown;
-      try {
-        answer = await this.options.dispatch(method, path, method === 'GET' ? undefined : body);
-      } catch (err) {
-        const error = this.asAnswerable(err, method, path);
-        status = error.status;
-        answer = error.toJSON();
-      }
-      const seconds = (performance.now() - start) / 1000;
-      this.options.metrics?.request(ROUTE, method, status, seconds);
-      const log = this.options.log;
-      if (log?.debugEnabled) log.debug(`${method} ${path} ${status}`, { method, path, status, ms: Math.round(seconds * 1e4) / 10 });
-      this.answer(id, status, answer, method, path);
-    });
+    void this.served(request);
+  }
+
+  private async served([id, method, path, body, sentId]: FrameRequest): Promise<void> {
+    const reqId = validRequestId(sentId);
+    const start = performance.now();
+    let status = 200;
+    let answer: unknown;
+    try {
+      answer = await this.options.dispatch(method, path, method === 'GET' ? undefined : body, reqId);
+    } catch (err) {
+      const error = this.asAnswerable(err, method, path, reqId);
+      status = error.status;
+      answer = error.toJSON();
+    }
+    const seconds = (performance.now() - start) / 1000;
+    this.options.metrics?.request(ROUTE, method, status, seconds);
+    const log = this.options.log;
+    if (log?.debugEnabled) log.debug(`${method} ${path} ${status}`, { method, path, status, ms: Math.round(seconds * 1e4) / 10, reqId });
+    this.answer(id, status, answer, method, path);
   }
 
   private answer(id: number, status: number, answer: unknown, method: string, path: string): void {
@@ -139,7 +143,7 @@ class FrameSession {
     try {
       frame = encodeFrame(this.codec, [id, status, answer ?? null]);
     } catch (err) {
-      const error = this.asAnswerable(err, method, path);
+      const error = this.asAnswerable(err, method, path, undefined);
       frame = encodeFrame(this.codec, [id, error.status, error.toJSON()]);
     }
     this.active--;
@@ -192,9 +196,9 @@ class FrameSession {
   }
 
   /** The error as the HTTP boundary would answer it: a ChordError as is, anything else an INTERNAL 500 that is logged. */
-  private asAnswerable(err: unknown, method: string, path: string): ChordError {
+  private asAnswerable(err: unknown, method: string, path: string, reqId: string | undefined): ChordError {
     if (err instanceof ChordError) return err;
-    this.options.log?.error(`${method} ${path}: ${(err as Error)?.message ?? String(err)}`, { method, path, err });
+    this.options.log?.error(`${method} ${path}: ${(err as Error)?.message ?? String(err)}`, { method, path, err, reqId });
     return new ChordError('INTERNAL', 'internal error; see the node log', { cause: err });
   }
 }

@@ -4,10 +4,9 @@
  * Links can be cut (`partition`) and restored (`heal`), a node can be paused (`pause`: its
  * calls, in and out, wait as for a stopped process) and resumed, and every call can be delayed.
  * Messages are copied through JSON both ways, as they would be on a wire, and the request id
- * travels as the x-request-id header does: read at the sender, set again at the receiver.
+ * travels as the x-request-id header does: beside the body, handed to the receiver's dispatch.
  */
 import { asChordError, ChordError, PeerTimeout, PeerUnreachable } from '../../common/errors.js';
-import { currentRequestId, withRequestId } from '../../common/request-id.js';
 import type { Method, Transport } from '../../common/transport.js';
 import type { RpcDispatch } from './process-rpc.js';
 import { checkSecret } from './server.js';
@@ -96,8 +95,8 @@ export class MemoryNetwork {
   /** The transport a node at `from` calls through, presenting `secret`. */
   transport(from: string, options: { timeoutMs: number; secret?: string }): Transport {
     return {
-      call: <T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number) => {
-        const call = { method, path, body, secret: options.secret, reqId: currentRequestId() };
+      call: <T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number, reqId?: string) => {
+        const call = { method, path, body, secret: options.secret, reqId };
         return withDeadline(this.deliver(from, address, call), address, timeoutMs ?? options.timeoutMs) as Promise<T>;
       },
       close: () => undefined,
@@ -137,8 +136,7 @@ export class MemoryNetwork {
     let answer: unknown;
     try {
       checkSecret(target.secret, secret);
-      // The receiver runs under the id the call carried, as the HTTP app does from the header.
-      answer = await withRequestId(reqId, () => target.server.dispatch(method, path, copy(body)));
+      answer = await target.server.dispatch(method, path, copy(body), reqId);
     } catch (err) {
       // What the caller sees is what the wire would carry: a fresh error built from the body.
       const error = asChordError(err);

@@ -9,7 +9,8 @@ import type { RpcServer } from './server.js';
 
 /** What a transport hands node-to-node calls to. */
 export interface RpcDispatch {
-  dispatch(method: string, path: string, body: unknown): Promise<unknown>;
+  /** `requestId`: the public request the call was made for, as the caller sent it (already checked). */
+  dispatch(method: string, path: string, body: unknown, requestId?: string): Promise<unknown>;
   /** The method `path` takes, when it is a known call. */
   methodOf(path: string): string | undefined;
 }
@@ -18,9 +19,9 @@ export class ProcessRpc implements RpcDispatch {
   /** `servers[i]` serves ring id i of the process at `address`. */
   constructor(private readonly address: string, private readonly servers: readonly RpcServer[]) {}
 
-  dispatch(method: string, path: string, body: unknown): Promise<unknown> {
+  dispatch(method: string, path: string, body: unknown, requestId?: string): Promise<unknown> {
     const { server, call } = this.route(path);
-    return server.dispatch(method, call, body);
+    return server.dispatch(method, call, body, requestId);
   }
 
   methodOf(path: string): string | undefined {

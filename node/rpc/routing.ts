@@ -1,6 +1,6 @@
 /** Routing calls: a user operation on its way to the key's owner, and Chord's find_successor. */
 import { ChordError, InvalidRequest, PeerTimeout, type ErrorBody } from '../../common/errors.js';
-import { validRequestId, withRequestId } from '../../common/request-id.js';
+import { validRequestId } from '../../common/request-id.js';
 import { MAX_BATCH_OPS, type MemberJson, type OpAnswer, type PutOptions } from '../../common/wire.js';
 import { check as checkSchema } from '../schema/check.js';
 import { deleteParams, keySchema } from '../schema/requests.js';
@@ -74,10 +74,11 @@ export const ops = defineRpc<{ ops: ForwardItem[] }, { results: ForwardResult[] 
   }),
 });
 
+/** What the routing calls are served by; `requestId` is the public request a call was made for. */
 export interface RoutingService {
-  route(request: OpRequest): Promise<OpAnswer>;
-  findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
-  batch(ops: OpRequest[], hops: number): Promise<BatchResult[]>;
+  route(request: OpRequest, requestId?: string): Promise<OpAnswer>;
+  findSuccessor(idHex: string, hops: number, requestId?: string): Promise<FindSuccessorAnswer>;
+  batch(ops: OpRequest[], hops: number, requestId?: string): Promise<BatchResult[]>;
 }
 
 /** How the receiver of forwarded batches keeps one slow operation from holding the others' answers. */
@@ -104,7 +105,7 @@ async function runForwarded(service: RoutingService, items: readonly ForwardItem
   });
   try {
     return await Promise.all(items.map(({ request, requestId }) => Promise.race([
-      withRequestId(validRequestId(requestId), () => service.route(request)).then(
+      service.route(request, validRequestId(requestId)).then(
         (answer): ForwardResult => ({ answer }),
         (err: unknown): ForwardResult => {
           if (!(err instanceof ChordError)) options.onUnexpected(err);
@@ -120,9 +121,9 @@ async function runForwarded(service: RoutingService, items: readonly ForwardItem
 }
 
 export const routingHandlers = (service: RoutingService, forwarded: ForwardedOptions): RpcHandler[] => [
-  handle(op, (request) => service.route(request)),
-  handle(findSuccessor, (request) => service.findSuccessor(request.id, request.hops)),
-  handle(batch, async (request) => ({ results: await service.batch(request.ops, request.hops) })),
+  handle(op, (request, requestId) => service.route(request, requestId)),
+  handle(findSuccessor, (request, requestId) => service.findSuccessor(request.id, request.hops, requestId)),
+  handle(batch, async (request, requestId) => ({ results: await service.batch(request.ops, request.hops, requestId) })),
   handle(ops, async (request) => ({ results: await runForwarded(service, request.ops, forwarded) })),
 ];
 

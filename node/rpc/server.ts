@@ -35,11 +35,11 @@ export class RpcServer {
   }
 
   /** Serves one call; throws ChordError (NOT_FOUND, METHOD_NOT_ALLOWED, INVALID_REQUEST or the handler's own). */
-  async dispatch(method: string, path: string, body: unknown): Promise<unknown> {
+  async dispatch(method: string, path: string, body: unknown, requestId?: string): Promise<unknown> {
     const handler = this.table.get(path);
     if (!handler) throw new ChordError('NOT_FOUND', `no route for ${method} ${path}`);
     if (handler.spec.method !== method) throw new ChordError('METHOD_NOT_ALLOWED', `${path} takes ${handler.spec.method}, not ${method}`);
-    return handler.serve(handler.spec.parse(method === 'GET' ? undefined : body));
+    return handler.serve(handler.spec.parse(method === 'GET' ? undefined : body), requestId);
   }
 }
 

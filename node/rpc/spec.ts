@@ -26,18 +26,22 @@ export const defineRpc = <Request, Answer>(spec: RpcSpec<Request, Answer>): RpcS
 /** A declared call bound to the function that serves it on this node. */
 export interface RpcHandler {
   readonly spec: RpcSpec<unknown, unknown>;
-  serve(request: unknown): Promise<unknown>;
+  /** `requestId`: the public request the call was made for, if the caller named one. */
+  serve(request: unknown, requestId?: string): Promise<unknown>;
 }
 
-export function handle<Request, Answer>(spec: RpcSpec<Request, Answer>, serve: (request: Request) => Answer | Promise<Answer>): RpcHandler {
-  return { spec: spec as RpcSpec<unknown, unknown>, serve: async (request) => serve(request as Request) };
+export function handle<Request, Answer>(
+  spec: RpcSpec<Request, Answer>, serve: (request: Request, requestId?: string) => Answer | Promise<Answer>,
+): RpcHandler {
+  return { spec: spec as RpcSpec<unknown, unknown>, serve: async (request, requestId) => serve(request as Request, requestId) };
 }
 
 /** Node-to-node calls, typed by their declarations, over whichever transport the node was given. */
 export class RpcClient {
   constructor(private readonly transport: Transport, private readonly metrics: Pick<Metrics, 'call'> = noMetrics) {}
 
-  async call<Request, Answer>(spec: RpcSpec<Request, Answer>, address: string, request: Request, timeoutMs?: number): Promise<Answer> {
+  /** `requestId`: the public request this call is made for, if any: the receiver logs it and passes it on. */
+  async call<Request, Answer>(spec: RpcSpec<Request, Answer>, address: string, request: Request, requestId?: string): Promise<Answer> {
     const body = spec.method === 'GET' ? undefined : request;
     const start = performance.now();
     let outcome = 'ok';
@@ -46,7 +50,7 @@ export class RpcClient {
     const target = index === undefined ? address : processOf(address);
     try {
       const path = index === undefined ? spec.path : vnodeRpcPath(spec.path, index);
-      return await this.transport.call<Answer>(target, spec.method, path, body, timeoutMs ?? spec.timeoutMs?.(request));
+      return await this.transport.call<Answer>(target, spec.method, path, body, spec.timeoutMs?.(request), requestId);
     } catch (err) {
       // Callers evict the member an error names: the ring id they called, not all of its process.
       const failure = index !== undefined && err instanceof ChordError && err.peer === target ? err.withPeer(address) : err;

@@ -9,7 +9,6 @@ import type { AddressInfo, Socket } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import { ChordError, KeyNotFound, VersionMismatch } from '../../common/errors.js';
 import { FrameTransport, type FrameOptions } from '../../common/frame-transport.js';
-import { currentRequestId, withRequestId } from '../../common/request-id.js';
 import { createTransport } from '../../common/transport.js';
 import { FrameServer, type Dispatch, type FrameServerOptions } from '../../node/rpc/frame-server.js';
 import { waitFor } from '../helpers/cluster.js';
@@ -96,9 +95,9 @@ test('the calls of one loop turn leave in one socket write, and their answers co
 });
 
 test('the path reaches dispatch verbatim, GET bodies are dropped, and the request id travels with the call', async (t) => {
-  const { address } = await serve(t, async (method, path, body) => ({ method, path, body: body ?? null, reqId: currentRequestId() ?? null }));
+  const { address } = await serve(t, async (method, path, body, requestId) => ({ method, path, body: body ?? null, reqId: requestId ?? null }));
   const transport = client(t);
-  t.deepEqual(await withRequestId('abc123', () => transport.call(address, 'POST', '/rpc/vnode/3/state', { a: 1 })),
+  t.deepEqual(await transport.call(address, 'POST', '/rpc/vnode/3/state', { a: 1 }, undefined, 'abc123'),
     { method: 'POST', path: '/rpc/vnode/3/state', body: { a: 1 }, reqId: 'abc123' });
   t.deepEqual(await transport.call(address, 'GET', '/rpc/ping', { ignored: true }), { method: 'GET', path: '/rpc/ping', body: null, reqId: null });
 });

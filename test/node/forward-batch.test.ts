@@ -1,7 +1,6 @@
 /** Forward batching: the operations forwarded to one next hop in one turn of the loop leave as one call; each answers or fails on its own. */
 import test from 'ava';
 import { ChordError, PeerUnreachable } from '../../common/errors.js';
-import { currentRequestId, withRequestId } from '../../common/request-id.js';
 import type { OpAnswer } from '../../common/wire.js';
 import { ForwardBatcher } from '../../node/forward-batch.js';
 import { routingHandlers, type ForwardItem, type ForwardResult, type OpRequest } from '../../node/rpc/routing.js';
@@ -14,8 +13,8 @@ interface Sent { path: string; address: string; body: unknown; requestId?: strin
 function stubRpc(answer: (sent: Sent) => unknown) {
   const sent: Sent[] = [];
   const rpc: Pick<RpcClient, 'call'> = {
-    call: (async (spec: { path: string }, address: string, body: unknown) => {
-      const call = { path: spec.path, address, body, requestId: currentRequestId() };
+    call: (async (spec: { path: string }, address: string, body: unknown, requestId?: string) => {
+      const call = { path: spec.path, address, body, requestId };
       sent.push(call);
       const result = answer(call);
       if (result instanceof Error) throw result;
@@ -68,7 +67,7 @@ test('a batch call that fails fails each of its operations with that same error 
 test('each operation carries the id of its own request; a long queue leaves in calls of at most maxBatch', async (t) => {
   const { rpc, sent } = stubRpc(byItem);
   const batcher = new ForwardBatcher(rpc, 2);
-  await Promise.all(['r1', 'r2', 'r3', 'r4', 'r5'].map((id, i) => withRequestId(id, () => batcher.call('a:1', get(`k${i}`)))));
+  await Promise.all(['r1', 'r2', 'r3', 'r4', 'r5'].map((id, i) => batcher.call('a:1', get(`k${i}`), id)));
   t.deepEqual(sent.map((s) => s.path), ['/rpc/ops', '/rpc/ops', '/rpc/op']);
   t.deepEqual(sent.slice(0, 2).flatMap((s) => (s.body as { ops: ForwardItem[] }).ops.map((item) => item.requestId)), ['r1', 'r2', 'r3', 'r4']);
   t.is(sent[2].requestId, 'r5', 'the lone call left the split under its own request id');
