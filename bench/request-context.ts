@@ -32,7 +32,7 @@ const cpuUs = () => { const { user, system } = process.cpuUsage(); return user +
 
 async function measure(mode: Mode): Promise<Result> {
   if (mode === 'off') {
-    // No AsyncLocalStorage ever runs in this process: the node's own one does nothing.
+    // No AsyncLocalStorage ever runs in this process: any a library makes does nothing.
     AsyncLocalStorage.prototype.run = function <R, A extends unknown[]>(_store: unknown, fn: (...args: A) => R, ...args: A) { return fn(...args); };
     AsyncLocalStorage.prototype.exit = function <R, A extends unknown[]>(fn: (...args: A) => R, ...args: A) { return fn(...args); };
     AsyncLocalStorage.prototype.getStore = () => undefined;

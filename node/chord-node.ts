@@ -133,7 +133,7 @@ export class ChordNode {
       { routing, lifecycle, rpc, lock, log, metrics, recentWrites: new RecentWrites(), replication: () => this.replication, siblings: components.siblings },
       { onPeerGone: kickMaintenance },
     );
-    const findSuccessor = (idHex: string, hops: number) => this.router.findSuccessor(idHex, hops);
+    const findSuccessor = (idHex: string, hops: number, reqId?: string) => this.router.findSuccessor(idHex, hops, reqId);
     this.batches = new BatchRouter({
       routing, lifecycle, rpc, route: (request, reqId) => this.router.route(request, reqId), retry: (request, reqId) => this.runUserOp(request, reqId),
     });
@@ -179,12 +179,12 @@ export class ChordNode {
       handle(chainLeaseCall, (request) => this.chainLeases.grant(request.node)),
       ...routingHandlers({
         route: (request, reqId) => this.router.arrived(request, reqId),
-        findSuccessor: (idHex, hops, reqId) => this.router.findSuccessor(idHex, hops, reqId),
+        findSuccessor,
         batch: (ops, hops, reqId) => this.batches.run(ops, hops, reqId),
       }, {
         self: routing.self.address,
         deadlineMs: FORWARDED_DEADLINE_SHARE * config.requestTimeoutMs,
-        onUnexpected: (err) => log.error(`a forwarded operation failed: ${(err as Error)?.message ?? String(err)}`, { err }),
+        onUnexpected: (err, reqId) => log.error(`a forwarded operation failed: ${(err as Error)?.message ?? String(err)}`, { err, reqId }),
       }),
       ...membershipHandlers({
         admit: (joiner, token) => this.membership.admit(joiner, token),
@@ -249,13 +249,13 @@ export class ChordNode {
   }
 
   /** Every acknowledged change of `key` from the moment this resolves, until `signal` aborts (the owner may change meanwhile). */
-  watch(key: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>> {
-    return this.watches.open(key, signal);
+  watch(key: string, signal: AbortSignal, reqId?: string): Promise<AsyncIterable<WatchEvent>> {
+    return this.watches.open(key, signal, reqId);
   }
 
   /** Every acknowledged change of a key starting with `prefix`, from the moment this resolves, until `signal` aborts. */
-  watchPrefix(prefix: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>> {
-    return this.watches.openPrefix(prefix, signal);
+  watchPrefix(prefix: string, signal: AbortSignal, reqId?: string): Promise<AsyncIterable<WatchEvent>> {
+    return this.watches.openPrefix(prefix, signal, reqId);
   }
 
   /** Whether this id owns `id` (routing across the ids of one process asks it). */
@@ -280,12 +280,12 @@ export class ChordNode {
     return this.views.overlay();
   }
 
-  ringContents(): ReturnType<Views['ringContents']> {
-    return this.views.ringContents();
+  ringContents(reqId?: string): ReturnType<Views['ringContents']> {
+    return this.views.ringContents(reqId);
   }
 
-  prefixScan(request: ScanRequest): ReturnType<Views['prefixScan']> {
-    return this.views.prefixScan(request);
+  prefixScan(request: ScanRequest, reqId?: string): ReturnType<Views['prefixScan']> {
+    return this.views.prefixScan(request, reqId);
   }
 
   /** Stops maintenance and replication (the transport and store are closed by their owner). */

@@ -48,24 +48,24 @@ export class ProcessNode {
     return this.entry().batch(ops, reqId);
   }
 
-  watch(key: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>> {
-    return this.entry().watch(key, signal);
+  watch(key: string, signal: AbortSignal, reqId?: string): Promise<AsyncIterable<WatchEvent>> {
+    return this.entry().watch(key, signal, reqId);
   }
 
-  watchPrefix(prefix: string, signal: AbortSignal): Promise<AsyncIterable<WatchEvent>> {
-    return this.entry().watchPrefix(prefix, signal);
+  watchPrefix(prefix: string, signal: AbortSignal, reqId?: string): Promise<AsyncIterable<WatchEvent>> {
+    return this.entry().watchPrefix(prefix, signal, reqId);
   }
 
   overlay(): ReturnType<ChordNode['overlay']> {
     return this.entry().overlay();
   }
 
-  ringContents(): ReturnType<ChordNode['ringContents']> {
-    return this.entry().ringContents();
+  ringContents(reqId?: string): ReturnType<ChordNode['ringContents']> {
+    return this.entry().ringContents(reqId);
   }
 
-  prefixScan(request: ScanRequest): ReturnType<ChordNode['prefixScan']> {
-    return this.entry().prefixScan(request);
+  prefixScan(request: ScanRequest, reqId?: string): ReturnType<ChordNode['prefixScan']> {
+    return this.entry().prefixScan(request, reqId);
   }
 
   /** The first id's view; with several ids, each id's view too, and keys counted over all of them. */

@@ -105,13 +105,13 @@ export class Views {
    * One page of a prefix scan over the whole ring: every node's owned matches, merged by key.
    * Each node is read as it is at that moment (no snapshot across nodes).
    */
-  async prefixScan(request: ScanRequest): Promise<ScanAnswer> {
+  async prefixScan(request: ScanRequest, reqId?: string): Promise<ScanAnswer> {
     const { lifecycle, neighbours, rpc } = this.components;
     lifecycle.assertReady();
     const after = request.cursor === undefined ? undefined : Buffer.from(request.cursor, 'base64url').toString('utf8');
     const pages = await retryWhileRingChanges(this.init.retryDeadlineMs, async () => {
       const ring = await neighbours.overlay();
-      return Promise.all(ring.map((member) => rpc.call(scanCall, member.address, { prefix: request.prefix, after, limit: request.limit })));
+      return Promise.all(ring.map((member) => rpc.call(scanCall, member.address, { prefix: request.prefix, after, limit: request.limit }, reqId)));
     });
     // Keys are owned by one node each; a key seen twice (a range changing hands mid-scan) counts once.
     const merged = [...new Map(pages.flat().sort(byKey).map((item) => [item.key, item])).values()];
@@ -121,14 +121,14 @@ export class Views {
   }
 
   /** Every pair in the ring, grouped by node in ring order (query "*"); tombstones left out. */
-  async ringContents(): Promise<AllAnswer> {
+  async ringContents(reqId?: string): Promise<AllAnswer> {
     const { lifecycle, neighbours, rpc } = this.components;
     lifecycle.assertReady();
     const now = this.components.now();
     // A walk that meets a node which just left (a successor list not yet refreshed) is walked again.
     const nodes = await retryWhileRingChanges(this.init.retryDeadlineMs, async () => {
       const ring = await neighbours.overlay();
-      return Promise.all(ring.map((member) => rpc.call(itemsCall, member.address, undefined)));
+      return Promise.all(ring.map((member) => rpc.call(itemsCall, member.address, undefined, reqId)));
     });
     return {
       nodes: nodes.map((n) => ({

@@ -32,7 +32,7 @@ export interface WatchComponents {
   acknowledged(key: string): Promise<Item | undefined>;
   readonly versions: VersionPolicy;
   readonly rpc: RpcClient;
-  findSuccessor(idHex: string, hops: number): Promise<FindSuccessorAnswer>;
+  findSuccessor(idHex: string, hops: number, reqId?: string): Promise<FindSuccessorAnswer>;
   /** The ring's members in order (see Neighbours.overlay). */
   overlay(): Promise<Member[]>;
 }
@@ -96,16 +96,16 @@ export class Watches {
    * the watch's start; a key's events stay in version order (an older one arriving late, from
    * a node that has since handed the key on, is dropped).
    */
-  async openPrefix(prefix: string, signal: AbortSignal): Promise<AsyncGenerator<WatchEvent>> {
+  async openPrefix(prefix: string, signal: AbortSignal, reqId?: string): Promise<AsyncGenerator<WatchEvent>> {
     this.components.lifecycle.assertReady();
     // Every node reports the changes it acknowledged since this moment (by its own clock:
     // across machines, clocks that disagree by d move the start by up to d).
     const sinceMs = Date.now();
     const members = await this.components.overlay();
-    return this.followPrefix(prefix, sinceMs, members.map((m) => m.address), signal);
+    return this.followPrefix(prefix, sinceMs, members.map((m) => m.address), signal, reqId);
   }
 
-  private async *followPrefix(prefix: string, sinceMs: number, members: string[], signal: AbortSignal): AsyncGenerator<WatchEvent> {
+  private async *followPrefix(prefix: string, sinceMs: number, members: string[], signal: AbortSignal, reqId: string | undefined): AsyncGenerator<WatchEvent> {
     const { rpc, versions } = this.components;
     const cursors = new Map<string, number>();
     const lastVersion = new Map<string, Version>();
@@ -116,7 +116,7 @@ export class Watches {
       polling.add(address);
       while (!signal.aborted) {
         try {
-          const answer = await rpc.call(watchPrefixCall, address, { prefix, afterSeq: cursors.get(address) ?? 0, sinceMs, waitMs: POLL_WAIT_MS });
+          const answer = await rpc.call(watchPrefixCall, address, { prefix, afterSeq: cursors.get(address) ?? 0, sinceMs, waitMs: POLL_WAIT_MS }, reqId);
           cursors.set(address, answer.seq);
           for (const event of answer.events) {
             const last = lastVersion.get(event.key);
@@ -157,16 +157,16 @@ export class Watches {
    * (so that nothing written after this resolves is missed), with every change from then on,
    * until `signal` aborts.
    */
-  async open(key: string, signal: AbortSignal): Promise<AsyncGenerator<WatchEvent>> {
+  async open(key: string, signal: AbortSignal, reqId?: string): Promise<AsyncGenerator<WatchEvent>> {
     this.components.lifecycle.assertReady();
-    const start = await this.ask(key, undefined, signal);
-    return this.follow(key, start?.version ?? null, signal);
+    const start = await this.ask(key, undefined, signal, reqId);
+    return this.follow(key, start?.version ?? null, signal, reqId);
   }
 
-  private async *follow(key: string, from: Version | null, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+  private async *follow(key: string, from: Version | null, signal: AbortSignal, reqId: string | undefined): AsyncGenerator<WatchEvent> {
     let after = from;
     while (!signal.aborted) {
-      for (const event of (await this.ask(key, after, signal))?.events ?? []) {
+      for (const event of (await this.ask(key, after, signal, reqId))?.events ?? []) {
         if (signal.aborted) return;
         yield event;
         after = event.version;
@@ -175,12 +175,12 @@ export class Watches {
   }
 
   /** One poll at whichever node owns `key` now; retried while the owner changes; undefined once aborted. */
-  private async ask(key: string, after: Version | null | undefined, signal: AbortSignal) {
+  private async ask(key: string, after: Version | null | undefined, signal: AbortSignal, reqId: string | undefined) {
     const idHex = idToHex(hashId(key));
     while (!signal.aborted) {
       try {
-        const { node: owner } = await this.components.findSuccessor(idHex, 0);
-        return await this.components.rpc.call(watchCall, owner.address, { key, ...(after !== undefined ? { after } : {}), waitMs: POLL_WAIT_MS });
+        const { node: owner } = await this.components.findSuccessor(idHex, 0, reqId);
+        return await this.components.rpc.call(watchCall, owner.address, { key, ...(after !== undefined ? { after } : {}), waitMs: POLL_WAIT_MS }, reqId);
       } catch (err) {
         if (retryOf(err) === 'never') throw err;
         await new Promise((resolve) => setTimeout(resolve, 100)); // the owner is changing: ask again soon

@@ -24,12 +24,12 @@ export class LaggingNetwork extends MemoryNetwork {
   override transport(from: string, options: { timeoutMs: number; secret?: string }): Transport {
     const inner = super.transport(from, options);
     return {
-      call: async <T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number): Promise<T> => {
+      call: async <T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number, reqId?: string): Promise<T> => {
         // The request leg runs before delivery, so a link cut meanwhile drops the call, as a
         // partition drops what has not yet crossed it.
         await this.lag();
         if (this.loses?.(from, path, body)) throw new PeerUnreachable(address);
-        const answer = await inner.call<T>(address, method, path, body, timeoutMs);
+        const answer = await inner.call<T>(address, method, path, body, timeoutMs, reqId);
         await this.lag();
         return answer;
       },

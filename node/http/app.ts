@@ -105,11 +105,11 @@ export function createRouter(node: ServedNode, options: AppOptions): Router {
     return body;
   });
   on(routes.overlay, () => node.overlay());
-  on(routes.list, ({ query }, ctx) => (isScan(ctx.query) ? node.prefixScan(scanOf(query)) : node.ringContents()));
+  on(routes.list, ({ query }, ctx, reqId) => (isScan(ctx.query) ? node.prefixScan(scanOf(query), reqId) : node.ringContents(reqId)));
   on(routes.batch, ({ body }, _, reqId) => node.batch(batchOf(body), reqId));
   on(routes.get, ({ key }, _, reqId) => node.get(key, reqId));
-  on(routes.watchPrefix, ({ query }, ctx) => serveEvents(ctx, (signal) => node.watchPrefix(query.prefix as string, signal)));
-  on(routes.watch, ({ key }, ctx) => serveEvents(ctx, (signal) => node.watch(key, signal)));
+  on(routes.watchPrefix, ({ query }, ctx, reqId) => serveEvents(ctx, (signal) => node.watchPrefix(query.prefix as string, signal, reqId)));
+  on(routes.watch, ({ key }, ctx, reqId) => serveEvents(ctx, (signal) => node.watch(key, signal, reqId)));
   on(routes.put, ({ key, body }, _, reqId) => node.put(key, (body as PutBody).value, putOptionsOf(body as PutBody), reqId));
   on(routes.delete, ({ key, query }, _, reqId) => node.delete(key, query.context === undefined ? {} : { context: query.context as string }, reqId));
   // PUT or DELETE on /kv (or /kv/) names no key: say so rather than "method not allowed".

@@ -232,7 +232,7 @@ export class QuorumReplication implements ReplicationStrategy {
       const settle = () => {
         if (answers.length >= r) resolve(merged());
         else if (outstanding === 0) reject(new QuorumNotMet(what, r, answers.length, Math.min(k, called + 1)));
-        if (outstanding === 0) this.repair(key, answers, merged());
+        if (outstanding === 0) this.repair(key, answers, merged(), reqId);
       };
       const called = outstanding = this.fanOut(read, () => {
         outstanding--;
@@ -243,13 +243,13 @@ export class QuorumReplication implements ReplicationStrategy {
   }
 
   /** Read repair: every holder that answered something older than `newest` gets it. */
-  private repair(key: string, answers: readonly Answer[], newest: DottedValue[]): void {
+  private repair(key: string, answers: readonly Answer[], newest: DottedValue[], reqId: string | undefined): void {
     if (newest.length === 0) return;
     const item: KeyedItem = { key, ...itemOf(newest) };
     for (const answer of answers) {
       if (answer.standIn || sameSet(answer.siblings, newest)) continue;
       if (answer.address === this.components.self.address) this.track(this.storeHere(item, undefined));
-      else this.track(this.components.rpc.call(quorumStore, answer.address, { item }));
+      else this.track(this.components.rpc.call(quorumStore, answer.address, { item }, reqId));
     }
   }
 

@@ -135,15 +135,15 @@ class FrameSession {
     this.options.metrics?.request(ROUTE, method, status, seconds);
     const log = this.options.log;
     if (log?.debugEnabled) log.debug(`${method} ${path} ${status}`, { method, path, status, ms: Math.round(seconds * 1e4) / 10, reqId });
-    this.answer(id, status, answer, method, path);
+    this.answer(id, status, answer, method, path, reqId);
   }
 
-  private answer(id: number, status: number, answer: unknown, method: string, path: string): void {
+  private answer(id: number, status: number, answer: unknown, method: string, path: string, reqId: string | undefined): void {
     let frame: Encoded;
     try {
       frame = encodeFrame(this.codec, [id, status, answer ?? null]);
     } catch (err) {
-      const error = this.asAnswerable(err, method, path, undefined);
+      const error = this.asAnswerable(err, method, path, reqId);
       frame = encodeFrame(this.codec, [id, error.status, error.toJSON()]);
     }
     this.active--;

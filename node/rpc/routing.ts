@@ -87,8 +87,8 @@ export interface ForwardedOptions {
   self: string;
   /** An operation not done by then is answered PEER_TIMEOUT (it goes on), as it would have timed out alone at its caller. */
   deadlineMs: number;
-  /** Failures that are not ChordErrors: logged here, answered INTERNAL without details, as the HTTP boundary does. */
-  onUnexpected: (err: unknown) => void;
+  /** Failures that are not ChordErrors: logged here (with the operation's request id), answered INTERNAL without details, as the HTTP boundary does. */
+  onUnexpected: (err: unknown, requestId: string | undefined) => void;
 }
 
 /**
@@ -108,7 +108,7 @@ async function runForwarded(service: RoutingService, items: readonly ForwardItem
       service.route(request, validRequestId(requestId)).then(
         (answer): ForwardResult => ({ answer }),
         (err: unknown): ForwardResult => {
-          if (!(err instanceof ChordError)) options.onUnexpected(err);
+          if (!(err instanceof ChordError)) options.onUnexpected(err, validRequestId(requestId));
           const error = err instanceof ChordError ? err : new ChordError('INTERNAL', 'internal error; see the node log');
           return { status: error.status, body: error.toJSON() };
         },

@@ -160,3 +160,19 @@ test('both HTTP transports send the request id they are given beside the secret,
     transport.close();
   }
 });
+
+test.serial('a watch\'s request id goes with the polls its node makes at the key\'s owner', async (t) => {
+  const pair = await startPair(t);
+  const { a, b, logs } = pair;
+  const key = keyOwnedBy(pair, b);
+  const abort = new AbortController();
+  t.teardown(() => abort.abort());
+  const response = await fetch(`http://${a.address}/watch/${encodeURIComponent(key)}`, { signal: abort.signal, headers: { 'x-request-id': 'watch-1' } });
+  t.is(response.headers.get('x-request-id'), 'watch-1');
+  await put(a.address, key);
+  // The poll at B answers once the write is acknowledged; B logs the call it served.
+  const served = await waitFor(() => logs.get(b.address)!.lines.find((line) => line.msg === 'POST /rpc/watch 200' && line.reqId === 'watch-1'));
+  t.truthy(served, JSON.stringify(logs.get(b.address)!.lines.filter((line) => line.msg.includes('/rpc/watch'))));
+  abort.abort();
+  await response.body?.cancel().catch(() => undefined);
+});
