@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { ChordError, PeerOverloaded, PeerTimeout, PeerUnreachable, type ErrorBody } from './errors.js';
 import { encodeFrame, frameBatch, FrameDecoder, FRAMES_PATH, FRAMES_PROTOCOL, jsonCodec, MAX_FRAME_BYTES,
   type Encoded, type FrameAnswer, type FrameCodec } from './frames.js';
@@ -65,6 +66,8 @@ interface Call extends Encoded {
   readonly reject: (err: ChordError) => void;
   timer?: NodeJS.Timeout;
   state: 'queued' | 'sent' | 'done';
+  /** When it was written to the socket. */
+  sentAt?: number;
 }
 
 /** One peer's connection: its queue, its calls in flight, and the socket once the handshake is through. */
@@ -78,6 +81,10 @@ class PeerConnection {
   private nextId = 1;
   private flushScheduled = false;
   private gone = false;
+  /** Taking no new calls (they dial a fresh connection); closed once its calls are done. */
+  private retired = false;
+  /** When bytes last arrived on the socket. */
+  private lastHeard = 0;
   private readonly decoder = new FrameDecoder();
 
   constructor(
@@ -164,6 +171,7 @@ class PeerConnection {
   }
 
   private receive(chunk: Buffer): void {
+    this.lastHeard = performance.now();
     try {
       this.decoder.push(chunk, (payload) => {
         const [id, status, body] = this.limits.codec.decode(payload) as FrameAnswer;
@@ -209,6 +217,8 @@ class PeerConnection {
     }
     this.queue.splice(0, taken);
     if (batch.length === 0) return;
+    const now = performance.now();
+    for (const call of batch) call.sentAt = now;
     this.onWrite();
     socket.write(frameBatch(batch));
   }
@@ -221,6 +231,22 @@ class PeerConnection {
       this.inFlight.delete(call.id);
     }
     this.settle(call, undefined, new PeerTimeout(this.address));
+    // Nothing at all came back since this call was written: the connection itself may be
+    // stuck (after a link came back up, TCP retransmits on a backoff of seconds), while a
+    // new one would go through at once. Later calls dial afresh; the calls already on this
+    // one keep their deadlines. A peer that answers other calls keeps its connection.
+    if (call.sentAt !== undefined && this.lastHeard < call.sentAt) this.retire();
+  }
+
+  private retire(): void {
+    if (this.retired || this.gone) return;
+    this.retired = true;
+    this.onGone(this);
+    this.closeIfDone();
+  }
+
+  private closeIfDone(): void {
+    if (this.retired && this.inFlight.size === 0 && this.queuedCount === 0) this.destroy(undefined);
   }
 
   private settle(call: Call, answer: unknown, error?: ChordError): void {
@@ -229,6 +255,7 @@ class PeerConnection {
     clearTimeout(call.timer);
     if (error) call.reject(error);
     else call.resolve(answer);
+    this.closeIfDone();
   }
 }
 

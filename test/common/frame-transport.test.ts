@@ -5,7 +5,7 @@
  * same ChordErrors as over HTTP.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import { ChordError, KeyNotFound, VersionMismatch } from '../../common/errors.js';
 import { FrameTransport, type FrameOptions } from '../../common/frame-transport.js';
@@ -133,6 +133,46 @@ test('a call past its deadline fails with PeerTimeout and the connection goes on
   t.like(error, { code: 'PEER_TIMEOUT', peer: address });
   t.deepEqual(await transport.call(address, 'GET', '/rpc/fast'), { fast: true });
   held.releaseAll();
+});
+
+/** A TCP proxy in front of `target` whose open connections can be frozen (as a link that was down leaves them); new ones pass. */
+async function freezableProxy(t: ExecutionContext, target: string) {
+  const pairs: Array<[Socket, Socket]> = [];
+  const server = net.createServer((incoming) => {
+    const separator = target.lastIndexOf(':');
+    const outgoing = net.connect(Number(target.slice(separator + 1)), target.slice(0, separator));
+    incoming.pipe(outgoing).pipe(incoming);
+    incoming.on('error', () => outgoing.destroy());
+    outgoing.on('error', () => incoming.destroy());
+    pairs.push([incoming, outgoing]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.close();
+    for (const pair of pairs) for (const socket of pair) socket.destroy();
+  });
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    freeze: () => {
+      for (const [incoming, outgoing] of pairs.splice(0)) {
+        incoming.unpipe(outgoing);
+        outgoing.unpipe(incoming);
+        incoming.pause();
+        outgoing.pause();
+        t.teardown(() => { incoming.destroy(); outgoing.destroy(); });
+      }
+    },
+  };
+}
+
+test('a connection on which nothing came back since a call that timed out is not used again: the next call dials afresh', async (t) => {
+  const { address } = await serve(t, async () => ({ ok: true }));
+  const proxy = await freezableProxy(t, address);
+  const transport = client(t, { timeoutMs: 200 });
+  t.deepEqual(await transport.call(proxy.address, 'GET', '/rpc/ping'), { ok: true });
+  proxy.freeze();
+  await t.throwsAsync(transport.call(proxy.address, 'GET', '/rpc/ping'), { code: 'PEER_TIMEOUT' });
+  t.deepEqual(await transport.call(proxy.address, 'GET', '/rpc/ping'), { ok: true });
 });
 
 test('a lost connection fails every call on it with PeerUnreachable, and the next call dials again', async (t) => {
