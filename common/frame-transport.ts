@@ -35,6 +35,8 @@ const DEFAULTS = { maxInFlight: 1024, maxQueued: 4096, maxQueuedBytes: 16 * 1024
 
 export class FrameTransport implements Transport {
   private readonly peers = new Map<string, PeerConnection>();
+  /** Connections that take no new calls but still carry some (see PeerConnection.retire): closed with the transport. */
+  private readonly retired = new Set<PeerConnection>();
   private readonly limits: Limits;
   /** Socket writes made so far, over every peer (the coalescing test counts them). */
   writes = 0;
@@ -46,8 +48,10 @@ export class FrameTransport implements Transport {
   call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number, requestId?: string): Promise<T> {
     let peer = this.peers.get(address);
     if (!peer) {
-      peer = new PeerConnection(address, this.limits, () => { this.writes++; }, (gone) => {
+      peer = new PeerConnection(address, this.limits, () => { this.writes++; }, (gone, closed) => {
         if (this.peers.get(address) === gone) this.peers.delete(address);
+        if (closed) this.retired.delete(gone);
+        else this.retired.add(gone);
       });
       this.peers.set(address, peer);
     }
@@ -55,8 +59,9 @@ export class FrameTransport implements Transport {
   }
 
   close(): void {
-    for (const peer of this.peers.values()) peer.destroy(undefined);
+    for (const peer of [...this.peers.values(), ...this.retired]) peer.destroy(undefined);
     this.peers.clear();
+    this.retired.clear();
   }
 }
 
@@ -91,7 +96,8 @@ class PeerConnection {
     private readonly address: string,
     private readonly limits: Limits,
     private readonly onWrite: () => void,
-    private readonly onGone: (peer: PeerConnection) => void,
+    /** The connection takes no new calls: `closed` false while it still carries some (retired), true once it is closed. */
+    private readonly onGone: (peer: PeerConnection, closed: boolean) => void,
   ) {
     this.dial();
   }
@@ -118,7 +124,7 @@ class PeerConnection {
   destroy(error: ChordError | undefined, cause?: unknown): void {
     if (this.gone) return;
     this.gone = true;
-    this.onGone(this);
+    this.onGone(this, true);
     this.request?.destroy();
     this.socket?.destroy();
     const failure = () => error ?? new PeerUnreachable(this.address, cause);
@@ -235,13 +241,16 @@ class PeerConnection {
     // stuck (after a link came back up, TCP retransmits on a backoff of seconds), while a
     // new one would go through at once. Later calls dial afresh; the calls already on this
     // one keep their deadlines. A peer that answers other calls keeps its connection.
-    if (call.sentAt !== undefined && this.lastHeard < call.sentAt) this.retire();
+    // Judged after this turn's reads: a loop that ran late fires timers before it reads
+    // answers already waiting in the socket.
+    const sentAt = call.sentAt;
+    if (sentAt !== undefined) setImmediate(() => { if (this.lastHeard < sentAt) this.retire(); });
   }
 
   private retire(): void {
     if (this.retired || this.gone) return;
     this.retired = true;
-    this.onGone(this);
+    this.onGone(this, false);
     this.closeIfDone();
   }
 

@@ -69,7 +69,8 @@ export class Watches {
       if (left <= 0) return { events: [] };
       // A change recorded while that read was under way (it may ask the tail) would not wake
       // the wait below, which would then sleep through it: look at the feed again first.
-      if (feed.latest !== seen) continue;
+      const late = feed.latest === seen ? [] : feed.changes(key, isNew);
+      if (late.length > 0) return { events: late.map((c) => toEvent(c)) };
       await feed.next(key, left);
       owned();
     }

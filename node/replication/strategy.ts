@@ -72,7 +72,8 @@ export interface ReplicationStrategy {
   read(key: string, hops: number, reqId?: string): Promise<OpAnswer>;
   /**
    * At the key's owner: its pair as last acknowledged, a tombstone too (a watch's catch-up
-   * reports it). Absent: the owner's own copy is acknowledged as soon as it is written.
+   * reports it). Absent: the owner's own copy is what it answers (eventual mode acknowledges a
+   * write once the owner has it; quorum mode's owner holds what this replica has merged).
    */
   lastAcknowledged?(key: string): Promise<Item | undefined>;
   /** Writes accepted here and not yet passed on to every replica (for metrics). */

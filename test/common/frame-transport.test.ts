@@ -16,6 +16,8 @@ import { waitFor } from '../helpers/cluster.js';
 interface Served {
   address: string;
   frames: FrameServer;
+  /** Frame connections opened so far. */
+  upgrades(): number;
 }
 
 /** A frame server on port 0 that answers with `dispatch`; it and every socket close at the test's end. */
@@ -27,13 +29,17 @@ async function serve(t: ExecutionContext, dispatch: Dispatch, options: Partial<F
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  server.on('upgrade', (req, socket, head) => frames.upgrade(req, socket, head));
+  let upgrades = 0;
+  server.on('upgrade', (req, socket, head) => {
+    upgrades++;
+    frames.upgrade(req, socket, head);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => {
     server.close();
     for (const socket of sockets) socket.destroy();
   });
-  return { address: `127.0.0.1:${(server.address() as AddressInfo).port}`, frames };
+  return { address: `127.0.0.1:${(server.address() as AddressInfo).port}`, frames, upgrades: () => upgrades };
 }
 
 function client(t: ExecutionContext, options: Partial<FrameOptions> = {}): FrameTransport {
@@ -125,13 +131,17 @@ test('a handler\'s ChordError arrives as the same ChordError, anything else as I
   t.like(bug, { code: 'INTERNAL', status: 500, message: 'internal error; see the node log' });
 });
 
-test('a call past its deadline fails with PeerTimeout and the connection goes on serving', async (t) => {
+test('a call past its deadline fails with PeerTimeout, and a connection that answered since goes on serving', async (t) => {
   const held = gate();
-  const { address } = await serve(t, async (method, path, body) => (path === '/rpc/slow' ? held.dispatch(method, path, body) : { fast: true }));
+  const served = await serve(t, async (method, path, body) => (path === '/rpc/slow' ? held.dispatch(method, path, body) : { fast: true }));
+  const { address } = served;
   const transport = client(t);
-  const error = await t.throwsAsync(transport.call(address, 'GET', '/rpc/slow', undefined, 100), { instanceOf: ChordError });
+  const slow = transport.call(address, 'GET', '/rpc/slow', undefined, 300);
+  t.deepEqual(await transport.call(address, 'GET', '/rpc/fast'), { fast: true });
+  const error = await t.throwsAsync(slow, { instanceOf: ChordError });
   t.like(error, { code: 'PEER_TIMEOUT', peer: address });
   t.deepEqual(await transport.call(address, 'GET', '/rpc/fast'), { fast: true });
+  t.is(served.upgrades(), 1, 'the connection was dialled again');
   held.releaseAll();
 });
 
@@ -172,6 +182,8 @@ test('a connection on which nothing came back since a call that timed out is not
   t.deepEqual(await transport.call(proxy.address, 'GET', '/rpc/ping'), { ok: true });
   proxy.freeze();
   await t.throwsAsync(transport.call(proxy.address, 'GET', '/rpc/ping'), { code: 'PEER_TIMEOUT' });
+  // The connection is judged once this turn's reads are done (an answer may be waiting in it).
+  await new Promise((resolve) => setImmediate(resolve));
   t.deepEqual(await transport.call(proxy.address, 'GET', '/rpc/ping'), { ok: true });
 });
 
@@ -248,4 +260,17 @@ test('createTransport builds the frame transport for nodes on request', (t) => {
   const transport = createTransport({ timeoutMs: 1000, transport: 'frames' });
   t.true(transport instanceof FrameTransport);
   transport.close();
+});
+
+test('closing the transport also closes a connection it stopped using, failing the calls still on it at once', async (t) => {
+  const { address } = await serve(t, async () => ({ ok: true }));
+  const proxy = await freezableProxy(t, address);
+  const transport = new FrameTransport({ timeoutMs: 200 });
+  t.deepEqual(await transport.call(proxy.address, 'GET', '/rpc/ping'), { ok: true });
+  proxy.freeze();
+  const patient = transport.call(proxy.address, 'GET', '/rpc/ping', undefined, 60_000).then(() => 'answered', (err: ChordError) => err.code);
+  await t.throwsAsync(transport.call(proxy.address, 'GET', '/rpc/ping'), { code: 'PEER_TIMEOUT' });
+  await new Promise((resolve) => setImmediate(resolve));
+  transport.close();
+  t.is(await patient, 'PEER_UNREACHABLE');
 });
