@@ -4,7 +4,8 @@
  * node-to-node call made for the request (a frame's envelope, an HTTP header), and into the
  * fields of the log lines written for it. Not through AsyncLocalStorage: on Node 20 that runs
  * a promise hook at every promise in the process: passing the id by hand cut the CPU of a
- * linearizable insert by 5–22 % and of a query by 0–13 % (docs/experiments.md).
+ * linearizable insert by 5–22 % and of a query by 0–15 % in alternating rounds
+ * (docs/experiments.md).
  */
 import { randomBytes } from 'node:crypto';
 
