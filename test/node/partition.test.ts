@@ -154,9 +154,15 @@ test('a write retried at a node that joined and took its key over is not applied
   const rpc = new RpcClient(cluster.network!.transport('entry:1', { timeoutMs: 2000 }));
   const keys = Array.from({ length: 48 }, (_, i) => `taken over ${i}`);
   const first = await firstAttempts(cluster, rpc, keys);
-  const joiner = await cluster.join();
-  const moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
-  t.true(moved.length > 0, 'the joiner took some keys over');
+  // A joiner whose arc is small may take none of the keys (about one run in thirty with one
+  // join, a CI flake): another one joins then, until one takes some.
+  let joiner = await cluster.join();
+  let moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
+  for (let joins = 1; moved.length === 0 && joins < 4; joins++) {
+    joiner = await cluster.join();
+    moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
+  }
+  t.true(moved.length > 0, 'a joiner took some keys over');
   const outcomes = await retriesAt(cluster, rpc, joiner, moved);
   t.deepEqual(outcomes, moved.map((key) => ({ version: first.get(key)!, read: 'later' })));
 });
@@ -183,9 +189,15 @@ test('a delete retried at a node that joined and took its key over is not applie
   for (const key of keys) await cluster.kv.put(cluster.random().address, key, 'first');
   const deleteOf = (key: string) => ({ op: 'delete' as const, key, hops: 0, id: `delete of ${key}` });
   for (const key of keys) await rpc.call(op, ownerOf(cluster, key), deleteOf(key));
-  const joiner = await cluster.join();
-  const moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
-  t.true(moved.length > 0, 'the joiner took some keys over');
+  // A joiner whose arc is small may take none of the keys (about one run in thirty with one
+  // join, a CI flake): another one joins then, until one takes some.
+  let joiner = await cluster.join();
+  let moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
+  for (let joins = 1; moved.length === 0 && joins < 4; joins++) {
+    joiner = await cluster.join();
+    moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
+  }
+  t.true(moved.length > 0, 'a joiner took some keys over');
   const reads: string[] = [];
   for (const key of moved) {
     await cluster.kv.put(cluster.random().address, key, 'later');
