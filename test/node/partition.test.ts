@@ -19,6 +19,20 @@ async function fill(cluster: TestCluster, count: number, prefix: string): Promis
 const ownerOf = (cluster: TestCluster, key: string) =>
   successorOf(hashId(key), cluster.nodes.map((n) => ({ id: hashId(n.address), address: n.address }))).address;
 
+/**
+ * Joins a node, and more (up to four) while the last one took none of `keys`: a joiner whose
+ * arc is small may take none (about one run in thirty with one join, a CI flake).
+ */
+async function joinUntilOneTakes(cluster: TestCluster, keys: readonly string[]): Promise<{ joiner: RunningNode; moved: string[] }> {
+  let joiner = await cluster.join();
+  let moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
+  for (let joins = 1; moved.length === 0 && joins < 4; joins++) {
+    joiner = await cluster.join();
+    moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
+  }
+  return { joiner, moved };
+}
+
 const successorAddresses = (node: RunningNode) => node.node.routing.successors.map((m) => m.address);
 
 test('a ring on the in-memory network places every key right through joins, a depart and a crash', async (t) => {
@@ -154,14 +168,7 @@ test('a write retried at a node that joined and took its key over is not applied
   const rpc = new RpcClient(cluster.network!.transport('entry:1', { timeoutMs: 2000 }));
   const keys = Array.from({ length: 48 }, (_, i) => `taken over ${i}`);
   const first = await firstAttempts(cluster, rpc, keys);
-  // A joiner whose arc is small may take none of the keys (about one run in thirty with one
-  // join, a CI flake): another one joins then, until one takes some.
-  let joiner = await cluster.join();
-  let moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
-  for (let joins = 1; moved.length === 0 && joins < 4; joins++) {
-    joiner = await cluster.join();
-    moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
-  }
+  const { joiner, moved } = await joinUntilOneTakes(cluster, keys);
   t.true(moved.length > 0, 'a joiner took some keys over');
   const outcomes = await retriesAt(cluster, rpc, joiner, moved);
   t.deepEqual(outcomes, moved.map((key) => ({ version: first.get(key)!, read: 'later' })));
@@ -189,14 +196,7 @@ test('a delete retried at a node that joined and took its key over is not applie
   for (const key of keys) await cluster.kv.put(cluster.random().address, key, 'first');
   const deleteOf = (key: string) => ({ op: 'delete' as const, key, hops: 0, id: `delete of ${key}` });
   for (const key of keys) await rpc.call(op, ownerOf(cluster, key), deleteOf(key));
-  // A joiner whose arc is small may take none of the keys (about one run in thirty with one
-  // join, a CI flake): another one joins then, until one takes some.
-  let joiner = await cluster.join();
-  let moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
-  for (let joins = 1; moved.length === 0 && joins < 4; joins++) {
-    joiner = await cluster.join();
-    moved = keys.filter((key) => ownerOf(cluster, key) === joiner.address);
-  }
+  const { joiner, moved } = await joinUntilOneTakes(cluster, keys);
   t.true(moved.length > 0, 'a joiner took some keys over');
   const reads: string[] = [];
   for (const key of moved) {
