@@ -12,6 +12,7 @@
  * linearizable mode the chain nodes' own records of write ids, handed over in joins and
  * departs, cover that (replication/write-ids.ts, docs/protocol.md).
  */
+import { MapCursor } from '../common/bounded-map.js';
 import type { OpAnswer } from '../common/wire.js';
 
 interface Seen {
@@ -24,6 +25,10 @@ interface Seen {
 
 export class RecentWrites {
   private readonly seen = new Map<string, Seen>();
+  /** Walks `seen` oldest first across calls (see MapCursor: a fresh iterator would re-step every deleted id). */
+  private readonly cursor = new MapCursor(this.seen);
+  /** The oldest id the cursor returned that was kept: looked at first next time. */
+  private held?: [string, Seen];
 
   constructor(private readonly ttlMs = 10 * 60_000, private readonly max = 200_000, private readonly now = Date.now) {}
 
@@ -53,10 +58,29 @@ export class RecentWrites {
 
   private forgetOld(): void {
     const oldest = this.now() - this.ttlMs;
-    for (const [id, entry] of this.seen) {
-      if (this.seen.size <= this.max && entry.at >= oldest) break;
-      if (entry.inFlight) continue;
+    // Bounded by the ids there are: writes still running come round again at the end.
+    for (let steps = this.seen.size; steps > 0; steps--) {
+      const next = this.takeHeld() ?? this.cursor.next();
+      if (!next) return;
+      const [id, entry] = next;
+      if (this.seen.size <= this.max && entry.at >= oldest) {
+        this.held = next;
+        return;
+      }
+      // A write still running is kept; moved to the end, it is looked at again after the others.
+      if (entry.inFlight) {
+        this.seen.delete(id);
+        this.seen.set(id, entry);
+        continue;
+      }
       this.seen.delete(id);
     }
+  }
+
+  /** The held entry, if it is still where the cursor found it (not forgotten, not replaced by a later attempt). */
+  private takeHeld(): [string, Seen] | undefined {
+    const held = this.held;
+    this.held = undefined;
+    return held && this.seen.get(held[0]) === held[1] ? held : undefined;
   }
 }
