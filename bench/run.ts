@@ -20,11 +20,11 @@
 import type { RingFlags } from '../bootstrap/ring-args.js';
 import { PARTS, parseBenchArgs, USAGE, type BenchPlan, type Part } from './lib/bench-options.js';
 import { runMain } from './lib/cleanup.js';
-import { COMPARISON_HEADER, comparisonRow, medianIdle, SCALE_HEADER, scaleRow } from './lib/compare.js';
+import { CEILING_HEADER, ceilingRows, COMPARISON_HEADER, comparisonRow, medianIdle, SCALE_HEADER, scaleRow } from './lib/compare.js';
 import { ETCD_MISSING, findEtcd } from './lib/etcd.js';
 import { loadAverage, machineFacts, machineLines, wasLoaded } from './lib/machine.js';
 import {
-  MAX_WARM_BATCHES, measureChain, measureEtcd, measureRing, MIN_WARM_BATCHES, ringSetup, WARM_PER_ENDPOINT, workload, type BenchRow, type IdleFacts, type RingOptions, type Workload,
+  MAX_WARM_BATCHES, measureCeiling, measureChain, measureEtcd, measureRing, MIN_WARM_BATCHES, ringSetup, WARM_PER_ENDPOINT, workload, type BenchRow, type IdleFacts, type RingOptions, type Workload,
 } from './lib/measure.js';
 import { merkleRows, merkleTable } from './lib/merkle.js';
 import { markdownTable } from './lib/table.js';
@@ -37,6 +37,8 @@ const LINEARIZABLE: RingFlags = { k: K, consistency: 'linearizable' };
 const MODES: RingFlags[] = [LINEARIZABLE, { k: K, consistency: 'eventual' }, { k: K, consistency: 'quorum', r: 2, w: 2 }];
 /** `packed`: the same 10 ring ids in half as many processes. */
 const PACKED_VNODES = 2;
+/** `ceiling`: plain servers side by side, as many processes as the ring and as the packed ring. */
+const CEILING_SERVERS = [NODES, NODES / PACKED_VNODES];
 
 /** One ring setup of a round: which part asked for it. */
 interface RingRun {
@@ -94,6 +96,12 @@ async function main(): Promise<void> {
     if (plan.parts.has('ref')) {
       say('bare node:http chain');
       keep(await measureChain(plan, load));
+    }
+    if (plan.parts.has('ceiling')) {
+      for (const servers of CEILING_SERVERS) {
+        say(`${servers} plain node:http servers side by side`);
+        keep(await measureCeiling(plan, load, servers));
+      }
     }
     if (etcdBinary) {
       say('etcd, 3 members');
@@ -168,6 +176,13 @@ async function main(): Promise<void> {
       console.log('\netcd row: insert ÷ put, linearizable query ÷ linearizable get, eventual query ÷ serializable get, quorum query ÷');
       console.log('linearizable get. Bare chain: as many forwards as the ring request\'s path (linearizable insert 3, query 2; eventual 1;');
       console.log('quorum 2); CPU ÷ chain CPU: server CPU per request of the ring row ÷ that of the same chain row.');
+    }
+    if (plan.parts.has('ceiling')) {
+      console.log('\n### The targets beside the ceiling\n');
+      console.log(markdownTable(CEILING_HEADER, ceilingRows(CEILING_SERVERS, rows)));
+      console.log('\nceiling: plain node:http servers, each answering PUT/GET /kv/:key from its own memory (no forward, no framework, no');
+      console.log('replication), the clients spread over them as over the ring\'s nodes. A ring in as many processes on these cores cannot do');
+      console.log('more; where "ceiling ÷ target" is below 1.00×, the target is out of reach for it whatever its code does.');
     }
     if (plan.parts.has('scale')) {
       console.log('\n### Ring size (linearizable, k=3)\n');

@@ -6,7 +6,7 @@
 import type { Consistency } from '../../common/wire.js';
 import type { Measured } from './workload.js';
 import type { BenchRow, IdleFacts } from './measure.js';
-import { chainSetup, ETCD_SETUP } from './measure.js';
+import { ceilingSetup, chainSetup, ETCD_SETUP } from './measure.js';
 import type { Cell } from './table.js';
 
 /** A ring row's yardsticks: the etcd operation with the same guarantee, and the chain's hop count. */
@@ -70,4 +70,29 @@ export function medianIdle(all: readonly IdleFacts[]): IdleFacts | undefined {
   if (all.length === 0) return undefined;
   const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
   return { cpuPercent: median(all.map((i) => i.cpuPercent)), callsPerSecond: median(all.map((i) => i.callsPerSecond)) };
+}
+
+/** The throughput targets: a ring row, the etcd row it is held against, and the ratio asked for. */
+export const TARGETS: readonly { ring: string; op: 'insert' | 'query'; etcd: string; ratio: number }[] = [
+  { ring: 'linearizable insert', op: 'insert', etcd: ETCD_SETUP.put, ratio: 1.0 },
+  { ring: 'linearizable query', op: 'query', etcd: ETCD_SETUP.linearizable, ratio: 1.5 },
+  { ring: 'eventual query', op: 'query', etcd: ETCD_SETUP.serializable, ratio: 2.0 },
+  { ring: 'linearizable insert, --direct', op: 'insert', etcd: ETCD_SETUP.put, ratio: 1.5 },
+];
+
+export const CEILING_HEADER = ['ring row', 'target', 'etcd row req/s', 'target req/s', 'servers', 'ceiling req/s', 'ceiling ÷ etcd', 'ceiling ÷ target'];
+
+/**
+ * Each target beside the ceiling of the same operation (plain node:http servers answering
+ * themselves): a ring row in as many processes cannot beat its ceiling, so where the ceiling
+ * is below the target, no change to the ring's code reaches it on this machine.
+ */
+export function ceilingRows(servers: readonly number[], rows: ReadonlyMap<string, Measured & BenchRow>): Cell[][] {
+  return TARGETS.flatMap(({ ring, op, etcd, ratio: asked }) => servers.map((n): Cell[] => {
+    const etcdRow = rows.get(etcd);
+    const ceiling = rows.get(ceilingSetup(op, n));
+    const target = etcdRow ? Math.round(etcdRow.throughput * asked) : undefined;
+    return [ring, `${asked.toFixed(1)}× ${etcd.replace(/^etcd, 3 members: /, '')}`, etcdRow?.throughput ?? 'not measured', target ?? '–',
+      n, ceiling?.throughput ?? 'not measured', ratio(ceiling?.throughput, etcdRow?.throughput), ratio(ceiling?.throughput, target)];
+  }));
 }

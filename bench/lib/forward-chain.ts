@@ -4,6 +4,7 @@
  * forwarded to the end of the line, so the entry picks the hop count: `entry(h)` is the
  * server h forwards before the last one, which answers. One chain of `servers` serves every
  * hop count from 0 to servers - 1, with the same processes and warmed-up connections.
+ * The same servers side by side, none forwarding, are the ceiling (`startAnswerers`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -21,11 +22,33 @@ export interface ForwardChain {
 }
 
 /** Starts `servers` hop servers in a line. */
-export function startForwardChain(servers: number): Promise<ForwardChain> {
-  return trackStarting(launch(servers));
+export async function startForwardChain(servers: number): Promise<ForwardChain> {
+  const { addresses, pids, stop } = await trackStarting(launch(servers, true));
+  const entry = (forwards: number) => {
+    if (!(forwards >= 0 && forwards < servers)) throw new RangeError(`a chain of ${servers} servers forwards 0 to ${servers - 1} times, not ${forwards}`);
+    return addresses[servers - 1 - forwards];
+  };
+  return { entry, pids, stop };
 }
 
-async function launch(servers: number): Promise<ForwardChain> {
+export interface Answerers {
+  /** Every server's address; each answers from its own memory. */
+  addresses: string[];
+  pids: number[];
+  stop: () => Promise<void>;
+}
+
+/**
+ * `servers` hop servers side by side, each the end of its own line: the store's API with no
+ * forward, no framework and no replication in as many processes as a ring has. No store of
+ * that many Node processes, serving the same requests on the same cores, does more.
+ */
+export function startAnswerers(servers: number): Promise<Answerers> {
+  return trackStarting(launch(servers, false));
+}
+
+/** Hop servers, first server first; `inLine`: each forwards to the one after it (the last answers). */
+async function launch(servers: number, inLine: boolean): Promise<Answerers> {
   const children: ChildProcess[] = [];
   const stop = async () => {
     await Promise.all(children.map(async (child) => {
@@ -46,14 +69,11 @@ async function launch(servers: number): Promise<ForwardChain> {
         cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'],
       });
       children.push(child);
-      next = await ready(child);
-      addresses.unshift(next);
+      const address = await ready(child);
+      addresses.unshift(address);
+      if (inLine) next = address;
     }
-    const entry = (forwards: number) => {
-      if (!(forwards >= 0 && forwards < servers)) throw new RangeError(`a chain of ${servers} servers forwards 0 to ${servers - 1} times, not ${forwards}`);
-      return addresses[servers - 1 - forwards];
-    };
-    return { entry, pids: children.map((child) => child.pid ?? 0).reverse(), stop };
+    return { addresses, pids: children.map((child) => child.pid ?? 0).reverse(), stop };
   } catch (err) {
     await stop();
     throw err;

@@ -13,7 +13,7 @@ import { DirectRouter } from '../../common/direct.js';
 import { round } from '../../cli/stats.js';
 import type { BenchPlan } from './bench-options.js';
 import { startEtcdCluster } from './etcd.js';
-import { startForwardChain } from './forward-chain.js';
+import { startAnswerers, startForwardChain } from './forward-chain.js';
 import { directSender, drive, etcdSender, fixtureRequests, kvSender, type CostedRow, type Target } from './load.js';
 import { callCounts, callMix, callsBetween, messagesPerOp, operationCalls, totalCalls } from './messages.js';
 import { cpuMeter } from './proc-cpu.js';
@@ -188,6 +188,24 @@ export async function measureChain(plan: BenchPlan, load: Workload): Promise<Ben
     return rows;
   } finally {
     await chain.stop();
+  }
+}
+
+/** The ceiling rows' names. */
+export const ceilingSetup = (op: 'insert' | 'query', servers: number) =>
+  `bare node:http, ${servers} servers answering themselves: ${op === 'insert' ? 'PUT' : 'GET'}`;
+
+/** `servers` hop servers side by side (forward-chain.ts's startAnswerers), clients spread over them: PUTs, then GETs. */
+export async function measureCeiling(plan: BenchPlan, load: Workload, servers: number): Promise<BenchRow[]> {
+  const answerers = await startAnswerers(servers);
+  try {
+    const target: Target = { endpoints: answerers.addresses, send: kvSender, pids: answerers.pids };
+    const warmed = await warmUp(plan, load, target);
+    const rows: BenchRow[] = [];
+    for (const op of ['insert', 'query'] as const) rows.push({ ...await drive(ceilingSetup(op, servers), target, load[op], plan.clients), warmup: warmed });
+    return rows;
+  } finally {
+    await answerers.stop();
   }
 }
 

@@ -5,8 +5,8 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBenchArgs, DEFAULT_PARTS } from '../../bench/lib/bench-options.js';
-import { comparisonRow, yardsticks } from '../../bench/lib/compare.js';
-import { ringSetup, type BenchRow } from '../../bench/lib/measure.js';
+import { ceilingRows, comparisonRow, TARGETS, yardsticks } from '../../bench/lib/compare.js';
+import { ceilingSetup, ETCD_SETUP, ringSetup, type BenchRow } from '../../bench/lib/measure.js';
 import type { Measured } from '../../bench/lib/workload.js';
 import { ETCD_MISSING, findEtcd } from '../../bench/lib/etcd.js';
 import { etcdPut, etcdRange, etcdValue } from '../../bench/lib/etcd-gateway.js';
@@ -134,4 +134,19 @@ test('ring setups are named by their ring nodes, and by their processes when eac
   const packed = row(`${ringSetup({ k: 3, consistency: 'linearizable', vnodes: 2 }, 5)}: query`, 300);
   const rows = new Map([[packed.setup, packed], ...[row(yardsticks('linearizable', 'query').etcd, 200), row('bare node:http chain, 2 forwards: GET', 600)].map((r) => [r.setup, r] as const)]);
   t.deepEqual(comparisonRow(packed, 'linearizable', rows).slice(1, 6), [300, 'get (linearizable)', '1.50×', '2 forwards', '0.50×']);
+});
+
+test('the ceiling table holds each target against the plain servers of the same operation, per process count', (t) => {
+  const row = (setup: string, throughput: number) => [setup, { setup, throughput } as unknown as Measured & BenchRow] as const;
+  const rows = new Map([
+    row(ETCD_SETUP.put, 1000), row(ETCD_SETUP.linearizable, 2000), row(ETCD_SETUP.serializable, 4000),
+    row(ceilingSetup('insert', 10), 3000), row(ceilingSetup('query', 10), 6000),
+  ]);
+  const table = ceilingRows([10, 5], rows);
+  t.is(table.length, TARGETS.length * 2);
+  // The eventual query's target is 2× the serializable get: 8,000/s, above a ceiling of 6,000/s.
+  t.deepEqual(table[4], ['eventual query', '2.0× get (serializable)', 4000, 8000, 10, 6000, '1.50×', '0.75×']);
+  t.deepEqual(table[0].slice(4), [10, 3000, '3.00×', '3.00×']);
+  // Five servers were not measured: their cells say so rather than invent a ratio.
+  t.deepEqual(table[1].slice(4), [5, 'not measured', '–', '–']);
 });
