@@ -189,3 +189,37 @@ test.serial('a node that a join drops from a key\'s chain stops answering for it
     t.like(await cluster.kv.get(before.get(key)![2], key), { value: 'second' }, `${key}: its old tail answered a stale copy`);
   }
 });
+
+// The way back: the joiner leaves again (a depart, or a crash its successor takes over), and
+// the old tail, which kept its first copy, is a member of the chain once more, with that
+// copy's version the last one confirmed to it. Until the head has passed it the newer pair,
+// it must not answer from the copy it kept: every read through it is checked until its
+// store holds the newer pair.
+for (const leaving of ['departs', 'crashes'] as const) {
+  test.serial(`a node back in a key's chain after the joiner that dropped it ${leaving} does not answer from the copy it kept`, async (t) => {
+    const cluster = await TestCluster.start(4, { k: 3, transport: 'memory', store: () => new KeepingStore() });
+    t.teardown(() => { keeping.on = false; return cluster.teardown(); });
+    for (const key of KEYS) await cluster.kv.put(cluster.nodes[0].address, key, 'first');
+    const before = chainsOf(cluster.addresses, KEYS);
+    keeping.on = true;
+    const joiner = await cluster.join();
+    const dropped = KEYS.filter((key) => !chainsOf(cluster.addresses, KEYS).get(key)!.includes(before.get(key)![2]));
+    t.true(dropped.length > 0, 'the join dropped some old tail from a chain');
+    for (const key of dropped) await cluster.kv.put(cluster.nodes[0].address, key, 'second');
+    const nodeAt = (address: string) => cluster.nodes.find((node) => node.address === address)!;
+    for (const key of dropped) t.like(await cluster.storeOf(nodeAt(before.get(key)![2])).get(key), { value: 'first' }, `${key}: the old tail kept its copy`);
+    keeping.on = false;
+    if (leaving === 'departs') await cluster.depart(joiner);
+    else await cluster.crash(joiner);
+    for (const key of dropped) {
+      const oldTail = before.get(key)![2];
+      const caughtUp = await waitFor(async () => {
+        const answer = await cluster.kv.get(oldTail, key).catch(() => undefined);
+        if (answer) t.is(answer.value, 'second', `${key} read at ${oldTail}, answered by ${answer.node}`);
+        return (await cluster.storeOf(nodeAt(oldTail)).get(key))?.value === 'second' || undefined;
+      }, 20_000, 10);
+      t.true(caughtUp, `${key}: its old tail was passed the newer pair`);
+      t.like(await cluster.kv.get(oldTail, key), { value: 'second' });
+    }
+  });
+}
