@@ -95,7 +95,7 @@ test.serial('dump --node --json prints what /rpc/items returns, and --full print
   const live = (await cluster.kv.all(node)).nodes.find((n) => n.address === node)!.items;
   const listed = parsed.items.filter((i: { value: string | null }) => i.value !== null);
   t.deepEqual(listed.map((i: { key: string; role: string }) => `${i.key}/${i.role}`).sort(), live.map((i) => `${i.key}/${i.role}`).sort());
-  t.true(parsed.items.every((i: { version: number }) => Number.isInteger(i.version) && i.version >= 1));
+  t.true(parsed.items.every((i) => typeof i.version === 'number' && Number.isInteger(i.version) && i.version >= 1));
 
   // Whichever nodes hold "long" print it whole with --full.
   const everyone = await Promise.all(cluster.nodes.map(async (n) => {

@@ -44,7 +44,7 @@ test('a failed condition changes nothing and answers 409 with the current versio
   t.is(absent?.status, 409);
   t.is(absent?.details.version, first.version);
 
-  const stale = await t.throwsAsync(cluster.kv.put(c, 'cas', 'two', { ifVersion: first.version - 1 }), { instanceOf: ChordError });
+  const stale = await t.throwsAsync(cluster.kv.put(c, 'cas', 'two', { ifVersion: (first.version as number) - 1 }), { instanceOf: ChordError });
   t.is(stale?.code, 'VERSION_MISMATCH');
   t.is(stale?.details.version, first.version);
   t.is((await cluster.kv.get(a, 'cas')).value, 'one');

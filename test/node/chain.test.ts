@@ -28,7 +28,7 @@ test('a write that reached the tail but whose acknowledgement was lost is retrie
     close: () => undefined,
   });
   const chain = new ChainReplication(
-    { self: member('head:1'), store: new MemoryStore(), rpc, versions: counterVersions, log: createLogger('test', 'silent'), now: Date.now, chain: () => [member('tail:1')] },
+    { self: member('head:1'), store: new MemoryStore(), rpc, versions: counterVersions, log: createLogger('test', 'silent'), now: Date.now, chain: () => [member('tail:1')] } as never,
     { onReplicaFailed: () => undefined, onAcknowledged: () => undefined },
   );
 

@@ -39,7 +39,7 @@ async function handOnWith(duringSend: (store: MemoryStore) => Promise<void>, pre
   const replicas = new ReplicaSync({
     routing, store, rpc, neighbours, lock: new MembershipLock(), log: createLogger('test', 'silent'), versions: counterVersions,
     findSuccessor: async () => ({ node: toMemberJson(member(99n)), hops: 0 }),
-    settings: () => ({ mode: 'linearizable', k: 1 }),
+    settings: () => ({ mode: 'linearizable', k: 1 }), chainLeases: { drained: (change) => Promise.resolve(change()) },
   }, { requestReconfigure: () => undefined });
   const result = await replicas.reconcile();
   return { store, result };

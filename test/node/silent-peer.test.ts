@@ -40,7 +40,7 @@ test('a node that stops answering is taken over after the failure timeout, and t
   // Every key the silent node owned is served again by the others (they hold its copies, k = 3).
   for (const key of ownedBySilent) {
     const via = others[Math.floor(Math.random() * others.length)];
-    t.is((await cluster.kv.get(via.address, key)).value, expected.get(key), `${key} through ${via.address}`);
+    t.is((await cluster.kv.get(via.address, key)).value, expected.get(key) as string, `${key} through ${via.address}`);
   }
 
   cluster.resume(silent);
