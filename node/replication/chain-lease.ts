@@ -17,7 +17,7 @@ import type { Logger } from '../../common/log.js';
 import { hexToId, idToHex, inHalfOpen } from '../../common/ring.js';
 import { fromMemberJson, sameMember, toMemberJson, type Member, type MemberJson } from '../../common/wire.js';
 import type { Lifecycle } from '../lifecycle.js';
-import { chainLease as chainLeaseCall } from '../rpc/replication.js';
+import { chainLease as chainLeaseCall, type ChainLeaseAnswer } from '../rpc/replication.js';
 import type { RpcClient } from '../rpc/spec.js';
 import type { RoutingTable } from '../routing.js';
 
@@ -36,14 +36,7 @@ export interface ChainLeaseComponents {
   headsToAsk(): number;
 }
 
-export interface ChainLeaseAnswer {
-  granted: boolean;
-  leaseMs: number;
-  /** The head's range is (from, head]; null: the head has no predecessor (it holds everything). */
-  from: string | null;
-  /** The head's predecessor: the next head back along the ring, which the asker may replicate for too. */
-  predecessor: MemberJson | null;
-}
+export type { ChainLeaseAnswer };
 
 /**
  * Shorter than a read lease (a head grants no longer than its own has left), and short

@@ -62,12 +62,22 @@ export const lease = defineRpc<{ node: MemberJson }, { granted: boolean; leaseMs
   parse: (body) => ({ node: field(body, 'node', isMemberJson) }),
 });
 
+/** A head's answer to a chain-lease request. */
+export interface ChainLeaseAnswer {
+  granted: boolean;
+  leaseMs: number;
+  /** The head's range is (from, head]; null: the head has no predecessor (it holds everything). */
+  from: string | null;
+  /** The head's predecessor: the next head back along the ring, which the asker may replicate for too. */
+  predecessor: MemberJson | null;
+}
+
 /**
  * Asks the receiver, a chain's head, for a chain-membership lease (node/replication/chain-lease.ts):
  * granted only to a member of its active chain, while the head holds its own read lease. The
  * answer names the head's range, (from, head], and its predecessor, the next head to ask.
  */
-export const chainLease = defineRpc<{ node: MemberJson }, { granted: boolean; leaseMs: number; from: string | null; predecessor: MemberJson | null }>({
+export const chainLease = defineRpc<{ node: MemberJson }, ChainLeaseAnswer>({
   method: 'POST',
   path: '/rpc/chain-lease',
   parse: (body) => ({ node: field(body, 'node', isMemberJson) }),
