@@ -79,9 +79,14 @@ export class ReadLeases {
 
   /** Successor side: resolves once no lease granted to the failed predecessor can still be in force. */
   async waitOut(): Promise<void> {
-    if (this.predecessorFailedAt === null) return;
-    const waitMs = this.predecessorFailedAt + this.leaseMs - this.now();
-    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    // Judged again after each wait: a predecessor that failed meanwhile (one admitted after the
+    // first, and granted a lease) moves the end of the wait.
+    for (;;) {
+      if (this.predecessorFailedAt === null) return;
+      const waitMs = this.predecessorFailedAt + this.leaseMs - this.now();
+      if (waitMs <= 0) return;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
   }
 
   private renew(successor: string): void {

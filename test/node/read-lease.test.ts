@@ -77,7 +77,28 @@ test('a successor grants only to its live predecessor, and waits one lease after
   clock.now = 1999;
   await settle();
   t.false(waited);
+  clock.now = 2000;
   await waiting; // the real timer: 2000 ms from the mark
+  t.true(waited);
+});
+
+test('a predecessor that fails while the wait for another runs moves the end of the wait', async (t) => {
+  const { leases, routing, clock } = leasesOf(() => { throw new PeerUnreachable('x'); });
+  t.true(routing.evict(member(1).address)); // failed at 0: the wait ends at 2000
+  let waited = false;
+  const waiting = leases.waitOut().then(() => { waited = true; });
+  // Timers of one length fire in the order they were set: this one right after the wait's.
+  const firstWaitOver = new Promise((resolve) => setTimeout(resolve, 2000));
+  clock.now = 1000;
+  routing.setPredecessor(member(5)); // taken in meanwhile, granted a lease, and failed at 1000
+  t.true(leases.grant(toMemberJson(member(5))).granted);
+  t.true(routing.evict(member(5).address));
+  clock.now = 2000;
+  await firstWaitOver;
+  await settle();
+  t.false(waited, 'ended at the first failure\'s mark while the second one\'s lease could still be in force');
+  clock.now = 3000;
+  await waiting;
   t.true(waited);
 });
 
@@ -96,6 +117,7 @@ test('a predecessor that stopped counting as alive some other way than its check
   const waiting = leases.waitOut().then(() => { waited = true; });
   await settle();
   t.false(waited, 'a lease granted at 500 may run until 2500; the wait runs from the eviction, to 2600');
+  clock.now = 2600;
   await waiting;
   t.true(waited);
 });
