@@ -46,16 +46,21 @@ export class FrameTransport implements Transport {
   }
 
   call<T>(address: string, method: Method, path: string, body?: unknown, timeoutMs?: number, requestId?: string): Promise<T> {
+    return this.connection(address).call(method, path, body, timeoutMs ?? this.limits.timeoutMs, requestId) as Promise<T>;
+  }
+
+  /** The peer's connection that takes new calls, dialled when there is none. */
+  private connection(address: string): PeerConnection {
     let peer = this.peers.get(address);
     if (!peer) {
       peer = new PeerConnection(address, this.limits, () => { this.writes++; }, (gone, closed) => {
         if (this.peers.get(address) === gone) this.peers.delete(address);
         if (closed) this.retired.delete(gone);
         else this.retired.add(gone);
-      });
+      }, (unsent) => { for (const call of unsent) this.connection(address).requeue(call); });
       this.peers.set(address, peer);
     }
-    return peer.call(method, path, body, timeoutMs ?? this.limits.timeoutMs, requestId) as Promise<T>;
+    return peer;
   }
 
   close(): void {
@@ -65,10 +70,21 @@ export class FrameTransport implements Transport {
   }
 }
 
-interface Call extends Encoded {
-  readonly id: number;
+/** A call as its caller made it: what a connection needs to send it, or another one to send it again. */
+interface Request {
+  readonly method: Method;
+  readonly path: string;
+  readonly body: unknown;
+  readonly requestId: string | undefined;
+  /** performance.now() by which it must be answered. */
+  readonly deadline: number;
   readonly resolve: (answer: unknown) => void;
   readonly reject: (err: ChordError) => void;
+}
+
+interface Call extends Encoded {
+  readonly id: number;
+  readonly request: Request;
   timer?: NodeJS.Timeout;
   state: 'queued' | 'sent' | 'done';
   /** When it was written to the socket. */
@@ -98,26 +114,33 @@ class PeerConnection {
     private readonly onWrite: () => void,
     /** The connection takes no new calls: `closed` false while it still carries some (retired), true once it is closed. */
     private readonly onGone: (peer: PeerConnection, closed: boolean) => void,
+    /** Calls it had queued and not written when it was retired: the transport sends them on a fresh connection. */
+    private readonly handOff: (unsent: Request[]) => void,
   ) {
     this.dial();
   }
 
   call(method: Method, path: string, body: unknown, timeoutMs: number, requestId: string | undefined): Promise<unknown> {
-    if (this.gone) return Promise.reject(new PeerUnreachable(this.address));
-    const id = this.nextId++;
-    const frame = encodeFrame(this.limits.codec, [id, method, path, body ?? null, requestId ?? null]);
-    if (frame.bytes > MAX_FRAME_BYTES) return Promise.reject(new ChordError('PAYLOAD_TOO_LARGE', `a call to ${path} of ${frame.bytes} bytes is over the frame limit`));
-    if (this.queuedCount >= this.limits.maxQueued || this.queuedBytes + frame.bytes > this.limits.maxQueuedBytes) {
-      return Promise.reject(new PeerOverloaded(this.address, this.queuedCount, this.queuedBytes));
-    }
     return new Promise((resolve, reject) => {
-      const call: Call = { ...frame, id, resolve, reject, state: 'queued' };
-      call.timer = setTimeout(() => this.expire(call), timeoutMs);
-      this.queue.push(call);
-      this.queuedCount++;
-      this.queuedBytes += frame.bytes;
-      this.scheduleFlush();
+      this.requeue({ method, path, body, requestId, deadline: performance.now() + timeoutMs, resolve, reject });
     });
+  }
+
+  /** Queues `request` here: a new call, or one a retired connection never wrote, with the deadline it had. */
+  requeue(request: Request): void {
+    if (this.gone) return request.reject(new PeerUnreachable(this.address));
+    const id = this.nextId++;
+    const frame = encodeFrame(this.limits.codec, [id, request.method, request.path, request.body ?? null, request.requestId ?? null]);
+    if (frame.bytes > MAX_FRAME_BYTES) return request.reject(new ChordError('PAYLOAD_TOO_LARGE', `a call to ${request.path} of ${frame.bytes} bytes is over the frame limit`));
+    if (this.queuedCount >= this.limits.maxQueued || this.queuedBytes + frame.bytes > this.limits.maxQueuedBytes) {
+      return request.reject(new PeerOverloaded(this.address, this.queuedCount, this.queuedBytes));
+    }
+    const call: Call = { ...frame, id, request, state: 'queued' };
+    call.timer = setTimeout(() => this.expire(call), Math.max(0, request.deadline - performance.now()));
+    this.queue.push(call);
+    this.queuedCount++;
+    this.queuedBytes += frame.bytes;
+    this.scheduleFlush();
   }
 
   /** Fails every call on this connection with `error` (PeerUnreachable when undefined) and closes it for good. */
@@ -251,6 +274,16 @@ class PeerConnection {
     if (this.retired || this.gone) return;
     this.retired = true;
     this.onGone(this, false);
+    // Calls it never wrote have nothing on this connection: they go on a fresh one, deadlines kept.
+    const unsent = this.queue.filter((call) => call.state === 'queued');
+    this.queue.length = 0;
+    this.queuedCount = 0;
+    this.queuedBytes = 0;
+    for (const call of unsent) {
+      call.state = 'done';
+      clearTimeout(call.timer);
+    }
+    this.handOff(unsent.map((call) => call.request));
     this.closeIfDone();
   }
 
@@ -262,8 +295,8 @@ class PeerConnection {
     if (call.state === 'done') return;
     call.state = 'done';
     clearTimeout(call.timer);
-    if (error) call.reject(error);
-    else call.resolve(answer);
+    if (error) call.request.reject(error);
+    else call.request.resolve(answer);
     this.closeIfDone();
   }
 }

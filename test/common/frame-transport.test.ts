@@ -187,6 +187,26 @@ test('a connection on which nothing came back since a call that timed out is not
   t.deepEqual(await transport.call(proxy.address, 'GET', '/rpc/ping'), { ok: true });
 });
 
+test('calls a stuck connection never wrote go on a fresh one when it is retired, keeping their deadlines', async (t) => {
+  const { address } = await serve(t, async () => ({ ok: true }));
+  const proxy = await freezableProxy(t, address);
+  const transport = client(t, { socketHighWaterBytes: 1024, maxQueuedBytes: 64 * 1024 * 1024 });
+  t.deepEqual(await transport.call(proxy.address, 'GET', '/rpc/ping'), { ok: true });
+  proxy.freeze();
+  const blob = 'x'.repeat(1024 * 1024);
+  const outcome = (call: Promise<unknown>) => call.then(() => 'answered', (err: ChordError) => err.code);
+  // Written into the frozen connection, more than the socket buffers hold; the first call's
+  // timeout retires the connection (nothing came back since).
+  const first = outcome(transport.call(proxy.address, 'POST', '/rpc/big', { blob }, 300));
+  const written = Array.from({ length: 16 }, () => outcome(transport.call(proxy.address, 'POST', '/rpc/big', { blob }, 1500)));
+  await new Promise((resolve) => setImmediate(resolve)); // after the turn's flush has written them
+  // Made once the connection is backed up: these wait in its queue, never written.
+  const queued = Array.from({ length: 4 }, () => outcome(transport.call(proxy.address, 'POST', '/rpc/small', { blob: 'x' }, 3000)));
+  t.is(await first, 'PEER_TIMEOUT');
+  t.deepEqual(await Promise.all(queued), ['answered', 'answered', 'answered', 'answered'], 'the calls never written went on a fresh connection');
+  for (const o of await Promise.all(written)) t.is(o, 'PEER_TIMEOUT');
+});
+
 test('a lost connection fails every call on it with PeerUnreachable, and the next call dials again', async (t) => {
   const held = gate();
   const served = await serve(t, async (method, path, body) => (path === '/rpc/held' ? held.dispatch(method, path, body) : { back: true }));
