@@ -85,7 +85,9 @@ export class Router {
       const sibling = this.closerSibling(id);
       // `final` spoke of this id: the sibling judges its own range.
       if (sibling) return sibling.relay({ ...request, final: false }, reqId);
-      return this.forward(routing.nextHop(id), request, id, reqId, reroutes);
+      const answer = await this.forward(routing.nextHop(id), request, id, reqId, reroutes);
+      if (request.op === 'get') this.components.replication().readAnswered?.(request.key, answer);
+      return answer;
     }
     const release = await lock.acquireShared();
     try {

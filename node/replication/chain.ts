@@ -91,6 +91,24 @@ export class ChainReplication implements ReplicationStrategy {
     return readAnswer(key, item, self.address, hops, this.components.now());
   }
 
+  /**
+   * A read this node passed on came back with a version committed down the chain (the head's
+   * clean copy, the tail's, or another member's confirmed one). A member holding that very
+   * version may answer the key itself from now on, as if the write had come down the chain
+   * through it: while its chain lease covers the key, every write acknowledged later passes
+   * through it and leaves a newer version here. So a member that was passed its pairs by a
+   * push rather than down the chain (admitted to the chain, or back in it after churn) serves
+   * a key again after one read of it, not only after its next write.
+   */
+  readAnswered(key: string, answer: OpAnswer): void {
+    const version = 'version' in answer ? answer.version : undefined;
+    const id = hashId(key);
+    if (version === undefined || this.components.owns?.(id) !== false || this.components.chainLeaseCovers?.(id) !== true) return;
+    this.components.store.get(key).then((item) => {
+      if (item && this.components.versions.same(item.version, version)) this.confirm(key, version);
+    }, () => undefined);
+  }
+
   async write(request: WriteRequest, reqId?: string): Promise<OpAnswer> {
     const id = request.id;
     const key = request.key;

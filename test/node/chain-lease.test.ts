@@ -194,7 +194,7 @@ test.serial('a node that a join drops from a key\'s chain stops answering for it
 // the old tail, which kept its first copy, is a member of the chain once more, with that
 // copy's version the last one confirmed to it. Until the head has passed it the newer pair,
 // it must not answer from the copy it kept: every read through it is checked until its
-// store holds the newer pair.
+// store holds the newer pair, and after, until it answers the key itself again.
 for (const leaving of ['departs', 'crashes'] as const) {
   test.serial(`a node back in a key's chain after the joiner that dropped it ${leaving} does not answer from the copy it kept`, async (t) => {
     const cluster = await TestCluster.start(4, { k: 3, transport: 'memory', store: () => new KeepingStore() });
@@ -219,7 +219,14 @@ for (const leaving of ['departs', 'crashes'] as const) {
         return (await cluster.storeOf(nodeAt(oldTail)).get(key))?.value === 'second' || undefined;
       }, 20_000, 10);
       t.true(caughtUp, `${key}: its old tail was passed the newer pair`);
-      t.like(await cluster.kv.get(oldTail, key), { value: 'second' });
+      // Passed the pair, not down the chain: the old tail answers the key itself once a read
+      // it passed on has told it the version is committed.
+      const answeredThere = await waitFor(async () => {
+        const answer = await cluster.kv.get(oldTail, key);
+        t.is(answer.value, 'second', `${key} read at ${oldTail}, answered by ${answer.node}`);
+        return answer.node === oldTail || undefined;
+      }, 10_000, 20);
+      t.true(answeredThere, `${key}: its old tail answers it again`);
     }
   });
 }

@@ -162,6 +162,32 @@ test('a middle node does not answer from a version still on its way down the cha
   t.is(await chain.readOnPath('k', 0), undefined);
 });
 
+test('a member answers a pair pushed to it once a read it passed on came back with that very version, under a chain lease', async (t) => {
+  const { chain, store, state } = middle();
+  const answered = async (version: number, value: string) => {
+    chain.readAnswered('k', { key: 'k', value, version, node: 'head:1', hops: 1 });
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  // Pushed by replica placement, not down the chain: nothing says v2 is committed.
+  await mergeItems(store, counterVersions, [{ key: 'k', value: 'v2', version: 2 }]);
+  t.is(await chain.readOnPath('k', 0), undefined);
+  await answered(1, 'v1'); // an answer older than its copy says nothing of v2
+  t.is(await chain.readOnPath('k', 0), undefined);
+  state.lease = false;
+  await answered(2, 'v2'); // without a chain lease a later write might pass it by
+  state.lease = true;
+  t.is(await chain.readOnPath('k', 0), undefined);
+  await answered(2, 'v2');
+  t.like(await chain.readOnPath('k', 0), { value: 'v2', node: 'middle:1' });
+  // A newer copy arrives outside the chain again: back to passing reads on.
+  await mergeItems(store, counterVersions, [{ key: 'k', value: 'v3', version: 3 }]);
+  t.is(await chain.readOnPath('k', 0), undefined);
+  state.owns = true;
+  await answered(3, 'v3'); // its own key: the head path judges it
+  state.owns = false;
+  t.is(await chain.readOnPath('k', 0), undefined);
+});
+
 test('a middle node leaves a pair with a time to live to the head, and an old version passed down again does not undo a later confirmation', async (t) => {
   const { chain, arrive } = middle();
   await arrive({ key: 'ttl', value: 'v', version: 1, expiresAt: Date.now() + 60_000 });
