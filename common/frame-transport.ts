@@ -130,7 +130,12 @@ class PeerConnection {
   requeue(request: Request): void {
     if (this.gone) return request.reject(new PeerUnreachable(this.address));
     const id = this.nextId++;
-    const frame = encodeFrame(this.limits.codec, [id, request.method, request.path, request.body ?? null, request.requestId ?? null]);
+    let frame: Encoded;
+    try {
+      frame = encodeFrame(this.limits.codec, [id, request.method, request.path, request.body ?? null, request.requestId ?? null]);
+    } catch (err) {
+      return request.reject(new ChordError('BAD_REQUEST', `a call to ${request.path} could not be encoded: ${(err as Error).message}`, { cause: err }));
+    }
     if (frame.bytes > MAX_FRAME_BYTES) return request.reject(new ChordError('PAYLOAD_TOO_LARGE', `a call to ${request.path} of ${frame.bytes} bytes is over the frame limit`));
     if (this.queuedCount >= this.limits.maxQueued || this.queuedBytes + frame.bytes > this.limits.maxQueuedBytes) {
       return request.reject(new PeerOverloaded(this.address, this.queuedCount, this.queuedBytes));

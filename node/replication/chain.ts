@@ -4,7 +4,7 @@
  * by the head itself when the key is clean there (no write of it on its way down the chain,
  * none whose trip failed) and the head holds a read lease (read-lease.ts); otherwise by the
  * tail. As in CRAQ, a middle node or the tail that a read meets on its way answers it too,
- * from a copy confirmed down the chain, under a chain lease (chain-lease.ts). Writes headed
+ * from a copy whose version it knows is committed, under a chain lease (chain-lease.ts). Writes headed
  * for the same chain within one tick share one message, which keeps the chain busy without
  * more round trips.
  * The receiving half (`/rpc/chain`, `/rpc/read`) lives here too.
@@ -54,10 +54,11 @@ export class ChainReplication implements ReplicationStrategy {
 
   // Member side.
   /**
-   * Member side: per key, the version that this node's last successful call down the chain
-   * carried, so the tail has it. A copy of exactly that version may be answered here under
-   * a chain lease; any other (newer, on its way down; or pushed here outside the chain) may
-   * not. Bounded: the oldest entries are forgotten first.
+   * Member side: per key, the newest version this node knows the tail has: the one its last
+   * successful call down the chain carried, or the one a read it passed on was answered with
+   * (readAnswered). A copy of exactly that version may be answered here under a chain lease;
+   * any other (newer, on its way down; or pushed here and not yet known committed) may not.
+   * Bounded: the oldest entries are forgotten first.
    */
   private readonly confirmed = new BoundedMap<string, Version>(MAX_CONFIRMED);
 
@@ -73,7 +74,7 @@ export class ChainReplication implements ReplicationStrategy {
 
   /**
    * A middle node or the tail answers a read from its own copy when the copy's version is the
-   * one confirmed down the chain and a chain lease covers the key: every write acknowledged
+   * one confirmed here and a chain lease covers the key: every write acknowledged
    * before the read began passed this node and left a newer version here. Else undefined:
    * the read goes on to the head.
    */
@@ -95,13 +96,15 @@ export class ChainReplication implements ReplicationStrategy {
    * A read this node passed on came back with a version committed down the chain (the head's
    * clean copy, the tail's, or another member's confirmed one). A member holding that very
    * version may answer the key itself from now on, as if the write had come down the chain
-   * through it: while its chain lease covers the key, every write acknowledged later passes
-   * through it and leaves a newer version here. So a member that was passed its pairs by a
-   * push rather than down the chain (admitted to the chain, or back in it after churn) serves
-   * a key again after one read of it, not only after its next write.
+   * through it. A lease covers only a range whose pairs its head pushed to this node before
+   * admitting it, and every write acknowledged since went through it: so any write newer
+   * than the answer (however late the answer came) left a newer version here, and the
+   * versions differ. A member that got its pairs by a push (admitted to the chain, or back
+   * in it after churn) so serves a key again after one read of it, not only after its next
+   * write. A pair with a time to live is left to the head, as in readOnPath.
    */
   readAnswered(key: string, answer: OpAnswer): void {
-    const version = 'version' in answer ? answer.version : undefined;
+    const version = 'version' in answer && !('expiresAt' in answer && answer.expiresAt !== undefined) ? answer.version : undefined;
     const id = hashId(key);
     if (version === undefined || this.components.owns?.(id) !== false || this.components.chainLeaseCovers?.(id) !== true) return;
     this.components.store.get(key).then((item) => {

@@ -79,13 +79,18 @@ export class ReadLeases {
 
   /** Successor side: resolves once no lease granted to the failed predecessor can still be in force. */
   async waitOut(): Promise<void> {
-    // Judged again after each wait: a predecessor that failed meanwhile (one admitted after the
-    // first, and granted a lease) moves the end of the wait.
-    for (;;) {
-      if (this.predecessorFailedAt === null) return;
-      const waitMs = this.predecessorFailedAt + this.leaseMs - this.now();
+    // Judged again after each timer: a predecessor that failed meanwhile (one admitted after
+    // the first, and granted a lease) moves the end of the wait. For one mark, at most three
+    // timers: one may fire a little early by this clock, and under the simulator (sim/)
+    // timers run on simulated time while this clock stays real (as in ChainLeases.drained).
+    for (let timers = 0; ;) {
+      const mark = this.predecessorFailedAt;
+      if (mark === null) return;
+      const waitMs = mark + this.leaseMs - this.now();
       if (waitMs <= 0) return;
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(waitMs)));
+      timers = this.predecessorFailedAt === mark ? timers + 1 : 0;
+      if (timers >= 3) return;
     }
   }
 

@@ -207,6 +207,13 @@ test('calls a stuck connection never wrote go on a fresh one when it is retired,
   for (const o of await Promise.all(written)) t.is(o, 'PEER_TIMEOUT');
 });
 
+test('a body that cannot be encoded fails its call with BAD_REQUEST and leaves the connection serving', async (t) => {
+  const { address } = await serve(t, async () => ({ ok: true }));
+  const transport = client(t);
+  await t.throwsAsync(transport.call(address, 'POST', '/rpc/odd', { n: 1n }), { instanceOf: ChordError, code: 'BAD_REQUEST' });
+  t.deepEqual(await transport.call(address, 'GET', '/rpc/ping'), { ok: true });
+});
+
 test('a lost connection fails every call on it with PeerUnreachable, and the next call dials again', async (t) => {
   const held = gate();
   const served = await serve(t, async (method, path, body) => (path === '/rpc/held' ? held.dispatch(method, path, body) : { back: true }));
