@@ -86,7 +86,7 @@ export class Router {
       // `final` spoke of this id: the sibling judges its own range.
       if (sibling) return sibling.relay({ ...request, final: false }, reqId);
       const answer = await this.forward(routing.nextHop(id), request, id, reqId, reroutes);
-      if (request.op === 'get') this.components.replication().readAnswered?.(request.key, answer);
+      if (request.op === 'get') this.components.replication().readAnswered?.(request.key, id, answer);
       return answer;
     }
     const release = await lock.acquireShared();

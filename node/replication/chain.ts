@@ -103,9 +103,8 @@ export class ChainReplication implements ReplicationStrategy {
    * in it after churn) so serves a key again after one read of it, not only after its next
    * write. A pair with a time to live is left to the head, as in readOnPath.
    */
-  readAnswered(key: string, answer: OpAnswer): void {
+  readAnswered(key: string, id: bigint, answer: OpAnswer): void {
     const version = 'version' in answer && !('expiresAt' in answer && answer.expiresAt !== undefined) ? answer.version : undefined;
-    const id = hashId(key);
     if (version === undefined || this.components.owns?.(id) !== false || this.components.chainLeaseCovers?.(id) !== true) return;
     this.components.store.get(key).then((item) => {
       if (item && this.components.versions.same(item.version, version)) this.confirm(key, version);

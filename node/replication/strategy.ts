@@ -63,8 +63,8 @@ export interface ReplicationStrategy {
    * answer and this node holds a live one, else undefined (route on).
    */
   readOnPath(key: string, hops: number): Promise<OpAnswer | undefined>;
-  /** A read this node passed on (it did not own the key) came back with `answer`. */
-  readAnswered?(key: string, answer: OpAnswer): void;
+  /** A read this node passed on (it did not own the key, whose ring id is `id`) came back with `answer`. */
+  readAnswered?(key: string, id: bigint, answer: OpAnswer): void;
   /**
    * Coordinates a write at the key's owner (which holds its membership lock shared); resolves
    * once acknowledged. `reqId`, here and in `read`: the public request, for the calls made for it.

@@ -165,7 +165,7 @@ test('a middle node does not answer from a version still on its way down the cha
 test('a member answers a pair pushed to it once a read it passed on came back with that very version, under a chain lease', async (t) => {
   const { chain, store, state } = middle();
   const answered = async (version: number, value: string) => {
-    chain.readAnswered('k', { key: 'k', value, version, node: 'head:1', hops: 1 });
+    chain.readAnswered('k', hashId('k'), { key: 'k', value, version, node: 'head:1', hops: 1 });
     for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
   };
   // Pushed by replica placement, not down the chain: nothing says v2 is committed.
