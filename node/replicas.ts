@@ -9,7 +9,7 @@
  */
 import type { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { hashId, idToHex, inHalfOpen } from '../common/ring.js';
+import { hashId, idToHex, inHalfOpen, inOpen } from '../common/ring.js';
 import { distinctProcesses, heldRanges } from '../common/vnodes.js';
 import { fromMemberJson, replicaCount, type Item, type KeyedItem, type Member, type RingSettings } from '../common/wire.js';
 import type { Neighbours } from './membership/neighbours.js';
@@ -58,11 +58,17 @@ export class ReplicaSync {
   }
 
   /**
-   * The start of the range the active chain has been given every pair of: chain leases
-   * cover no more (a range that grew, by a depart or a takeover, counts once it was pushed).
+   * The start of the range the active chain has been given every pair of and this node still
+   * heads: chain leases cover no more. A range that grew (a depart, a takeover) counts once it
+   * was pushed; one that shrank (a joiner admitted before this node) counts no further than
+   * the predecessor at once, even if the push that would say so failed: the joiner heads the
+   * rest through a chain without this node's tail.
    */
   get pushedRangeFrom(): bigint | undefined {
-    return this.pushedFrom;
+    const from = this.pushedFrom;
+    const predecessor = this.components.routing.predecessor;
+    if (from !== undefined && predecessor && inOpen(predecessor.id, from, this.components.routing.self.id)) return predecessor.id;
+    return from;
   }
 
   /** Whether the active chain is the one the successor list calls for. */

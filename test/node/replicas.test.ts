@@ -42,7 +42,7 @@ async function handOnWith(duringSend: (store: MemoryStore) => Promise<void>, pre
     settings: () => ({ mode: 'linearizable', k: 1 }), chainLeases: { drained: (change) => Promise.resolve(change()) },
   }, { requestReconfigure: () => undefined });
   const result = await replicas.reconcile();
-  return { store, result };
+  return { store, result, replicas, routing };
 }
 
 test('a pair handed on is dropped when nothing changed meanwhile', async (t) => {
@@ -62,4 +62,16 @@ test('a pair written again while it travelled is kept', async (t) => {
   const { store, result } = await handOnWith(async (s) => { await s.update(KEY, () => ({ value: 'newer', version: 2 })); }, member(40n));
   t.is(result.dropped, 0);
   t.deepEqual(await store.get(KEY), { value: 'newer', version: 2 });
+});
+
+// Found by review: a join through node 50 sets the joiner as its predecessor, then reconciles;
+// if that reconcile failed, the chain's leases still covered the joiner's part of the range,
+// which the joiner heads through a chain without node 50's tail.
+test('the range chain leases cover shrinks at once to what the node still heads when a joiner becomes its predecessor', async (t) => {
+  const { replicas, routing } = await handOnWith(async () => undefined, member(40n));
+  t.is(replicas.pushedRangeFrom, 40n, 'the chain was given (40, 50]');
+  routing.setPredecessor(member(45n)); // a joiner, admitted; no reconcile since
+  t.is(replicas.pushedRangeFrom, 45n);
+  routing.setPredecessor(member(30n)); // the range grew (a depart): it counts once it is pushed
+  t.is(replicas.pushedRangeFrom, 40n);
 });
