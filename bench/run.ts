@@ -141,9 +141,10 @@ async function main(): Promise<void> {
     console.log('');
     const all = [...rows.values()];
     console.log(markdownTable(
-      ['setup', 'req/s', ...(many ? ['min–max'] : []), 'p50 ms', 'p99 ms', 'server CPU µs/req', 'server cores', 'client CPU µs/req', 'messages/op', 'errors', 'not found', 'warm-up'],
+      ['setup', 'req/s', ...(many ? ['min–max'] : []), 'p50 ms', 'p99 ms', 'server CPU µs/req', 'server cores', 'client CPU µs/req', 'messages/op',
+        'server writes/req', 'server sleeps/req', 'errors', 'not found', 'warm-up'],
       all.map((r) => [r.setup, r.throughput, ...(many ? [`${r.min}–${r.max}`] : []), r.p50, r.p99, r.serverCpuUs ?? '–', r.serverCores ?? '–',
-        r.clientCpuUs ?? '–', r.messages ?? '–', r.errors, `${r.notFound} of ${r.allRequests}`, r.warmup ?? '–']),
+        r.clientCpuUs ?? '–', r.messages ?? '–', r.serverWrites ?? '–', r.serverSleeps ?? '–', r.errors, `${r.notFound} of ${r.allRequests}`, r.warmup ?? '–']),
     ));
     console.log([
       '',
@@ -156,6 +157,8 @@ async function main(): Promise<void> {
       ...(many ? [`${plan.rounds} interleaved rounds on fresh processes: each row is the round with the median throughput (its latencies,`,
         'CPU and messages are from that round), min–max the lowest and highest; errors and not-found answers are summed over all rounds.'] : []),
       'server CPU: user + system time of the server processes (/proc/<pid>/stat) over the run ÷ requests; server cores: that time ÷ wall time.',
+      'server writes/req: their write system calls (/proc/<pid>/io syscw: each message between processes is one, several calls may share it) ÷ requests;',
+      'server sleeps/req: the times they waited for input (voluntary context switches, each ended by a wake-up) ÷ requests.',
       'client CPU: the load generator\'s own CPU per request. messages/op: the client\'s request + node-to-node calls per request as the',
       'nodes count them (chordkv_rpc_calls_total), leaving out the paths an idle ring calls (maintenance). "not found": queries for keys query.txt has',
       'but insert.txt does not (answers, not errors).',

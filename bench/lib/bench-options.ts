@@ -45,7 +45,7 @@ export const USAGE = [
   '--rounds N    interleaved rounds on fresh processes (default 3; 1 with --quick)',
   '--requests N  requests per measured run (default 5000; 500 with --quick)',
   '--warmup N    smallest warm-up batch of each operation (default 2000; 300 and one batch with --quick); a setup warms up in',
-  '              batches of at least 500 requests per endpoint, at least 4, until its throughput stops rising (at most 8)',
+  '              batches of at least 1000 requests per endpoint, at least 4, until its throughput stops rising (at most 8)',
   '--clients N   concurrent clients in all, spread over the endpoints (default 60)',
   '--quick       a short smoke run of the selected parts (also BENCH_QUICK=1)',
   'ETCD_BIN=/path/to/etcd picks the etcd binary (default: etcd on PATH).',

@@ -42,6 +42,9 @@ export interface CostedRow extends Row {
   serverCores?: number;
   /** The load generator's CPU per request, µs. */
   clientCpuUs?: number;
+  /** Write system calls and sleeps (each a later wake-up) of all server processes, per request. */
+  serverWrites?: number;
+  serverSleeps?: number;
 }
 
 /** The store's public API through KvClient: PUT/GET /kv/:key (the ring, and the bare chain that mimics it). */
@@ -126,6 +129,8 @@ export async function drive(setup: string, target: Target, requests: readonly Re
       setup, requests: requests.length, seconds: round(seconds, 3), throughput: throughput(requests.length, seconds),
       p50, p99, errors, notFound, errorCodes,
       ...(serverCpu && { serverCpuUs: perRequestUs(serverCpu.seconds), serverCores: round(serverCpu.seconds / serverCpu.wallSeconds, 2) }),
+      ...(serverCpu?.writes !== undefined && { serverWrites: round(serverCpu.writes / requests.length, 2) }),
+      ...(serverCpu?.sleeps !== undefined && { serverSleeps: round(serverCpu.sleeps / requests.length, 2) }),
       clientCpuUs: perRequestUs(clientCpu),
     };
   } finally {

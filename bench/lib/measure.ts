@@ -56,7 +56,7 @@ export async function workload(plan: BenchPlan): Promise<Workload> {
 }
 
 /** Requests per endpoint in a warm-up batch, so that every process of a bigger ring gets as many. */
-export const WARM_PER_ENDPOINT = 500;
+export const WARM_PER_ENDPOINT = 1000;
 /**
  * Batches at least and at most. Two were too few: one noisy pair of batches ended a ring's
  * warm-up after 10,000 requests while others of the same run needed 25,000 to 35,000.

@@ -28,12 +28,31 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
+/**
+ * Write-like system calls (`syscw` of /proc/<pid>/io: write, writev, send…) and voluntary
+ * context switches (the times the process went to sleep waiting, each followed by a wake-up)
+ * `pid` has made so far; undefined when /proc cannot tell. A message between processes is
+ * one write, and waking its receiver is much of what it costs.
+ */
+export function ioCounts(pid: number): { writes: number; sleeps: number } | undefined {
+  try {
+    const writes = /^syscw:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    const sleeps = /^voluntary_ctxt_switches:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return writes && sleeps ? { writes: Number(writes[1]), sleeps: Number(sleeps[1]) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU used by a set of processes between start() and the reading. */
 export interface CpuReading {
   /** CPU seconds of all the processes together. */
   seconds: number;
   /** Wall-clock seconds the reading covers. */
   wallSeconds: number;
+  /** Write system calls and sleeps (voluntary context switches) of all the processes together, when /proc says. */
+  writes?: number;
+  sleeps?: number;
 }
 
 /** Starts counting the CPU of `pids`; `read()` says what they used since. Undefined readings when /proc is missing. */
@@ -47,13 +66,27 @@ export function cpuMeter(pids: readonly number[]): { read(): CpuReading | undefi
     }
     return sum;
   };
+  const io = () => {
+    let writes = 0;
+    let sleeps = 0;
+    for (const pid of pids) {
+      const counts = ioCounts(pid);
+      if (!counts) return undefined;
+      writes += counts.writes;
+      sleeps += counts.sleeps;
+    }
+    return { writes, sleeps };
+  };
   const start = total();
+  const startIo = io();
   const startedAt = performance.now();
   return {
     read() {
       const now = total();
+      const nowIo = io();
       if (start === undefined || now === undefined) return undefined;
-      return { seconds: now - start, wallSeconds: (performance.now() - startedAt) / 1000 };
+      const counts = startIo && nowIo ? { writes: nowIo.writes - startIo.writes, sleeps: nowIo.sleeps - startIo.sleeps } : {};
+      return { seconds: now - start, wallSeconds: (performance.now() - startedAt) / 1000, ...counts };
     },
   };
 }

@@ -12,7 +12,8 @@ import { ETCD_MISSING, findEtcd } from '../../bench/lib/etcd.js';
 import { etcdPut, etcdRange, etcdValue } from '../../bench/lib/etcd-gateway.js';
 import { drive, etcdSender } from '../../bench/lib/load.js';
 import { messagesPerOp, operationCalls, parseCallCounts } from '../../bench/lib/messages.js';
-import { cpuSeconds } from '../../bench/lib/proc-cpu.js';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { cpuSeconds, ioCounts } from '../../bench/lib/proc-cpu.js';
 import type { Request } from '../../cli/file-format.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -115,6 +116,9 @@ test('drive: the load generator speaks the etcd gateway and counts absent keys a
     t.like(put, { requests: 2, errors: 0, notFound: 0 });
     t.like(get, { requests: 2, errors: 0, notFound: 1 });
     t.is(typeof get.serverCpuUs, 'number');
+    // The server is this process: every answer it wrote is at least one write call.
+    t.true((put.serverWrites ?? 0) >= 1);
+    t.is(typeof put.serverSleeps, 'number');
     t.deepEqual(seen.sort(), ['/v3/kv/put', '/v3/kv/put', '/v3/kv/range serializable', '/v3/kv/range serializable']);
   } finally {
     server.close();
@@ -124,6 +128,21 @@ test('drive: the load generator speaks the etcd gateway and counts absent keys a
 test('proc CPU: a live process has a CPU time, a missing one none', (t) => {
   t.true((cpuSeconds(process.pid) ?? -1) >= 0);
   t.is(cpuSeconds(2 ** 22 + 12_345), undefined);
+});
+
+test('proc I/O: write calls are counted as they are made; a missing process has no counts', (t) => {
+  const before = ioCounts(process.pid);
+  const fd = openSync('/dev/null', 'w');
+  try {
+    for (let i = 0; i < 5; i++) writeSync(fd, 'x');
+  } finally {
+    closeSync(fd);
+  }
+  const after = ioCounts(process.pid);
+  t.truthy(before && after);
+  t.true(after!.writes - before!.writes >= 5);
+  t.true(after!.sleeps >= before!.sleeps);
+  t.is(ioCounts(2 ** 22 + 12_345), undefined);
 });
 
 test('ring setups are named by their ring nodes, and by their processes when each holds several ids; a packed row finds its yardsticks', (t) => {
