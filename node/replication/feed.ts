@@ -39,8 +39,11 @@ export class ChangeFeed {
     this.last.set(item.key, item.version);
     this.events.push({ ...item, seq: ++this.seq, at: Date.now() });
     if (this.events.length > 2 * MAX_EVENTS) this.events = this.events.slice(-MAX_EVENTS);
-    const waiting = [...(this.waiters.get(item.key) ?? []), ...this.anyWaiters];
-    waiting.forEach((wake) => wake());
+    // Most writes have nobody waiting: no copies then. A wake-up only removes itself from its
+    // set (which iteration allows) and adds nothing before its promise's callbacks run.
+    const keyed = this.waiters.get(item.key);
+    if (keyed) for (const wake of keyed) wake();
+    for (const wake of this.anyWaiters) wake();
   }
 
   /** The recorded changes of `key` that pass `isNew`, oldest first. */
