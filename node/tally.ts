@@ -33,6 +33,8 @@ export class Tally {
 
   constructor(private readonly options: TallyOptions) {
     if (options.labelNames.length > 3) throw new Error(`${options.name}: a tally takes at most three labels`);
+    // Without labels there is one series, shown (at zero) from the start, as prom-client does.
+    if (options.labelNames.length === 0) this.cell('', '', '');
   }
 
   /** One observation of `value` (1 for a counter) under the label values, in the order of labelNames. */

@@ -42,7 +42,7 @@ export interface CostedRow extends Row {
   serverCores?: number;
   /** The load generator's CPU per request, µs. */
   clientCpuUs?: number;
-  /** Write system calls and sleeps (each a later wake-up) of all server processes, per request. */
+  /** Write system calls and sleeps (each a later wake-up) of all server processes and their threads, per request. */
   serverWrites?: number;
   serverSleeps?: number;
 }

@@ -4,7 +4,7 @@
  * how long it took. Linux only; elsewhere every reading is undefined and the columns stay empty.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc's times (almost always 100). */
 const TICKS_PER_SECOND = (() => {
@@ -29,16 +29,27 @@ export function cpuSeconds(pid: number): number | undefined {
 }
 
 /**
- * Write-like system calls (`syscw` of /proc/<pid>/io: write, writev, send…) and voluntary
- * context switches (the times the process went to sleep waiting, each followed by a wake-up)
- * `pid` has made so far; undefined when /proc cannot tell. A message between processes is
- * one write, and waking its receiver is much of what it costs.
+ * Write system calls (`syscw` of /proc/<pid>/io: write and writev, to sockets and files alike,
+ * over all the process's threads) and voluntary context switches (the times a thread went to
+ * sleep waiting, each followed by a wake-up; summed over the threads alive now, from
+ * /proc/<pid>/task/<tid>/status, so a thread that has exited no longer counts) `pid` has made so
+ * far; undefined when /proc cannot tell. A message between processes is a write, and waking
+ * its receiver is much of what it costs.
  */
 export function ioCounts(pid: number): { writes: number; sleeps: number } | undefined {
   try {
     const writes = /^syscw:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
-    const sleeps = /^voluntary_ctxt_switches:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return writes && sleeps ? { writes: Number(writes[1]), sleeps: Number(sleeps[1]) } : undefined;
+    if (!writes) return undefined;
+    let sleeps = 0;
+    for (const thread of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const switches = /^voluntary_ctxt_switches:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/task/${thread}/status`, 'utf8'));
+        sleeps += switches ? Number(switches[1]) : 0;
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+    return { writes: Number(writes[1]), sleeps };
   } catch {
     return undefined;
   }
@@ -50,7 +61,7 @@ export interface CpuReading {
   seconds: number;
   /** Wall-clock seconds the reading covers. */
   wallSeconds: number;
-  /** Write system calls and sleeps (voluntary context switches) of all the processes together, when /proc says. */
+  /** Write system calls and sleeps (voluntary context switches of their threads) of all the processes together, when /proc says. */
   writes?: number;
   sleeps?: number;
 }

@@ -43,6 +43,7 @@ test('a counter and a histogram tally agree with prom-client sample for sample, 
 
 test('a tally without labels, and label values that need escaping', (t) => {
   const hops = new Tally({ name: 'hops', help: 'forwards', labelNames: [], buckets: [0, 1, 2] });
+  t.true(hops.text('').includes('\nhops_count 0')); // shown before its first observation, as prom-client shows it
   for (const n of [0, 1, 1, 7]) hops.add(n);
   const text = hops.text('');
   t.true(text.includes('# TYPE hops histogram'));
