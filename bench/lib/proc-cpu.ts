@@ -68,36 +68,28 @@ export interface CpuReading {
 
 /** Starts counting the CPU of `pids`; `read()` says what they used since. Undefined readings when /proc is missing. */
 export function cpuMeter(pids: readonly number[]): { read(): CpuReading | undefined } {
-  const total = () => {
-    let sum = 0;
+  /** The processes' CPU seconds, and their write calls and sleeps when /proc has them for every one. */
+  const reading = () => {
+    let cpu = 0;
+    type Io = { writes: number; sleeps: number };
+    let io: Io | undefined = { writes: 0, sleeps: 0 };
     for (const pid of pids) {
       const seconds = cpuSeconds(pid);
       if (seconds === undefined) return undefined;
-      sum += seconds;
+      cpu += seconds;
+      const counts: Io | undefined = io ? ioCounts(pid) : undefined;
+      io = io && counts ? { writes: io.writes + counts.writes, sleeps: io.sleeps + counts.sleeps } : undefined;
     }
-    return sum;
+    return { cpu, io };
   };
-  const io = () => {
-    let writes = 0;
-    let sleeps = 0;
-    for (const pid of pids) {
-      const counts = ioCounts(pid);
-      if (!counts) return undefined;
-      writes += counts.writes;
-      sleeps += counts.sleeps;
-    }
-    return { writes, sleeps };
-  };
-  const start = total();
-  const startIo = io();
+  const start = reading();
   const startedAt = performance.now();
   return {
     read() {
-      const now = total();
-      const nowIo = io();
-      if (start === undefined || now === undefined) return undefined;
-      const counts = startIo && nowIo ? { writes: nowIo.writes - startIo.writes, sleeps: nowIo.sleeps - startIo.sleeps } : {};
-      return { seconds: now - start, wallSeconds: (performance.now() - startedAt) / 1000, ...counts };
+      const now = reading();
+      if (!start || !now) return undefined;
+      const counts = start.io && now.io ? { writes: now.io.writes - start.io.writes, sleeps: now.io.sleeps - start.io.sleeps } : {};
+      return { seconds: now.cpu - start.cpu, wallSeconds: (performance.now() - startedAt) / 1000, ...counts };
     },
   };
 }
