@@ -13,6 +13,7 @@ import { ChordError, PeerOverloaded, PeerTimeout, PeerUnreachable, type ErrorBod
 import { encodeFrame, frameBatch, FrameDecoder, FRAMES_PATH, FRAMES_PROTOCOL, jsonCodec, MAX_FRAME_BYTES,
   type Encoded, type FrameAnswer, type FrameCodec } from './frames.js';
 import type { Method, Transport } from './transport-types.js';
+import { atTurnEnd } from './turn-end.js';
 import { SECRET_HEADER } from './wire.js';
 
 export interface FrameOptions {
@@ -226,9 +227,8 @@ class PeerConnection {
   private scheduleFlush(): void {
     if (this.flushScheduled || !this.socket) return;
     this.flushScheduled = true;
-    // setImmediate, not a microtask: every call made anywhere in this turn of the loop (each
-    // request's own promise chain, each I/O callback of this poll phase) joins the batch.
-    setImmediate(() => {
+    // Every call made anywhere in this turn of the loop joins the batch (turn-end.ts).
+    atTurnEnd(() => {
       this.flushScheduled = false;
       this.flush();
     });

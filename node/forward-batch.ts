@@ -9,6 +9,7 @@
  * the router then handles per operation as it would for a lone call.
  */
 import { ChordError } from '../common/errors.js';
+import { atTurnEnd } from '../common/turn-end.js';
 import type { OpAnswer } from '../common/wire.js';
 import { op, ops, type ForwardResult, type OpRequest } from './rpc/routing.js';
 import type { RpcClient } from './rpc/spec.js';
@@ -44,9 +45,9 @@ export class ForwardBatcher {
       if (!queue) {
         queue = [];
         this.queues.set(address, queue);
-        // setImmediate, not a microtask: the requests that arrived in this poll phase each
-        // reach here from their own I/O callback, and all of them should share the call.
-        setImmediate(() => this.flush(address));
+        // The requests that arrived in this poll phase each reach here from their own I/O
+        // callback, and all of them should share the call (turn-end.ts).
+        atTurnEnd(() => this.flush(address));
       }
       queue.push({ request, requestId, resolve, reject });
     });

@@ -12,6 +12,7 @@
 import { BoundedMap } from '../../common/bounded-map.js';
 import { KeyNotFound } from '../../common/errors.js';
 import { hashId } from '../../common/ring.js';
+import { atTurnEnd } from '../../common/turn-end.js';
 import type { Item, KeyedItem, OpAnswer, Version } from '../../common/wire.js';
 import { chain as chainCall, MAX_WRITE_RECORDS_PER_CALL, read as readCall, writeIds } from '../rpc/replication.js';
 import { handle, type RpcHandler } from '../rpc/spec.js';
@@ -245,7 +246,7 @@ export class ChainReplication implements ReplicationStrategy {
       batch = { addresses, items: [], waiters: [] };
       this.pending.set(id, batch);
       // The batch carries many writes: it is no single request's work, and its call carries no request id.
-      setImmediate(() => this.send(id));
+      atTurnEnd(() => this.send(id));
     }
     batch.items.push(writeId === undefined ? item : { ...item, writeId });
     const waiters = batch.waiters;

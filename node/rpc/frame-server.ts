@@ -13,6 +13,7 @@ import { encodeFrame, frameBatch, FrameDecoder, FRAMES_PATH, FRAMES_PROTOCOL, js
   type Encoded, type FrameCodec, type FrameRequest } from '../../common/frames.js';
 import type { Logger } from '../../common/log.js';
 import { validRequestId } from '../../common/request-id.js';
+import { atTurnEnd } from '../../common/turn-end.js';
 import { RPC_PREFIX, SECRET_HEADER } from '../../common/wire.js';
 import type { Metrics } from '../metrics.js';
 import { checkSecret } from './server.js';
@@ -151,7 +152,7 @@ class FrameSession {
     this.serveBacklog();
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    atTurnEnd(() => this.flush());
   }
 
   private flush(): void {

@@ -10,6 +10,7 @@ import test, { type ExecutionContext } from 'ava';
 import { ChordError, KeyNotFound, VersionMismatch } from '../../common/errors.js';
 import { FrameTransport, type FrameOptions } from '../../common/frame-transport.js';
 import { createTransport } from '../../common/transport.js';
+import { atTurnEnd } from '../../common/turn-end.js';
 import { FrameServer, type Dispatch, type FrameServerOptions } from '../../node/rpc/frame-server.js';
 import { waitFor } from '../helpers/cluster.js';
 
@@ -300,4 +301,16 @@ test('closing the transport also closes a connection it stopped using, failing t
   await new Promise((resolve) => setImmediate(resolve));
   transport.close();
   t.is(await patient, 'PEER_UNREACHABLE');
+});
+
+test('a call made while work put off to the turn end runs (a forward batch flushing) is written in the same pass, not a turn later', async (t) => {
+  const served = await serve(t, async (_method, _path, body) => body);
+  const transport = client(t);
+  await transport.call(served.address, 'POST', '/rpc/warm', { n: -1 });
+  const before = transport.writes;
+  let answer: Promise<unknown> | undefined;
+  atTurnEnd(() => { answer = transport.call(served.address, 'POST', '/rpc/echo', { n: 1 }); });
+  const writesByNextImmediate = await new Promise<number>((resolve) => setImmediate(() => resolve(transport.writes - before)));
+  t.is(writesByNextImmediate, 1);
+  t.deepEqual(await answer, { n: 1 });
 });
