@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ChordError, PeerOverloaded, PeerTimeout, PeerUnreachable, type ErrorBody } from './errors.js';
 import { encodeFrame, frameBatch, FrameDecoder, FRAMES_PATH, FRAMES_PROTOCOL, jsonCodec, MAX_FRAME_BYTES,
-  type Encoded, type FrameAnswer, type FrameCodec } from './frames.js';
+  type Encoded, type FrameAnswer, type FrameCodec, type FrameRequest } from './frames.js';
 import type { Method, Transport } from './transport-types.js';
 import { atTurnEnd } from './turn-end.js';
 import { SECRET_HEADER } from './wire.js';
@@ -79,6 +79,8 @@ interface Request {
   readonly requestId: string | undefined;
   /** performance.now() by which it must be answered. */
   readonly deadline: number;
+  /** The same moment on the wall clock, which the frame carries: the receiver does not run a call that reaches it later. */
+  readonly wallDeadline: number;
   readonly resolve: (answer: unknown) => void;
   readonly reject: (err: ChordError) => void;
 }
@@ -123,7 +125,7 @@ class PeerConnection {
 
   call(method: Method, path: string, body: unknown, timeoutMs: number, requestId: string | undefined): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.requeue({ method, path, body, requestId, deadline: performance.now() + timeoutMs, resolve, reject });
+      this.requeue({ method, path, body, requestId, deadline: performance.now() + timeoutMs, wallDeadline: Date.now() + timeoutMs, resolve, reject });
     });
   }
 
@@ -133,7 +135,8 @@ class PeerConnection {
     const id = this.nextId++;
     let frame: Encoded;
     try {
-      frame = encodeFrame(this.limits.codec, [id, request.method, request.path, request.body ?? null, request.requestId ?? null]);
+      const message: FrameRequest = [id, request.method, request.path, request.body ?? null, request.requestId ?? null, request.wallDeadline];
+      frame = encodeFrame(this.limits.codec, message);
     } catch (err) {
       return request.reject(new ChordError('BAD_REQUEST', `a call to ${request.path} could not be encoded: ${(err as Error).message}`, { cause: err }));
     }

@@ -1,6 +1,6 @@
 /**
  * The frame wire between nodes: a stream of frames, each a 4-byte big-endian length and a
- * payload. A request is `[id, method, path, body, requestId]`, an answer `[id, status, body]`
+ * payload. A request is `[id, method, path, body, requestId, deadline]`, an answer `[id, status, body]`
  * where status and body mean what they mean over HTTP (200 and the answer, or an error status
  * and `{"error": …}`), so both transports raise the same ChordErrors. Payloads are JSON
  * (docs/architecture.md has the measurement against msgpack); the codec is a parameter so
@@ -15,7 +15,11 @@ export const FRAMES_PROTOCOL = 'chordkv-frames/1';
 /** The largest payload either side accepts: the HTTP path's RPC body limit (64 MiB) and room for the envelope. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024 + 64 * 1024;
 
-export type FrameRequest = [id: number, method: Method, path: string, body: unknown, requestId: string | null];
+/**
+ * `deadline`: when the caller gives up, in the caller's wall-clock milliseconds (absent from
+ * callers that predate it). A call that arrives later is not run (frame-server.ts).
+ */
+export type FrameRequest = [id: number, method: Method, path: string, body: unknown, requestId: string | null, deadline?: number];
 /** `body` is the answer when status is 200, else an ErrorBody. */
 export type FrameAnswer = [id: number, status: number, body: unknown];
 

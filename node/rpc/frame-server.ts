@@ -31,15 +31,31 @@ export interface FrameServerOptions {
   maxInFlight?: number;
   /** Unsent answer bytes past which the connection is not read until the socket drains. */
   socketHighWaterBytes?: number;
+  /** How far past its caller's deadline a call may arrive and still be run (default LATE_ALLOWANCE_MS). */
+  lateAllowanceMs?: number;
+}
+
+/**
+ * The hosts' clocks may differ: a call counts as late only by more than this, so a clock that
+ * runs up to this far ahead of a caller's does not refuse its calls while they are still awaited.
+ */
+export const LATE_ALLOWANCE_MS = 1000;
+
+/** What the sessions count, over every connection (tests read them). */
+interface FrameCounts {
+  /** Answer batches written. */
+  writes: number;
+  /** Calls not run because they arrived after their caller's deadline. */
+  late: number;
 }
 
 /** Metrics and logs name the route as the HTTP app does, so a dashboard does not care which transport ran. */
 const ROUTE = `${RPC_PREFIX}:call`;
 
-export class FrameServer {
+export class FrameServer implements FrameCounts {
   private readonly sessions = new Set<Duplex>();
-  /** Answer batches written so far, over every connection (the coalescing test counts them). */
   writes = 0;
+  late = 0;
 
   constructor(private readonly options: FrameServerOptions) {}
 
@@ -58,7 +74,7 @@ export class FrameServer {
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: ${FRAMES_PROTOCOL}\r\n\r\n`);
     this.sessions.add(socket);
     socket.once('close', () => this.sessions.delete(socket));
-    new FrameSession(socket, this.options, () => { this.writes++; }).start(head);
+    new FrameSession(socket, this.options, this).start(head);
   }
 
   /** Closes every frame connection (their callers see PeerUnreachable). */
@@ -87,7 +103,7 @@ class FrameSession {
   private readonly maxInFlight: number;
   private readonly highWater: number;
 
-  constructor(private readonly socket: Duplex, private readonly options: FrameServerOptions, private readonly onWrite: () => void) {
+  constructor(private readonly socket: Duplex, private readonly options: FrameServerOptions, private readonly counts: FrameCounts) {
     this.codec = options.codec ?? jsonCodec;
     this.maxInFlight = options.maxInFlight ?? 4096;
     this.highWater = options.socketHighWaterBytes ?? 4 * 1024 * 1024;
@@ -120,12 +136,13 @@ class FrameSession {
     void this.served(request);
   }
 
-  private async served([id, method, path, body, sentId]: FrameRequest): Promise<void> {
+  private async served([id, method, path, body, sentId, deadline]: FrameRequest): Promise<void> {
     const reqId = validRequestId(sentId);
     const start = performance.now();
     let status = 200;
     let answer: unknown;
     try {
+      this.refuseIfLate(deadline, path, reqId);
       answer = await this.options.dispatch(method, path, method === 'GET' ? undefined : body, reqId);
     } catch (err) {
       const error = this.asAnswerable(err, method, path, reqId);
@@ -160,7 +177,7 @@ class FrameSession {
     const batch = this.outbox;
     this.outbox = [];
     if (this.socket.destroyed) return;
-    this.onWrite();
+    this.counts.writes++;
     this.socket.write(frameBatch(batch));
     this.resumeIfRoom();
   }
@@ -176,6 +193,21 @@ class FrameSession {
         return;
       }
     }
+  }
+
+  /**
+   * A call that reaches this node after its caller gave up on it (held up in a link that was
+   * down, or in this process's socket while the process was paused) is not run: its caller
+   * may have sent it again elsewhere since, and a write run now would take a newer version than
+   * writes acknowledged in between. The caller is not waiting for the answer.
+   */
+  private refuseIfLate(deadline: unknown, path: string, reqId: string | undefined): void {
+    if (typeof deadline !== 'number') return;
+    const lateMs = Date.now() - deadline;
+    if (lateMs <= (this.options.lateAllowanceMs ?? LATE_ALLOWANCE_MS)) return;
+    this.counts.late++;
+    this.options.log?.warn(`not running a call to ${path} that arrived ${Math.round(lateMs)} ms after its caller's deadline`, { path, lateMs: Math.round(lateMs), reqId });
+    throw new ChordError('PEER_TIMEOUT', `the call to ${path} arrived after its caller's deadline and was not run`);
   }
 
   /** Not reading is the back-pressure: TCP then holds the caller, whose own queue is bounded. */

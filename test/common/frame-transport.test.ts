@@ -314,3 +314,73 @@ test('a call made while work put off to the turn end runs (a forward batch flush
   t.is(writesByNextImmediate, 1);
   t.deepEqual(await answer, { n: 1 });
 });
+
+/** A TCP proxy in front of `target` that, while holding, keeps what callers send (as a link that is down does) and delivers it on release. */
+async function holdingProxy(t: ExecutionContext, target: string) {
+  let holding = false;
+  const held: Array<() => void> = [];
+  const sockets: Socket[] = [];
+  const server = net.createServer((incoming) => {
+    const separator = target.lastIndexOf(':');
+    const outgoing = net.connect(Number(target.slice(separator + 1)), target.slice(0, separator));
+    sockets.push(incoming, outgoing);
+    const pass = (action: () => void) => (holding ? held.push(action) : action());
+    incoming.on('data', (chunk: Buffer) => pass(() => outgoing.write(chunk)));
+    incoming.on('end', () => pass(() => outgoing.end()));
+    outgoing.pipe(incoming);
+    incoming.on('error', () => outgoing.destroy());
+    outgoing.on('error', () => incoming.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.close();
+    for (const socket of sockets) socket.destroy();
+  });
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hold: () => { holding = true; },
+    release: () => {
+      holding = false;
+      for (const action of held.splice(0)) action();
+    },
+  };
+}
+
+test('a call that reaches the server after its caller gave up is not run (it may have been sent again elsewhere)', async (t) => {
+  let dispatched = 0;
+  const served = await serve(t, async () => {
+    dispatched++;
+    return { ok: true };
+  }, { lateAllowanceMs: 50 });
+  const proxy = await holdingProxy(t, served.address);
+  const transport = client(t);
+  t.deepEqual(await transport.call(proxy.address, 'POST', '/rpc/op', { n: 0 }), { ok: true });
+  proxy.hold();
+  const deadline = Date.now() + 100;
+  await t.throwsAsync(transport.call(proxy.address, 'POST', '/rpc/op', { n: 1 }, 100), { code: 'PEER_TIMEOUT' });
+  await waitFor(() => Date.now() > deadline + 100);
+  proxy.release();
+  await waitFor(() => dispatched + served.frames.late > 1);
+  t.is(served.frames.late, 1);
+  t.is(dispatched, 1, 'only the call answered in time was run');
+});
+
+test('a call that arrives before its deadline, or within the allowance after it, is run', async (t) => {
+  let dispatched = 0;
+  const served = await serve(t, async () => {
+    dispatched++;
+    return { ok: true };
+  });
+  const proxy = await holdingProxy(t, served.address);
+  const transport = client(t);
+  await transport.call(proxy.address, 'POST', '/rpc/op', { n: 0 });
+  proxy.hold();
+  const deadline = Date.now() + 100;
+  await t.throwsAsync(transport.call(proxy.address, 'POST', '/rpc/op', { n: 1 }, 100), { code: 'PEER_TIMEOUT' });
+  await waitFor(() => Date.now() > deadline + 100);
+  // Late, but by less than the default allowance for clocks that differ between hosts.
+  proxy.release();
+  await waitFor(() => dispatched + served.frames.late > 1);
+  t.is(served.frames.late, 0);
+  t.is(dispatched, 2);
+});
