@@ -79,7 +79,7 @@ interface Request {
   readonly requestId: string | undefined;
   /** performance.now() by which it must be answered. */
   readonly deadline: number;
-  /** The same moment on the wall clock, which the frame carries: the receiver does not run a call that reaches it later. */
+  /** The same moment on the wall clock, which the frame carries: the receiver does not run a call that reaches it well after. */
   readonly wallDeadline: number;
   readonly resolve: (answer: unknown) => void;
   readonly reject: (err: ChordError) => void;

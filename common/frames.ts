@@ -17,7 +17,7 @@ export const MAX_FRAME_BYTES = 64 * 1024 * 1024 + 64 * 1024;
 
 /**
  * `deadline`: when the caller gives up, in the caller's wall-clock milliseconds (absent from
- * callers that predate it). A call that arrives later is not run (frame-server.ts).
+ * callers that predate it). A call that starts to be served more than an allowance later is not run (frame-server.ts).
  */
 export type FrameRequest = [id: number, method: Method, path: string, body: unknown, requestId: string | null, deadline?: number];
 /** `body` is the answer when status is 200, else an ErrorBody. */

@@ -8,16 +8,27 @@
  * Batching layers stack (a forward batch becomes a frame call, which the frame transport
  * writes): with a setImmediate each, the socket write waited for the next turn, after
  * everything else that turn brought; here the inner layer's flush runs right after the outer's.
+ * Two consequences for whoever queues work here:
+ * - microtasks (promise callbacks, nextTick) run after the whole pass, not between pieces of work;
+ * - work must not queue itself again unconditionally, or the pass never ends (each user here
+ *   queues at most one flush while a flag says one is queued).
  */
+type Schedule = (run: () => void) => unknown;
+
 const queue: (() => void)[] = [];
-let scheduled = false;
+/** The setImmediate the pending pass was scheduled with, if one is pending. */
+let scheduledWith: Schedule | undefined;
 
 /** Runs `work` once this turn's callbacks are done, after the work queued before it. */
 export function atTurnEnd(work: () => void): void {
   queue.push(work);
-  if (scheduled) return;
-  scheduled = true;
-  setImmediate(runQueue);
+  const schedule = globalThis.setImmediate as Schedule;
+  // A simulated clock (sim/) replaces setImmediate and may be taken away with our pass still
+  // pending on it: then the pass is scheduled again on the one in place now. Should both fire,
+  // the second finds the queue empty.
+  if (scheduledWith === schedule) return;
+  scheduledWith = schedule;
+  schedule(runQueue);
 }
 
 function runQueue(): void {
@@ -33,6 +44,6 @@ function runQueue(): void {
     }
   }
   queue.length = 0;
-  scheduled = false;
+  scheduledWith = undefined;
   if (failure) throw failure.error;
 }

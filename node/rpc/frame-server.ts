@@ -33,6 +33,8 @@ export interface FrameServerOptions {
   socketHighWaterBytes?: number;
   /** How far past its caller's deadline a call may arrive and still be run (default LATE_ALLOWANCE_MS). */
   lateAllowanceMs?: number;
+  /** The wall clock that deadlines are judged by (tests move it). */
+  now?: () => number;
 }
 
 /**
@@ -203,7 +205,7 @@ class FrameSession {
    */
   private refuseIfLate(deadline: unknown, path: string, reqId: string | undefined): void {
     if (typeof deadline !== 'number') return;
-    const lateMs = Date.now() - deadline;
+    const lateMs = (this.options.now ?? Date.now)() - deadline;
     if (lateMs <= (this.options.lateAllowanceMs ?? LATE_ALLOWANCE_MS)) return;
     this.counts.late++;
     this.options.log?.warn(`not running a call to ${path} that arrived ${Math.round(lateMs)} ms after its caller's deadline`, { path, lateMs: Math.round(lateMs), reqId });
