@@ -242,10 +242,17 @@ class PeerConnection {
     const socket = this.socket;
     if (!socket || this.gone || socket.writableLength > this.limits.socketHighWaterBytes) return;
     const batch: Call[] = [];
+    const now = performance.now();
     let taken = 0;
     while (taken < this.queue.length && this.inFlight.size < this.limits.maxInFlight) {
       const call = this.queue[taken++];
       if (call.state !== 'queued') continue;
+      // Its deadline passed while it waited (its timer has not fired yet): no one waits for the
+      // answer, and a call written now might still be run after its caller sent it again elsewhere.
+      if (call.request.deadline <= now) {
+        this.expire(call);
+        continue;
+      }
       call.state = 'sent';
       this.queuedCount--;
       this.queuedBytes -= call.bytes;
@@ -254,7 +261,6 @@ class PeerConnection {
     }
     this.queue.splice(0, taken);
     if (batch.length === 0) return;
-    const now = performance.now();
     for (const call of batch) call.sentAt = now;
     this.onWrite();
     socket.write(frameBatch(batch));

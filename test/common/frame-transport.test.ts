@@ -377,3 +377,18 @@ test('a call that reaches the server after its caller gave up is not run (it may
 test('a call that arrives just after its caller gave up, within the allowance for clocks that differ between hosts, is run', async (t) => {
   t.deepEqual(await callDeliveredLate(t, 0), { dispatched: 2, late: 0 });
 });
+
+test('a call whose deadline passes before its turn to be written is not written: it fails as a timeout', async (t) => {
+  let dispatched = 0;
+  const served = await serve(t, async () => {
+    dispatched++;
+    return { ok: true };
+  });
+  const transport = client(t);
+  await transport.call(served.address, 'POST', '/rpc/warm', {});
+  const before = transport.writes;
+  await t.throwsAsync(transport.call(served.address, 'POST', '/rpc/op', {}, 0), { code: 'PEER_TIMEOUT' });
+  t.deepEqual(await transport.call(served.address, 'POST', '/rpc/op', {}), { ok: true });
+  t.is(transport.writes - before, 1, 'only the call still awaited was written');
+  t.is(dispatched, 2);
+});
