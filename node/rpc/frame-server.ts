@@ -31,8 +31,6 @@ export interface FrameServerOptions {
   maxInFlight?: number;
   /** Unsent answer bytes past which the connection is not read until the socket drains. */
   socketHighWaterBytes?: number;
-  /** How far past its caller's deadline a call may arrive and still be run (default LATE_ALLOWANCE_MS). */
-  lateAllowanceMs?: number;
   /** The wall clock that deadlines are judged by (tests move it). */
   now?: () => number;
 }
@@ -198,15 +196,16 @@ class FrameSession {
   }
 
   /**
-   * A call that reaches this node after its caller gave up on it (held up in a link that was
-   * down, or in this process's socket while the process was paused) is not run: its caller
+   * A call whose serving starts more than LATE_ALLOWANCE_MS after its caller gave up on it (it
+   * was held up in a link that was down, in this process's socket while the process was paused,
+   * or in this connection's backlog) is not run: its caller
    * may have sent it again elsewhere since, and a write run now would take a newer version than
    * writes acknowledged in between. The caller is not waiting for the answer.
    */
   private refuseIfLate(deadline: unknown, path: string, reqId: string | undefined): void {
     if (typeof deadline !== 'number') return;
     const lateMs = (this.options.now ?? Date.now)() - deadline;
-    if (lateMs <= (this.options.lateAllowanceMs ?? LATE_ALLOWANCE_MS)) return;
+    if (lateMs <= LATE_ALLOWANCE_MS) return;
     this.counts.late++;
     this.options.log?.warn(`not running a call to ${path} that arrived ${Math.round(lateMs)} ms after its caller's deadline`, { path, lateMs: Math.round(lateMs), reqId });
     throw new ChordError('PEER_TIMEOUT', `the call to ${path} arrived after its caller's deadline and was not run`);
