@@ -146,26 +146,28 @@ export class ChordNode {
       { requestReconfigure: () => this.maintenance.requestReconfigure() },
     );
     this.replication = this.createReplication(versions);
+    // A node from before write records were handed over does not know the call: the range
+    // moves all the same (a retry there may be applied twice, as it could then). Any other
+    // failure is the caller's to handle.
+    const handOverWrites = (address: string, from: bigint, to: bigint) => (this.replication.handOver?.(address, from, to) ?? Promise.resolve()).catch((err: unknown) => {
+      if ((err as ChordError).code !== 'NOT_FOUND') throw err;
+      log.warn(`${address} does not take write records (an older version); moving the range without them`, { peer: address });
+    });
     this.membership = new Membership(
       { routing, lifecycle, rpc, lock, store, neighbours, log, settings, chainLeases, reconcile: () => this.replicas.reconcile() },
       config,
       {
         adoptSettings: (s) => this.adoptSettings(s, versions),
         flushReplication: () => this.replication.flush(),
-        // A node from before write records were handed over does not know the call: the range
-        // moves all the same (a retry there may be applied twice, as it could then). Any other
-        // failure fails the change, which is tried again (records already there are kept once).
-        handOverWrites: (address, from, to) => (this.replication.handOver?.(address, from, to) ?? Promise.resolve()).catch((err: unknown) => {
-          if ((err as ChordError).code !== 'NOT_FOUND') throw err;
-          log.warn(`${address} does not take write records (an older version); moving the range without them`, { peer: address });
-        }),
+        // A failure fails the change, which is tried again (records already there are kept once).
+        handOverWrites,
         kickMaintenance,
       },
     );
     const merkle = createMerkle({ routing, store, changes, rpc, versions, log, chain: () => this.replicas.activeChain });
     const expiry = new ExpirySweeper({ store, routing, lock, log, now: this.now, replication: () => this.replication });
     this.maintenance = new Maintenance(
-      { routing, lifecycle, rpc, lock, neighbours, peerBook, log, metrics, findSuccessor, replicas: this.replicas, leases: this.leases, expire: () => expiry.sweep(), antiEntropy: () => merkle.exchange.run() },
+      { routing, lifecycle, rpc, lock, neighbours, peerBook, log, metrics, findSuccessor, replicas: this.replicas, leases: this.leases, expire: () => expiry.sweep(), antiEntropy: () => merkle.exchange.run(), handOverWrites },
       config,
     );
     this.views = new Views(

@@ -53,6 +53,8 @@ export interface MaintenanceComponents {
   antiEntropy(): Promise<{ moved: number }>;
   /** Replaces the expired pairs this node owns with tombstones (see ExpirySweeper). */
   expire(): Promise<unknown>;
+  /** Sends `address` the records of the writes this node applied to keys in (from, to] (see AppliedWrites). */
+  handOverWrites(address: string, from: bigint, to: bigint): Promise<void>;
 }
 
 export interface MaintenanceInit {
@@ -147,12 +149,31 @@ export class Maintenance {
     const token = randomUUID();
     await lock.acquireExclusive(token, this.init.lockLeaseMs);
     try {
+      // What this node headed and the candidate heads from now on: (old predecessor, candidate],
+      // or, when the old one had failed and its keys came here, all but what stays here.
+      const from = routing.predecessor && routing.predecessorAlive ? routing.predecessor.id : routing.self.id;
       if (!routing.notify(candidate)) return false;
       log.info(`predecessor is now ${candidate.address}`, { peer: candidate.address });
+      await this.handOverWrites(candidate, from);
       await replicas.reconcile();
       return true;
     } finally {
       lock.releaseExclusive(token);
+    }
+  }
+
+  /**
+   * The records of the writes made here to the keys `candidate` now heads go with them, as on a
+   * join: a predecessor back after an eviction (a partition, a pause) heads its keys again, and
+   * a retry of a write this node applied meanwhile (or a copy of its first attempt that a link
+   * held back) must not be applied there afresh, with a version newer than later writes.
+   * Best effort: the range has moved already, and a failure costs only that protection.
+   */
+  private async handOverWrites(candidate: Member, from: bigint): Promise<void> {
+    try {
+      await this.components.handOverWrites(candidate.address, from, candidate.id);
+    } catch (err) {
+      this.components.log.warn(`could not hand the write records of its keys to ${candidate.address}: ${(err as Error).message}`, { peer: candidate.address });
     }
   }
 

@@ -34,7 +34,7 @@ function maintenanceOf(
     routing, lifecycle, rpc, neighbours, lock: new MembershipLock(), peerBook: new MemoryPeerBook(), log: createLogger('test', 'silent'), metrics: noMetrics,
     findSuccessor: async () => ({ node: toMemberJson(member(14)), hops: 0 }),
     replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true, handOnForeign: async () => 0 },
-    expire: async () => 0, antiEntropy: async () => ({ moved: 0 }), leases: { waitOut: async () => undefined },
+    expire: async () => 0, antiEntropy: async () => ({ moved: 0 }), leases: { waitOut: async () => undefined }, handOverWrites: async () => undefined,
     ...(typeof overrides === 'function' ? overrides(routing) : overrides),
   }, { maintenanceIntervalMs: 1000, antiEntropyRounds, lockLeaseMs: 1000 });
   return { routing, maintenance, lifecycle };
@@ -160,4 +160,30 @@ test('a node waiting to be spliced in refuses a notify as no member, and its poi
   const err = await t.throwsAsync(maintenance.notified(toMemberJson(member(4))));
   t.true(isGone(err, member(8).address), `${(err as { code?: string } | undefined)?.code}`);
   t.is(routing.predecessor, null);
+});
+
+test('a new predecessor is handed the records of the writes made here to the keys it now heads (so a retry there is not applied afresh)', async (t) => {
+  const handed: string[] = [];
+  const handOverWrites = async (address: string, from: bigint, to: bigint) => { handed.push(`${address} (${from}, ${to}]`); };
+  // A node between the predecessor (1) and this one (8): it takes (1, 4].
+  const between = maintenanceOf(async () => ({ member: true }), { handOverWrites });
+  t.true(await between.maintenance.notified(toMemberJson(member(4))));
+  // The predecessor failed, and its own predecessor (0) comes forward: it takes all that is not (0, 8].
+  const { maintenance } = maintenanceOf(async (address) => {
+    if (address === member(1).address) throw new PeerUnreachable(address);
+    return { member: true };
+  }, { handOverWrites });
+  await maintenance.runRound();
+  t.true(await maintenance.notified(toMemberJson(member(0))));
+  // The predecessor itself notifying, as every round, hands nothing over.
+  t.false(await between.maintenance.notified(toMemberJson(member(4))));
+  t.deepEqual(handed, ['10.0.0.4:5000 (1, 4]', '10.0.0.0:5000 (8, 0]']);
+});
+
+test('a new predecessor is taken even when its write records cannot be handed over', async (t) => {
+  const { routing, maintenance } = maintenanceOf(async () => ({ member: true }), {
+    handOverWrites: async () => { throw new PeerUnreachable(member(4).address); },
+  });
+  t.true(await maintenance.notified(toMemberJson(member(4))));
+  t.is(routing.predecessor?.id, 4n);
 });
