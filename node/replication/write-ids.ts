@@ -10,7 +10,8 @@
  * passing them on: the tail may apply them even if its answer never comes back), and a node
  * the retry reaches that knows the id passes the write on again with its first version and
  * answers with it. When ownership moves to a node outside the chain (a joiner before the
- * head) or when a node departs, the records of the range go with its pairs.
+ * head, a predecessor taken back on its notify) or when a node departs, the records of the
+ * range go with its pairs.
  */
 import { BoundedMap } from '../../common/bounded-map.js';
 import { hashId, inHalfOpen } from '../../common/ring.js';
