@@ -149,12 +149,12 @@ export class Maintenance {
     const token = randomUUID();
     await lock.acquireExclusive(token, this.init.lockLeaseMs);
     try {
-      // What this node headed and the candidate heads from now on: (old predecessor, candidate],
-      // or, when the old one had failed and its keys came here, all but what stays here.
-      const from = routing.predecessor && routing.predecessorAlive ? routing.predecessor.id : routing.self.id;
+      // Before the candidate is taken: until then requests for the keys it takes wait on the
+      // lock here and are then forwarded, so they reach it after the records.
+      if (!routing.wouldAccept(candidate)) return false;
+      await this.handOverWrites(candidate);
       if (!routing.notify(candidate)) return false;
       log.info(`predecessor is now ${candidate.address}`, { peer: candidate.address });
-      await this.handOverWrites(candidate, from);
       await replicas.reconcile();
       return true;
     } finally {
@@ -169,9 +169,16 @@ export class Maintenance {
    * held back) must not be applied there afresh, with a version newer than later writes.
    * Best effort: the range has moved already, and a failure costs only that protection.
    */
-  private async handOverWrites(candidate: Member, from: bigint): Promise<void> {
+  private async handOverWrites(candidate: Member): Promise<void> {
+    const { routing } = this.components;
+    const predecessor = routing.predecessor;
+    const alone = !predecessor || routing.isSelf(predecessor);
+    // Only a candidate between the predecessor and this node takes keys from here: (predecessor,
+    // candidate]. One before a failed predecessor takes nothing from here (the failed one's keys
+    // were never this node's: it does not serve them until a notify like this one is taken).
+    if (!alone && !inOpen(candidate.id, predecessor.id, routing.self.id)) return;
     try {
-      await this.components.handOverWrites(candidate.address, from, candidate.id);
+      await this.components.handOverWrites(candidate.address, alone ? routing.self.id : predecessor.id, candidate.id);
     } catch (err) {
       this.components.log.warn(`could not hand the write records of its keys to ${candidate.address}: ${(err as Error).message}`, { peer: candidate.address });
     }
