@@ -167,7 +167,8 @@ export class Maintenance {
    * join: a predecessor back after an eviction (a partition, a pause) heads its keys again, and
    * a retry of a write this node applied meanwhile (or a copy of its first attempt that a link
    * held back) must not be applied there afresh, with a version newer than later writes.
-   * Best effort: the range has moved already, and a failure costs only that protection.
+   * Best effort: a candidate whose records cannot be sent is taken all the same (refusing it
+   * would stall the ring's healing); the failure costs only that protection.
    */
   private async handOverWrites(candidate: Member): Promise<void> {
     const { routing } = this.components;

@@ -198,8 +198,8 @@ class FrameSession {
   /**
    * A call whose serving starts more than LATE_ALLOWANCE_MS after its caller gave up on it (it
    * was held up in a link that was down, in this process's socket while the process was paused,
-   * or in this connection's backlog) is not run: its caller
-   * may have sent it again elsewhere since, and a write run now would take a newer version than
+   * or in this connection's backlog) is not run: its caller may have sent it again elsewhere
+   * since, and a write run now would take a newer version than
    * writes acknowledged in between. The caller is not waiting for the answer.
    */
   private refuseIfLate(deadline: unknown, path: string, reqId: string | undefined): void {
