@@ -70,6 +70,12 @@ export class RoutingTable {
     return inHalfOpen(id, pred.id, this.self.id);
   }
 
+  /** True when this node owns `id` and knows the predecessor before it (one whose range it may have taken over). */
+  ownsBehindKnownPredecessor(id: bigint): boolean {
+    const pred = this.predecessor_;
+    return pred !== null && !this.isSelf(pred) && inHalfOpen(id, pred.id, this.self.id);
+  }
+
   /**
    * The next node to forward a request for `id` to; only meaningful when `owns(id)` is false.
    * When the owner is in the successor list it is reached directly, one hop instead of

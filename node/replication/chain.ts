@@ -10,7 +10,7 @@
  * The receiving half (`/rpc/chain`, `/rpc/read`) lives here too.
  */
 import { BoundedMap } from '../../common/bounded-map.js';
-import { KeyNotFound } from '../../common/errors.js';
+import { KeyNotFound, NotReady } from '../../common/errors.js';
 import { hashId } from '../../common/ring.js';
 import { atTurnEnd } from '../../common/turn-end.js';
 import type { Item, KeyedItem, OpAnswer, Version } from '../../common/wire.js';
@@ -115,6 +115,9 @@ export class ChainReplication implements ReplicationStrategy {
   async write(request: WriteRequest, reqId?: string): Promise<OpAnswer> {
     const id = request.id;
     const key = request.key;
+    if (this.components.mayHead && !await this.components.mayHead()) {
+      throw new NotReady(`${this.components.self.address} holds no lease from its successor, which may have taken its range over; retry`, 'RING_CHANGING');
+    }
     // Dirty before the store changes: a read that sees the new version here also sees the mark.
     this.dirty.set(key, (this.dirty.get(key) ?? 0) + 1);
     try {
@@ -221,6 +224,12 @@ export class ChainReplication implements ReplicationStrategy {
 
   /** A batch arriving from the node before this one: apply it, pass it on, answer once the tail has it. */
   private async applyAndPass(items: ChainItem[], rest: string[]): Promise<{ applied: number }> {
+    // The sender was this node's predecessor and was judged failed; this node took its range
+    // over and may have acknowledged newer writes since. Its write, late or new, must not undo them.
+    const headed = items.find((item) => this.components.headsBehindKnownPredecessor?.(hashId(item.key)) === true);
+    if (headed) {
+      throw new NotReady(`${this.components.self.address} heads the range of ${JSON.stringify(headed.key)} now: the node that sent it down the chain no longer does; retry`, 'RING_CHANGING');
+    }
     // Before passing them on, even before applying them: the tail may apply them even if its
     // answer never comes back, and a retry here rebuilds and applies the pair itself.
     for (const item of items) if (item.writeId !== undefined) this.writes.record(item.writeId, item);

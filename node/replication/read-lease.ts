@@ -1,6 +1,8 @@
 /**
  * Read leases, so that a chain's head may answer reads of its clean keys itself (as CRAQ's
- * chain nodes do) and still never answer after it was replaced without knowing it.
+ * chain nodes do) and still never answer after it was replaced without knowing it. The head
+ * also writes only under one: a write it applied after it was replaced would take a version
+ * newer than the writes its successor acknowledged meanwhile, and undo them.
  *
  * Only a node's successor takes over its range, and only once it no longer counts the node
  * alive. The head asks its successor for a lease; the successor grants it only to its live
@@ -37,7 +39,8 @@ export class ReadLeases {
   /** The successor whose lease this node holds, and until when. */
   private heldFrom: string | null = null;
   private heldUntil = 0;
-  private renewing = false;
+  /** The request for a lease on its way, if one is. */
+  private renewal: Promise<void> | null = null;
   /** Successor side: when the predecessor last stopped counting as alive. */
   private predecessorFailedAt: number | null = null;
 
@@ -61,6 +64,18 @@ export class ReadLeases {
     const valid = this.heldFrom === successor.address && now < this.heldUntil;
     if (!valid || this.heldUntil - now < this.leaseMs / 2) this.renew(successor.address);
     return valid;
+  }
+
+  /**
+   * Head side, before a write: whether a lease is held, asking for one and waiting for the
+   * answer when none is. A head replaced without knowing it (paused, or cut off, while its
+   * successor took its range over) gets none, so it does not apply a write with a version newer
+   * than those its successor acknowledged meanwhile.
+   */
+  async acquire(): Promise<boolean> {
+    if (this.held()) return true;
+    await this.renewal;
+    return this.held();
   }
 
   /** Head side: milliseconds left of the lease held from the current successor (0: none). Asks for none. */
@@ -95,16 +110,15 @@ export class ReadLeases {
   }
 
   private renew(successor: string): void {
-    if (this.renewing) return;
-    this.renewing = true;
+    if (this.renewal) return;
     const sentAt = this.now();
     const { rpc, routing, log } = this.components;
-    rpc.call(leaseCall, successor, { node: toMemberJson(routing.self) }).then((answer) => {
+    this.renewal = rpc.call(leaseCall, successor, { node: toMemberJson(routing.self) }).then((answer) => {
       if (!answer.granted) return;
       this.heldFrom = successor;
       this.heldUntil = sentAt + Math.min(answer.leaseMs, this.leaseMs);
     }, (err: Error) => {
       if (log.debugEnabled) log.debug(`read lease from ${successor}: ${err.message}`, { peer: successor });
-    }).finally(() => { this.renewing = false; });
+    }).finally(() => { this.renewal = null; });
   }
 }

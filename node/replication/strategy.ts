@@ -34,6 +34,16 @@ export interface ReplicationComponents {
   chainLeaseCovers?(id: bigint): boolean;
   /** Whether this node owns ring id `id` now (it heads that key's chain). */
   owns?(id: bigint): boolean;
+  /**
+   * Before a write as head: whether this node may still head its range (it holds its
+   * successor's lease, asked for if need be; see read-lease.ts). Absent: always.
+   */
+  mayHead?(): Promise<boolean>;
+  /**
+   * Whether this node, a member in place, heads ring id `id` behind a predecessor it knows: a
+   * chain write of that key from another node comes from a head it has replaced. Absent: never.
+   */
+  headsBehindKnownPredecessor?(id: bigint): boolean;
 }
 
 export interface ReplicationCallbacks {
