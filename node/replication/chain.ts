@@ -228,7 +228,9 @@ export class ChainReplication implements ReplicationStrategy {
     // over and may have acknowledged newer writes since. Its write, late or new, must not undo them.
     const headed = items.find((item) => this.components.headsBehindKnownPredecessor?.(hashId(item.key)) === true);
     if (headed) {
-      throw new NotReady(`${this.components.self.address} heads the range of ${JSON.stringify(headed.key)} now: the node that sent it down the chain no longer does; retry`, 'RING_CHANGING');
+      const message = `refused a chain write of ${JSON.stringify(headed.key)}: this node heads its range now, not the node that sent it down the chain`;
+      this.components.log.warn(message, { key: headed.key, items: items.length });
+      throw new NotReady(`${this.components.self.address} ${message}; retry`, 'RING_CHANGING');
     }
     // Before passing them on, even before applying them: the tail may apply them even if its
     // answer never comes back, and a retry here rebuilds and applies the pair itself.
