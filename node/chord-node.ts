@@ -19,6 +19,7 @@ import { strategies, type ReplicationStrategy } from './replication/index.js';
 import { isConditional, mergeItems } from './replication/head.js';
 import { ChainLeases } from './replication/chain-lease.js';
 import { ReadLeases } from './replication/read-lease.js';
+import { sendItems } from './replication/transfer.js';
 import { noMetrics, type Metrics } from './metrics.js';
 import { RecentWrites } from './recent-writes.js';
 import { retryWhileRingChanges } from './retry.js';
@@ -167,7 +168,8 @@ export class ChordNode {
     const merkle = createMerkle({ routing, store, changes, rpc, versions, log, chain: () => this.replicas.activeChain });
     const expiry = new ExpirySweeper({ store, routing, lock, log, now: this.now, replication: () => this.replication });
     this.maintenance = new Maintenance(
-      { routing, lifecycle, rpc, lock, neighbours, peerBook, log, metrics, findSuccessor, replicas: this.replicas, leases: this.leases, expire: () => expiry.sweep(), antiEntropy: () => merkle.exchange.run(), handOverWrites },
+      { routing, lifecycle, rpc, lock, neighbours, peerBook, log, metrics, findSuccessor, replicas: this.replicas, leases: this.leases, expire: () => expiry.sweep(), antiEntropy: () => merkle.exchange.run(), handOverWrites,
+        sendPairs: async (address, from, to) => sendItems(rpc, address, await store.scan(from, to)) },
       config,
     );
     this.views = new Views(

@@ -55,6 +55,8 @@ export interface MaintenanceComponents {
   expire(): Promise<unknown>;
   /** Sends `address` the records of the writes this node applied to keys in (from, to] (see AppliedWrites). */
   handOverWrites(address: string, from: bigint, to: bigint): Promise<void>;
+  /** Sends `address` this node's pairs of the keys in (from, to] (it keeps the newer version of each). */
+  sendPairs(address: string, from: bigint, to: bigint): Promise<void>;
 }
 
 export interface MaintenanceInit {
@@ -152,7 +154,7 @@ export class Maintenance {
       // Before the candidate is taken: until then requests for the keys it takes wait on the
       // lock here and are then forwarded, so they reach it after the records.
       if (!routing.wouldAccept(candidate)) return false;
-      await this.handOverWrites(candidate);
+      await this.handOverRange(candidate);
       if (!routing.notify(candidate)) return false;
       log.info(`predecessor is now ${candidate.address}`, { peer: candidate.address });
       await replicas.reconcile();
@@ -163,14 +165,16 @@ export class Maintenance {
   }
 
   /**
-   * The records of the writes made here to the keys `candidate` now heads go with them, as on a
-   * join: a predecessor back after an eviction (a partition, a pause) heads its keys again, and
-   * a retry of a write this node applied meanwhile (or a copy of its first attempt that a link
-   * held back) must not be applied there afresh, with a version newer than later writes.
-   * Best effort: a candidate whose records cannot be sent is taken all the same (refusing it
-   * would stall the ring's healing); the failure costs only that protection.
+   * The keys `candidate` now heads go to it with their pairs and the records of the writes made
+   * here to them, as on a join. A predecessor back after an eviction (a partition, a pause)
+   * heads its keys again: it must answer reads with the writes this node acknowledged in its
+   * place, not its own older copies, and a retry of a write applied here meanwhile (or a copy of
+   * its first attempt that a link held back) must not be applied there afresh, with a version
+   * newer than later writes. Pairs that cannot be sent refuse the candidate (it notifies again
+   * next round); records are best effort: a candidate whose records cannot be sent is taken
+   * all the same (refusing it would stall the ring's healing), at the cost of that protection.
    */
-  private async handOverWrites(candidate: Member): Promise<void> {
+  private async handOverRange(candidate: Member): Promise<void> {
     const { routing } = this.components;
     const predecessor = routing.predecessor;
     const alone = !predecessor || routing.isSelf(predecessor);
@@ -178,8 +182,10 @@ export class Maintenance {
     // candidate]. One before a failed predecessor takes nothing from here (the failed one's keys
     // were never this node's: it does not serve them until a notify like this one is taken).
     if (!alone && !inOpen(candidate.id, predecessor.id, routing.self.id)) return;
+    const from = alone ? routing.self.id : predecessor.id;
+    await this.components.sendPairs(candidate.address, from, candidate.id);
     try {
-      await this.components.handOverWrites(candidate.address, alone ? routing.self.id : predecessor.id, candidate.id);
+      await this.components.handOverWrites(candidate.address, from, candidate.id);
     } catch (err) {
       this.components.log.warn(`could not hand the write records of its keys to ${candidate.address}: ${(err as Error).message}`, { peer: candidate.address });
     }

@@ -34,7 +34,7 @@ function maintenanceOf(
     routing, lifecycle, rpc, neighbours, lock: new MembershipLock(), peerBook: new MemoryPeerBook(), log: createLogger('test', 'silent'), metrics: noMetrics,
     findSuccessor: async () => ({ node: toMemberJson(member(14)), hops: 0 }),
     replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true, handOnForeign: async () => 0 },
-    expire: async () => 0, antiEntropy: async () => ({ moved: 0 }), leases: { waitOut: async () => undefined }, handOverWrites: async () => undefined,
+    expire: async () => 0, antiEntropy: async () => ({ moved: 0 }), leases: { waitOut: async () => undefined }, handOverWrites: async () => undefined, sendPairs: async () => undefined,
     ...(typeof overrides === 'function' ? overrides(routing) : overrides),
   }, { maintenanceIntervalMs: 1000, antiEntropyRounds, lockLeaseMs: 1000 });
   return { routing, maintenance, lifecycle };
@@ -162,11 +162,14 @@ test('a node waiting to be spliced in refuses a notify as no member, and its poi
   t.is(routing.predecessor, null);
 });
 
-test('a new predecessor is handed the records of the writes made here to the keys it now heads, before it is taken (so a retry there is not applied afresh)', async (t) => {
+test('a new predecessor is handed the pairs and the write records of the keys it now heads, before it is taken (so it answers with what was acknowledged here, and a retry there is not applied afresh)', async (t) => {
   const handed: string[] = [];
   const stubs = (routing: RoutingTable) => ({
+    sendPairs: async (address: string, from: bigint, to: bigint) => {
+      handed.push(`pairs to ${address} (${from}, ${to}], predecessor still ${routing.predecessor?.id}`);
+    },
     handOverWrites: async (address: string, from: bigint, to: bigint) => {
-      handed.push(`${address} (${from}, ${to}], predecessor still ${routing.predecessor?.id}`);
+      handed.push(`records to ${address} (${from}, ${to}], predecessor still ${routing.predecessor?.id}`);
     },
   });
   // A node between the predecessor (1) and this one (8): it takes (1, 4].
@@ -183,7 +186,15 @@ test('a new predecessor is handed the records of the writes made here to the key
   }, stubs);
   await maintenance.runRound();
   t.true(await maintenance.notified(toMemberJson(member(0))));
-  t.deepEqual(handed, ['10.0.0.4:5000 (1, 4], predecessor still 1']);
+  t.deepEqual(handed, ['pairs to 10.0.0.4:5000 (1, 4], predecessor still 1', 'records to 10.0.0.4:5000 (1, 4], predecessor still 1']);
+});
+
+test('a new predecessor that cannot be sent the pairs of its keys is not taken (it notifies again next round)', async (t) => {
+  const { routing, maintenance } = maintenanceOf(async () => ({ member: true }), {
+    sendPairs: async () => { throw new PeerUnreachable(member(4).address); },
+  });
+  await t.throwsAsync(maintenance.notified(toMemberJson(member(4))));
+  t.is(routing.predecessor?.id, 1n);
 });
 
 test('a new predecessor is taken even when its write records cannot be handed over', async (t) => {

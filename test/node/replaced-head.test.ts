@@ -68,3 +68,11 @@ test('once the old head notifies its successor again, it heads its range and wri
   await h.node.put(key, 'after healing');
   t.is((await p.node.get(key)).value, 'after healing');
 });
+
+test('once the old head notifies its successor again, it answers with what its successor acknowledged meanwhile, not its own older copy', async (t) => {
+  const { cluster, p, h, s, key } = await replacedHead(t);
+  t.true(await s.node.maintenance.notified(toMemberJson(h.node.self)), 'the successor took it back');
+  t.is((await cluster.storeOf(h).get(key))?.value, 'acknowledged by the successor', 'the old head\'s copy');
+  // Twice: the first read may find no lease yet and ask the tail; the second is answered from the head's copy.
+  for (const via of [h, p, h, p]) t.is((await via.node.get(key)).value, 'acknowledged by the successor', via.address);
+});
