@@ -335,9 +335,11 @@ export class ChordNode {
         self, store: this.store, rpc, versions, log, now: this.now, chain: () => this.replicas.activeChain,
         settings: this.settings_, hints: this.hints, successors: () => this.routing.successors, readLease: () => this.leases.held(),
         chainLeaseCovers: (id) => this.chainLeases.covers(id), owns: (id) => this.routing.owns(id),
-        // Alone, no one else can take the range over.
-        mayHead: async () => this.routing.successors.length === 0 || await this.leases.acquire(),
-        headsBehindKnownPredecessor: (id) => this.lifecycle.state === 'ready' && this.routing.ownsBehindKnownPredecessor(id),
+        // A node alone (no predecessor, no successor) has no one to take its range over. One cut
+        // off from every successor still has its predecessor, and needs the lease like any head.
+        mayHead: async () => this.routing.isAlone() || await this.leases.acquire(),
+        headsNow: () => this.routing.isAlone() || this.leases.held(),
+        headsItself: (id) => this.lifecycle.state === 'ready' && this.routing.headsItself(id),
       },
       { onReplicaFailed: () => this.maintenance.kick(), onAcknowledged: (item) => this.feed.append(item) },
     );

@@ -70,10 +70,19 @@ export class RoutingTable {
     return inHalfOpen(id, pred.id, this.self.id);
   }
 
-  /** True when this node owns `id` and knows the predecessor before it (one whose range it may have taken over). */
-  ownsBehindKnownPredecessor(id: bigint): boolean {
+  /** True when this node knows no other: no predecessor (or itself) and no successor. */
+  isAlone(): boolean {
+    return (!this.predecessor_ || this.isSelf(this.predecessor_)) && this.successors_.length === 0;
+  }
+
+  /**
+   * True when this node owns `id` for certain: behind a predecessor it knows (whose range it may
+   * have taken over), or alone. Not with no predecessor yet and successors known.
+   */
+  headsItself(id: bigint): boolean {
     const pred = this.predecessor_;
-    return pred !== null && !this.isSelf(pred) && inHalfOpen(id, pred.id, this.self.id);
+    if (!pred || this.isSelf(pred)) return this.isAlone();
+    return inHalfOpen(id, pred.id, this.self.id);
   }
 
   /**

@@ -115,9 +115,7 @@ export class ChainReplication implements ReplicationStrategy {
   async write(request: WriteRequest, reqId?: string): Promise<OpAnswer> {
     const id = request.id;
     const key = request.key;
-    if (this.components.mayHead && !await this.components.mayHead()) {
-      throw new NotReady(`${this.components.self.address} holds no lease from its successor, which may have taken its range over; retry`, 'RING_CHANGING');
-    }
+    if (this.components.mayHead && !await this.components.mayHead()) throw this.notHeading();
     // Dirty before the store changes: a read that sees the new version here also sees the mark.
     this.dirty.set(key, (this.dirty.get(key) ?? 0) + 1);
     try {
@@ -166,13 +164,23 @@ export class ChainReplication implements ReplicationStrategy {
    */
   private async applyAtHead(request: WriteRequest, reqId: string | undefined): Promise<KeyedItem> {
     const { store, versions } = this.components;
+    // Judged again where the version is picked: the lease may have run out while the write
+    // waited (for the key's update, or for the tail's answer below), and a version picked after
+    // that could be newer than the writes a successor acknowledged in this node's place.
+    const beforeVersion = () => {
+      if (this.components.headsNow && !this.components.headsNow()) throw this.notHeading();
+    };
     try {
-      return await applyAtHead(store, versions, request, this.components.now());
+      return await applyAtHead(store, versions, request, this.components.now(), { beforeVersion });
     } catch (err) {
       if (!(err instanceof KeyNotFound) || request.op !== 'delete' || request.expired) throw err;
       await this.read(request.key, request.hops, reqId); // KeyNotFound when the tail agrees
-      return applyAtHead(store, versions, request, this.components.now(), true);
+      return applyAtHead(store, versions, request, this.components.now(), { evenIfAbsent: true, beforeVersion });
     }
+  }
+
+  private notHeading(): NotReady {
+    return new NotReady(`${this.components.self.address} holds no lease from its successor, which may have taken its range over; retry`, 'RING_CHANGING');
   }
 
   async read(key: string, hops: number, reqId?: string): Promise<OpAnswer> {
@@ -226,7 +234,7 @@ export class ChainReplication implements ReplicationStrategy {
   private async applyAndPass(items: ChainItem[], rest: string[]): Promise<{ applied: number }> {
     // The sender was this node's predecessor and was judged failed; this node took its range
     // over and may have acknowledged newer writes since. Its write, late or new, must not undo them.
-    const headed = items.find((item) => this.components.headsBehindKnownPredecessor?.(hashId(item.key)) === true);
+    const headed = items.find((item) => this.components.headsItself?.(hashId(item.key)) === true);
     if (headed) {
       const message = `refused a chain write of ${JSON.stringify(headed.key)}: this node heads its range now, not the node that sent it down the chain`;
       this.components.log.warn(message, { key: headed.key, items: items.length });

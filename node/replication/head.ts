@@ -5,23 +5,31 @@ import type { Store } from '../storage/store.js';
 import type { VersionPolicy } from '../versions/policy.js';
 import type { WriteRequest } from './strategy.js';
 
+export interface ApplyOptions {
+  /** A delete of a missing key writes a tombstone all the same. */
+  evenIfAbsent?: boolean;
+  /** Runs in the store's update right before the version is picked; throwing there leaves the store unchanged. */
+  beforeVersion?: () => void;
+}
+
 /**
  * Orders and applies a write locally: the store's atomic update orders writes to one key,
  * and replicas apply the versions in that order. A delete of a missing (or expired) key
  * throws KeyNotFound (unless `evenIfAbsent`: a tombstone is written all the same); the head's own delete of an expired pair does nothing (VERSION_MISMATCH)
  * when the pair was written again meanwhile.
  */
-export async function applyAtHead(store: Store, versions: VersionPolicy, request: WriteRequest, nowMs: number, evenIfAbsent = false): Promise<KeyedItem> {
+export async function applyAtHead(store: Store, versions: VersionPolicy, request: WriteRequest, nowMs: number, options: ApplyOptions = {}): Promise<KeyedItem> {
   const { key } = request;
   if (request.context !== undefined) throw new ChordError('INVALID_CONTEXT', 'contexts are quorum rings\' (a read there answers one); this ring orders writes by itself: leave context out');
   let item!: KeyedItem;
   await store.update(key, (current) => {
     if (request.op === 'delete' && request.expired) {
       if (!current || current.value === null || isLive(current, nowMs)) throw new VersionMismatch(key, current?.version ?? null, 'expired');
-    } else if (request.op === 'delete' && !isLive(current, nowMs) && !evenIfAbsent) {
+    } else if (request.op === 'delete' && !isLive(current, nowMs) && !options.evenIfAbsent) {
       throw new KeyNotFound(key);
     }
     if (request.op === 'put') checkConditions(versions, request, current, nowMs);
+    options.beforeVersion?.();
     item = request.op === 'put'
       ? { key, value: request.value, version: versions.next(current), ...(request.ttlMs ? { expiresAt: nowMs + request.ttlMs } : {}) }
       : { key, value: null, version: versions.next(current) };

@@ -73,8 +73,12 @@ export class ReadLeases {
    * than those its successor acknowledged meanwhile.
    */
   async acquire(): Promise<boolean> {
-    if (this.held()) return true;
-    await this.renewal;
+    // Twice at most: a request on its way when the successor changed went to the previous one.
+    for (let asked = 0; asked < 2; asked++) {
+      if (this.held()) return true;
+      if (!this.renewal) return false;
+      await this.renewal;
+    }
     return this.held();
   }
 

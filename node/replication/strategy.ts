@@ -39,11 +39,14 @@ export interface ReplicationComponents {
    * successor's lease, asked for if need be; see read-lease.ts). Absent: always.
    */
   mayHead?(): Promise<boolean>;
+  /** The same, judged now without asking (right before a write's version is picked). Absent: always. */
+  headsNow?(): boolean;
   /**
-   * Whether this node, a member in place, heads ring id `id` behind a predecessor it knows: a
-   * chain write of that key from another node comes from a head it has replaced. Absent: never.
+   * Whether this node, a member in place, heads ring id `id` for certain (behind a predecessor
+   * it knows, or alone): a chain write of that key from another node comes from a head it has
+   * replaced. Absent: never.
    */
-  headsBehindKnownPredecessor?(id: bigint): boolean;
+  headsItself?(id: bigint): boolean;
 }
 
 export interface ReplicationCallbacks {

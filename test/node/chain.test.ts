@@ -1,6 +1,6 @@
 /** ChainReplication on stub components: what the head sends down the chain when a write is retried. */
 import test from 'ava';
-import { PeerTimeout, PeerUnreachable } from '../../common/errors.js';
+import { PeerTimeout, PeerUnreachable, type ChordError } from '../../common/errors.js';
 import { createLogger } from '../../common/log.js';
 import { hashId } from '../../common/ring.js';
 import type { KeyedItem, Member, ValueAnswer } from '../../common/wire.js';
@@ -45,7 +45,7 @@ test('a write that reached the tail but whose acknowledgement was lost is retrie
  */
 function headAndTail() {
   const tail = new MemoryStore();
-  const state = { lease: true, failNext: false, gate: null as Promise<void> | null, tailReads: 0 };
+  const state = { lease: true, heads: true, failNext: false, gate: null as Promise<void> | null, tailReads: 0 };
   const feed = new ChangeFeed(counterVersions);
   const rpc = new RpcClient({
     call: async (_address, _method, path, body) => {
@@ -67,11 +67,24 @@ function headAndTail() {
     {
       self: member('head:1'), store: new MemoryStore(), rpc, versions: counterVersions, log: createLogger('test', 'silent'), now: Date.now,
       chain: () => [member('tail:1')], readLease: () => state.lease,
+      mayHead: async () => true, headsNow: () => state.heads,
     } as never,
     { onReplicaFailed: () => undefined, onAcknowledged: (item) => feed.append(item) },
   );
   return { chain, tail, state, feed };
 }
+
+test('a head whose lease ran out after the write began picks no version: the write fails, and neither the head nor the tail changes', async (t) => {
+  const { chain, tail, state } = headAndTail();
+  await chain.write({ op: 'put', key: 'k', value: 'first', hops: 0 });
+  // The write passed the first check (mayHead), then waited; the lease ran out meanwhile.
+  state.heads = false;
+  const err = await t.throwsAsync<ChordError>(chain.write({ op: 'delete', key: 'k', hops: 0 }));
+  t.is(err?.code, 'RING_CHANGING');
+  t.is((await tail.get('k'))?.value, 'first');
+  state.heads = true;
+  t.like(await chain.read('k', 0), { value: 'first' });
+});
 
 test('the head answers a read of a clean key itself while it holds a read lease; without one the tail answers', async (t) => {
   const { chain, state } = headAndTail();

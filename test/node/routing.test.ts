@@ -24,6 +24,29 @@ test('a node with no predecessor owns every id', (t) => {
   for (const id of [0, 1, 8, 9, 63]) t.true(table.owns(BigInt(id)), `id ${id}`);
 });
 
+test('headsItself: owned behind a known predecessor, or alone; not with no predecessor yet and successors known', (t) => {
+  const alone = new RoutingTable(peer(8), 3);
+  const waiting = new RoutingTable(peer(8), 3);
+  waiting.setSuccessors(peer(14));
+  const cutOff = new RoutingTable(peer(8), 3);
+  cutOff.setPredecessor(peer(1)); // every successor gone, the predecessor kept
+  const cases: [string, RoutingTable, number, boolean, boolean][] = [
+    // name, table, id, headsItself, isAlone
+    ['alone', alone, 40, true, true],
+    ['no predecessor, a successor', waiting, 4, false, false],
+    ['in (pred, self]', node8(), 5, true, false],
+    ['self', node8(), 8, true, false],
+    ['the predecessor\'s id', node8(), 1, false, false],
+    ['past self', node8(), 9, false, false],
+    ['cut off from every successor, in range', cutOff, 5, true, false],
+    ['cut off from every successor, out of range', cutOff, 20, false, false],
+  ];
+  for (const [name, table, id, heads, isAlone] of cases) {
+    t.is(table.headsItself(BigInt(id)), heads, `${name}: headsItself(${id})`);
+    t.is(table.isAlone(), isAlone, `${name}: isAlone`);
+  }
+});
+
 test('a node whose predecessor is itself owns every id', (t) => {
   const table = new RoutingTable(peer(8), 3);
   table.setPredecessor({ ...peer(8) });
