@@ -149,17 +149,27 @@ export class Maintenance {
     // Taking over a failed predecessor's range waits until no read lease it holds is in force.
     if (routing.predecessor && !routing.predecessorAlive) await this.components.leases.waitOut();
     const token = randomUUID();
-    await lock.acquireExclusive(token, this.init.lockLeaseMs);
+    const leaseMs = this.init.lockLeaseMs;
+    await lock.acquireExclusive(token, leaseMs);
+    // Handing a large range over may outlast one lease; the hold must not lapse while it runs,
+    // or requests for those keys would be served here again before the candidate is taken.
+    const keepAlive = setInterval(() => {
+      if (lock.heldBy === token) lock.renewExclusive(token, leaseMs);
+    }, leaseMs / 3);
+    keepAlive.unref();
     try {
       // Before the candidate is taken: until then requests for the keys it takes wait on the
       // lock here and are then forwarded, so they reach it after the records.
       if (!routing.wouldAccept(candidate)) return false;
       await this.handOverRange(candidate);
+      // Refused (RING_CHANGING) if the hold lapsed all the same (a loop stalled for most of a lease).
+      lock.renewExclusive(token, leaseMs);
       if (!routing.notify(candidate)) return false;
       log.info(`predecessor is now ${candidate.address}`, { peer: candidate.address });
       await replicas.reconcile();
       return true;
     } finally {
+      clearInterval(keepAlive);
       lock.releaseExclusive(token);
     }
   }

@@ -22,6 +22,7 @@ function maintenanceOf(
   answer: (address: string) => Promise<unknown>,
   overrides: Partial<MaintenanceComponents> | ((routing: RoutingTable) => Partial<MaintenanceComponents>) = {},
   antiEntropyRounds = 1000,
+  lockLeaseMs = 1000,
 ) {
   const routing = new RoutingTable(member(8), 3);
   routing.setPredecessor(member(1));
@@ -36,7 +37,7 @@ function maintenanceOf(
     replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true, handOnForeign: async () => 0 },
     expire: async () => 0, antiEntropy: async () => ({ moved: 0 }), leases: { waitOut: async () => undefined }, handOverWrites: async () => undefined, sendPairs: async () => undefined,
     ...(typeof overrides === 'function' ? overrides(routing) : overrides),
-  }, { maintenanceIntervalMs: 1000, antiEntropyRounds, lockLeaseMs: 1000 });
+  }, { maintenanceIntervalMs: 1000, antiEntropyRounds, lockLeaseMs });
   return { routing, maintenance, lifecycle };
 }
 
@@ -187,6 +188,24 @@ test('a new predecessor is handed the pairs and the write records of the keys it
   await maintenance.runRound();
   t.true(await maintenance.notified(toMemberJson(member(0))));
   t.deepEqual(handed, ['pairs to 10.0.0.4:5000 (1, 4], predecessor still 1', 'records to 10.0.0.4:5000 (1, 4], predecessor still 1']);
+});
+
+test('a hand-over that outlasts the lock\'s lease keeps the lock held until the new predecessor is taken', async (t) => {
+  const lock = new MembershipLock();
+  const leaseMs = 300;
+  const heldAfterTransfer: boolean[] = [];
+  const { routing, maintenance } = maintenanceOf(async () => ({ member: true }), {
+    lock,
+    // A slow transfer: three leases long.
+    sendPairs: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 3 * leaseMs));
+      heldAfterTransfer.push(lock.heldBy !== null);
+    },
+  }, 1000, leaseMs);
+  t.true(await maintenance.notified(toMemberJson(member(4))));
+  t.deepEqual(heldAfterTransfer, [true]);
+  t.is(routing.predecessor?.id, 4n);
+  t.is(lock.heldBy, null, 'released once done');
 });
 
 test('a new predecessor that cannot be sent the pairs of its keys is not taken (it notifies again next round)', async (t) => {
