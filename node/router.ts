@@ -136,8 +136,8 @@ export class Router {
    * Routing on the union of the process's tables: another ready id of this process that
    * owns `id`, or that precedes it more closely than this id's next hop, takes the request
    * on in-process (its own tables then start from nearer the key). None when this id's
-   * successor list already names the owner: one forward reaches it anyway. Each relay moves
-   * strictly nearer the key, so relays end.
+   * successor list or view already names the owner: one forward reaches it anyway. Each
+   * relay moves strictly nearer the key, so relays end.
    */
   private closerSibling(id: bigint): Sibling | undefined {
     const { routing } = this.components;
@@ -145,7 +145,7 @@ export class Router {
     if (siblings.length === 0) return undefined;
     const owner = siblings.find((s) => s.owns(id));
     if (owner) return owner;
-    if (routing.ownerInSuccessors(id)) return undefined;
+    if (routing.believedOwner(id)) return undefined;
     let best: Sibling | undefined;
     let nearest = distance(routing.closestPrecedingNode(id).id, id);
     for (const sibling of siblings) {

@@ -10,11 +10,24 @@ import { sameMember, type Member } from '../common/wire.js';
 /** A successor list never grows past this, whatever processes it has yet to show. */
 const MAX_SUCCESSORS = 256;
 
+/**
+ * How far the routing view reaches: the members after this one that a request can go to
+ * straight, in one hop. Every member of a ring of up to 65 ids, for one notify answer of a
+ * few kilobytes a round; a longer ring routes through fingers for the rest, as Chord does.
+ */
+export const VIEW_SIZE = 64;
+
 export class RoutingTable {
   private predecessor_: Member | null = null;
   private predecessorAlive_ = true;
   private successors_: readonly Member[] = [];
   private fingers_: (Member | undefined)[] = [];
+  private view_: readonly Member[] = [];
+  /**
+   * Addresses evicted lately, with the number of views still to come that may not bring them
+   * back: a successor's view can still name a member gone for as many rounds as it is far.
+   */
+  private readonly shunned = new Map<string, number>();
   /** Told whenever the predecessor stops counting as alive, whichever method did it (see ReadLeases). */
   onPredecessorFailed: () => void = () => undefined;
 
@@ -54,6 +67,16 @@ export class RoutingTable {
     return this.successors_;
   }
 
+  /**
+   * The members after this node, nearest first, as its successor's view showed them a round
+   * ago (and so on back): up to VIEW_SIZE, never this node. A hint for where to send a request,
+   * never trusted for ownership (the receiver checks its own range), so a view gone stale
+   * costs a hop, not a wrong answer. The successor list, not the view, decides replicas.
+   */
+  get view(): readonly Member[] {
+    return this.view_;
+  }
+
   /** Finger i points at successor(self + 2^i); empty until finger maintenance fills it. */
   get fingers(): readonly (Member | undefined)[] {
     return this.fingers_;
@@ -87,19 +110,30 @@ export class RoutingTable {
 
   /**
    * The next node to forward a request for `id` to; only meaningful when `owns(id)` is false.
-   * When the owner is in the successor list it is reached directly, one hop instead of
-   * stopping at its predecessor first.
+   * When the successor list or the view shows the owner it is reached directly, one hop
+   * instead of stopping at a finger or at its predecessor first. A view gone stale (a node
+   * joined since) sends it to a node past the owner, which routes it on from there.
    */
   nextHop(id: bigint): Member {
-    return this.ownerInSuccessors(id) ?? this.closestPrecedingNode(id);
+    return this.believedOwner(id) ?? this.closestPrecedingNode(id);
+  }
+
+  /** The owner of `id` as the successor list, or else the routing view, shows it; undefined when neither reaches that far. */
+  believedOwner(id: bigint): Member | undefined {
+    return this.ownerInSuccessors(id) ?? this.ownerIn(this.view_, id);
   }
 
   /** The owner of `id` when the successor list shows it: the first entry at or after `id`. */
   ownerInSuccessors(id: bigint): Member | undefined {
+    return this.ownerIn(this.successors_, id);
+  }
+
+  /** The first of `members` (clockwise from this node, nearest first) at or after `id`, if they reach that far. */
+  private ownerIn(members: readonly Member[], id: bigint): Member | undefined {
     let previous = this.self;
-    for (const successor of this.successors_) {
-      if (inHalfOpen(id, previous.id, successor.id)) return successor;
-      previous = successor;
+    for (const member of members) {
+      if (inHalfOpen(id, previous.id, member.id)) return member;
+      previous = member;
     }
     return undefined;
   }
@@ -174,6 +208,7 @@ export class RoutingTable {
   becomeAlone(): void {
     this.setPredecessor(null);
     this.successors_ = [];
+    this.view_ = [];
   }
 
   setFinger(index: number, member: Member | undefined): void {
@@ -183,6 +218,11 @@ export class RoutingTable {
   /** Forgets a process that stopped answering, wherever it appears; returns whether it was known. */
   evict(address: string): boolean {
     let known = false;
+    if (this.view_.some((p) => p.address === address)) {
+      this.view_ = this.view_.filter((p) => p.address !== address);
+      known = true;
+    }
+    this.shunned.set(address, VIEW_SIZE);
     if (this.successors_.some((p) => p.address === address)) {
       this.successors_ = this.successors_.filter((p) => p.address !== address);
       known = true;
@@ -212,5 +252,27 @@ export class RoutingTable {
       if (list.length >= this.successorListSize && (this.distinctWanted === 0 || distinctProcesses(this.self.address, list).length >= this.distinctWanted)) break;
     }
     this.successors_ = list;
+  }
+
+  /**
+   * Replaces the view with `[first, ...rest]` (the successor and the view it answered with),
+   * cut where it would wrap back to this node, at the first repeat, or at VIEW_SIZE. Members
+   * evicted in the last VIEW_SIZE views are left out.
+   */
+  setView(first: Member, rest: readonly Member[]): void {
+    const list: Member[] = [];
+    const seen = new Set<string>();
+    for (const member of [first, ...rest]) {
+      if (this.isSelf(member) || seen.has(member.address)) break;
+      seen.add(member.address);
+      if (this.shunned.has(member.address)) continue;
+      list.push(member);
+      if (list.length >= VIEW_SIZE) break;
+    }
+    this.view_ = list;
+    for (const [address, views] of this.shunned) {
+      if (views <= 1) this.shunned.delete(address);
+      else this.shunned.set(address, views - 1);
+    }
   }
 }

@@ -32,8 +32,13 @@ export interface ViewComponents {
 export class Views {
   constructor(private readonly components: ViewComponents, private readonly init: { retryDeadlineMs: number }) {}
 
-  /** What a notify answers with: this node's neighbour pointers. */
+  /** What a notify answers with: this node's neighbour pointers and its routing view. */
   neighbourView(): NeighbourView {
+    return { ...this.pointers(), view: this.components.routing.view.map(toMemberJson) };
+  }
+
+  /** The neighbour pointers, as /status shows them too. */
+  private pointers(): NeighbourView {
     const { routing, lifecycle } = this.components;
     return {
       member: lifecycle.inRing,
@@ -59,7 +64,7 @@ export class Views {
       address: routing.self.address,
       ready: lifecycle.state === 'ready',
       state: lifecycle.state,
-      ...this.neighbourView(),
+      ...this.pointers(),
       fingers: forPeers ? [] : routing.fingers.flatMap((member, index) => (member ? [{ index, start: idToHex(fingerStart(routing.self.id, index)), node: toMemberJson(member) }] : [])),
       k: settings.k,
       consistency: settings.mode,

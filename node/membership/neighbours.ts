@@ -146,9 +146,9 @@ export class Neighbours {
 
   /**
    * Stabilize's usual round in one call: Chord's notify to the first successor, whose answer
-   * names its predecessor and successors. When that predecessor is this node, nothing joined
-   * in between and the successor list is rebuilt from the answer: 'settled'. Otherwise the
-   * full refresh must run: 'gone' (the successor refused the call or is no member: it is
+   * names its predecessor, successors and view. When that predecessor is this node, nothing
+   * joined in between and the successor list and the routing view are rebuilt from the
+   * answer: 'settled'. Otherwise the full refresh must run: 'gone' (the successor refused the call or is no member: it is
    * evicted, and the refresh passes it by) or 'look' (anything else). A notify may wait long
    * at a busy successor (for its membership lock), so its timeout says nothing of silence:
    * the refresh's state call judges that.
@@ -172,6 +172,7 @@ export class Neighbours {
       && sameMember(routing.successors[0], successor);
     if (!settled) return 'look';
     routing.setSuccessors(successor, answer.successors.map(fromMemberJson));
+    routing.setView(successor, (answer.view ?? answer.successors).map(fromMemberJson));
     return 'settled';
   }
 

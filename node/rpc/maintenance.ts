@@ -13,6 +13,8 @@ export interface NeighbourView {
   member: boolean;
   predecessor: MemberJson | null;
   successors: MemberJson[];
+  /** The receiver's routing view (node/routing.ts): the members after it, nearest first. Absent from nodes that predate it. */
+  view?: MemberJson[];
 }
 
 /**

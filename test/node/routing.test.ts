@@ -5,7 +5,7 @@
 import test from 'ava';
 import { inHalfOpen, successorOf } from '../../common/ring.js';
 import type { Member as Peer } from '../../common/wire.js';
-import { RoutingTable } from '../../node/routing.js';
+import { RoutingTable, VIEW_SIZE } from '../../node/routing.js';
 
 const peer = (id: number): Peer => ({ id: BigInt(id), address: `10.0.0.${id}:5000` });
 const names = (peers: readonly Peer[]) => peers.map((p) => Number(p.id));
@@ -88,6 +88,67 @@ test('node 8 never forwards a lookup past the owner of the id, and always moves 
     t.not(next.address, table.self.address, `no hop for ${id}`);
     t.true(inHalfOpen(next.id, table.self.id, owner.id), `the hop for ${id} went to ${next.id}, past its owner ${owner.id}`);
   }
+});
+
+test('with a view of the whole ring, nextHop is the owner of every id node 8 does not own', (t) => {
+  const table = node8();
+  const ring = [1, 8, 14, 21, 32, 38, 42, 48, 51, 56].map(peer);
+  table.setView(peer(14), [21, 32, 38, 42, 48, 51, 56, 1, 8, 14].map(peer));
+  t.deepEqual(names(table.view), [14, 21, 32, 38, 42, 48, 51, 56, 1], 'cut where it wraps back to node 8');
+  const cases: [id: number, viaFingers: number, withView: number][] = [
+    // id, the hop from successors and fingers alone, the hop with the view (the owner)
+    [20, 21, 21], [33, 32, 38], [40, 32, 42], [45, 42, 48], [50, 42, 51], [55, 42, 56], [60, 42, 1], [0, 42, 1],
+  ];
+  for (const [id, viaFingers, withView] of cases) {
+    t.is(Number(node8().nextHop(BigInt(id)).id), viaFingers, `without a view, id ${id}`);
+    t.is(Number(table.nextHop(BigInt(id)).id), withView, `with the view, id ${id}`);
+    t.is(Number(table.nextHop(BigInt(id)).id), Number(successorOf(BigInt(id), ring).id), `id ${id} goes to its owner`);
+  }
+});
+
+test('a view that has not reached a member yet sends its ids to the member after it, which routes them back with its own view', (t) => {
+  // Node 45 joined between 42 and 48; node 8's view is older and ends at 48 without it.
+  const stale = node8();
+  stale.setView(peer(14), [21, 32, 38, 42, 48].map(peer));
+  t.is(Number(stale.nextHop(44n).id), 48);
+  const at48 = new RoutingTable(peer(48), 3);
+  at48.setPredecessor(peer(45));
+  at48.setSuccessors(peer(51), [peer(56), peer(1)]);
+  at48.setView(peer(51), [56, 1, 8, 14, 21, 32, 38, 42, 45].map(peer));
+  t.false(at48.owns(44n));
+  t.is(Number(at48.nextHop(44n).id), 45);
+});
+
+test('setView keeps at most VIEW_SIZE members and cuts at the first repeat', (t) => {
+  const table = new RoutingTable(peer(0), 3);
+  const many = Array.from({ length: VIEW_SIZE + 10 }, (_, i) => ({ id: BigInt(i + 1), address: `10.1.0.${i + 1}:5000` }));
+  table.setView(many[0], many.slice(1));
+  t.is(table.view.length, VIEW_SIZE);
+  table.setView(peer(14), [peer(21), peer(14), peer(32)]);
+  t.deepEqual(names(table.view), [14, 21]);
+});
+
+test('an evicted member leaves the view and stays out of the next VIEW_SIZE views, then comes back', (t) => {
+  const table = node8();
+  const answer = [21, 32, 38, 42].map(peer);
+  table.setView(peer(14), answer);
+  t.true(table.evict(peer(32).address));
+  t.deepEqual(names(table.view), [14, 21, 38, 42]);
+  for (let i = 0; i < VIEW_SIZE; i++) {
+    // The successor's view still names it, as views behind a failure do for a while.
+    table.setView(peer(14), answer);
+    t.deepEqual(names(table.view), [14, 21, 38, 42], `view ${i + 1}`);
+  }
+  table.setView(peer(14), answer);
+  t.deepEqual(names(table.view), [14, 21, 32, 38, 42]);
+});
+
+test('a node left alone forgets its view', (t) => {
+  const table = node8();
+  table.setView(peer(14), [peer(21)]);
+  table.becomeAlone();
+  t.deepEqual(table.view, []);
+  t.is(table.believedOwner(30n), undefined);
 });
 
 test('nextHop falls back to the node itself when it knows no successor', (t) => {
