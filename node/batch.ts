@@ -50,7 +50,8 @@ export class BatchRouter {
     const onward = new Map<string, number[]>();
     for (const [i, op] of ops.entries()) {
       const id = hashId(op.key);
-      const next = routing.owns(id) || lifecycle.state === 'departed' || hops >= MAX_HOPS ? undefined : routing.nextHop(id);
+      const next = routing.owns(id) || lifecycle.state === 'departed' || hops >= MAX_HOPS ? undefined
+        : hops === 0 ? routing.firstHop(id) : routing.nextHop(id);
       if (!next || routing.isSelf(next)) local.push(i);
       else onward.set(next.address, [...(onward.get(next.address) ?? []), i]);
     }

@@ -82,10 +82,11 @@ export class Router {
       if (request.final && !routing.predecessorAlive) {
         throw new NotReady(`node ${routing.self.address} is taking over a failed node's keys; retry`, 'RING_CHANGING');
       }
-      const sibling = this.closerSibling(id);
+      const entered = request.hops === 0;
+      const sibling = this.closerSibling(id, entered);
       // `final` spoke of this id: the sibling judges its own range.
       if (sibling) return sibling.relay({ ...request, final: false }, reqId);
-      const answer = await this.forward(routing.nextHop(id), request, id, reqId, reroutes);
+      const answer = await this.forward(entered ? routing.firstHop(id) : routing.nextHop(id), request, id, reqId, reroutes);
       if (request.op === 'get') this.components.replication().readAnswered?.(request.key, id, answer);
       return answer;
     }
@@ -136,16 +137,16 @@ export class Router {
    * Routing on the union of the process's tables: another ready id of this process that
    * owns `id`, or that precedes it more closely than this id's next hop, takes the request
    * on in-process (its own tables then start from nearer the key). None when this id's
-   * successor list or view already names the owner: one forward reaches it anyway. Each
-   * relay moves strictly nearer the key, so relays end.
+   * successor list (or, for a request that entered here, its view) already names the owner:
+   * one forward reaches it anyway. Each relay moves strictly nearer the key, so relays end.
    */
-  private closerSibling(id: bigint): Sibling | undefined {
+  private closerSibling(id: bigint, entered: boolean): Sibling | undefined {
     const { routing } = this.components;
     const siblings = (this.components.siblings?.() ?? []).filter((s) => s.state === 'ready' && !routing.isSelf(s.self));
     if (siblings.length === 0) return undefined;
     const owner = siblings.find((s) => s.owns(id));
     if (owner) return owner;
-    if (routing.believedOwner(id)) return undefined;
+    if (entered ? routing.believedOwner(id) : routing.ownerInSuccessors(id)) return undefined;
     let best: Sibling | undefined;
     let nearest = distance(routing.closestPrecedingNode(id).id, id);
     for (const sibling of siblings) {
@@ -164,7 +165,8 @@ export class Router {
       throw new NotReady(`node ${routing.self.address} has no route for ${JSON.stringify(request.key)} yet`, 'RING_CHANGING');
     }
     try {
-      const final = routing.ownerInSuccessors(id)?.id === next.id;
+      // A first hop taken from the view (firstHop) goes to the owner named there: final too.
+      const final = (request.hops === 0 ? routing.believedOwner(id) : routing.ownerInSuccessors(id))?.id === next.id;
       if (log.debugEnabled) log.debug(`forwarding ${request.op} to ${next.address}`, { op: request.op, key: request.key, peer: next.address, hops: request.hops + 1, reqId });
       return await this.forwards.call(next.address, { ...request, hops: request.hops + 1, final }, reqId);
     } catch (err) {

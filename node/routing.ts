@@ -1,5 +1,5 @@
 /**
- * A node's routing state (predecessor, successor list, fingers) and the lookup
+ * A node's routing state (predecessor, successor list, fingers, routing view) and the lookup
  * decisions made from it. Pure apart from its own fields, and the only writer of them:
  * other parts read the state and change it through these methods. No I/O here.
  */
@@ -16,16 +16,20 @@ const MAX_SUCCESSORS = 256;
  * few kilobytes a round; a longer ring routes through fingers for the rest, as Chord does.
  */
 export const VIEW_SIZE = 64;
+const MAX_SHUNNED = 4 * VIEW_SIZE;
 
 export class RoutingTable {
   private predecessor_: Member | null = null;
   private predecessorAlive_ = true;
   private successors_: readonly Member[] = [];
   private fingers_: (Member | undefined)[] = [];
+  /** The view as last taken, evicted members included: they mark where it has a hole. */
   private view_: readonly Member[] = [];
   /**
-   * Addresses evicted lately, with the number of views still to come that may not bring them
-   * back: a successor's view can still name a member gone for as many rounds as it is far.
+   * Addresses evicted lately, with the number of this node's views to come that treat them as
+   * holes: a successor's view can still name a member that is gone for as many of its rounds
+   * as the member is far from it. Bounded: an address past the cap is forgotten early, which
+   * costs at most one more failed call.
    */
   private readonly shunned = new Map<string, number>();
   /** Told whenever the predecessor stops counting as alive, whichever method did it (see ReadLeases). */
@@ -69,12 +73,12 @@ export class RoutingTable {
 
   /**
    * The members after this node, nearest first, as its successor's view showed them a round
-   * ago (and so on back): up to VIEW_SIZE, never this node. A hint for where to send a request,
-   * never trusted for ownership (the receiver checks its own range), so a view gone stale
-   * costs a hop, not a wrong answer. The successor list, not the view, decides replicas.
+   * ago (and so on back): up to VIEW_SIZE, never this node, none evicted lately. A hint for
+   * where a request that enters here goes first, never trusted for ownership (the receiver
+   * checks its own range). The successor list, not the view, decides replicas and failover.
    */
   get view(): readonly Member[] {
-    return this.view_;
+    return this.shunned.size === 0 ? this.view_ : this.view_.filter((m) => !this.shunned.has(m.address));
   }
 
   /** Finger i points at successor(self + 2^i); empty until finger maintenance fills it. */
@@ -110,17 +114,28 @@ export class RoutingTable {
 
   /**
    * The next node to forward a request for `id` to; only meaningful when `owns(id)` is false.
-   * When the successor list or the view shows the owner it is reached directly, one hop
-   * instead of stopping at a finger or at its predecessor first. A view gone stale (a node
-   * joined since) sends it to a node past the owner, which routes it on from there.
+   * When the owner is in the successor list it is reached directly, one hop instead of
+   * stopping at its predecessor first.
    */
   nextHop(id: bigint): Member {
+    return this.ownerInSuccessors(id) ?? this.closestPrecedingNode(id);
+  }
+
+  /**
+   * The first hop of a request that entered at this node: the owner when the successor list
+   * or the view shows it, else as `nextHop`. Only the first hop may use the view. A stale view
+   * (a node joined that it does not show yet) sends the request past the owner, and from
+   * there it must travel by successor lists and fingers, which lead to the owner; stale views
+   * at every hop could send it back and forth between two nodes until its hops run out.
+   */
+  firstHop(id: bigint): Member {
     return this.believedOwner(id) ?? this.closestPrecedingNode(id);
   }
 
-  /** The owner of `id` as the successor list, or else the routing view, shows it; undefined when neither reaches that far. */
+  /** The owner of `id` as the successor list or else the view shows it; undefined when neither reaches, or the view has a hole there. */
   believedOwner(id: bigint): Member | undefined {
-    return this.ownerInSuccessors(id) ?? this.ownerIn(this.view_, id);
+    const owner = this.ownerInSuccessors(id) ?? this.ownerIn(this.view_, id);
+    return owner && this.shunned.has(owner.address) ? undefined : owner;
   }
 
   /** The owner of `id` when the successor list shows it: the first entry at or after `id`. */
@@ -209,20 +224,20 @@ export class RoutingTable {
     this.setPredecessor(null);
     this.successors_ = [];
     this.view_ = [];
+    this.shunned.clear();
   }
 
   setFinger(index: number, member: Member | undefined): void {
     this.fingers_[index] = member && !this.isSelf(member) ? member : undefined;
   }
 
-  /** Forgets a process that stopped answering, wherever it appears; returns whether it was known. */
+  /**
+   * Forgets a process that stopped answering, wherever it appears, and makes it a hole in the
+   * view for a while; returns whether a pointer (not the view) named it.
+   */
   evict(address: string): boolean {
     let known = false;
-    if (this.view_.some((p) => p.address === address)) {
-      this.view_ = this.view_.filter((p) => p.address !== address);
-      known = true;
-    }
-    this.shunned.set(address, VIEW_SIZE);
+    this.shun(address);
     if (this.successors_.some((p) => p.address === address)) {
       this.successors_ = this.successors_.filter((p) => p.address !== address);
       known = true;
@@ -255,24 +270,35 @@ export class RoutingTable {
   }
 
   /**
-   * Replaces the view with `[first, ...rest]` (the successor and the view it answered with),
-   * cut where it would wrap back to this node, at the first repeat, or at VIEW_SIZE. Members
-   * evicted in the last VIEW_SIZE views are left out.
+   * Takes the view from the successor's notify answer: `[first, ...successors]` (the
+   * successor and its list), then the successor's view past the end of that list (the list
+   * may be fresher than the view). Cut where it would wrap back to this node, at the first
+   * repeat, or at VIEW_SIZE. Evicted members stay in as holes (see `believedOwner`).
    */
-  setView(first: Member, rest: readonly Member[]): void {
-    const list: Member[] = [];
-    const seen = new Set<string>();
-    for (const member of [first, ...rest]) {
-      if (this.isSelf(member) || seen.has(member.address)) break;
-      seen.add(member.address);
-      if (this.shunned.has(member.address)) continue;
-      list.push(member);
-      if (list.length >= VIEW_SIZE) break;
-    }
-    this.view_ = list;
+  setView(first: Member, successors: readonly Member[], view: readonly Member[]): void {
     for (const [address, views] of this.shunned) {
-      if (views <= 1) this.shunned.delete(address);
+      if (views <= 0) this.shunned.delete(address);
       else this.shunned.set(address, views - 1);
     }
+    const list = [first, ...successors];
+    const last = list[list.length - 1];
+    const at = last === first ? -1 : view.findIndex((m) => sameMember(m, last));
+    if (last === first || at >= 0) list.push(...view.slice(at + 1));
+    const taken: Member[] = [];
+    const seen = new Set<string>();
+    for (const member of list) {
+      if (this.isSelf(member) || seen.has(member.address)) break;
+      seen.add(member.address);
+      taken.push(member);
+      if (taken.length >= VIEW_SIZE) break;
+    }
+    this.view_ = taken;
+  }
+
+  /** Treats `address` as a hole in the view for the next VIEW_SIZE views. */
+  private shun(address: string): void {
+    this.shunned.delete(address);
+    this.shunned.set(address, VIEW_SIZE);
+    if (this.shunned.size > MAX_SHUNNED) this.shunned.delete(this.shunned.keys().next().value as string);
   }
 }

@@ -3,6 +3,7 @@
  * converged fingers and successor list are computed from the whole ring (what maintenance
  * converges to), and lookups are walked with chordkv's rule (`RoutingTable.nextHop`: the
  * owner when the successor list shows it, else the closest preceding id known). No node runs.
+ * The routing view, which a running node also uses for a request's first hop, is left out.
  */
 import { distance, fingerStart, ID_BITS, inHalfOpen, inOpen } from '../../common/ring.js';
 import type { VirtualRing } from '../../common/vnodes.js';

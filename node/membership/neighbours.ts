@@ -172,7 +172,7 @@ export class Neighbours {
       && sameMember(routing.successors[0], successor);
     if (!settled) return 'look';
     routing.setSuccessors(successor, answer.successors.map(fromMemberJson));
-    routing.setView(successor, (answer.view ?? answer.successors).map(fromMemberJson));
+    routing.setView(successor, answer.successors.map(fromMemberJson), (answer.view ?? []).map(fromMemberJson));
     return 'settled';
   }
 

@@ -90,65 +90,101 @@ test('node 8 never forwards a lookup past the owner of the id, and always moves 
   }
 });
 
-test('with a view of the whole ring, nextHop is the owner of every id node 8 does not own', (t) => {
+test('with a view of the whole ring, firstHop is the owner of every id node 8 does not own; nextHop ignores the view', (t) => {
   const table = node8();
   const ring = [1, 8, 14, 21, 32, 38, 42, 48, 51, 56].map(peer);
-  table.setView(peer(14), [21, 32, 38, 42, 48, 51, 56, 1, 8, 14].map(peer));
+  table.setView(peer(14), [21, 32].map(peer), [21, 32, 38, 42, 48, 51, 56, 1, 8, 14].map(peer));
   t.deepEqual(names(table.view), [14, 21, 32, 38, 42, 48, 51, 56, 1], 'cut where it wraps back to node 8');
   const cases: [id: number, viaFingers: number, withView: number][] = [
-    // id, the hop from successors and fingers alone, the hop with the view (the owner)
+    // id, the hop from successors and fingers alone, the first hop with the view (the owner)
     [20, 21, 21], [33, 32, 38], [40, 32, 42], [45, 42, 48], [50, 42, 51], [55, 42, 56], [60, 42, 1], [0, 42, 1],
   ];
   for (const [id, viaFingers, withView] of cases) {
-    t.is(Number(node8().nextHop(BigInt(id)).id), viaFingers, `without a view, id ${id}`);
-    t.is(Number(table.nextHop(BigInt(id)).id), withView, `with the view, id ${id}`);
-    t.is(Number(table.nextHop(BigInt(id)).id), Number(successorOf(BigInt(id), ring).id), `id ${id} goes to its owner`);
+    t.is(Number(table.nextHop(BigInt(id)).id), viaFingers, `nextHop, id ${id}`);
+    t.is(Number(table.firstHop(BigInt(id)).id), withView, `firstHop, id ${id}`);
+    t.is(withView, Number(successorOf(BigInt(id), ring).id), `id ${id} goes to its owner`);
   }
 });
 
-test('a view that has not reached a member yet sends its ids to the member after it, which routes them back with its own view', (t) => {
-  // Node 45 joined between 42 and 48; node 8's view is older and ends at 48 without it.
-  const stale = node8();
-  stale.setView(peer(14), [21, 32, 38, 42, 48].map(peer));
-  t.is(Number(stale.nextHop(44n).id), 48);
-  const at48 = new RoutingTable(peer(48), 3);
-  at48.setPredecessor(peer(45));
-  at48.setSuccessors(peer(51), [peer(56), peer(1)]);
-  at48.setView(peer(51), [56, 1, 8, 14, 21, 32, 38, 42, 45].map(peer));
-  t.false(at48.owns(44n));
-  t.is(Number(at48.nextHop(44n).id), 45);
+/** The paper's ring after node 45 joined between 42 and 48, with the tables as the join left them: only 42 and 48 know 45 yet. */
+function afterJoin(): Map<number, RoutingTable> {
+  const tables = new Map<number, RoutingTable>();
+  const add = (self: number, pred: number, successors: number[], fingers: number[], view: number[]) => {
+    const table = new RoutingTable(peer(self), 3);
+    table.setPredecessor(peer(pred));
+    table.setSuccessors(peer(successors[0]), successors.slice(1).map(peer));
+    fingers.map(peer).forEach((finger, i) => table.setFinger(i, finger));
+    table.setView(peer(view[0]), [], view.slice(1).map(peer));
+    tables.set(self, table);
+  };
+  add(8, 1, [14, 21, 32], [14, 14, 14, 21, 32, 42], [14, 21, 32, 38, 42, 48, 51, 56, 1]);
+  add(21, 14, [32, 38, 42], [32, 32, 32, 32, 38, 56], [32, 38, 42, 48, 51, 56, 1, 8, 14]);
+  add(42, 38, [45, 48, 51], [45, 45, 48, 51, 1, 14], [45, 48, 51, 56, 1, 8, 14, 21, 32, 38]);
+  add(48, 45, [51, 56, 1], [51, 51, 56, 56, 1, 21], [51, 56, 1, 8, 14, 21, 32, 38, 42]);
+  return tables;
+}
+
+test('a request for a new member\'s key, sent past it by a stale view, reaches it by successor lists and fingers', (t) => {
+  const tables = afterJoin();
+  const id = 44n;
+  const path = [8];
+  let hop = tables.get(8)!.firstHop(id);
+  while (Number(hop.id) !== 45 && path.length < 8) {
+    path.push(Number(hop.id));
+    hop = tables.get(Number(hop.id))!.nextHop(id);
+  }
+  t.deepEqual([...path, Number(hop.id)], [8, 48, 21, 42, 45]);
+  // With the view at every hop, 21's stale view would send it back to 48, and so on.
+  t.is(Number(tables.get(21)!.firstHop(id).id), 48);
+});
+
+test('the view takes the successor\'s list first, then its view past the end of that list', (t) => {
+  const table = node8();
+  // 25 joined after 21: the successor's list shows it, its view does not yet.
+  table.setView(peer(14), [21, 25].map(peer), [21, 32, 38, 42].map(peer));
+  t.deepEqual(names(table.view), [14, 21, 25], 'a view that does not show the list\'s last entry adds nothing past the list');
+  table.setView(peer(14), [21, 25].map(peer), [21, 25, 32, 38].map(peer));
+  t.deepEqual(names(table.view), [14, 21, 25, 32, 38]);
+  table.setView(peer(14), [], [21, 32].map(peer));
+  t.deepEqual(names(table.view), [14, 21, 32], 'an older node, which sends no list past its successor, still fills the view');
 });
 
 test('setView keeps at most VIEW_SIZE members and cuts at the first repeat', (t) => {
   const table = new RoutingTable(peer(0), 3);
   const many = Array.from({ length: VIEW_SIZE + 10 }, (_, i) => ({ id: BigInt(i + 1), address: `10.1.0.${i + 1}:5000` }));
-  table.setView(many[0], many.slice(1));
+  table.setView(many[0], [], many.slice(1));
   t.is(table.view.length, VIEW_SIZE);
-  table.setView(peer(14), [peer(21), peer(14), peer(32)]);
+  table.setView(peer(14), [], [peer(21), peer(14), peer(32)]);
   t.deepEqual(names(table.view), [14, 21]);
 });
 
-test('an evicted member leaves the view and stays out of the next VIEW_SIZE views, then comes back', (t) => {
+test('an evicted member is a hole in the view for the next VIEW_SIZE views: its ids take the fingers\' way', (t) => {
   const table = node8();
-  const answer = [21, 32, 38, 42].map(peer);
-  table.setView(peer(14), answer);
-  t.true(table.evict(peer(32).address));
-  t.deepEqual(names(table.view), [14, 21, 38, 42]);
+  const view = [21, 32, 38, 42].map(peer);
+  table.setView(peer(14), [], view);
+  t.is(Number(table.firstHop(30n).id), 32);
+  t.false(table.evict(peer(38).address), 'no pointer named 38');
+  t.deepEqual(names(table.view), [14, 21, 32, 42]);
+  t.is(Number(table.firstHop(35n).id), 32, 'not 42, which would be past 38');
   for (let i = 0; i < VIEW_SIZE; i++) {
     // The successor's view still names it, as views behind a failure do for a while.
-    table.setView(peer(14), answer);
-    t.deepEqual(names(table.view), [14, 21, 38, 42], `view ${i + 1}`);
+    table.setView(peer(14), [], view);
+    t.is(table.believedOwner(35n), undefined, `view ${i + 1}`);
   }
-  table.setView(peer(14), answer);
+  table.setView(peer(14), [], view);
   t.deepEqual(names(table.view), [14, 21, 32, 38, 42]);
+  t.is(Number(table.firstHop(35n).id), 38);
 });
 
-test('a node left alone forgets its view', (t) => {
+test('a node left alone forgets its view and what it evicted', (t) => {
   const table = node8();
-  table.setView(peer(14), [peer(21)]);
+  table.setView(peer(14), [], [peer(21), peer(32)]);
+  table.evict(peer(32).address);
   table.becomeAlone();
   t.deepEqual(table.view, []);
   t.is(table.believedOwner(30n), undefined);
+  table.setView(peer(14), [], [peer(21), peer(32)]);
+  t.deepEqual(names(table.view), [14, 21, 32]);
 });
 
 test('nextHop falls back to the node itself when it knows no successor', (t) => {
