@@ -23,6 +23,7 @@ const argv = yargs(hideBin(process.argv))
   .option('out', { type: 'string', describe: 'where the history, the verdict and the node logs go (default: a new temp dir)' })
   .option('loopback', { type: 'boolean', describe: 'every node a process on 127.0.0.1, even as root (no partitions)' })
   .option('memory', { type: 'boolean', describe: 'every node in this process on the in-memory network (what runs without root), even as root' })
+  .option('log-level', { choices: ['error', 'warn', 'info', 'debug'] as const, default: 'warn' as const, describe: 'the node processes\' log level (their logs go to the output directory)' })
   .conflicts('loopback', 'memory')
   .check((args) => {
     const unknown = args.nemesis.split(',').filter((f) => f && !(FAULTS as readonly string[]).includes(f));
@@ -42,6 +43,7 @@ const out = argv.out ?? join(tmpdir(), `chordkv-torture-${seed}-${process.pid}`)
 const result = await runTorture({
   mode: argv.mode, seconds: argv.seconds, clients: argv.clients, keys: argv.keys, nodes: argv.nodes, k: argv.k,
   faults: argv.nemesis.split(',').filter(Boolean) as Fault[], seed, out, network: argv.loopback ? 'loopback' : argv.memory ? 'memory' : 'auto',
+  logLevel: argv.logLevel,
   say: (line) => console.log(line),
 });
 for (const line of result.report) console.log(line);

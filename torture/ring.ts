@@ -108,6 +108,8 @@ export interface RingOptions {
   readonly network: Network;
   /** Node-to-node call deadline: the failure detector's timeout. */
   readonly requestTimeoutMs: number;
+  /** The nodes' log level; warn when absent. */
+  readonly logLevel?: string;
 }
 
 export class TortureRing extends RingBase {
@@ -127,7 +129,7 @@ export class TortureRing extends RingBase {
     const args = [
       ...(bootstrap ? ['bootstrap', '-k', String(this.options.k), '--consistency', this.options.mode] : ['node']),
       '--host', placement.host, '--port', String(port), '--data-dir', dataDir,
-      '--request-timeout-ms', String(this.options.requestTimeoutMs), '--log-level', 'warn',
+      '--request-timeout-ms', String(this.options.requestTimeoutMs), '--log-level', this.options.logLevel ?? 'warn',
     ];
     const member: Member = { slot, address: `${placement.host}:${port}`, dataDir, state: 'killed', isolated: false, args, bootstrap };
     this.members.push(member);

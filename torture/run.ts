@@ -30,6 +30,8 @@ export interface TortureOptions {
   readonly out: string;
   /** auto: namespaces as root, else the in-memory network (see net.ts). */
   readonly network: 'auto' | 'memory' | 'loopback';
+  /** The node processes' log level (default warn): info or debug to see why a run failed, at some cost in speed. */
+  readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
   /** Progress lines (the summary is returned, not printed). */
   readonly say: (line: string) => void;
 }
@@ -56,7 +58,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   const random = new Rng(options.seed);
   const network = openNetwork(options.network, `ck${(process.pid % 46656).toString(36)}`);
   options.say(`network: ${network.note}`);
-  const ringOptions = { nodes: options.nodes, k: options.k, mode: options.mode, dir: options.out, requestTimeoutMs: 1500 };
+  const ringOptions = { nodes: options.nodes, k: options.k, mode: options.mode, dir: options.out, requestTimeoutMs: 1500, logLevel: options.logLevel };
   const ring: Ring = network instanceof MemoryPartitions ? new MemoryRing(ringOptions, network.network) : new TortureRing({ ...ringOptions, network });
   if (network instanceof MemoryPartitions) network.bind(() => ring.joined);
   // A node inside this process cannot be paused.
