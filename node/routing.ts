@@ -132,10 +132,16 @@ export class RoutingTable {
     return this.believedOwner(id) ?? this.closestPrecedingNode(id);
   }
 
-  /** The owner of `id` as the successor list or else the view shows it; undefined when neither reaches, or the view has a hole there. */
+  /**
+   * The owner of `id` as the successor list or else the view shows it; undefined when neither
+   * reaches, or the view has a hole there. (A member the successor list names again counts,
+   * evicted or not: the list is checked every round.)
+   */
   believedOwner(id: bigint): Member | undefined {
-    const owner = this.ownerInSuccessors(id) ?? this.ownerIn(this.view_, id);
-    return owner && this.shunned.has(owner.address) ? undefined : owner;
+    const owner = this.ownerInSuccessors(id);
+    if (owner) return owner;
+    const inView = this.ownerIn(this.view_, id);
+    return inView && this.shunned.has(inView.address) ? undefined : inView;
   }
 
   /** The owner of `id` when the successor list shows it: the first entry at or after `id`. */

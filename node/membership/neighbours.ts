@@ -148,10 +148,10 @@ export class Neighbours {
    * Stabilize's usual round in one call: Chord's notify to the first successor, whose answer
    * names its predecessor, successors and view. When that predecessor is this node, nothing
    * joined in between and the successor list and the routing view are rebuilt from the
-   * answer: 'settled'. Otherwise the full refresh must run: 'gone' (the successor refused the call or is no member: it is
-   * evicted, and the refresh passes it by) or 'look' (anything else). A notify may wait long
-   * at a busy successor (for its membership lock), so its timeout says nothing of silence:
-   * the refresh's state call judges that.
+   * answer: 'settled'. Otherwise the full refresh must run: 'gone' (the successor refused
+   * the call or is no member: it is evicted, and the refresh passes it by) or 'look'
+   * (anything else). A notify may wait long at a busy successor (for its membership lock),
+   * so its timeout says nothing of silence: the refresh's state call judges that.
    */
   async notifySuccessor(): Promise<'settled' | 'look' | 'gone'> {
     const { routing, rpc } = this.components;

@@ -176,6 +176,16 @@ test('an evicted member is a hole in the view for the next VIEW_SIZE views: its 
   t.is(Number(table.firstHop(35n).id), 38);
 });
 
+test('an evicted member that the successor list names again is reached through it, not taken for a hole', (t) => {
+  const table = node8();
+  table.setView(peer(14), [21, 32].map(peer), [21, 32, 38].map(peer));
+  table.evict(peer(21).address);
+  t.is(Number(table.firstHop(20n).id), 32, 'the successor list passes over it');
+  table.setSuccessors(peer(14), [peer(21), peer(32)]);
+  t.is(Number(table.firstHop(20n).id), 21);
+  t.is(Number(table.believedOwner(20n)?.id), 21);
+});
+
 test('a node left alone forgets its view and what it evicted', (t) => {
   const table = node8();
   table.setView(peer(14), [], [peer(21), peer(32)]);
