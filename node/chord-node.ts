@@ -340,6 +340,7 @@ export class ChordNode {
         mayHead: async () => this.routing.isAlone() || await this.leases.acquire(),
         headsNow: () => this.routing.isAlone() || this.leases.held(),
         headsItself: (id) => this.lifecycle.state === 'ready' && this.routing.headsItself(id),
+        handedOn: (key) => this.replicas.handedOnLately(key),
       },
       { onReplicaFailed: () => this.maintenance.kick(), onAcknowledged: (item) => this.feed.append(item) },
     );

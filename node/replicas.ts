@@ -7,6 +7,8 @@
  * and safe beside ordinary writes. It also keeps the active chain: the one writes and
  * reads use, which follows the successor list only under this node's exclusive lock.
  */
+import { performance } from 'node:perf_hooks';
+import { BoundedMap } from '../common/bounded-map.js';
 import type { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { hashId, idToHex, inHalfOpen, inOpen } from '../common/ring.js';
@@ -41,12 +43,27 @@ export interface ReplicaCallbacks {
   requestReconfigure(): void;
 }
 
+/**
+ * How long a node remembers a key it handed on and dropped. A head whose chain names this
+ * node switches to its new chain in a round soon after its successor list changes, or keeps
+ * retrying each round while a new member cannot take the push: a minute is many rounds.
+ */
+export const HANDED_ON_MEMORY_MS = 60_000;
+/** Keys remembered as handed on at most; the oldest are forgotten first. */
+export const MAX_HANDED_ON = 100_000;
+
 export class ReplicaSync {
   private active: readonly Member[] = [];
   /** Where the range begins whose pairs the active chain was last given, (pushedFrom, self]; undefined before the first push. */
   private pushedFrom: bigint | undefined;
+  /** Keys this node dropped after handing them on, and when (monotonic ms). */
+  private readonly handedOnAt = new BoundedMap<string, number>(MAX_HANDED_ON);
 
-  constructor(private readonly components: ReplicaComponents, private readonly callbacks: ReplicaCallbacks) {}
+  constructor(
+    private readonly components: ReplicaComponents,
+    private readonly callbacks: ReplicaCallbacks,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /**
    * The chain writes and reads use. It follows the successor list only under this node's
@@ -69,6 +86,16 @@ export class ReplicaSync {
     const predecessor = this.components.routing.predecessor;
     if (from !== undefined && predecessor && inOpen(predecessor.id, from, this.components.routing.self.id)) return predecessor.id;
     return from;
+  }
+
+  /**
+   * Whether this node dropped its copy of `key` lately, after handing it on. A head that has
+   * not yet seen the ring change may still read it here as its tail: "not found" would be a
+   * lie, so that read is refused and retried instead.
+   */
+  handedOnLately(key: string): boolean {
+    const at = this.handedOnAt.get(key);
+    return at !== undefined && this.now() - at < HANDED_ON_MEMORY_MS;
   }
 
   /** Whether the active chain is the one the successor list calls for. */
@@ -105,9 +132,12 @@ export class ReplicaSync {
    * it. So such a switch waits until every lease this node granted has run out.
    */
   private async switchTo(chain: readonly Member[]): Promise<void> {
+    if (sameChain(chain, this.active)) return;
     const dropsMember = this.active.some((member) => !chain.some((m) => m.id === member.id));
     if (dropsMember) await this.components.chainLeases.drained(() => { this.active = chain; });
     else this.active = chain;
+    const addresses = chain.map((m) => m.address).join(', ');
+    this.components.log.info(`writes go down the chain ${addresses || '(none: no other node)'} now`, { chain: addresses });
   }
 
   /**
@@ -168,11 +198,16 @@ export class ReplicaSync {
         // The ring may have moved while the pairs travelled: keep what is this node's to hold
         // again (it joined a chain, say), and any pair written since; drop only what was sent.
         const heldFrom = await this.heldFrom(k);
+        let droppedHere = 0;
         for (const { item, id } of group) {
           if (heldFrom === undefined || inHalfOpen(id, heldFrom, routing.self.id)) continue;
           const unchanged = (current: Item) => current.value === item.value && versions.same(current.version, item.version);
-          if (await store.remove(item.key, unchanged)) dropped++;
+          if (!await store.remove(item.key, unchanged)) continue;
+          this.handedOnAt.set(item.key, this.now());
+          droppedHere++;
         }
+        if (droppedHere > 0) log.info(`handed ${group.length} pairs on to ${owner.address} and its successors; dropped ${droppedHere}`, { peer: owner.address, pairs: group.length, dropped: droppedHere });
+        dropped += droppedHere;
       } catch (err) {
         log.warn(`could not hand on ${group.length} pairs (${(err as ChordError).code ?? (err as Error).message}); keeping them for now`, { pairs: group.length, code: (err as ChordError).code });
       } finally {

@@ -10,7 +10,7 @@
  * The receiving half (`/rpc/chain`, `/rpc/read`) lives here too.
  */
 import { BoundedMap } from '../../common/bounded-map.js';
-import { KeyNotFound, NotReady } from '../../common/errors.js';
+import { KeyNotFound, NotReady, type ChordError } from '../../common/errors.js';
 import { hashId } from '../../common/ring.js';
 import { atTurnEnd } from '../../common/turn-end.js';
 import type { Item, KeyedItem, OpAnswer, Version } from '../../common/wire.js';
@@ -66,9 +66,13 @@ export class ChainReplication implements ReplicationStrategy {
   constructor(private readonly components: ReplicationComponents, private readonly callbacks: ReplicationCallbacks) {
     this.handlers = [
       handle(chainCall, (request) => this.applyAndPass(request.items, request.rest)),
-      handle(readCall, async (request) => ({
-        item: (await components.store.get(request.key)) ?? null, node: components.self.address, hops: request.hops,
-      })),
+      handle(readCall, async (request) => {
+        const item = await components.store.get(request.key);
+        if (item === undefined && components.handedOn?.(request.key)) {
+          throw new NotReady(`${components.self.address} handed ${JSON.stringify(request.key)} on to the nodes that hold it now and no longer has it; the chain that read it here is changing; retry`, 'RING_CHANGING');
+        }
+        return { item: item ?? null, node: components.self.address, hops: request.hops };
+      }),
       handle(writeIds, (request) => ({ adopted: request.writes.filter(({ id, record }) => this.writes.adopt(id, record)).length })),
     ];
   }
@@ -204,7 +208,11 @@ export class ChainReplication implements ReplicationStrategy {
       // and a lease in force now was in force when the read was made.
       if (clean()) return { item: local, node: self.address, hops };
     }
-    return rpc.call(readCall, tail.address, { key, hops: hops + 1 }, reqId);
+    return rpc.call(readCall, tail.address, { key, hops: hops + 1 }, reqId).catch((err: unknown) => {
+      // The tail handed the key on: the ring changed round this node before it noticed. Look now.
+      if ((err as ChordError).code === 'RING_CHANGING') this.callbacks.onReplicaFailed();
+      throw err;
+    });
   }
 
   backlog(): number {

@@ -47,6 +47,11 @@ export interface ReplicationComponents {
    * replaced. Absent: never.
    */
   headsItself?(id: bigint): boolean;
+  /**
+   * Whether this node dropped its copy of `key` lately, having handed it on to the nodes that
+   * hold it now: a head whose chain still names this node must not read "not found" here. Absent: never.
+   */
+  handedOn?(key: string): boolean;
 }
 
 export interface ReplicationCallbacks {
