@@ -324,8 +324,8 @@ export class Maintenance {
 
   /**
    * Every successor is gone (r nodes in a row failed together), yet the ring may go on past
-   * them: the nearest live node this one knows clockwise — a finger, or at worst its
-   * predecessor, the whole way round — becomes its successor, and stabilize walks back
+   * them: the nearest live node this one knows clockwise — a member of its routing view, a
+   * finger, or at worst its predecessor, the whole way round — becomes its successor, and stabilize walks back
    * from there to the true one, which takes our notify because its own predecessor failed.
    * Concluding "alone" from the successor list only would claim every key. Silent nodes
    * are evicted on the way. Returns `found` when one answered, `unsure` when none did but some
@@ -334,7 +334,8 @@ export class Maintenance {
   private async successorFromKnownNodes(): Promise<'found' | 'unsure' | 'none'> {
     const { routing, neighbours } = this.components;
     const known = new Map<string, Member>();
-    for (const member of [...routing.fingers, routing.predecessor]) if (member && !routing.isSelf(member)) known.set(member.address, member);
+    // The view reaches past the list (64 members): fingers alone may all lie among the failed.
+    for (const member of [...routing.view, ...routing.fingers, routing.predecessor]) if (member && !routing.isSelf(member)) known.set(member.address, member);
     const clockwise = [...known.values()].sort((a, b) => (distance(routing.self.id, a.id) < distance(routing.self.id, b.id) ? -1 : 1));
     let unsure = false;
     for (const member of clockwise) {

@@ -1,8 +1,9 @@
 /**
  * A node whose whole successor list fails at once (r = 2 here; in the simulator, 8 of 256
  * nodes in a row when half the ring fails) still knows live nodes further on through its
- * fingers: it must find its new successor through them rather than stay cut off from the
- * rest of the ring, or, when its predecessor failed too, believe it is alone and own every key.
+ * routing view and its fingers: it must find its new successor through them rather than stay
+ * cut off from the rest of the ring, or, when its predecessor failed too, believe it is alone
+ * and own every key.
  * Rounds are driven by hand, so the order in which nodes stabilize is the test's.
  */
 import test from 'ava';
@@ -27,9 +28,8 @@ async function ringWithKeys(t: { teardown(fn: () => Promise<void>): void }) {
 
 /**
  * The ring in clockwise order, as `at(i)`, from a node `at(0)` with a finger past `at(2)`.
- * These tests crash `at(-1)`, `at(1)` and `at(2)`: a node whose fingers are all among those
- * knows no live node at all and cannot but take itself for the last one left, which no
- * protocol can help (with 8 nodes, about one node in sixteen has such fingers).
+ * These tests crash `at(-1)`, `at(1)` and `at(2)`; the node's fingers lead past them. (One
+ * whose fingers all failed too finds the ring through its routing view: the last test.)
  */
 function ringSeenFrom(nodes: readonly RunningNode[]): (i: number) => RunningNode {
   const ring = sortClockwise(nodes.map((n) => ({ id: hashId(n.address), node: n })), 0n).map((r) => r.node);
@@ -101,4 +101,30 @@ test('a node whose predecessor and successors failed, and whose other known node
   for (const node of slow) cluster.resume(node);
   const answers = await Promise.all(keys.map((key) => x.node.get(key).then(() => 'ok', (err: ChordError) => err.code)));
   t.false(answers.includes('KEY_NOT_FOUND'), `x took itself for the only node left: ${answers.join(' ')}`);
+});
+
+test('a node whose successors, predecessor and every finger failed finds the next live node through its routing view', async (t) => {
+  const { cluster, keys } = await ringWithKeys(t);
+  const before = [...cluster.nodes];
+  const ring = sortClockwise(before.map((n) => ({ id: hashId(n.address), node: n })), 0n).map((r) => r.node);
+  // Views travel one notify at a time: rounds until every node's view shows the whole ring.
+  for (let round = 0; round < 10 && ring.some((n) => n.node.routing.view.length < SIZE - 1); round++) await roundFrom(ring, ring[0]);
+  t.true(ring.every((n) => n.node.routing.view.length === SIZE - 1), 'views complete');
+  // The node that keeps the most of the ring alive once its list, its predecessor and its fingers fail.
+  const failedAround = (i: number) => {
+    const at = (j: number) => ring[(i + j + ring.length) % ring.length];
+    const fingers = ring[i].node.routing.fingers.filter((f) => f !== undefined).map((f) => f.address);
+    return ring.filter((n) => [at(-1), at(1), at(2)].includes(n) || fingers.includes(n.address));
+  };
+  const index = ring.map((_, i) => i).reduce((best, i) => (failedAround(i).length < failedAround(best).length ? i : best), 0);
+  const x = ring[index];
+  const failed = failedAround(index);
+  t.true(failed.length <= SIZE - 2, 'some node x knows of only through its view stays up');
+  for (const node of failed) await cluster.crash(node);
+  const firstLive = [...ring.slice(index + 1), ...ring.slice(0, index)].find((n) => !failed.includes(n))!;
+  // x's own round evicts its successors and finds its predecessor silent; its fingers are all gone.
+  await x.node.maintenance.runRound();
+  t.is(x.node.routing.successors[0]?.address, firstLive.address, 'x found the first live node after it');
+  const answers = await readsOfSurvivingKeys(x, keys, before, cluster.nodes);
+  t.deepEqual(answers.filter((a) => a !== 'ok'), [], 'x does not take itself for the only node left');
 });
