@@ -69,6 +69,7 @@ export class ChainReplication implements ReplicationStrategy {
       handle(readCall, async (request) => {
         const item = await components.store.get(request.key);
         if (item === undefined && components.handedOn?.(request.key)) {
+          components.log.info(`refused a chain read of ${JSON.stringify(request.key)}: handed on lately, and no copy here now`, { key: request.key });
           throw new NotReady(`${components.self.address} handed ${JSON.stringify(request.key)} on to the nodes that hold it now and no longer has it; the chain that read it here is changing; retry`, 'RING_CHANGING');
         }
         return { item: item ?? null, node: components.self.address, hops: request.hops };
