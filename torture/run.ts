@@ -32,6 +32,8 @@ export interface TortureOptions {
   readonly network: 'auto' | 'memory' | 'loopback';
   /** The node processes' log level (default warn): info or debug to see why a run failed, at some cost in speed. */
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** How long each fault lasts, [min, max] ms (default 2–4 s: past the failure detector's timeout). */
+  readonly holdMs?: [number, number];
   /** Progress lines (the summary is returned, not printed). */
   readonly say: (line: string) => void;
 }
@@ -73,7 +75,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     const nemesis = new Nemesis(ring, {
       faults, random: new Rng(options.seed ^ 0x5eed), network,
       minNodes: Math.max(options.k + 1, 3), maxNodes: options.nodes + 3,
-      holdMs: [2000, 4000], gapMs: [1000, 3000], depart: (address) => kv.depart(address),
+      holdMs: options.holdMs ?? [2000, 4000], gapMs: [1000, 3000], depart: (address) => kv.depart(address),
     });
     let stopClients!: () => void;
     const stopped = new Promise<void>((resolve) => { stopClients = resolve; });
