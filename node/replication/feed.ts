@@ -9,19 +9,26 @@ import type { VersionPolicy } from '../versions/policy.js';
 
 /** Events kept: enough for watchers that poll continuously; one that falls behind catches up from the store. */
 const MAX_EVENTS = 10_000;
+/**
+ * And at most this much of keys and values (in characters): events keep their values, so
+ * 10,000 of them could otherwise hold gigabytes of large values.
+ */
+export const MAX_FEED_CHARS = 64 * 1024 * 1024;
 
 /** A recorded change, its number in this node's feed, and when (epoch ms) it was acknowledged. */
 export type FeedEntry = KeyedItem & { seq: number; at: number };
 
 export class ChangeFeed {
   private events: FeedEntry[] = [];
+  /** The characters of the kept events' keys and values. */
+  private chars = 0;
   /** Each key's last recorded version, for keys with events still kept. */
   private readonly last = new BoundedMap<string, Version>(2 * MAX_EVENTS);
   private seq = 0;
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly anyWaiters = new Set<() => void>();
 
-  constructor(private readonly versions?: Pick<VersionPolicy, 'same' | 'later'>) {}
+  constructor(private readonly versions?: Pick<VersionPolicy, 'same' | 'later'>, private readonly maxChars = MAX_FEED_CHARS) {}
 
   /** The number of the latest change recorded (0: none yet). */
   get latest(): number {
@@ -38,12 +45,26 @@ export class ChangeFeed {
     if (last !== undefined && this.versions && (this.versions.same(last, item.version) || this.versions.later(last, item.version))) return;
     this.last.set(item.key, item.version);
     this.events.push({ ...item, seq: ++this.seq, at: Date.now() });
-    if (this.events.length > 2 * MAX_EVENTS) this.events = this.events.slice(-MAX_EVENTS);
+    this.chars += charsOf(item);
+    // Trimmed to half of what it may grow to, so that the copy happens once per many appends.
+    if (this.events.length > 2 * MAX_EVENTS || this.chars > 2 * this.maxChars) this.trim();
     // Most writes have nobody waiting: no copies then. A wake-up only removes itself from its
     // set (which iteration allows) and adds nothing before its promise's callbacks run.
     const keyed = this.waiters.get(item.key);
     if (keyed) for (const wake of keyed) wake();
     for (const wake of this.anyWaiters) wake();
+  }
+
+  /** Keeps the newest events, at most MAX_EVENTS of them and `maxChars` (the newest one always). */
+  private trim(): void {
+    let start = this.events.length - 1;
+    let chars = charsOf(this.events[start]);
+    while (start > 0 && this.events.length - start < MAX_EVENTS && chars + charsOf(this.events[start - 1]) <= this.maxChars) {
+      start--;
+      chars += charsOf(this.events[start]);
+    }
+    this.events = this.events.slice(start);
+    this.chars = chars;
   }
 
   /** The recorded changes of `key` that pass `isNew`, oldest first. */
@@ -73,3 +94,5 @@ export class ChangeFeed {
     });
   }
 }
+
+const charsOf = (item: KeyedItem) => item.key.length + (item.value?.length ?? 0);
