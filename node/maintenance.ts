@@ -325,8 +325,9 @@ export class Maintenance {
   /**
    * Every successor is gone (r nodes in a row failed together), yet the ring may go on past
    * them: the nearest live node this one knows clockwise — a member of its routing view, a
-   * finger, or at worst its predecessor, the whole way round — becomes its successor, and stabilize walks back
-   * from there to the true one, which takes our notify because its own predecessor failed.
+   * finger, or at worst its predecessor, the whole way round — becomes its successor, and
+   * stabilize walks back from there to the true one, which takes our notify because its own
+   * predecessor failed.
    * Concluding "alone" from the successor list only would claim every key. Silent nodes
    * are evicted on the way. Returns `found` when one answered, `unsure` when none did but some
    * only timed out without being judged failed yet, else `none`.

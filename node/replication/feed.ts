@@ -10,8 +10,9 @@ import type { VersionPolicy } from '../versions/policy.js';
 /** Events kept: enough for watchers that poll continuously; one that falls behind catches up from the store. */
 const MAX_EVENTS = 10_000;
 /**
- * And at most this much of keys and values (in characters): events keep their values, so
- * 10,000 of them could otherwise hold gigabytes of large values.
+ * And of keys and values, in characters, this much (the log may grow to twice as much, and
+ * to twice MAX_EVENTS, before it is cut back): events keep their values, so 10,000 of them
+ * could otherwise hold gigabytes of large values.
  */
 export const MAX_FEED_CHARS = 64 * 1024 * 1024;
 
