@@ -1,10 +1,9 @@
 /** RecentWrites: the owner applies a write once, however many copies of it arrive. */
 import test from 'ava';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { ChordError } from '../../common/errors.js';
 import type { OpAnswer } from '../../common/wire.js';
 import { RecentWrites } from '../../node/recent-writes.js';
+import { heapPer } from '../helpers/heap.js';
 
 const answer = (value: string, version = 1) => ({ key: 'k', value, version, node: 'n', hops: 0 }) as OpAnswer;
 
@@ -101,24 +100,16 @@ test('forgetting old ids costs no more once the bound has turned over many times
 });
 
 test('a remembered write costs about half a kilobyte, not the 900 bytes a dictionary-mode record did', async (t) => {
-  const gc = exposedGc();
-  const recent = new RecentWrites();
   const count = 20_000;
   // Ids and answers as the ring makes them: a fresh string each, a version, the head's address.
   const ids = Array.from({ length: count }, (_, i) => `${(1e12 + i).toString(16)}${i.toString(36).padStart(6, '0')}`);
   const answerTo = (i: number) => ({ key: `key ${ids[i]}`, value: 'x'.repeat(100), version: 1_796_454_926_117_000 + i, node: '10.0.0.1:7000', hops: 1 }) as OpAnswer;
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  for (let i = 0; i < count; i++) await recent.run(ids[i], 'x', async () => answerTo(i));
-  gc();
-  const perEntry = (process.memoryUsage().heapUsed - before) / count;
-  t.true(perEntry < 650, `${Math.round(perEntry)} bytes per remembered write`);
+  const { perItem, built: recent } = await heapPer(count, async () => {
+    const recent = new RecentWrites();
+    for (let i = 0; i < count; i++) await recent.run(ids[i], 'x', async () => answerTo(i));
+    return recent;
+  });
+  t.true(perItem < 650, `${Math.round(perItem)} bytes per remembered write`);
   // Still remembered (and `recent` still in use: the collector would otherwise take it all).
   t.like(await recent.run(ids[0], 'x', () => Promise.reject(new Error('applied twice'))), { version: 1_796_454_926_117_000, value: 'x' });
 });
-
-/** The garbage collector, callable from a test run without --expose-gc. */
-function exposedGc(): () => void {
-  setFlagsFromString('--expose_gc');
-  return runInNewContext('gc') as () => void;
-}
