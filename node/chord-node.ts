@@ -169,7 +169,8 @@ export class ChordNode {
     const expiry = new ExpirySweeper({ store, routing, lock, log, now: this.now, replication: () => this.replication });
     this.maintenance = new Maintenance(
       { routing, lifecycle, rpc, lock, neighbours, peerBook, log, metrics, findSuccessor, replicas: this.replicas, leases: this.leases, expire: () => expiry.sweep(), antiEntropy: () => merkle.exchange.run(), handOverWrites,
-        sendPairs: async (address, from, to) => sendItems(rpc, address, await store.scan(from, to)) },
+        sendPairs: async (address, from, to) => sendItems(rpc, address, await store.scan(from, to)),
+        aloneAfterSilence: () => this.settings_.mode !== 'linearizable' },
       config,
     );
     this.views = new Views(

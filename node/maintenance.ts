@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import type { ChordError } from '../common/errors.js';
+import { isGone, type ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { distance, inOpen } from '../common/ring.js';
 import { fromMemberJson, sameMember, toMemberJson, type Member, type MemberJson } from '../common/wire.js';
@@ -57,6 +57,12 @@ export interface MaintenanceComponents {
   handOverWrites(address: string, from: bigint, to: bigint): Promise<void>;
   /** Sends `address` this node's pairs of the keys in (from, to] (it keeps the newer version of each). */
   sendPairs(address: string, from: bigint, to: bigint): Promise<void>;
+  /**
+   * Whether this node may go on alone when every node it knew fell silent (judged failed for
+   * timing out, not for refusing): they may be alive behind a cut, serving the same keys.
+   * Not in a linearizable ring, which would then answer from stale copies once the cut heals.
+   */
+  aloneAfterSilence(): boolean;
 }
 
 export interface MaintenanceInit {
@@ -73,6 +79,8 @@ export class Maintenance {
   private readonly fingers: FingerFixer;
   private quietRounds = 0;
   private neighbourSignature = '';
+  /** Whether the last round found no node it knew answering, and would not go on alone (logged once). */
+  private cutOff = false;
   private reconfigureWanted = false;
   private rememberedPeers: string | null = null;
   private lastRoundAt: Date | null = null;
@@ -305,11 +313,14 @@ export class Maintenance {
       // crashed, say). Alone, this node owns every key again.
       // Only when every node it knew is judged failed: one that merely did not answer in time
       // (a slow or paused process) may be the ring going on, and claiming its keys would split it.
-      if (routing.predecessor && !routing.predecessorAlive && known !== 'unsure') {
+      if (routing.predecessor && !routing.predecessorAlive && known === 'none') {
         await this.components.leases.waitOut();
         log.warn('every other node is gone; continuing alone');
         routing.becomeAlone();
+      } else if (known === 'silent' && !this.cutOff) {
+        log.warn('no node this one knew answers; serving nothing until one does (a linearizable ring does not go on alone behind a cut)');
       }
+      this.cutOff = known === 'silent';
       return false;
     }
     // One notify a round: the successor that had it already (and did not take us) is not asked twice.
@@ -330,27 +341,33 @@ export class Maintenance {
    * predecessor failed.
    * Concluding "alone" from the successor list only would claim every key. Silent nodes
    * are evicted on the way. Returns `found` when one answered, `unsure` when none did but some
-   * only timed out without being judged failed yet, else `none`.
+   * only timed out without being judged failed yet, `silent` when some were judged failed
+   * for their silence alone and the node may not go on alone after that, else `none`.
    */
-  private async successorFromKnownNodes(): Promise<'found' | 'unsure' | 'none'> {
+  private async successorFromKnownNodes(): Promise<'found' | 'unsure' | 'silent' | 'none'> {
     const { routing, neighbours } = this.components;
     const known = new Map<string, Member>();
     // The view reaches past the list (64 members): fingers alone may all lie among the failed.
     for (const member of [...routing.view, ...routing.fingers, routing.predecessor]) if (member && !routing.isSelf(member)) known.set(member.address, member);
     const clockwise = [...known.values()].sort((a, b) => (distance(routing.self.id, a.id) < distance(routing.self.id, b.id) ? -1 : 1));
     let unsure = false;
+    let silent = false;
     for (const member of clockwise) {
       try {
         await neighbours.liveState(member.address);
       } catch (err) {
-        if (neighbours.hasFailed(err, member.address)) routing.evict(member.address);
-        else unsure = true;
+        if (!neighbours.hasFailed(err, member.address)) unsure = true;
+        else {
+          routing.evict(member.address);
+          if (!isGone(err, member.address)) silent = true;
+        }
         continue;
       }
       routing.setSuccessors(member);
       return 'found';
     }
-    return unsure ? 'unsure' : 'none';
+    if (unsure) return 'unsure';
+    return silent && !this.components.aloneAfterSilence() ? 'silent' : 'none';
   }
 
   /** Whether the predecessor or successor list differs from the last round's. */

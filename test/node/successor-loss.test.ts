@@ -8,9 +8,9 @@
  */
 import test from 'ava';
 import type { ChordError } from '../../common/errors.js';
-import { hashId, sortClockwise, successorOf } from '../../common/ring.js';
+import { hashId, inHalfOpen, sortClockwise, successorOf } from '../../common/ring.js';
 import type { RunningNode } from '../../node/start.js';
-import { TestCluster } from '../helpers/cluster.js';
+import { TestCluster, waitFor } from '../helpers/cluster.js';
 
 const SIZE = 8;
 const KEYS = 48;
@@ -127,4 +127,33 @@ test('a node whose successors, predecessor and every finger failed finds the nex
   t.is(x.node.routing.successors[0]?.address, firstLive.address, 'x found the first live node after it');
   const answers = await readsOfSurvivingKeys(x, keys, before, cluster.nodes);
   t.deepEqual(answers.filter((a) => a !== 'ok'), [], 'x does not take itself for the only node left');
+});
+
+test('a linearizable ring\'s node cut off from every other (they only time out) does not continue alone, and so answers no read from its own copies', async (t) => {
+  const config = { k: 1, successorListSize: 2, requestTimeoutMs: 150, failureTimeoutMs: 300, retryDeadlineMs: 300 };
+  const cluster = await TestCluster.start(SIZE, { k: 1, transport: 'memory', config });
+  t.teardown(() => cluster.teardown());
+  const keys = Array.from({ length: 10 }, (_, i) => `cut off ${i}`);
+  for (const key of keys) await cluster.kv.put(cluster.nodes[0].address, key, `value of ${key}`);
+  for (let round = 0; round < 4; round++) for (const node of cluster.nodes) await node.node.maintenance.runRound();
+  await Promise.all(cluster.nodes.map((node) => node.node.maintenance.stop()));
+  const x = cluster.nodes[0];
+  // Everyone else falls silent (a cut that drops packets, or paused processes) for longer
+  // than the failure timeout: x judges each of them failed in turn.
+  const others = cluster.nodes.filter((n) => n !== x);
+  for (const node of others) cluster.pause(node);
+  t.true(await waitFor(async () => {
+    await x.node.maintenance.runRound();
+    return x.node.routing.successors.length === 0 && !x.node.routing.predecessorAlive;
+  }, 20_000, 0), 'x evicted every successor and counts its predecessor failed');
+  await x.node.maintenance.runRound();
+  t.false(x.node.routing.isAlone(), 'x does not take itself for the whole ring');
+  // Other nodes' keys: x has no copy (k = 1). Alone, it would answer "not found" for them.
+  const foreign = keys.filter((key) => !inHalfOpen(hashId(key), x.node.routing.predecessor!.id, x.node.self.id));
+  t.true(foreign.length > 0);
+  for (const key of foreign) {
+    const answer = await x.node.get(key).then((a) => `value ${a.value}`, (err: ChordError) => err.code);
+    t.not(answer, 'KEY_NOT_FOUND', key);
+  }
+  for (const node of others) cluster.resume(node);
 });
