@@ -155,5 +155,12 @@ test('a linearizable ring\'s node cut off from every other (they only time out) 
     const answer = await x.node.get(key).then((a) => `value ${a.value}`, (err: ChordError) => err.code);
     t.not(answer, 'KEY_NOT_FOUND', key);
   }
+  // The cut heals: x finds the ring again through a node it knew, and reads its keys there.
   for (const node of others) cluster.resume(node);
+  t.true(await waitFor(async () => {
+    for (const node of cluster.nodes) await node.node.maintenance.runRound();
+    return x.node.routing.successors.length > 0;
+  }, 20_000, 0), 'x has a successor again');
+  const answers = await Promise.all(foreign.map((key) => x.node.get(key).then((a) => a.value, (err: ChordError) => err.code)));
+  t.deepEqual(answers, foreign.map((key) => `value of ${key}`));
 });
