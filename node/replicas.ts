@@ -202,9 +202,10 @@ export class ReplicaSync {
         for (const { item, id } of group) {
           if (heldFrom === undefined || inHalfOpen(id, heldFrom, routing.self.id)) continue;
           const unchanged = (current: Item) => current.value === item.value && versions.same(current.version, item.version);
-          if (!await store.remove(item.key, unchanged)) continue;
+          // Marked first: a read served while the remove is under way must not find the key
+          // gone and unmarked. A mark on a key still here changes nothing.
           this.handedOnAt.set(item.key, this.now());
-          droppedHere++;
+          if (await store.remove(item.key, unchanged)) droppedHere++;
         }
         if (droppedHere > 0) log.info(`handed ${group.length} pairs on to ${owner.address} and its successors; dropped ${droppedHere}`, { peer: owner.address, pairs: group.length, dropped: droppedHere });
         dropped += droppedHere;

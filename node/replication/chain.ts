@@ -201,7 +201,15 @@ export class ChainReplication implements ReplicationStrategy {
   private async acknowledgedCopy(key: string, hops: number, reqId?: string): Promise<{ item: Item | null | undefined; node: string; hops: number }> {
     const { self, store, rpc } = this.components;
     const tail = this.components.chain().at(-1);
-    if (!tail) return { item: await store.get(key), node: self.address, hops };
+    if (!tail) {
+      // No chain (k = 1, or every successor gone): this copy is the only one this node can
+      // read, and only while it still heads its range. A head cut off from its successor,
+      // which has taken the range over meanwhile, would answer from a stale copy.
+      if (this.components.mayHead && !await this.components.mayHead()) throw this.notHeading();
+      const item = await store.get(key);
+      if (this.components.headsNow && !this.components.headsNow()) throw this.notHeading();
+      return { item, node: self.address, hops };
+    }
     const clean = () => !this.dirty.has(key) && !this.uncertain.has(key) && this.components.readLease?.() === true;
     if (clean()) {
       const local = await store.get(key);
