@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import { isGone, type ChordError } from '../common/errors.js';
+import type { ChordError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { distance, inOpen } from '../common/ring.js';
 import { fromMemberJson, sameMember, toMemberJson, type Member, type MemberJson } from '../common/wire.js';
@@ -79,7 +79,7 @@ export class Maintenance {
   private readonly fingers: FingerFixer;
   private quietRounds = 0;
   private neighbourSignature = '';
-  /** Whether the last round found no node it knew answering, and would not go on alone (logged once). */
+  /** Whether this node has found no node it knew answering, and does not go on alone (logged once, until it finds a successor). */
   private cutOff = false;
   private reconfigureWanted = false;
   private rememberedPeers: string | null = null;
@@ -319,10 +319,11 @@ export class Maintenance {
         routing.becomeAlone();
       } else if (known === 'silent' && !this.cutOff) {
         log.warn('no node this one knew answers; serving nothing until one does (a linearizable ring does not go on alone behind a cut)');
+        this.cutOff = true;
       }
-      this.cutOff = known === 'silent';
       return false;
     }
+    this.cutOff = false;
     // One notify a round: the successor that had it already (and did not take us) is not asked twice.
     if (sameMember(successor, first)) return false;
     try {
@@ -341,8 +342,9 @@ export class Maintenance {
    * predecessor failed.
    * Concluding "alone" from the successor list only would claim every key. Silent nodes
    * are evicted on the way. Returns `found` when one answered, `unsure` when none did but some
-   * only timed out without being judged failed yet, `silent` when some were judged failed
-   * for their silence alone and the node may not go on alone after that, else `none`.
+   * only timed out without being judged failed yet, `silent` when none did and some node
+   * was judged failed for its silence alone since any last answered (this round or before:
+   * see Neighbours.cutOffBySilence) and the node may not go on alone after that, else `none`.
    */
   private async successorFromKnownNodes(): Promise<'found' | 'unsure' | 'silent' | 'none'> {
     const { routing, neighbours } = this.components;
@@ -351,23 +353,20 @@ export class Maintenance {
     for (const member of [...routing.view, ...routing.fingers, routing.predecessor]) if (member && !routing.isSelf(member)) known.set(member.address, member);
     const clockwise = [...known.values()].sort((a, b) => (distance(routing.self.id, a.id) < distance(routing.self.id, b.id) ? -1 : 1));
     let unsure = false;
-    let silent = false;
-    for (const member of clockwise) {
-      try {
-        await neighbours.liveState(member.address);
-      } catch (err) {
-        if (!neighbours.hasFailed(err, member.address)) unsure = true;
-        else {
-          routing.evict(member.address);
-          if (!isGone(err, member.address)) silent = true;
-        }
-        continue;
-      }
-      routing.setSuccessors(member);
+    // All at once: when this node is the one cut off, each call waits out its deadline, and
+    // the view alone names up to 64 members.
+    const answered = await Promise.all(clockwise.map((member) => neighbours.liveState(member.address).then(() => true, (err: unknown) => {
+      if (neighbours.hasFailed(err, member.address)) routing.evict(member.address);
+      else unsure = true;
+      return false;
+    })));
+    const nearest = clockwise.find((_, i) => answered[i]);
+    if (nearest) {
+      routing.setSuccessors(nearest);
       return 'found';
     }
     if (unsure) return 'unsure';
-    return silent && !this.components.aloneAfterSilence() ? 'silent' : 'none';
+    return neighbours.cutOffBySilence && !this.components.aloneAfterSilence() ? 'silent' : 'none';
   }
 
   /** Whether the predecessor or successor list differs from the last round's. */

@@ -19,6 +19,8 @@ export interface NeighbourComponents {
 
 export class Neighbours {
   private readonly silence: Silence;
+  /** Whether a node was judged failed for its silence (not a refusal) since any node last answered. */
+  private silencedSinceHeard = false;
 
   constructor(private readonly components: NeighbourComponents, failureTimeoutMs: number) {
     this.silence = new Silence(failureTimeoutMs);
@@ -34,9 +36,23 @@ export class Neighbours {
       this.silence.failedCall(address, err, sentAt);
       throw err;
     }
-    this.silence.heard(address);
+    this.heard(address);
     if (!remote.member) throw new NotAMember(address);
     return remote;
+  }
+
+  /**
+   * Whether, since any node last answered this one, a node was judged failed only because it
+   * fell silent: it may be alive behind a cut. A node that lost every other that way may be
+   * the one cut off, not the last one left.
+   */
+  get cutOffBySilence(): boolean {
+    return this.silencedSinceHeard;
+  }
+
+  private heard(address: string): void {
+    this.silence.heard(address);
+    this.silencedSinceHeard = false;
   }
 
   /**
@@ -46,6 +62,7 @@ export class Neighbours {
   hasFailed(err: unknown, address: string): boolean {
     if (!this.silence.hasFailed(err, address)) return false;
     this.silence.forget(address);
+    if (!isGone(err, address)) this.silencedSinceHeard = true;
     return true;
   }
 
@@ -166,7 +183,7 @@ export class Neighbours {
       routing.evict(successor.address);
       return 'gone';
     }
-    this.silence.heard(successor.address);
+    this.heard(successor.address);
     const settled = answer.member && answer.predecessor !== null && routing.isSelf(fromMemberJson(answer.predecessor))
       // The list may have changed while the call was out (a depart, say): then look again.
       && sameMember(routing.successors[0], successor);

@@ -36,6 +36,7 @@ function maintenanceOf(
     findSuccessor: async () => ({ node: toMemberJson(member(14)), hops: 0 }),
     replicas: { reconcile: async () => ({ pushed: 0, dropped: 0 }), chainIsCurrent: () => true, handOnForeign: async () => 0 },
     expire: async () => 0, antiEntropy: async () => ({ moved: 0 }), leases: { waitOut: async () => undefined }, handOverWrites: async () => undefined, sendPairs: async () => undefined,
+    aloneAfterSilence: () => false,
     ...(typeof overrides === 'function' ? overrides(routing) : overrides),
   }, { maintenanceIntervalMs: 1000, antiEntropyRounds, lockLeaseMs });
   return { routing, maintenance, lifecycle };
