@@ -32,7 +32,7 @@ export interface TortureOptions {
   readonly network: 'auto' | 'memory' | 'loopback';
   /** The node processes' log level (default warn): info or debug to see why a run failed, at some cost in speed. */
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
-  /** How long each fault lasts, [min, max] ms (default 2–4 s: past the failure detector's timeout). */
+  /** How long each fault lasts, [min, max] ms (default 2–4 s: around the failure detector's timeout, 3 s here). */
   readonly holdMs?: [number, number];
   /** Progress lines (the summary is returned, not printed). */
   readonly say: (line: string) => void;
