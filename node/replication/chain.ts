@@ -217,6 +217,11 @@ export class ChainReplication implements ReplicationStrategy {
       // and a lease in force now was in force when the read was made.
       if (clean()) return { item: local, node: self.address, hops };
     }
+    // The tail holds every write this node acknowledged, but only a head that has not been
+    // replaced may speak for the range: one whose successor took it over acknowledges nothing
+    // more, and a chain it rebuilt since (from a stand-in successor, after a cut) holds only
+    // the stale copies it pushed there. So the tail is asked under the lease too, as writes are.
+    if (this.components.mayHead && !await this.components.mayHead()) throw this.notHeading();
     return rpc.call(readCall, tail.address, { key, hops: hops + 1 }, reqId).catch((err: unknown) => {
       // The tail handed the key on: the ring changed round this node before it noticed. Look now.
       if ((err as ChordError).code === 'RING_CHANGING') this.callbacks.onReplicaFailed();

@@ -17,8 +17,8 @@ import { RpcClient } from '../../node/rpc/spec.js';
 import { MemoryStore } from '../../node/storage/memory-store.js';
 import { TestCluster } from '../helpers/cluster.js';
 
-async function replacedHead(t: ExecutionContext) {
-  const cluster = await TestCluster.start(4, { k: 3, transport: 'memory', store: () => new MemoryStore(), config: { k: 3, retryDeadlineMs: 800 } });
+async function replacedHead(t: ExecutionContext, size = 4) {
+  const cluster = await TestCluster.start(size, { k: 3, transport: 'memory', store: () => new MemoryStore(), config: { k: 3, retryDeadlineMs: 800 } });
   t.teardown(() => cluster.teardown());
   for (let round = 0; round < 3; round++) for (const node of cluster.nodes) await node.node.maintenance.runRound();
   await Promise.all(cluster.nodes.map((node) => node.node.maintenance.stop()));
@@ -39,7 +39,7 @@ async function replacedHead(t: ExecutionContext) {
   await cluster.kv.put(s.address, key, 'acknowledged by the successor');
   cluster.resume(h);
   const copies = () => cluster.nodes.map((n) => cluster.storeOf(n).get(key).then((item) => item?.value));
-  return { cluster, p, h, s, key, copies };
+  return { cluster, p, h, s, key, copies, at };
 }
 
 test('a head replaced while it was paused applies no write when it resumes: its successor grants it no lease', async (t) => {
@@ -88,4 +88,23 @@ test('once the old head notifies its successor again, it answers with what its s
   for (const via of [h, p, h, p]) answers.push(await via.node.get(key));
   for (const answer of answers) t.is(answer.value, 'acknowledged by the successor');
   t.true(answers.some((answer) => 'node' in answer && answer.node === h.address), 'the old head answered from its own copy at least once');
+});
+
+test('a replaced head whose chain was rebuilt from nodes that never held its range reads nothing down it', async (t) => {
+  // Six nodes: the two before the head hold none of its range (k = 3), so a chain of them has
+  // only what the head pushes them, its own stale copies. A head back from a cut can get such a
+  // chain while it walks back from a stand-in successor after losing every other.
+  const { h, key, at } = await replacedHead(t, 6);
+  const [before1, before2] = [at(0), at(-1)];
+  h.node.routing.setSuccessors(before1.node.self, [before2.node.self]);
+  const token = 'test: switch the chain';
+  await h.node.lock.acquireExclusive(token, 5000);
+  try {
+    await h.node.replicas.reconcile();
+  } finally {
+    h.node.lock.releaseExclusive(token);
+  }
+  t.deepEqual(h.node.replicas.activeChain.map((m) => m.address), [before1.address, before2.address]);
+  const answer = await h.node.get(key).then((a) => `value ${a.value}`, (err: ChordError) => err.code);
+  t.is(answer, 'RING_CHANGING', 'no lease from its successor: it does not head the range, and its tail has only its stale copy');
 });
