@@ -201,27 +201,25 @@ export class ChainReplication implements ReplicationStrategy {
   private async acknowledgedCopy(key: string, hops: number, reqId?: string): Promise<{ item: Item | null | undefined; node: string; hops: number }> {
     const { self, store, rpc } = this.components;
     const tail = this.components.chain().at(-1);
-    if (!tail) {
-      // No chain (k = 1, or every successor gone): this copy is the only one this node can
-      // read, and only while it still heads its range. A head cut off from its successor,
-      // which has taken the range over meanwhile, would answer from a stale copy.
-      if (this.components.mayHead && !await this.components.mayHead()) throw this.notHeading();
-      const item = await store.get(key);
-      if (this.components.headsNow && !this.components.headsNow()) throw this.notHeading();
-      return { item, node: self.address, hops };
-    }
     const clean = () => !this.dirty.has(key) && !this.uncertain.has(key) && this.components.readLease?.() === true;
-    if (clean()) {
+    if (tail && clean()) {
       const local = await store.get(key);
       // Judged again after reading: a write applied before the read marked the key first,
       // and a lease in force now was in force when the read was made.
       if (clean()) return { item: local, node: self.address, hops };
     }
-    // The tail holds every write this node acknowledged, but only a head that has not been
-    // replaced may speak for the range: one whose successor took it over acknowledges nothing
-    // more, and a chain it rebuilt since (from a stand-in successor, after a cut) holds only
-    // the stale copies it pushed there. So the tail is asked under the lease too, as writes are.
+    // Only a head that has not been replaced may speak for the range, as only it may write:
+    // one whose successor took the range over acknowledges nothing more, so neither its own
+    // copy nor its tail need hold what was acknowledged since (a chain it rebuilt from a
+    // stand-in successor, after a cut, holds only the stale copies it pushed there).
     if (this.components.mayHead && !await this.components.mayHead()) throw this.notHeading();
+    if (!tail) {
+      // No chain (k = 1, or every successor gone): this copy is the only one, read under the
+      // lease, judged again after reading as above.
+      const item = await store.get(key);
+      if (this.components.headsNow && !this.components.headsNow()) throw this.notHeading();
+      return { item, node: self.address, hops };
+    }
     return rpc.call(readCall, tail.address, { key, hops: hops + 1 }, reqId).catch((err: unknown) => {
       // The tail handed the key on: the ring changed round this node before it noticed. Look now.
       if ((err as ChordError).code === 'RING_CHANGING') this.callbacks.onReplicaFailed();
