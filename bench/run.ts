@@ -20,11 +20,11 @@
 import type { RingFlags } from '../bootstrap/ring-args.js';
 import { PARTS, parseBenchArgs, USAGE, type BenchPlan, type Part } from './lib/bench-options.js';
 import { runMain } from './lib/cleanup.js';
-import { CEILING_HEADER, ceilingRows, COMPARISON_HEADER, comparisonRow, medianIdle, SCALE_HEADER, scaleRow } from './lib/compare.js';
+import { type Ceiling, CEILING_HEADER, ceilingRows, COMPARISON_HEADER, comparisonRow, medianIdle, SCALE_HEADER, scaleRow } from './lib/compare.js';
 import { ETCD_MISSING, findEtcd } from './lib/etcd.js';
 import { loadAverage, machineFacts, machineLines, wasLoaded } from './lib/machine.js';
 import {
-  MAX_WARM_BATCHES, measureCeiling, measureChain, measureEtcd, measureRing, MIN_WARM_BATCHES, ringSetup, WARM_PER_ENDPOINT, workload, type BenchRow, type IdleFacts, type RingOptions, type Workload,
+  ceilingSetup, MAX_WARM_BATCHES, measureCeiling, measureChain, measureEtcd, measureRing, MIN_WARM_BATCHES, ringSetup, WARM_PER_ENDPOINT, workload, type BenchRow, type IdleFacts, type RingOptions, type RingShape, type Workload,
 } from './lib/measure.js';
 import { merkleRows, merkleTable } from './lib/merkle.js';
 import { markdownTable } from './lib/table.js';
@@ -39,6 +39,8 @@ const MODES: RingFlags[] = [LINEARIZABLE, { k: K, consistency: 'eventual' }, { k
 const PACKED_VNODES = 2;
 /** `ceiling`: plain servers side by side, as many processes as the ring and as the packed ring. */
 const CEILING_SERVERS = [NODES, NODES / PACKED_VNODES];
+/** `shaped`: plain servers placed on a ring of NODES with k copies, by what they speak between them. */
+const SHAPES: readonly RingShape[] = (['http', 'lines', 'frames'] as const).map((wire) => ({ k: K, wire }));
 
 /** One ring setup of a round: which part asked for it. */
 interface RingRun {
@@ -101,6 +103,12 @@ async function main(): Promise<void> {
       for (const servers of CEILING_SERVERS) {
         say(`${servers} plain node:http servers side by side`);
         keep(await measureCeiling(plan, load, servers));
+      }
+    }
+    if (plan.parts.has('shaped')) {
+      for (const shape of SHAPES) {
+        say(`${NODES} plain node:http servers on a ring, ${shape.wire} between them`);
+        keep(await measureCeiling(plan, load, NODES, shape));
       }
     }
     if (etcdBinary) {
@@ -180,12 +188,20 @@ async function main(): Promise<void> {
       console.log('linearizable get. Bare chain: as many forwards as the ring request\'s path (linearizable insert 3, query 2; eventual 1;');
       console.log('quorum 2); CPU ÷ chain CPU: server CPU per request of the ring row ÷ that of the same chain row.');
     }
-    if (plan.parts.has('ceiling')) {
+    if (plan.parts.has('ceiling') || plan.parts.has('shaped')) {
       console.log('\n### The targets beside the ceiling\n');
-      console.log(markdownTable(CEILING_HEADER, ceilingRows(CEILING_SERVERS, rows)));
-      console.log('\nceiling: plain node:http servers, each answering PUT/GET /kv/:key from its own memory (no forward, no framework, no');
+      const ceilings: Ceiling[] = [
+        ...(plan.parts.has('ceiling') ? CEILING_SERVERS.map((n) => ({ label: `${n} side by side`, setup: (op: 'insert' | 'query') => ceilingSetup(op, n) })) : []),
+        ...(plan.parts.has('shaped') ? SHAPES.map((shape) => ({ label: `${NODES} ring-shaped, ${shape.wire}`, setup: (op: 'insert' | 'query') => ceilingSetup(op, NODES, shape) })) : []),
+      ];
+      console.log(markdownTable(CEILING_HEADER, ceilingRows(ceilings, rows)));
+      console.log('\nside by side: plain node:http servers, each answering PUT/GET /kv/:key from its own memory (no forward, no framework, no');
       console.log('replication), the clients spread over them as over the ring\'s nodes. A ring in as many processes on these cores cannot do');
       console.log('more; where "ceiling ÷ target" is below 1.00×, the target is out of reach for it whatever its code does.');
+      console.log('ring-shaped: the same servers placed on a ring with k copies, taking the ring\'s fewest hops and nothing else (a write to');
+      console.log('its key\'s first server and down the other k - 1, a read answered where it enters when that server holds the key, else after');
+      console.log('one forward), over node:http, JSON lines on one connection per peer, or the nodes\' frame transport. A ring of k copies in');
+      console.log('line that speaks that way between its nodes does no more.');
     }
     if (plan.parts.has('scale')) {
       console.log('\n### Ring size (linearizable, k=3)\n');

@@ -9,6 +9,7 @@ export const PARTS = {
   direct: 'the 10-node ring, k=3, linearizable and eventual, with a token-aware client (--direct): each request to its key\'s head, eventual reads to a replica',
   ref: 'the bare node:http forward chain with 1, 2 and 3 forwards (the efficiency reference)',
   ceiling: 'plain node:http servers answering from memory, 10 and 5 processes side by side, no forward: the most any store in that many Node processes can do here',
+  shaped: 'plain node:http servers in 10 processes placed on a ring (k=3): the ring\'s fewest hops and nothing else, with node:http, one-connection JSON lines and the nodes\' frame transport between them',
   etcd: 'a 3-member etcd cluster through its JSON gateway: put, linearizable and serializable get',
   packed: 'the 10-node ring, k=3, linearizable and eventual, as 10 ring ids in 5 processes (2 each, as the assignment\'s 5 machines with 2 nodes each): what the process count costs on 2 cores',
   scale: 'the linearizable ring at N = 5, 10, 20 (k=3): throughput, messages per operation, idle CPU',
@@ -21,7 +22,7 @@ export const PARTS = {
 export type Part = keyof typeof PARTS;
 
 /** What a plain `npm run bench` measures (about 13 minutes on this 2-core machine with other work on it; `--rounds 1` about 4). */
-export const DEFAULT_PARTS: readonly Part[] = ['modes', 'direct', 'packed', 'ref', 'ceiling', 'etcd', 'scale', 'merkle'];
+export const DEFAULT_PARTS: readonly Part[] = ['modes', 'direct', 'packed', 'ref', 'ceiling', 'shaped', 'etcd', 'scale', 'merkle'];
 
 export interface BenchPlan {
   parts: ReadonlySet<Part>;

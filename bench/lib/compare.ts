@@ -6,7 +6,7 @@
 import type { Consistency } from '../../common/wire.js';
 import type { Measured } from './workload.js';
 import type { BenchRow, IdleFacts } from './measure.js';
-import { ceilingSetup, chainSetup, ETCD_SETUP } from './measure.js';
+import { chainSetup, ETCD_SETUP } from './measure.js';
 import type { Cell } from './table.js';
 
 /** A ring row's yardsticks: the etcd operation with the same guarantee, and the chain's hop count. */
@@ -80,19 +80,26 @@ export const TARGETS: readonly { ring: string; op: 'insert' | 'query'; etcd: str
   { ring: 'linearizable insert, --direct', op: 'insert', etcd: ETCD_SETUP.put, ratio: 1.5 },
 ];
 
-export const CEILING_HEADER = ['ring row', 'target', 'etcd row req/s', 'target req/s', 'servers', 'ceiling req/s', 'ceiling ÷ etcd', 'ceiling ÷ target'];
+export const CEILING_HEADER = ['ring row', 'target', 'etcd row req/s', 'target req/s', 'ceiling', 'ceiling req/s', 'ceiling ÷ etcd', 'ceiling ÷ target'];
+
+/** A ceiling of the table: its label, and the setup of its rows by operation. */
+export interface Ceiling {
+  label: string;
+  setup: (op: 'insert' | 'query') => string;
+}
 
 /**
- * Each target beside the ceiling of the same operation (plain node:http servers answering
- * themselves): a ring row in as many processes cannot beat its ceiling, so where the ceiling
- * is below the target, no change to the ring's code reaches it on this machine.
+ * Each target beside the ceilings of the same operation (plain node:http servers answering
+ * themselves, or ring-shaped): a ring row in as many processes cannot beat its ceiling, so
+ * where a ceiling is below the target, no change to the ring's code reaches it on this
+ * machine by that ceiling's means.
  */
-export function ceilingRows(servers: readonly number[], rows: ReadonlyMap<string, Measured & BenchRow>): Cell[][] {
-  return TARGETS.flatMap(({ ring, op, etcd, ratio: asked }) => servers.map((n): Cell[] => {
+export function ceilingRows(ceilings: readonly Ceiling[], rows: ReadonlyMap<string, Measured & BenchRow>): Cell[][] {
+  return TARGETS.flatMap(({ ring, op, etcd, ratio: asked }) => ceilings.map(({ label, setup }): Cell[] => {
     const etcdRow = rows.get(etcd);
-    const ceiling = rows.get(ceilingSetup(op, n));
+    const ceiling = rows.get(setup(op));
     const target = etcdRow ? Math.round(etcdRow.throughput * asked) : undefined;
     return [ring, `${asked.toFixed(1)}× ${etcd.replace(/^etcd, 3 members: /, '')}`, etcdRow?.throughput ?? 'not measured', target ?? '–',
-      n, ceiling?.throughput ?? 'not measured', ratio(ceiling?.throughput, etcdRow?.throughput), ratio(ceiling?.throughput, target)];
+      label, ceiling?.throughput ?? 'not measured', ratio(ceiling?.throughput, etcdRow?.throughput), ratio(ceiling?.throughput, target)];
   }));
 }

@@ -4,7 +4,9 @@
  * forwarded to the end of the line, so the entry picks the hop count: `entry(h)` is the
  * server h forwards before the last one, which answers. One chain of `servers` serves every
  * hop count from 0 to servers - 1, with the same processes and warmed-up connections.
- * The same servers side by side, none forwarding, are the ceiling (`startAnswerers`).
+ * The same servers side by side, none forwarding, are the ceiling (`startAnswerers`); placed on
+ * a ring, forwarding each request only as far as a ring must, the ring-shaped ceiling
+ * (`startRingShaped`, ring-server.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -47,8 +49,20 @@ export function startAnswerers(servers: number): Promise<Answerers> {
   return trackStarting(launch(servers, false));
 }
 
-/** Hop servers, first server first; `inLine`: each forwards to the one after it (the last answers). */
-async function launch(servers: number, inLine: boolean): Promise<Answerers> {
+/**
+ * `servers` ring servers (ring-server.ts) with `k` copies of each key, speaking `wire` to each
+ * other: the fewest hops a ring of k copies in line takes with clients spread over its nodes,
+ * and nothing else.
+ */
+export function startRingShaped(servers: number, k: number, wire: 'http' | 'lines' | 'frames'): Promise<Answerers> {
+  return trackStarting(launch(servers, false, { k, wire }));
+}
+
+/**
+ * Hop servers, first server first; `inLine`: each forwards to the one after it (the last
+ * answers). With `ring`: ring servers instead, told every peer address once all listen.
+ */
+async function launch(servers: number, inLine: boolean, ring?: { k: number; wire: string }): Promise<Answerers> {
   const children: ChildProcess[] = [];
   const stop = async () => {
     await Promise.all(children.map(async (child) => {
@@ -62,16 +76,25 @@ async function launch(servers: number, inLine: boolean): Promise<Answerers> {
   };
   try {
     // Started from the last server back, so each one can be told where its next hop listens.
-    const addresses: string[] = [];
+    const [addresses, peerAddresses]: string[][] = [[], []];
     let next = '-';
     for (let i = 0; i < servers; i++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'bench', 'lib', 'hop-server.ts'), next], {
-        cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'],
+      const args = ring ? ['ring-server.ts', String(ring.k), ring.wire] : ['hop-server.ts', next];
+      const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'bench', 'lib', args[0]), ...args.slice(1)], {
+        cwd: REPO, stdio: [ring ? 'pipe' : 'ignore', 'pipe', 'inherit'],
       });
       children.push(child);
-      const address = await ready(child);
+      const [address, peerAddress] = await said(child, /^ready (\S+) ?(\S*)/);
       addresses.unshift(address);
+      peerAddresses.unshift(peerAddress);
       if (inLine) next = address;
+    }
+    if (ring) {
+      await Promise.all(children.map((child) => {
+        const told = said(child, /^(peers)$/);
+        child.stdin!.end(`${peerAddresses.join(' ')}\n`);
+        return told;
+      }));
     }
     return { addresses, pids: children.map((child) => child.pid ?? 0).reverse(), stop };
   } catch (err) {
@@ -80,15 +103,16 @@ async function launch(servers: number, inLine: boolean): Promise<Answerers> {
   }
 }
 
-function ready(child: ChildProcess): Promise<string> {
+/** The groups of the first line of the server's output that matches `pattern`. */
+function said(child: ChildProcess, pattern: RegExp): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('a hop server did not report ready within 20 s')), 20_000);
-    child.once('exit', (code) => reject(new Error(`a hop server exited (code ${code}) before it was ready`)));
+    const timer = setTimeout(() => reject(new Error(`a hop server did not say ${pattern} within 20 s`)), 20_000);
+    child.once('exit', (code) => reject(new Error(`a hop server exited (code ${code}) before it said ${pattern}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const match = /^ready (\S+)/.exec(line);
+      const match = pattern.exec(line);
       if (!match) return;
       clearTimeout(timer);
-      resolve(match[1]);
+      resolve(match.slice(1));
     });
   });
 }

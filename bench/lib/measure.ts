@@ -13,7 +13,7 @@ import { DirectRouter } from '../../common/direct.js';
 import { round } from '../../cli/stats.js';
 import type { BenchPlan } from './bench-options.js';
 import { startEtcdCluster } from './etcd.js';
-import { startAnswerers, startForwardChain } from './forward-chain.js';
+import { startAnswerers, startRingShaped, startForwardChain } from './forward-chain.js';
 import { directSender, drive, etcdSender, fixtureRequests, kvSender, type CostedRow, type Target } from './load.js';
 import { callCounts, callMix, callsBetween, messagesPerOp, operationCalls, totalCalls } from './messages.js';
 import { cpuMeter } from './proc-cpu.js';
@@ -191,18 +191,25 @@ export async function measureChain(plan: BenchPlan, load: Workload): Promise<Ben
   }
 }
 
-/** The ceiling rows' names. */
-export const ceilingSetup = (op: 'insert' | 'query', servers: number) =>
-  `bare node:http, ${servers} servers answering themselves: ${op === 'insert' ? 'PUT' : 'GET'}`;
+/** The ceiling rows' names: the servers side by side, or with `k`, ring-shaped. */
+export const ceilingSetup = (op: 'insert' | 'query', servers: number, ring?: RingShape) => (ring === undefined
+  ? `bare node:http, ${servers} servers answering themselves: ${op === 'insert' ? 'PUT' : 'GET'}`
+  : `bare ring-shaped node:http, ${servers} servers, k=${ring.k}, ${ring.wire} between them: ${op === 'insert' ? 'PUT' : 'GET'}`);
 
-/** `servers` hop servers side by side (forward-chain.ts's startAnswerers), clients spread over them: PUTs, then GETs. */
-export async function measureCeiling(plan: BenchPlan, load: Workload, servers: number): Promise<BenchRow[]> {
-  const answerers = await startAnswerers(servers);
+/** The ring-shaped ceiling's copies per key and what its servers speak to each other. */
+export interface RingShape { k: number; wire: 'http' | 'lines' | 'frames' }
+
+/**
+ * `servers` hop servers, clients spread over them: PUTs, then GETs. Side by side, each
+ * answering itself (forward-chain.ts's startAnswerers), or with `ring` ring-shaped (startRingShaped).
+ */
+export async function measureCeiling(plan: BenchPlan, load: Workload, servers: number, ring?: RingShape): Promise<BenchRow[]> {
+  const answerers = await (ring === undefined ? startAnswerers(servers) : startRingShaped(servers, ring.k, ring.wire));
   try {
     const target: Target = { endpoints: answerers.addresses, send: kvSender, pids: answerers.pids };
     const warmed = await warmUp(plan, load, target);
     const rows: BenchRow[] = [];
-    for (const op of ['insert', 'query'] as const) rows.push({ ...await drive(ceilingSetup(op, servers), target, load[op], plan.clients), warmup: warmed });
+    for (const op of ['insert', 'query'] as const) rows.push({ ...await drive(ceilingSetup(op, servers, ring), target, load[op], plan.clients), warmup: warmed });
     return rows;
   } finally {
     await answerers.stop();

@@ -155,17 +155,27 @@ test('ring setups are named by their ring nodes, and by their processes when eac
   t.deepEqual(comparisonRow(packed, 'linearizable', rows).slice(1, 6), [300, 'get (linearizable)', '1.50×', '2 forwards', '0.50×']);
 });
 
-test('the ceiling table holds each target against the plain servers of the same operation, per process count', (t) => {
+test('the ceiling table holds each target against each ceiling of the same operation', (t) => {
   const row = (setup: string, throughput: number) => [setup, { setup, throughput } as unknown as Measured & BenchRow] as const;
+  const shape = { k: 3, wire: 'lines' } as const;
   const rows = new Map([
     row(ETCD_SETUP.put, 1000), row(ETCD_SETUP.linearizable, 2000), row(ETCD_SETUP.serializable, 4000),
     row(ceilingSetup('insert', 10), 3000), row(ceilingSetup('query', 10), 6000),
+    row(ceilingSetup('insert', 10, shape), 900), row(ceilingSetup('query', 10, shape), 5000),
   ]);
-  const table = ceilingRows([10, 5], rows);
-  t.is(table.length, TARGETS.length * 2);
+  const ceilings = [
+    { label: '10 side by side', setup: (op: 'insert' | 'query') => ceilingSetup(op, 10) },
+    { label: '5 side by side', setup: (op: 'insert' | 'query') => ceilingSetup(op, 5) },
+    { label: '10 ring-shaped', setup: (op: 'insert' | 'query') => ceilingSetup(op, 10, shape) },
+  ];
+  const table = ceilingRows(ceilings, rows);
+  t.is(table.length, TARGETS.length * 3);
   // The eventual query's target is 2× the serializable get: 8,000/s, above a ceiling of 6,000/s.
-  t.deepEqual(table[4], ['eventual query', '2.0× get (serializable)', 4000, 8000, 10, 6000, '1.50×', '0.75×']);
-  t.deepEqual(table[0].slice(4), [10, 3000, '3.00×', '3.00×']);
+  t.deepEqual(table[6], ['eventual query', '2.0× get (serializable)', 4000, 8000, '10 side by side', 6000, '1.50×', '0.75×']);
+  t.deepEqual(table[0].slice(4), ['10 side by side', 3000, '3.00×', '3.00×']);
   // Five servers were not measured: their cells say so rather than invent a ratio.
-  t.deepEqual(table[1].slice(4), [5, 'not measured', '–', '–']);
+  t.deepEqual(table[1].slice(4), ['5 side by side', 'not measured', '–', '–']);
+  // The ring-shaped ceiling reads its own rows: below the insert target here.
+  t.deepEqual(table[2].slice(4), ['10 ring-shaped', 900, '0.90×', '0.90×']);
+  t.not(ceilingSetup('insert', 10, shape), ceilingSetup('insert', 10, { k: 3, wire: 'frames' }));
 });
