@@ -52,17 +52,17 @@ export function startAnswerers(servers: number): Promise<Answerers> {
 /**
  * `servers` ring servers (ring-server.ts) with `k` copies of each key, speaking `wire` to each
  * other: the fewest hops a ring of k copies in line takes with clients spread over its nodes,
- * and nothing else.
+ * and nothing else; with `koa`, its public API served by Koa.
  */
-export function startRingShaped(servers: number, k: number, wire: 'http' | 'lines' | 'frames'): Promise<Answerers> {
-  return trackStarting(launch(servers, false, { k, wire }));
+export function startRingShaped(servers: number, k: number, wire: 'http' | 'lines' | 'frames', koa = false): Promise<Answerers> {
+  return trackStarting(launch(servers, false, { k, wire, koa }));
 }
 
 /**
  * Hop servers, first server first; `inLine`: each forwards to the one after it (the last
  * answers). With `ring`: ring servers instead, told every peer address once all listen.
  */
-async function launch(servers: number, inLine: boolean, ring?: { k: number; wire: string }): Promise<Answerers> {
+async function launch(servers: number, inLine: boolean, ring?: { k: number; wire: string; koa: boolean }): Promise<Answerers> {
   const children: ChildProcess[] = [];
   const stop = async () => {
     await Promise.all(children.map(async (child) => {
@@ -79,7 +79,7 @@ async function launch(servers: number, inLine: boolean, ring?: { k: number; wire
     const [addresses, peerAddresses]: string[][] = [[], []];
     let next = '-';
     for (let i = 0; i < servers; i++) {
-      const args = ring ? ['ring-server.ts', String(ring.k), ring.wire] : ['hop-server.ts', next];
+      const args = ring ? ['ring-server.ts', String(ring.k), ring.wire, ...(ring.koa ? ['koa'] : [])] : ['hop-server.ts', next];
       const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'bench', 'lib', args[0]), ...args.slice(1)], {
         cwd: REPO, stdio: [ring ? 'pipe' : 'ignore', 'pipe', 'inherit'],
       });

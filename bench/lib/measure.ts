@@ -194,17 +194,17 @@ export async function measureChain(plan: BenchPlan, load: Workload): Promise<Ben
 /** The ceiling rows' names: the servers side by side, or with `k`, ring-shaped. */
 export const ceilingSetup = (op: 'insert' | 'query', servers: number, ring?: RingShape) => (ring === undefined
   ? `bare node:http, ${servers} servers answering themselves: ${op === 'insert' ? 'PUT' : 'GET'}`
-  : `bare ring-shaped node:http, ${servers} servers, k=${ring.k}, ${ring.wire} between them: ${op === 'insert' ? 'PUT' : 'GET'}`);
+  : `ring-shaped plain servers, ${servers} of them, k=${ring.k}, ${ring.wire} between them, ${ring.koa ? 'Koa' : 'node:http'} in front: ${op === 'insert' ? 'PUT' : 'GET'}`);
 
 /** The ring-shaped ceiling's copies per key and what its servers speak to each other. */
-export interface RingShape { k: number; wire: 'http' | 'lines' | 'frames' }
+export interface RingShape { k: number; wire: 'http' | 'lines' | 'frames'; koa?: boolean }
 
 /**
  * `servers` hop servers, clients spread over them: PUTs, then GETs. Side by side, each
  * answering itself (forward-chain.ts's startAnswerers), or with `ring` ring-shaped (startRingShaped).
  */
 export async function measureCeiling(plan: BenchPlan, load: Workload, servers: number, ring?: RingShape): Promise<BenchRow[]> {
-  const answerers = await (ring === undefined ? startAnswerers(servers) : startRingShaped(servers, ring.k, ring.wire));
+  const answerers = await (ring === undefined ? startAnswerers(servers) : startRingShaped(servers, ring.k, ring.wire, ring.koa));
   try {
     const target: Target = { endpoints: answerers.addresses, send: kvSender, pids: answerers.pids };
     const warmed = await warmUp(plan, load, target);

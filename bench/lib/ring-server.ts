@@ -11,12 +11,18 @@
  * with a call id; every line queued in one turn of the loop goes out in one write), or
  * `frames` (the nodes' own frame transport and frame server, with a one-call handler table).
  *
- * argv: <k> <http | lines | frames>. Prints `ready <public host:port> <peer host:port>`, then reads one
+ * With `koa`, the public API is served by a Koa app (@koa/router, koa-bodyparser), as the nodes
+ * serve theirs, instead of bare node:http.
+ *
+ * argv: <k> <http | lines | frames> [koa]. Prints `ready <public host:port> <peer host:port>`, then reads one
  * line from stdin, every server's peer address in ring order, and prints `peers`.
  */
 import http from 'node:http';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
+import Router from '@koa/router';
+import Koa from 'koa';
+import bodyParser from 'koa-bodyparser';
 import { FrameTransport } from '../../common/frame-transport.js';
 import { FrameServer } from '../../node/rpc/frame-server.js';
 
@@ -143,14 +149,30 @@ function reply(res: http.ServerResponse, { status, body }: Answer): void {
   res.end(text);
 }
 
-const server = http.createServer((req, res) => {
-  readAll(req, (text) => {
-    if (req.url === '/hop') return void Promise.resolve(handle(JSON.parse(text) as Hop)).then((answer) => reply(res, { status: 200, body: answer }));
-    const key = decodeURIComponent((req.url ?? '').replace(/^\/kv\//, ''));
-    const hop: Hop = req.method === 'PUT' ? { put: true, key, value: (JSON.parse(text) as { value: string }).value, hops: 0 } : { put: false, key, hops: 0 };
-    void Promise.resolve(handle(hop)).then((answer) => reply(res, answer));
-  });
+const bare = (req: http.IncomingMessage, res: http.ServerResponse) => readAll(req, (text) => {
+  if (req.url === '/hop') return void Promise.resolve(handle(JSON.parse(text) as Hop)).then((answer) => reply(res, { status: 200, body: answer }));
+  const key = decodeURIComponent((req.url ?? '').replace(/^\/kv\//, ''));
+  const hop: Hop = req.method === 'PUT' ? { put: true, key, value: (JSON.parse(text) as { value: string }).value, hops: 0 } : { put: false, key, hops: 0 };
+  void Promise.resolve(handle(hop)).then((answer) => reply(res, answer));
 });
+
+/** The same routes as a Koa app: what the web framework alone adds to a request. */
+function koaApp(): http.RequestListener {
+  const app = new Koa();
+  const router = new Router();
+  const answer = (ctx: Koa.Context, { status, body }: Answer) => {
+    ctx.status = status;
+    ctx.body = body;
+  };
+  router.post('/hop', async (ctx) => { ctx.body = await handle(ctx.request.body as Hop); });
+  router.put('/kv/:key', async (ctx) => answer(ctx, await handle({ put: true, key: ctx.params.key, value: (ctx.request.body as { value: string }).value, hops: 0 })));
+  router.get('/kv/:key', async (ctx) => answer(ctx, await handle({ put: false, key: ctx.params.key, hops: 0 })));
+  app.use(bodyParser({ enableTypes: ['json'] }));
+  app.use(router.routes());
+  return app.callback();
+}
+
+const server = http.createServer(process.argv[4] === 'koa' ? koaApp() : bare);
 
 createInterface({ input: process.stdin }).once('line', (line) => {
   peers = line.trim().split(' ');

@@ -10,9 +10,9 @@ async function send(address: string, method: 'PUT' | 'GET', key: string, value?:
   return { status: response.status, body: await response.json() as Answer };
 }
 
-for (const wire of ['http', 'lines', 'frames'] as const) {
-  test(`ring-shaped ceiling over ${wire}: a write takes the ring's hops down its key's line, a read is answered by a holder`, async (t) => {
-    const ring = await startRingShaped(4, 3, wire);
+for (const [wire, koa] of [['http', false], ['lines', false], ['frames', false], ['frames', true]] as const) {
+  test(`ring-shaped ceiling over ${wire}${koa ? ' with Koa' : ''}: a write takes the ring's hops down its key's line, a read is answered by a holder`, async (t) => {
+    const ring = await startRingShaped(4, 3, wire, koa);
     t.teardown(ring.stop);
     for (const [i, entry] of ring.addresses.entries()) {
       const { status, body } = await send(entry, 'PUT', `key ${i}`, `value ${i}`);
