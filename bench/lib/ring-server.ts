@@ -169,7 +169,8 @@ function koaApp(): http.RequestListener {
   router.get('/kv/:key', async (ctx) => answer(ctx, await handle({ put: false, key: ctx.params.key, hops: 0 })));
   app.use(bodyParser({ enableTypes: ['json'] }));
   app.use(router.routes());
-  return app.callback();
+  const serve = app.callback();
+  return (req, res) => void serve(req, res);
 }
 
 const server = http.createServer(process.argv[4] === 'koa' ? koaApp() : bare);
