@@ -40,7 +40,10 @@ const PACKED_VNODES = 2;
 /** `ceiling`: plain servers side by side, as many processes as the ring and as the packed ring. */
 const CEILING_SERVERS = [NODES, NODES / PACKED_VNODES];
 /** `shaped`: plain servers placed on a ring of NODES with k copies, by what they speak between them. */
-const SHAPES: readonly RingShape[] = [...(['http', 'lines', 'frames'] as const).map((wire) => ({ k: K, wire })), { k: K, wire: 'frames', koa: true }];
+const SHAPES: readonly RingShape[] = [
+  ...(['http', 'lines', 'frames'] as const).map((wire) => ({ k: K, wire })),
+  { k: K, wire: 'frames', koa: true }, { k: K, wire: 'frames', koa: true, direct: true },
+];
 
 /** One ring setup of a round: which part asked for it. */
 interface RingRun {
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
     }
     if (plan.parts.has('shaped')) {
       for (const shape of SHAPES) {
-        say(`${NODES} plain servers on a ring, ${shape.wire} between them${shape.koa ? ', Koa in front' : ''}`);
+        say(`${NODES} plain servers on a ring, ${shape.wire} between them${shape.koa ? ', Koa in front' : ''}${shape.direct ? ', --direct' : ''}`);
         keep(await measureCeiling(plan, load, NODES, shape));
       }
     }
@@ -192,7 +195,11 @@ async function main(): Promise<void> {
       console.log('\n### The targets beside the ceiling\n');
       const ceilings: Ceiling[] = [
         ...(plan.parts.has('ceiling') ? CEILING_SERVERS.map((n) => ({ label: `${n} side by side`, setup: (op: 'insert' | 'query') => ceilingSetup(op, n) })) : []),
-        ...(plan.parts.has('shaped') ? SHAPES.map((shape) => ({ label: `${NODES} ring-shaped, ${shape.wire}${shape.koa ? ' + Koa' : ''}`, setup: (op: 'insert' | 'query') => ceilingSetup(op, NODES, shape), spreadOnly: true })) : []),
+        ...(plan.parts.has('shaped') ? SHAPES.map((shape): Ceiling => ({
+          label: `${NODES} ring-shaped, ${shape.wire}${shape.koa ? ' + Koa' : ''}${shape.direct ? ', --direct' : ''}`,
+          setup: (op) => ceilingSetup(op, NODES, shape),
+          clients: shape.direct ? 'direct' : 'spread',
+        })) : []),
       ];
       console.log(markdownTable(CEILING_HEADER, ceilingRows(ceilings, rows)));
       console.log('\nside by side: plain node:http servers, each answering PUT/GET /kv/:key from its own memory (no forward, no framework, no');
@@ -201,8 +208,9 @@ async function main(): Promise<void> {
       console.log('ring-shaped: the same servers placed on a ring with k copies, taking the ring\'s fewest hops and nothing else (a write to');
       console.log('its key\'s first server and down the other k - 1, a read answered where it enters when that server holds the key, else after');
       console.log('one forward), over node:http, JSON lines on one connection per peer, or the nodes\' frame transport; "+ Koa": the public');
-      console.log('API served by a Koa app, as the nodes serve it. A ring of k copies in line that speaks that way does no more. Its clients');
-      console.log('are spread, so it is not held against the --direct target.');
+      console.log('API served by a Koa app, as the nodes serve it; "--direct": each request sent to its key\'s first server, and held against');
+      console.log('the --direct target only (the others, with spread clients, against the other targets). A ring of k copies in line that');
+      console.log('speaks that way does no more.');
     }
     if (plan.parts.has('scale')) {
       console.log('\n### Ring size (linearizable, k=3)\n');

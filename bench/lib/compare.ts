@@ -86,8 +86,12 @@ export const CEILING_HEADER = ['ring row', 'target', 'etcd row req/s', 'target r
 export interface Ceiling {
   label: string;
   setup: (op: 'insert' | 'query') => string;
-  /** Measured with the clients spread over the servers: not a ceiling for a token-aware client's target. */
-  spreadOnly?: boolean;
+  /**
+   * How its clients chose a server, when that matters (requests forwarded): `spread` ceilings
+   * are held against the targets of spread clients only, `direct` ones against the token-aware
+   * client's only; without it, against every target.
+   */
+  clients?: 'spread' | 'direct';
 }
 
 /**
@@ -97,7 +101,7 @@ export interface Ceiling {
  * machine by that ceiling's means.
  */
 export function ceilingRows(ceilings: readonly Ceiling[], rows: ReadonlyMap<string, Measured & BenchRow>): Cell[][] {
-  return TARGETS.flatMap(({ ring, op, etcd, ratio: asked, direct }) => ceilings.filter((c) => !(direct && c.spreadOnly)).map(({ label, setup }): Cell[] => {
+  return TARGETS.flatMap(({ ring, op, etcd, ratio: asked, direct }) => ceilings.filter((c) => c.clients === undefined || (c.clients === 'direct') === Boolean(direct)).map(({ label, setup }): Cell[] => {
     const etcdRow = rows.get(etcd);
     const ceiling = rows.get(setup(op));
     const target = etcdRow ? Math.round(etcdRow.throughput * asked) : undefined;

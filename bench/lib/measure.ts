@@ -14,10 +14,11 @@ import { round } from '../../cli/stats.js';
 import type { BenchPlan } from './bench-options.js';
 import { startEtcdCluster } from './etcd.js';
 import { startAnswerers, startRingShaped, startForwardChain } from './forward-chain.js';
-import { directSender, drive, etcdSender, fixtureRequests, kvSender, type CostedRow, type Target } from './load.js';
+import { directSender, drive, etcdSender, fixtureRequests, kvSender, type CostedRow, type Sender, type Target } from './load.js';
 import { callCounts, callMix, callsBetween, messagesPerOp, operationCalls, totalCalls } from './messages.js';
 import { cpuMeter } from './proc-cpu.js';
 import { fixture, startRing } from './ring.js';
+import { lineOf } from './ring-shape.js';
 import { keepWarming, warmBatch } from './warm-up.js';
 
 /** A row of a ring, with the messages per operation its nodes counted. */
@@ -194,10 +195,17 @@ export async function measureChain(plan: BenchPlan, load: Workload): Promise<Ben
 /** The ceiling rows' names: the servers side by side, or with `k`, ring-shaped. */
 export const ceilingSetup = (op: 'insert' | 'query', servers: number, ring?: RingShape) => (ring === undefined
   ? `bare node:http, ${servers} servers answering themselves: ${op === 'insert' ? 'PUT' : 'GET'}`
-  : `ring-shaped plain servers, ${servers} of them, k=${ring.k}, ${ring.wire} between them, ${ring.koa ? 'Koa' : 'node:http'} in front: ${op === 'insert' ? 'PUT' : 'GET'}`);
+  : `ring-shaped plain servers, ${servers} of them, k=${ring.k}, ${ring.wire} between them, ${ring.koa ? 'Koa' : 'node:http'} in front${ring.direct ? ', --direct' : ''}: ${op === 'insert' ? 'PUT' : 'GET'}`);
 
 /** The ring-shaped ceiling's copies per key and what its servers speak to each other. */
-export interface RingShape { k: number; wire: 'http' | 'lines' | 'frames'; koa?: boolean }
+export interface RingShape {
+  k: number;
+  wire: 'http' | 'lines' | 'frames';
+  /** The public API served by Koa, not bare node:http. */
+  koa?: boolean;
+  /** Each request sent to its key's first server (a token-aware client), not to any. */
+  direct?: boolean;
+}
 
 /**
  * `servers` hop servers, clients spread over them: PUTs, then GETs. Side by side, each
@@ -206,7 +214,11 @@ export interface RingShape { k: number; wire: 'http' | 'lines' | 'frames'; koa?:
 export async function measureCeiling(plan: BenchPlan, load: Workload, servers: number, ring?: RingShape): Promise<BenchRow[]> {
   const answerers = await (ring === undefined ? startAnswerers(servers) : startRingShaped(servers, ring.k, ring.wire, ring.koa));
   try {
-    const target: Target = { endpoints: answerers.addresses, send: kvSender, pids: answerers.pids };
+    const send: Sender = ring?.direct ? (transport) => {
+      const sendTo = kvSender(transport);
+      return (_via, request) => sendTo(lineOf(request.key, answerers.addresses, ring.k)[0], request);
+    } : kvSender;
+    const target: Target = { endpoints: answerers.addresses, send, pids: answerers.pids };
     const warmed = await warmUp(plan, load, target);
     const rows: BenchRow[] = [];
     for (const op of ['insert', 'query'] as const) rows.push({ ...await drive(ceilingSetup(op, servers, ring), target, load[op], plan.clients), warmup: warmed });

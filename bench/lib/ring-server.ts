@@ -25,6 +25,7 @@ import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { FrameTransport } from '../../common/frame-transport.js';
 import { FrameServer } from '../../node/rpc/frame-server.js';
+import { lineOf } from './ring-shape.js';
 
 const k = Number(process.argv[2]);
 const wire = process.argv[3];
@@ -38,16 +39,9 @@ const values = new Map<string, string>();
 let peers: string[] = [];
 let self = '';
 
-/** The servers that hold `key`, first first: k in ring order from its hash (FNV-1a, so keys spread evenly). */
-function lineOf(key: string): string[] {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  const first = (hash >>> 0) % peers.length;
-  return Array.from({ length: Math.min(k, peers.length) }, (_, i) => peers[(first + i) % peers.length]);
-}
 
 function handle(hop: Hop): Answer | Promise<Answer> {
-  const line = lineOf(hop.key);
+  const line = lineOf(hop.key, peers, k);
   const next = { ...hop, hops: hop.hops + 1 };
   if (hop.put) {
     if (hop.place === undefined && line[0] !== self) return call(line[0], { ...next, place: 0 });

@@ -166,12 +166,16 @@ test('the ceiling table holds each target against each ceiling of the same opera
   const ceilings = [
     { label: '10 side by side', setup: (op: 'insert' | 'query') => ceilingSetup(op, 10) },
     { label: '5 side by side', setup: (op: 'insert' | 'query') => ceilingSetup(op, 5) },
-    { label: '10 ring-shaped', setup: (op: 'insert' | 'query') => ceilingSetup(op, 10, shape), spreadOnly: true },
+    { label: '10 ring-shaped', setup: (op: 'insert' | 'query') => ceilingSetup(op, 10, shape), clients: 'spread' as const },
+    { label: '10 ring-shaped, --direct', setup: (op: 'insert' | 'query') => ceilingSetup(op, 10, { ...shape, direct: true }), clients: 'direct' as const },
   ];
   const table = ceilingRows(ceilings, rows);
-  // A ceiling measured with spread clients is not held against the token-aware client's target.
-  t.is(table.length, TARGETS.length * 3 - TARGETS.filter((target) => target.direct).length);
+  // A ceiling measured with spread clients is held against the spread clients' targets, a token-aware one against the token-aware client's.
+  const direct = TARGETS.filter((target) => target.direct).map((target) => target.ring);
+  // Both side-by-side ceilings for every target, and one ring-shaped ceiling each.
+  t.is(table.length, TARGETS.length * 3);
   t.deepEqual(table.filter((cells) => cells[4] === '10 ring-shaped').map((cells) => cells[0]), TARGETS.filter((target) => !target.direct).map((target) => target.ring));
+  t.deepEqual(table.filter((cells) => cells[4] === '10 ring-shaped, --direct').map((cells) => cells[0]), direct);
   // The eventual query's target is 2× the serializable get: 8,000/s, above a ceiling of 6,000/s.
   t.deepEqual(table[6], ['eventual query', '2.0× get (serializable)', 4000, 8000, '10 side by side', 6000, '1.50×', '0.75×']);
   t.deepEqual(table[0].slice(4), ['10 side by side', 3000, '3.00×', '3.00×']);
@@ -181,4 +185,5 @@ test('the ceiling table holds each target against each ceiling of the same opera
   t.deepEqual(table[2].slice(4), ['10 ring-shaped', 900, '0.90×', '0.90×']);
   t.not(ceilingSetup('insert', 10, shape), ceilingSetup('insert', 10, { k: 3, wire: 'frames' }));
   t.not(ceilingSetup('insert', 10, { k: 3, wire: 'frames' }), ceilingSetup('insert', 10, { k: 3, wire: 'frames', koa: true }));
+  t.not(ceilingSetup('insert', 10, shape), ceilingSetup('insert', 10, { ...shape, direct: true }));
 });

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { startRingShaped } from '../../bench/lib/forward-chain.js';
+import { lineOf } from '../../bench/lib/ring-shape.js';
 
 interface Answer { key: string; value: string; node: string; hops: number }
 
@@ -26,5 +27,31 @@ for (const [wire, koa] of [['http', false], ['lines', false], ['frames', false],
       t.deepEqual(reads.map((read) => read.body.hops).sort(), [0, 0, 0, 1]);
     }
     t.is((await send(ring.addresses[0], 'GET', 'never written')).status, 404);
+  });
+}
+
+test('a key\'s line: k servers in ring order from its hash; all of them when k is larger', (t) => {
+  const servers = ['a', 'b', 'c', 'd', 'e'];
+  const firsts = new Set<string>();
+  for (let i = 0; i < 200; i++) {
+    const line = lineOf(`key-${i}`, servers, 3);
+    const at = servers.indexOf(line[0]);
+    t.deepEqual(line, [0, 1, 2].map((step) => servers[(at + step) % servers.length]));
+    t.deepEqual(lineOf(`key-${i}`, servers, 3), line, 'the same line every time');
+    firsts.add(line[0]);
+  }
+  t.is(firsts.size, servers.length, 'keys spread over every server');
+  t.deepEqual(lineOf('x', ['a', 'b'], 3).sort(), ['a', 'b']);
+});
+
+for (const wire of ['lines', 'frames'] as const) {
+  test(`ring-shaped ceiling over ${wire}: a token-aware client that sends to lineOf's first server saves the entry forward`, async (t) => {
+    const ring = await startRingShaped(5, 3, wire);
+    t.teardown(ring.stop);
+    for (let i = 0; i < 10; i++) {
+      const first = lineOf(`key ${i}`, ring.addresses, 3)[0];
+      t.is((await send(first, 'PUT', `key ${i}`, 'v')).body.hops, 2);
+      t.is((await send(first, 'GET', `key ${i}`)).body.hops, 0);
+    }
   });
 }
