@@ -1,21 +1,23 @@
 /**
  * One server of the ring-shaped ceiling: the least a ring of k copies must do, and nothing
- * else. A plain node:http server speaking the store's `PUT/GET /kv/:key` JSON shape, placed
- * with the others on a ring: each key lives on the k servers from its hash on (its line). A
- * write goes to the first of its line (one forward, unless it entered there) and down the rest,
- * each storing it; a read is answered where it enters when that server holds the key, else by
- * the first of its line after one forward. No routing table, lock, version, lease or framework.
+ * else. A plain server speaking the store's `PUT/GET /kv/:key` JSON shape, placed with the
+ * others on a ring: each key lives on the k servers from its hash on (its line). A write goes
+ * to the first of its line (one forward, unless it entered there) and down the rest, each
+ * storing it; a read is answered where it enters when that server holds the key, else by the
+ * first of its line after one forward. No routing table, lock, version, lease or record.
+ *
+ * What a server sends one peer in one turn of the event loop travels as one call (a list of
+ * hops, answered by a list), as the ring's forward batches and chain batches do: were every
+ * hop a call of its own, the shape would make more calls than the ring it bounds.
  *
  * Servers speak to each other over `wire`: `http` (keep-alive node:http requests, as the bare
  * chain), `lines` (one connection per peer, many calls in flight on it, each a line of JSON
- * with a call id; every line queued in one turn of the loop goes out in one write), or
- * `frames` (the nodes' own frame transport and frame server, with a one-call handler table).
+ * with a call id; every line of one turn in one write), or `frames` (the nodes' own frame
+ * transport and frame server). With `koa`, the public API is served by a Koa app (@koa/router,
+ * koa-bodyparser), as the nodes serve theirs, instead of bare node:http.
  *
- * With `koa`, the public API is served by a Koa app (@koa/router, koa-bodyparser), as the nodes
- * serve theirs, instead of bare node:http.
- *
- * argv: <k> <http | lines | frames> [koa]. Prints `ready <public host:port> <peer host:port>`, then reads one
- * line from stdin, every server's peer address in ring order, and prints `peers`.
+ * argv: <k> <http | lines | frames> [koa]. Prints `ready <public host:port> <peer host:port>`,
+ * then reads one line from stdin, every server's peer address in ring order, and prints `peers`.
  */
 import http from 'node:http';
 import net from 'node:net';
@@ -24,12 +26,14 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { FrameTransport } from '../../common/frame-transport.js';
+import { atTurnEnd } from '../../common/turn-end.js';
 import { FrameServer } from '../../node/rpc/frame-server.js';
 import { lineOf } from './ring-shape.js';
 
-const k = Number(process.argv[2]);
-const wire = process.argv[3];
-if (!(k >= 1) || !['http', 'lines', 'frames'].includes(wire)) throw new Error('usage: ring-server.ts <k> <http | lines | frames>');
+const [k, wire, front] = [Number(process.argv[2]), process.argv[3], process.argv[4]];
+if (!(k >= 1) || !['http', 'lines', 'frames'].includes(wire) || (front !== undefined && front !== 'koa')) {
+  throw new Error('usage: ring-server.ts <k> <http | lines | frames> [koa]');
+}
 
 /** A request as it travels: `place` is its place in its key's line (absent: from a client). */
 interface Hop { put: boolean; key: string; value?: string; place?: number; hops: number }
@@ -38,7 +42,6 @@ interface Answer { status: number; body: unknown }
 const values = new Map<string, string>();
 let peers: string[] = [];
 let self = '';
-
 
 function handle(hop: Hop): Answer | Promise<Answer> {
   const line = lineOf(hop.key, peers, k);
@@ -56,18 +59,50 @@ function handle(hop: Hop): Answer | Promise<Answer> {
   return { status: 200, body: { key: hop.key, value, node: self, hops: hop.hops } };
 }
 
+const serveBatch = (hops: Hop[]): Promise<Answer[]> => Promise.all(hops.map((hop) => Promise.resolve(handle(hop))));
+
+/** A peer that could not be reached answers every hop sent to it with this (never a rejection: a client is always answered). */
+const unreachable = (err: unknown): Answer => ({ status: 502, body: { error: { code: 'PEER_UNREACHABLE', message: String((err as Error)?.message ?? err) } } });
+
+// --- batches: one call per peer per turn -------------------------------------------------
+const outgoing = new Map<string, { hops: Hop[]; settle: ((answer: Answer) => void)[] }>();
+
+function call(to: string, hop: Hop): Promise<Answer> {
+  return new Promise((resolve) => {
+    let batch = outgoing.get(to);
+    if (!batch) {
+      if (outgoing.size === 0) atTurnEnd(sendBatches);
+      batch = { hops: [], settle: [] };
+      outgoing.set(to, batch);
+    }
+    batch.hops.push(hop);
+    batch.settle.push(resolve);
+  });
+}
+
+function sendBatches(): void {
+  for (const [to, { hops, settle }] of outgoing) {
+    wireCall(to, hops).then(
+      (answers) => answers.forEach((answer, i) => settle[i](answer)),
+      (err: unknown) => settle.forEach((resolve) => resolve(unreachable(err))),
+    );
+  }
+  outgoing.clear();
+}
+
 const at = (address: string) => ({ host: address.slice(0, address.lastIndexOf(':')), port: Number(address.slice(address.lastIndexOf(':') + 1)) });
 
 // --- wire: http --------------------------------------------------------------------------
 const agent = new http.Agent({ keepAlive: true, noDelay: true, maxSockets: 256, scheduling: 'lifo' });
 
-function httpCall(to: string, hop: Hop): Promise<Answer> {
-  const payload = JSON.stringify(hop);
-  return new Promise((resolve) => {
+function httpCall(to: string, hops: Hop[]): Promise<Answer[]> {
+  const payload = JSON.stringify(hops);
+  return new Promise((resolve, reject) => {
     const out = http.request({ ...at(to), method: 'POST', path: '/hop', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (answer) => {
-      readAll(answer, (text) => resolve(JSON.parse(text) as Answer));
+      answer.on('error', reject);
+      readAll(answer, (text) => parsed(text, resolve, reject));
     });
-    out.on('error', (err) => resolve({ status: 502, body: { error: { code: 'PEER_UNREACHABLE', message: err.message } } }));
+    out.on('error', reject);
     out.end(payload);
   });
 }
@@ -88,7 +123,7 @@ class LineLink {
   }
 
   send(line: string): void {
-    if (this.queued.push(line) === 1) setImmediate(() => this.flush());
+    if (this.queued.push(line) === 1) atTurnEnd(() => this.flush());
   }
 
   private flush(): void {
@@ -97,38 +132,50 @@ class LineLink {
   }
 }
 
-const pending = new Map<number, (answer: Answer) => void>();
 let lastId = 0;
-const links = new Map<string, LineLink>();
+const links = new Map<string, { link: LineLink; pending: Map<number, { resolve: (answers: Answer[]) => void; reject: (err: unknown) => void }> }>();
 
-function linesCall(to: string, hop: Hop): Promise<Answer> {
-  let link = links.get(to);
-  if (!link) {
-    link = new LineLink(net.connect(at(to)), (line) => {
-      const { i, status, body } = JSON.parse(line) as Answer & { i: number };
-      pending.get(i)?.({ status, body });
+function linesCall(to: string, hops: Hop[]): Promise<Answer[]> {
+  let peer = links.get(to);
+  if (!peer) {
+    const pending = new Map<number, { resolve: (answers: Answer[]) => void; reject: (err: unknown) => void }>();
+    const socket = net.connect(at(to));
+    const link = new LineLink(socket, (line) => {
+      const { i, answers } = JSON.parse(line) as { i: number; answers: Answer[] };
+      pending.get(i)?.resolve(answers);
       pending.delete(i);
     });
-    links.set(to, link);
+    // A link that breaks fails what it carries; the next call dials again.
+    const fail = (err: unknown) => {
+      if (links.get(to)?.link === link) links.delete(to);
+      for (const waiting of pending.values()) waiting.reject(err);
+      pending.clear();
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error(`the connection to ${to} closed`)));
+    peer = { link, pending };
+    links.set(to, peer);
   }
   const id = ++lastId;
-  link.send(JSON.stringify({ i: id, ...hop }));
-  return new Promise((resolve) => pending.set(id, resolve));
+  const { link, pending } = peer;
+  link.send(JSON.stringify({ i: id, hops }));
+  return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
 }
 
 const peerServer = net.createServer((socket) => {
+  socket.on('error', () => socket.destroy());
   const link: LineLink = new LineLink(socket, (line) => {
-    const { i, ...hop } = JSON.parse(line) as Hop & { i: number };
-    void Promise.resolve(handle(hop)).then((answer) => link.send(JSON.stringify({ i, ...answer })));
+    const { i, hops } = JSON.parse(line) as { i: number; hops: Hop[] };
+    void serveBatch(hops).then((answers) => link.send(JSON.stringify({ i, answers })));
   });
 });
 
 // --- wire: frames ------------------------------------------------------------------------
 const frames = new FrameTransport({ timeoutMs: 15_000 });
-const frameServer = new FrameServer({ dispatch: async (_method, _path, body) => handle(body as Hop) });
-const framesCall = (to: string, hop: Hop) => frames.call<Answer>(to, 'POST', '/rpc/hop', hop);
+const frameServer = new FrameServer({ dispatch: (_method, _path, body) => serveBatch(body as Hop[]) });
+const framesCall = (to: string, hops: Hop[]) => frames.call<Answer[]>(to, 'POST', '/rpc/hop', hops);
 
-const call = wire === 'http' ? httpCall : wire === 'lines' ? linesCall : framesCall;
+const wireCall = wire === 'http' ? httpCall : wire === 'lines' ? linesCall : framesCall;
 
 // --- the public API ----------------------------------------------------------------------
 function readAll(stream: http.IncomingMessage, then: (text: string) => void): void {
@@ -137,20 +184,32 @@ function readAll(stream: http.IncomingMessage, then: (text: string) => void): vo
   stream.on('end', () => then(Buffer.concat(chunks).toString('utf8')));
 }
 
+function parsed<T>(text: string, resolve: (value: T) => void, reject: (err: unknown) => void): void {
+  try {
+    resolve(JSON.parse(text) as T);
+  } catch (err) {
+    reject(err);
+  }
+}
+
 function reply(res: http.ServerResponse, { status, body }: Answer): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
+const badJson = (err: unknown): Answer => ({ status: 400, body: { error: { code: 'BAD_JSON', message: String((err as Error)?.message ?? err) } } });
+
+/** Bare node:http: the public routes, and `/hop`, the http wire's calls. */
 const bare = (req: http.IncomingMessage, res: http.ServerResponse) => readAll(req, (text) => {
-  if (req.url === '/hop') return void Promise.resolve(handle(JSON.parse(text) as Hop)).then((answer) => reply(res, { status: 200, body: answer }));
+  const answered = (answer: Answer) => reply(res, answer);
+  if (req.url === '/hop') return parsed<Hop[]>(text, (hops) => void serveBatch(hops).then((answers) => reply(res, { status: 200, body: answers })), (err) => answered(badJson(err)));
   const key = decodeURIComponent((req.url ?? '').replace(/^\/kv\//, ''));
-  const hop: Hop = req.method === 'PUT' ? { put: true, key, value: (JSON.parse(text) as { value: string }).value, hops: 0 } : { put: false, key, hops: 0 };
-  void Promise.resolve(handle(hop)).then((answer) => reply(res, answer));
+  if (req.method !== 'PUT') return void Promise.resolve(handle({ put: false, key, hops: 0 })).then(answered);
+  parsed<{ value: string }>(text, ({ value }) => void Promise.resolve(handle({ put: true, key, value, hops: 0 })).then(answered), (err) => answered(badJson(err)));
 });
 
-/** The same routes as a Koa app: what the web framework alone adds to a request. */
+/** The public routes as a Koa app: what the web framework alone adds to a request (`/hop` stays bare, as node-to-node calls skip Koa in the nodes). */
 function koaApp(): http.RequestListener {
   const app = new Koa();
   const router = new Router();
@@ -158,23 +217,21 @@ function koaApp(): http.RequestListener {
     ctx.status = status;
     ctx.body = body;
   };
-  router.post('/hop', async (ctx) => { ctx.body = await handle(ctx.request.body as Hop); });
   router.put('/kv/:key', async (ctx) => answer(ctx, await handle({ put: true, key: ctx.params.key, value: (ctx.request.body as { value: string }).value, hops: 0 })));
   router.get('/kv/:key', async (ctx) => answer(ctx, await handle({ put: false, key: ctx.params.key, hops: 0 })));
   app.use(bodyParser({ enableTypes: ['json'] }));
   app.use(router.routes());
   const serve = app.callback();
-  return (req, res) => void serve(req, res);
+  return (req, res) => (req.url === '/hop' ? bare(req, res) : void serve(req, res));
 }
 
-const server = http.createServer(process.argv[4] === 'koa' ? koaApp() : bare);
+const server = http.createServer(front === 'koa' ? koaApp() : bare);
+server.on('upgrade', (req, socket, head) => frameServer.upgrade(req, socket, head));
 
 createInterface({ input: process.stdin }).once('line', (line) => {
   peers = line.trim().split(' ');
   console.log('peers');
 });
-
-server.on('upgrade', (req, socket, head) => frameServer.upgrade(req, socket, head));
 
 const portOf = (s: net.Server) => (s.address() as net.AddressInfo).port;
 server.listen(0, '127.0.0.1', () => {
@@ -193,7 +250,7 @@ process.once('SIGTERM', () => {
   agent.destroy();
   frames.close();
   frameServer.close();
-  for (const link of links.values()) link.socket.destroy();
+  for (const { link } of links.values()) link.socket.destroy();
   server.close();
   server.closeAllConnections();
   process.exit(0);
