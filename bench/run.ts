@@ -40,6 +40,8 @@ const PACKED_VNODES = 2;
 /** `ceiling`: plain servers side by side, as many processes as the ring and as the packed ring. */
 const CEILING_SERVERS = [NODES, NODES / PACKED_VNODES];
 /** `shaped`: plain servers placed on a ring of NODES with k copies, by what they speak between them. */
+/** With `scale` too: the shape as the nodes speak (frames, Koa in front) at every ring size. */
+const SCALE_SHAPE: RingShape = { k: K, wire: 'frames', koa: true };
 const SHAPES: readonly RingShape[] = [
   ...(['http', 'lines', 'frames'] as const).map((wire) => ({ k: K, wire })),
   { k: K, wire: 'frames', koa: true }, { k: K, wire: 'frames', koa: true, direct: true },
@@ -112,6 +114,10 @@ async function main(): Promise<void> {
       for (const shape of SHAPES) {
         say(`${NODES} plain servers on a ring, ${shape.wire} between them${shape.koa ? ', Koa in front' : ''}${shape.direct ? ', --direct' : ''}`);
         keep(await measureCeiling(plan, load, NODES, shape));
+      }
+      for (const nodes of plan.parts.has('scale') ? SCALE_NODES.filter((n) => n !== NODES) : []) {
+        say(`${nodes} plain servers on a ring, frames between them, Koa in front`);
+        keep(await measureCeiling(plan, load, nodes, SCALE_SHAPE));
       }
     }
     if (etcdBinary) {
@@ -217,9 +223,12 @@ async function main(): Promise<void> {
       console.log(markdownTable(SCALE_HEADER, SCALE_NODES.flatMap((n) => {
         const name = ringSetup(LINEARIZABLE, n);
         const [insert, query] = [rows.get(`${name}: insert`), rows.get(`${name}: query`)];
-        return insert && query ? [scaleRow(n, insert, query, medianIdle(idle.get(name) ?? []))] : [];
+        const shape = rows.get(ceilingSetup('insert', n, SCALE_SHAPE));
+        return insert && query ? [scaleRow(n, insert, query, medianIdle(idle.get(name) ?? []), shape)] : [];
       })));
       console.log('\nidle: all node processes together, over 3 s that start 2 s after the ring\'s last run (its code warmed up, its data held); median of rounds.');
+      console.log('shape: the ring-shaped plain servers of as many processes (frames between them, Koa in front; part `shaped`): what a ring');
+      console.log('of that size does before any logic of its own, so its own ratio between sizes is what the process count alone costs.');
     }
   }
 }

@@ -21,7 +21,7 @@ export const PARTS = {
 
 export type Part = keyof typeof PARTS;
 
-/** What a plain `npm run bench` measures (about 13 minutes on this 2-core machine with other work on it; `--rounds 1` about 4). */
+/** What a plain `npm run bench` measures (about 20 minutes on this 2-core machine with other work on it; `--rounds 1` about 7). */
 export const DEFAULT_PARTS: readonly Part[] = ['modes', 'direct', 'packed', 'ref', 'ceiling', 'shaped', 'etcd', 'scale', 'merkle'];
 
 export interface BenchPlan {

@@ -53,15 +53,15 @@ export function comparisonRow(row: Measured & BenchRow, consistency: Consistency
 
 export const SCALE_HEADER = [
   'N', 'inserts/s (min–max)', 'insert p99 ms', 'messages/insert', 'server CPU µs/insert',
-  'queries/s (min–max)', 'query p99 ms', 'messages/query', 'idle CPU, % of a core', 'idle calls/s',
+  'queries/s (min–max)', 'query p99 ms', 'messages/query', 'idle CPU, % of a core', 'idle calls/s', 'shape PUT/s',
 ];
 
-/** One scale line: the ring of `nodes` nodes' insert and query rows and its idle facts. */
-export function scaleRow(nodes: number, insert: Measured & BenchRow, query: Measured & BenchRow, idle: IdleFacts | undefined): Cell[] {
+/** One scale line: the ring of `nodes` nodes' insert and query rows, its idle facts, and the PUTs of its shape when measured. */
+export function scaleRow(nodes: number, insert: Measured & BenchRow, query: Measured & BenchRow, idle: IdleFacts | undefined, shape?: BenchRow): Cell[] {
   return [
     nodes, `${insert.throughput} (${insert.min}–${insert.max})`, insert.p99, insert.messages ?? '–', insert.serverCpuUs ?? '–',
     `${query.throughput} (${query.min}–${query.max})`, query.p99, query.messages ?? '–',
-    idle?.cpuPercent ?? '–', idle?.callsPerSecond ?? '–',
+    idle?.cpuPercent ?? '–', idle?.callsPerSecond ?? '–', shape?.throughput ?? '–',
   ];
 }
 
@@ -101,7 +101,8 @@ export interface Ceiling {
  * machine by that ceiling's means.
  */
 export function ceilingRows(ceilings: readonly Ceiling[], rows: ReadonlyMap<string, Measured & BenchRow>): Cell[][] {
-  return TARGETS.flatMap(({ ring, op, etcd, ratio: asked, direct }) => ceilings.filter((c) => c.clients === undefined || (c.clients === 'direct') === Boolean(direct)).map(({ label, setup }): Cell[] => {
+  const heldAgainst = (ceiling: Ceiling, direct: boolean) => ceiling.clients === undefined || (ceiling.clients === 'direct') === direct;
+  return TARGETS.flatMap(({ ring, op, etcd, ratio: asked, direct }) => ceilings.filter((ceiling) => heldAgainst(ceiling, Boolean(direct))).map(({ label, setup }): Cell[] => {
     const etcdRow = rows.get(etcd);
     const ceiling = rows.get(setup(op));
     const target = etcdRow ? Math.round(etcdRow.throughput * asked) : undefined;

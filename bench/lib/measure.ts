@@ -192,7 +192,7 @@ export async function measureChain(plan: BenchPlan, load: Workload): Promise<Ben
   }
 }
 
-/** The ceiling rows' names: the servers side by side, or with `k`, ring-shaped. */
+/** The ceiling rows' names: the servers side by side, or with `ring`, ring-shaped. */
 export const ceilingSetup = (op: 'insert' | 'query', servers: number, ring?: RingShape) => (ring === undefined
   ? `bare node:http, ${servers} servers answering themselves: ${op === 'insert' ? 'PUT' : 'GET'}`
   : `ring-shaped plain servers, ${servers} of them, k=${ring.k}, ${ring.wire} between them, ${ring.koa ? 'Koa' : 'node:http'} in front${ring.direct ? ', --direct' : ''}: ${op === 'insert' ? 'PUT' : 'GET'}`);
@@ -208,12 +208,14 @@ export interface RingShape {
 }
 
 /**
- * `servers` hop servers, clients spread over them: PUTs, then GETs. Side by side, each
- * answering itself (forward-chain.ts's startAnswerers), or with `ring` ring-shaped (startRingShaped).
+ * `servers` hop servers: PUTs, then GETs, the clients spread over them (ring-shaped with
+ * `direct`: each request sent to its key's first server). Side by side, each answering itself
+ * (forward-chain.ts's startAnswerers), or with `ring` ring-shaped (startRingShaped).
  */
 export async function measureCeiling(plan: BenchPlan, load: Workload, servers: number, ring?: RingShape): Promise<BenchRow[]> {
   const answerers = await (ring === undefined ? startAnswerers(servers) : startRingShaped(servers, ring.k, ring.wire, ring.koa));
   try {
+    // The servers know each other in the order of `addresses` (forward-chain.ts), so a key's line over them names its holders.
     const send: Sender = ring?.direct ? (transport) => {
       const sendTo = kvSender(transport);
       return (_via, request) => sendTo(lineOf(request.key, answerers.addresses, ring.k)[0], request);

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBenchArgs, DEFAULT_PARTS } from '../../bench/lib/bench-options.js';
-import { ceilingRows, comparisonRow, TARGETS, yardsticks } from '../../bench/lib/compare.js';
+import { ceilingRows, comparisonRow, SCALE_HEADER, scaleRow, TARGETS, yardsticks } from '../../bench/lib/compare.js';
 import { ceilingSetup, ETCD_SETUP, ringSetup, type BenchRow } from '../../bench/lib/measure.js';
 import type { Measured } from '../../bench/lib/workload.js';
 import { ETCD_MISSING, findEtcd } from '../../bench/lib/etcd.js';
@@ -186,4 +186,12 @@ test('the ceiling table holds each target against each ceiling of the same opera
   t.not(ceilingSetup('insert', 10, shape), ceilingSetup('insert', 10, { k: 3, wire: 'frames' }));
   t.not(ceilingSetup('insert', 10, { k: 3, wire: 'frames' }), ceilingSetup('insert', 10, { k: 3, wire: 'frames', koa: true }));
   t.not(ceilingSetup('insert', 10, shape), ceilingSetup('insert', 10, { ...shape, direct: true }));
+});
+
+test('a scale line carries the ring\'s rows, its idle facts, and its shape\'s PUTs when measured', (t) => {
+  const row = (throughput: number) => ({ setup: 's', throughput, min: throughput - 1, max: throughput + 1, p99: 9, messages: 2.5, serverCpuUs: 400 }) as unknown as Measured & BenchRow;
+  const line = scaleRow(20, row(1000), row(2000), { cpuPercent: 7.5, callsPerSecond: 27 }, row(4000));
+  t.is(line.length, SCALE_HEADER.length);
+  t.deepEqual(line, [20, '1000 (999–1001)', 9, 2.5, 400, '2000 (1999–2001)', 9, 2.5, 7.5, 27, 4000]);
+  t.is(scaleRow(5, row(1000), row(2000), undefined).at(-1), '–');
 });
