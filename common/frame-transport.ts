@@ -144,7 +144,8 @@ class PeerConnection {
     if (this.queuedCount >= this.limits.maxQueued || this.queuedBytes + frame.bytes > this.limits.maxQueuedBytes) {
       return request.reject(new PeerOverloaded(this.address, this.queuedCount, this.queuedBytes));
     }
-    const call: Call = { ...frame, id, request, state: 'queued' };
+    // Every field written here, none spread: see common/objects.ts.
+    const call: Call = { payload: frame.payload, bytes: frame.bytes, id, request, state: 'queued', timer: undefined, sentAt: undefined };
     call.timer = setTimeout(() => this.expire(call), Math.max(0, request.deadline - performance.now()));
     this.queue.push(call);
     this.queuedCount++;

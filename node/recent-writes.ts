@@ -14,6 +14,7 @@
  */
 import { MapCursor } from '../common/bounded-map.js';
 import type { OpAnswer } from '../common/wire.js';
+import { extended } from '../common/objects.js';
 
 /**
  * One write's record. Its fields change in place and are never deleted: a `delete` turns an
@@ -49,7 +50,7 @@ export class RecentWrites {
     this.forgetOld();
     const known = this.seen.get(id);
     if (known?.inFlight) return known.inFlight;
-    if (known?.done) return Promise.resolve(value === undefined ? known.done : { ...known.done, value });
+    if (known?.done) return Promise.resolve(value === undefined ? known.done : extended(known.done, { value }));
     const inFlight = apply();
     const entry = new Seen(inFlight, this.now());
     this.seen.set(id, entry);

@@ -16,6 +16,7 @@ import type { ReplicationStrategy } from './replication/index.js';
 import { findSuccessor, type FindSuccessorAnswer, type OpRequest } from './rpc/routing.js';
 import type { RpcClient } from './rpc/spec.js';
 import type { RoutingTable } from './routing.js';
+import { extended } from '../common/objects.js';
 
 /** Guards against forwarding loops while pointers are inconsistent. */
 export const MAX_HOPS = 32;
@@ -85,7 +86,7 @@ export class Router {
       const entered = request.hops === 0;
       const sibling = this.closerSibling(id, entered);
       // `final` spoke of this id: the sibling judges its own range.
-      if (sibling) return sibling.relay({ ...request, final: false }, reqId);
+      if (sibling) return sibling.relay(extended(request, { final: false }), reqId);
       const answer = await this.forward(entered ? routing.firstHop(id) : routing.nextHop(id), request, id, reqId, reroutes);
       if (request.op === 'get') this.components.replication().readAnswered?.(request.key, id, answer);
       return answer;
@@ -168,7 +169,7 @@ export class Router {
       // A first hop taken from the view (firstHop) goes to the owner named there: final too.
       const final = (request.hops === 0 ? routing.believedOwner(id) : routing.ownerInSuccessors(id))?.id === next.id;
       if (log.debugEnabled) log.debug(`forwarding ${request.op} to ${next.address}`, { op: request.op, key: request.key, peer: next.address, hops: request.hops + 1, reqId });
-      return await this.forwards.call(next.address, { ...request, hops: request.hops + 1, final }, reqId);
+      return await this.forwards.call(next.address, extended(request, { hops: request.hops + 1, final }), reqId);
     } catch (err) {
       if (!this.routeAround(err, next, reroutes)) {
         if (isTimeout(err, next.address)) this.callbacks.onPeerGone();

@@ -19,6 +19,7 @@ import { handle, type RpcHandler } from '../rpc/spec.js';
 import { applyAtHead, mergeItems, readAnswer, writeAnswer } from './head.js';
 import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
 import { AppliedWrites } from './write-ids.js';
+import { extended } from '../../common/objects.js';
 
 /** Keys whose confirmed version a chain member remembers at most; a key it forgot is forwarded, as before it was confirmed. */
 export const MAX_CONFIRMED = 100_000;
@@ -287,7 +288,7 @@ export class ChainReplication implements ReplicationStrategy {
       // The batch carries many writes: it is no single request's work, and its call carries no request id.
       atTurnEnd(() => this.send(id));
     }
-    batch.items.push(writeId === undefined ? item : { ...item, writeId });
+    batch.items.push(writeId === undefined ? item : extended(item, { writeId }));
     const waiters = batch.waiters;
     return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   }

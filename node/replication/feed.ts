@@ -6,6 +6,7 @@
 import { BoundedMap } from '../../common/bounded-map.js';
 import type { KeyedItem, Version } from '../../common/wire.js';
 import type { VersionPolicy } from '../versions/policy.js';
+import { extended } from '../../common/objects.js';
 
 /** Events kept: enough for watchers that poll continuously; one that falls behind catches up from the store. */
 const MAX_EVENTS = 10_000;
@@ -45,7 +46,7 @@ export class ChangeFeed {
     const last = this.last.get(item.key);
     if (last !== undefined && this.versions && (this.versions.same(last, item.version) || this.versions.later(last, item.version))) return;
     this.last.set(item.key, item.version);
-    this.events.push({ ...item, seq: ++this.seq, at: Date.now() });
+    this.events.push(extended(item, { seq: ++this.seq, at: Date.now() }));
     this.chars += charsOf(item);
     // Trimmed to half of what it may grow to, so that the copy happens once per many appends.
     if (this.events.length > 2 * MAX_EVENTS || this.chars > 2 * this.maxChars) this.trim();

@@ -17,6 +17,7 @@ import { BoundedMap } from '../../common/bounded-map.js';
 import { hashId, inHalfOpen } from '../../common/ring.js';
 import type { KeyedItem, WriteRecord } from '../../common/wire.js';
 import type { WriteRequest } from './strategy.js';
+import { extended } from '../../common/objects.js';
 
 /**
  * Records kept of the writes a node applied itself: with k = 3, at 1,000 writes a second
@@ -54,7 +55,7 @@ export class AppliedWrites {
   retried(id: string, request: WriteRequest): KeyedItem | undefined {
     const record = this.own.get(id) ?? this.handed.get(id);
     if (record?.key !== request.key) return undefined;
-    return { ...record, value: request.op === 'put' ? request.value : null };
+    return extended(record, { value: request.op === 'put' ? request.value : null });
   }
 
   /** The records of keys whose ids lie in (from, to] (the whole ring when from = to), to hand over with that range. */
