@@ -45,15 +45,16 @@ let self = '';
 
 function handle(hop: Hop): Answer | Promise<Answer> {
   const line = lineOf(hop.key, peers, k);
-  const next = { ...hop, hops: hop.hops + 1 };
+  // Written out, not spread: a spread with added fields costs a microsecond (common/objects.ts).
+  const next = (place: number): Hop => ({ put: hop.put, key: hop.key, value: hop.value, place, hops: hop.hops + 1 });
   if (hop.put) {
-    if (hop.place === undefined && line[0] !== self) return call(line[0], { ...next, place: 0 });
+    if (hop.place === undefined && line[0] !== self) return call(line[0], next(0));
     const place = hop.place ?? 0;
     values.set(hop.key, hop.value!);
-    if (place + 1 < line.length) return call(line[place + 1], { ...next, place: place + 1 });
+    if (place + 1 < line.length) return call(line[place + 1], next(place + 1));
     return { status: 200, body: { key: hop.key, value: hop.value, node: self, hops: hop.hops } };
   }
-  if (hop.place === undefined && !line.includes(self)) return call(line[0], { ...next, place: 0 });
+  if (hop.place === undefined && !line.includes(self)) return call(line[0], next(0));
   const value = values.get(hop.key);
   if (value === undefined) return { status: 404, body: { error: { code: 'KEY_NOT_FOUND', message: `no value for ${hop.key}` } } };
   return { status: 200, body: { key: hop.key, value, node: self, hops: hop.hops } };
