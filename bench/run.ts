@@ -39,9 +39,9 @@ const MODES: RingFlags[] = [LINEARIZABLE, { k: K, consistency: 'eventual' }, { k
 const PACKED_VNODES = 2;
 /** `ceiling`: plain servers side by side, as many processes as the ring and as the packed ring. */
 const CEILING_SERVERS = [NODES, NODES / PACKED_VNODES];
-/** `shaped`: plain servers placed on a ring of NODES with k copies, by what they speak between them. */
 /** With `scale` too: the shape as the nodes speak (frames, Koa in front) at every ring size. */
 const SCALE_SHAPE: RingShape = { k: K, wire: 'frames', koa: true };
+/** `shaped`: plain servers placed on a ring of NODES with k copies, by what they speak between them. */
 const SHAPES: readonly RingShape[] = [
   ...(['http', 'lines', 'frames'] as const).map((wire) => ({ k: K, wire })),
   { k: K, wire: 'frames', koa: true }, { k: K, wire: 'frames', koa: true, direct: true },

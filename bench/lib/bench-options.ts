@@ -9,7 +9,7 @@ export const PARTS = {
   direct: 'the 10-node ring, k=3, linearizable and eventual, with a token-aware client (--direct): each request to its key\'s head, eventual reads to a replica',
   ref: 'the bare node:http forward chain with 1, 2 and 3 forwards (the efficiency reference)',
   ceiling: 'plain node:http servers answering from memory, 10 and 5 processes side by side, no forward: the most any store in that many Node processes can do here',
-  shaped: 'plain node:http servers in 10 processes placed on a ring (k=3): the ring\'s fewest hops and nothing else, with node:http, one-connection JSON lines and the nodes\' frame transport between them',
+  shaped: 'plain servers in 10 processes placed on a ring (k=3): the ring\'s fewest hops and nothing else, with node:http, one-connection JSON lines or the nodes\' frame transport between them, Koa in front or not, clients spread or token-aware (with scale: also at N = 5 and 20)',
   etcd: 'a 3-member etcd cluster through its JSON gateway: put, linearizable and serializable get',
   packed: 'the 10-node ring, k=3, linearizable and eventual, as 10 ring ids in 5 processes (2 each, as the assignment\'s 5 machines with 2 nodes each): what the process count costs on 2 cores',
   scale: 'the linearizable ring at N = 5, 10, 20 (k=3): throughput, messages per operation, idle CPU',
