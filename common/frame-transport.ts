@@ -88,10 +88,10 @@ interface Request {
 interface Call extends Encoded {
   readonly id: number;
   readonly request: Request;
-  timer?: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
   state: 'queued' | 'sent' | 'done';
   /** When it was written to the socket. */
-  sentAt?: number;
+  sentAt: number | undefined;
 }
 
 /** One peer's connection: its queue, its calls in flight, and the socket once the handshake is through. */
@@ -144,7 +144,8 @@ class PeerConnection {
     if (this.queuedCount >= this.limits.maxQueued || this.queuedBytes + frame.bytes > this.limits.maxQueuedBytes) {
       return request.reject(new PeerOverloaded(this.address, this.queuedCount, this.queuedBytes));
     }
-    // Every field written here, none spread: see common/objects.ts.
+    // Every field written here, none spread (common/objects.ts), and set from the start so that
+    // setting timer and sentAt later keeps the record's shape.
     const call: Call = { payload: frame.payload, bytes: frame.bytes, id, request, state: 'queued', timer: undefined, sentAt: undefined };
     call.timer = setTimeout(() => this.expire(call), Math.max(0, request.deadline - performance.now()));
     this.queue.push(call);

@@ -12,6 +12,7 @@ import { batch as batchCall, type BatchResult, type OpRequest } from './rpc/rout
 import type { RpcClient } from './rpc/spec.js';
 import { MAX_HOPS } from './router.js';
 import type { RoutingTable } from './routing.js';
+import { extended } from '../common/objects.js';
 
 export interface BatchComponents {
   readonly routing: RoutingTable;
@@ -33,7 +34,7 @@ export class BatchRouter {
    */
   async runFromEntry(ops: readonly BatchOp[], reqId?: string): Promise<BatchResult[]> {
     // A write's id stays with it through every retry, so that its owner applies it once.
-    const requests: OpRequest[] = ops.map((op) => (op.op === 'get' ? { ...op, hops: 0 } : { ...op, hops: 0, id: randomUUID() }));
+    const requests: OpRequest[] = ops.map((op) => (op.op === 'get' ? extended(op, { hops: 0 }) : extended(op, { hops: 0, id: randomUUID() })));
     const results = await this.run(requests, 0, reqId);
     for (const [i, result] of results.entries()) {
       if ('error' in result && retryOfCode(result.error.code) !== 'never') results[i] = await this.settle(this.components.retry(requests[i], reqId));

@@ -9,7 +9,6 @@ import { apply } from '../rpc/replication.js';
 import { ChordError } from '../../common/errors.js';
 import { applyAtHead, isConditional, readAnswer, writeAnswer } from './head.js';
 import type { ReplicationCallbacks, ReplicationComponents, ReplicationStrategy, WriteRequest } from './strategy.js';
-import { extended } from '../../common/objects.js';
 
 const RETRY_DELAY_MS = 200;
 
@@ -89,7 +88,7 @@ export class EventualReplication implements ReplicationStrategy {
     const items: KeyedItem[] = [];
     for (const key of keys) {
       const item = await store.get(key);
-      if (item) items.push(extended({ key }, item));
+      if (item) items.push({ key, ...item });
     }
     const results = await Promise.allSettled(this.components.chain().map((member) => rpc.call(apply, member.address, { items })));
     if (results.some((r) => r.status === 'rejected')) {
